@@ -1,0 +1,195 @@
+// The catalogue: every pattern and target the scaffolder knows, as data.
+// Prompts, --help, --list, validation, the generator and the test matrix are
+// all derived from it. Adding a pattern or a target means one entry here and
+// one folder under templates/.
+
+export type LanguageId = 'go' | 'python' | 'typescript';
+
+export interface Pattern {
+  readonly id: string;
+  readonly title: string;
+  /** One line, shown in prompts, --list and the generated README. */
+  readonly summary: string;
+  /** Other spellings accepted by --pattern. */
+  readonly aliases: readonly string[];
+}
+
+/** A command as an argument vector, so that nothing goes through a shell. */
+export type Command = readonly string[];
+
+export interface Target {
+  readonly id: string;
+  readonly title: string;
+  readonly summary: string;
+  /** Other spellings accepted by --target. */
+  readonly aliases: readonly string[];
+  readonly language: LanguageId;
+  /** Template folders under templates/, applied in order before the pattern's own. */
+  readonly layers: readonly string[];
+  /** The patterns whose templates exist for this target. */
+  readonly patterns: readonly string[];
+  /** Commands run in the generated project; `{package}` is its import name. */
+  readonly commands: {
+    /** Installs dependencies; absent where nothing needs installing. */
+    readonly install?: Command;
+    /** Builds what `program` runs; absent where nothing needs building. */
+    readonly build?: Command;
+    /** How a user runs the program from source; flags are appended. */
+    readonly run: Command;
+    /** Runs the built program (after `build`); flags are appended. */
+    readonly program: Command;
+    /** The project's own tests. */
+    readonly test: Command;
+    /** Formatters, linters and type checkers that must pass. */
+    readonly checks: readonly Command[];
+    /** Prints the benchmark figures. */
+    readonly bench: Command;
+  };
+  /** One line per pattern for the "same pattern in other targets" table. */
+  readonly idioms: Readonly<Record<string, string>>;
+}
+
+export const patterns: readonly Pattern[] = [
+  {
+    id: 'fan-out',
+    aliases: ['fanout', 'fan-in', 'scatter-gather'],
+    title: 'Fan-out / fan-in',
+    summary: 'start every task at once, then gather all results and errors',
+  },
+  {
+    id: 'producer-consumer',
+    aliases: ['pc', 'queue'],
+    title: 'Producer-consumer',
+    summary: 'a producer feeds a bounded buffer that several consumers drain',
+  },
+  {
+    id: 'worker-pool',
+    aliases: ['pool', 'workers'],
+    title: 'Worker pool',
+    summary: 'a fixed number of workers process a stream of jobs',
+  },
+  {
+    id: 'timeout',
+    aliases: ['deadline'],
+    title: 'Timeout',
+    summary: 'give each operation a deadline and really cancel it when it passes',
+  },
+  {
+    id: 'graceful-stop',
+    aliases: ['graceful-shutdown', 'shutdown'],
+    title: 'Graceful stop',
+    summary: 'a long-running service that drains in-flight work on SIGTERM or Ctrl-C',
+  },
+];
+
+const allPatterns = patterns.map((pattern) => pattern.id);
+
+const pythonCommands: Target['commands'] = {
+  run: ['python3', '-m', '{package}'],
+  program: ['python3', '-m', '{package}'],
+  test: ['python3', '-X', 'dev', '-W', 'error', '-m', 'pytest'],
+  checks: [
+    ['ruff', 'check', '.'],
+    ['ruff', 'format', '--check', '.'],
+    ['mypy', '--strict', '{package}', 'tests'],
+  ],
+  bench: ['python3', '-m', '{package}.bench'],
+};
+
+export const targets: readonly Target[] = [
+  {
+    id: 'python-asyncio',
+    aliases: ['asyncio'],
+    title: 'Python asyncio',
+    summary: 'one thread, an event loop, TaskGroup and asyncio.timeout: for I/O-bound work',
+    language: 'python',
+    layers: ['python/_shared', 'python-asyncio/_shared'],
+    patterns: allPatterns,
+    commands: pythonCommands,
+    idioms: {},
+  },
+  {
+    id: 'python-threading',
+    aliases: ['threading', 'threads'],
+    title: 'Python threading',
+    summary: 'OS threads, ThreadPoolExecutor and queue.Queue: blocking I/O, one core for Python code (the GIL)',
+    language: 'python',
+    layers: ['python/_shared', 'python-threading/_shared'],
+    patterns: allPatterns,
+    commands: pythonCommands,
+    idioms: {},
+  },
+  {
+    id: 'python-multiprocessing',
+    aliases: ['multiprocessing', 'processes'],
+    title: 'Python multiprocessing',
+    summary: 'a process pool (spawn or forkserver): CPU-bound Python on every core',
+    language: 'python',
+    layers: ['python/_shared', 'python-multiprocessing/_shared'],
+    patterns: allPatterns,
+    commands: pythonCommands,
+    idioms: {},
+  },
+  {
+    id: 'go',
+    aliases: ['golang'],
+    title: 'Go',
+    summary: 'goroutines, channels and context: I/O and CPU work on every core',
+    language: 'go',
+    layers: ['go/_shared'],
+    patterns: allPatterns,
+    commands: {
+      build: ['go', 'build', '-o', '{package}', '.'],
+      run: ['go', 'run', '.'],
+      program: ['./{package}'],
+      test: ['go', 'test', '-race', './...'],
+      checks: [
+        ['gofmt', '-l', '.'],
+        ['go', 'vet', './...'],
+      ],
+      bench: ['go', 'test', '-run', '^$', '-bench', '.', './...'],
+    },
+    idioms: {},
+  },
+  {
+    id: 'typescript',
+    aliases: ['ts', 'node'],
+    title: 'TypeScript on Node',
+    summary: 'promises, AbortSignal and worker_threads: an event loop plus a CPU pool',
+    language: 'typescript',
+    layers: ['typescript/_shared'],
+    patterns: allPatterns,
+    commands: {
+      install: ['npm', 'install'],
+      build: ['npm', 'run', 'build'],
+      run: ['npm', 'start', '--'],
+      program: ['node', 'dist/main.js'],
+      test: ['npm', 'test'],
+      checks: [
+        ['npm', 'run', 'typecheck'],
+        ['npm', 'run', 'format:check'],
+      ],
+      bench: ['npm', 'run', 'bench'],
+    },
+    idioms: {},
+  },
+];
+
+/** The pattern with this id or alias. */
+export function findPattern(id: string): Pattern | undefined {
+  return patterns.find((pattern) => pattern.id === id || pattern.aliases.includes(id));
+}
+
+/** The target with this id or alias. */
+export function findTarget(id: string): Target | undefined {
+  return targets.find((target) => target.id === id || target.aliases.includes(id));
+}
+
+/** Every pattern × target pair whose templates exist, in catalogue order. */
+export function combinations(): Array<{ pattern: Pattern; target: Target }> {
+  return targets.flatMap((target) =>
+    patterns
+      .filter((pattern) => target.patterns.includes(pattern.id))
+      .map((pattern) => ({ pattern, target })),
+  );
+}
