@@ -1,0 +1,87 @@
+// Package workerpool processes jobs on a fixed number of goroutines.
+//
+// The shape is the classic one: n workers range over one jobs channel and
+// send outcomes on one results channel, and a separate goroutine closes the
+// results channel once every worker has returned. Nothing is sized to the
+// number of jobs, so the pool works the same for five jobs or five million.
+package workerpool
+
+import (
+	"context"
+	"fmt"
+	"runtime/debug"
+	"sync"
+)
+
+// Handler processes one job on the worker numbered worker (1..n).
+type Handler[J, R any] func(ctx context.Context, worker int, job J) (R, error)
+
+// Result is the outcome of one job.
+type Result[J, R any] struct {
+	Job   J
+	Value R
+	Err   error // non-nil when the handler returned an error or panicked
+}
+
+// PanicError is the Err of a job whose handler panicked.
+type PanicError struct {
+	Value any    // the value passed to panic
+	Stack []byte // the panicking goroutine's stack
+}
+
+func (e *PanicError) Error() string { return fmt.Sprintf("job panicked: %v", e.Value) }
+
+// Run starts n workers that take jobs from jobs until it is closed and
+// returns a channel carrying one Result per job, in completion order. The
+// channel is closed once every worker has returned.
+//
+// The caller owns jobs and closes it when there is no more work. The caller
+// must receive every result, or cancel ctx before it stops receiving: after
+// cancellation the workers stop taking jobs and drop results nobody reads,
+// so they never block forever.
+func Run[J, R any](ctx context.Context, n int, jobs <-chan J, handle Handler[J, R]) <-chan Result[J, R] {
+	results := make(chan Result[J, R])
+	var workers sync.WaitGroup
+	for worker := 1; worker <= n; worker++ {
+		workers.Go(func() {
+			for {
+				var job J
+				var ok bool
+				select {
+				case job, ok = <-jobs:
+					if !ok {
+						return
+					}
+				case <-ctx.Done():
+					return
+				}
+				value, err := call(ctx, handle, worker, job)
+				select {
+				case results <- Result[J, R]{Job: job, Value: value, Err: err}:
+				case <-ctx.Done():
+					return
+				}
+			}
+		})
+	}
+	// Several workers send on results, so none of them may close it. This
+	// goroutine closes it once all of them are done, which is what ends the
+	// caller's range loop.
+	go func() {
+		workers.Wait()
+		close(results)
+	}()
+	return results
+}
+
+// call runs handle and turns a panic into a PanicError, so one bad job
+// cannot take the worker (and the whole program) down with it, and its
+// failure still reaches the caller.
+func call[J, R any](ctx context.Context, handle Handler[J, R], worker int, job J) (value R, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = &PanicError{Value: p, Stack: debug.Stack()}
+		}
+	}()
+	return handle(ctx, worker, job)
+}

@@ -1,0 +1,180 @@
+package workerpool
+
+import (
+	"context"
+	"errors"
+	"sync/atomic"
+	"testing"
+	"testing/synctest"
+	"time"
+)
+
+// Every test runs in a synctest bubble: time is virtual, so sleeps cost
+// nothing and durations are exact, and the test fails at once if its
+// goroutines deadlock or are still blocked when it ends (a leak).
+
+// feed sends jobs on a new channel and closes it, as a pool's caller does.
+func feed(ctx context.Context, jobs ...int) <-chan int {
+	ch := make(chan int)
+	go func() {
+		defer close(ch)
+		for _, job := range jobs {
+			select {
+			case ch <- job:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return ch
+}
+
+func count(n int) []int {
+	jobs := make([]int, n)
+	for i := range jobs {
+		jobs[i] = i + 1
+	}
+	return jobs
+}
+
+func double(ctx context.Context, worker, job int) (int, error) {
+	time.Sleep(time.Millisecond)
+	return job * 2, nil
+}
+
+func TestResultsMatchInputs(t *testing.T) {
+	tests := []struct {
+		name          string
+		workers, jobs int
+	}{
+		{"no jobs", 3, 0},
+		{"one worker", 1, 10},
+		{"fewer jobs than workers", 8, 3},
+		{"many jobs", 4, 1000},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				seen := make(map[int]int)
+				for r := range Run(t.Context(), tt.workers, feed(t.Context(), count(tt.jobs)...), double) {
+					if r.Err != nil || r.Value != r.Job*2 {
+						t.Errorf("job %d: got (%d, %v), want (%d, nil)", r.Job, r.Value, r.Err, r.Job*2)
+					}
+					seen[r.Job]++
+				}
+				for _, job := range count(tt.jobs) {
+					if seen[job] != 1 {
+						t.Errorf("job %d: %d results, want exactly 1", job, seen[job])
+					}
+				}
+				if len(seen) != tt.jobs {
+					t.Errorf("got results for %d jobs, want %d", len(seen), tt.jobs)
+				}
+			})
+		})
+	}
+}
+
+func TestConcurrencyNeverExceedsWorkers(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const workers, jobs = 3, 10
+		var running, most atomic.Int32
+		slow := func(ctx context.Context, worker, job int) (int, error) {
+			now := running.Add(1)
+			defer running.Add(-1)
+			for old := most.Load(); now > old && !most.CompareAndSwap(old, now); old = most.Load() {
+			}
+			time.Sleep(time.Second)
+			return job * 2, nil
+		}
+		began := time.Now()
+		for range Run(t.Context(), workers, feed(t.Context(), count(jobs)...), slow) {
+		}
+		if got := most.Load(); got != workers {
+			t.Errorf("at most %d jobs ran at once, want exactly %d", got, workers)
+		}
+		// 10 one-second jobs on 3 workers take 4 rounds: proof that the
+		// workers ran side by side and that none sat idle.
+		if elapsed := time.Since(began); elapsed != 4*time.Second {
+			t.Errorf("took %v, want 4s", elapsed)
+		}
+	})
+}
+
+func TestBadJobNeitherHangsThePoolNorHidesItsError(t *testing.T) {
+	errBoom := errors.New("boom")
+	tests := []struct {
+		name    string
+		misbeh  func() (int, error)
+		wantErr func(error) bool
+	}{
+		{
+			name:    "returns an error",
+			misbeh:  func() (int, error) { return 0, errBoom },
+			wantErr: func(err error) bool { return errors.Is(err, errBoom) },
+		},
+		{
+			name:   "panics",
+			misbeh: func() (int, error) { panic("boom") },
+			wantErr: func(err error) bool {
+				var p *PanicError
+				return errors.As(err, &p) && p.Value == "boom" && len(p.Stack) > 0
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				handle := func(ctx context.Context, worker, job int) (int, error) {
+					if job%3 == 0 {
+						return tt.misbeh()
+					}
+					return double(ctx, worker, job)
+				}
+				// Two workers and ten jobs: each worker meets a bad job and
+				// must carry on with the rest.
+				results := 0
+				for r := range Run(t.Context(), 2, feed(t.Context(), count(10)...), handle) {
+					results++
+					if bad := r.Job%3 == 0; bad != (r.Err != nil) || bad && !tt.wantErr(r.Err) {
+						t.Errorf("job %d: err = %v", r.Job, r.Err)
+					}
+				}
+				if results != 10 {
+					t.Errorf("got %d results, want 10", results)
+				}
+			})
+		})
+	}
+}
+
+func TestCancelStopsEveryWorker(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx, cancel := context.WithCancel(t.Context())
+		var running atomic.Int32
+		var cancelled atomic.Int32
+		waitForCancel := func(ctx context.Context, worker, job int) (int, error) {
+			running.Add(1)
+			defer running.Add(-1)
+			<-ctx.Done()
+			cancelled.Add(1)
+			return 0, ctx.Err()
+		}
+		results := Run(ctx, 4, feed(ctx, count(100)...), waitForCancel)
+		synctest.Wait()
+		if got := running.Load(); got != 4 {
+			t.Fatalf("%d jobs running before cancel, want 4", got)
+		}
+		cancel()
+		// Nobody reads the results: cancelled workers must not block on them.
+		synctest.Wait()
+		for range results {
+		}
+		if got := running.Load(); got != 0 {
+			t.Errorf("%d jobs still running after the results channel closed", got)
+		}
+		if got := cancelled.Load(); got != 4 {
+			t.Errorf("%d jobs saw the cancellation, want 4", got)
+		}
+	})
+}
