@@ -1,0 +1,114 @@
+import { Worker } from 'node:worker_threads';
+
+interface Task {
+  iterations: number;
+  signal: AbortSignal;
+  resolve(result: number): void;
+  reject(reason: unknown): void;
+  onAbort(): void;
+}
+
+/**
+ * A fixed set of worker threads that run CPU-bound jobs in parallel with the main thread.
+ * Threads start on first use and are reused for every job after that; jobs beyond `size` wait
+ * for a free thread. A running computation cannot be interrupted from outside, so cancelling
+ * one terminates its thread; the next job that needs a thread gets a fresh one.
+ */
+export class ThreadPool {
+  readonly #threads = new Set<Worker>();
+  readonly #idle: Worker[] = [];
+  readonly #running = new Map<Worker, Task>();
+  readonly #waiting: Task[] = [];
+  #closed = false;
+
+  constructor(
+    readonly size: number,
+    readonly script: URL = new URL('./cpu-worker.js', import.meta.url),
+  ) {}
+
+  /** Runs `iterations` of computation on a pool thread; rejects with `signal.reason` if aborted. */
+  run(iterations: number, signal: AbortSignal): Promise<number> {
+    if (this.#closed) return Promise.reject(new Error('the thread pool is closed'));
+    if (signal.aborted) return Promise.reject(signal.reason);
+    return new Promise((resolve, reject) => {
+      const task: Task = {
+        iterations,
+        signal,
+        resolve,
+        reject,
+        onAbort: () => this.#cancel(task),
+      };
+      signal.addEventListener('abort', task.onAbort, { once: true });
+      this.#waiting.push(task);
+      this.#dispatch();
+    });
+  }
+
+  /** Terminates every thread. Call it once no job is running, or the process cannot exit. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const task of this.#waiting.splice(0)) {
+      this.#settle(task, () => task.reject(new Error('the thread pool closed')));
+    }
+    await Promise.all([...this.#threads].map((thread) => thread.terminate()));
+  }
+
+  #dispatch(): void {
+    while (this.#waiting.length > 0) {
+      const thread =
+        this.#idle.pop() ?? (this.#threads.size < this.size ? this.#spawn() : undefined);
+      if (thread === undefined) return;
+      const task = this.#waiting.shift()!;
+      this.#running.set(thread, task);
+      thread.postMessage(task.iterations);
+    }
+  }
+
+  #spawn(): Worker {
+    const thread = new Worker(this.script);
+    this.#threads.add(thread);
+    thread.on('message', (result: number) => {
+      const task = this.#running.get(thread);
+      this.#running.delete(thread);
+      this.#idle.push(thread);
+      if (task !== undefined) this.#settle(task, () => task.resolve(result));
+      this.#dispatch();
+    });
+    thread.on('error', (error) =>
+      this.#fail(thread, new Error('a worker thread failed', { cause: error })),
+    );
+    // Counted out only once really gone, so that the pool never runs more than `size` threads.
+    thread.on('exit', (code) => {
+      this.#fail(thread, new Error(`a worker thread exited with code ${code}`));
+      this.#threads.delete(thread);
+      const idleAt = this.#idle.indexOf(thread);
+      if (idleAt >= 0) this.#idle.splice(idleAt, 1);
+      if (!this.#closed) this.#dispatch();
+    });
+    return thread;
+  }
+
+  #fail(thread: Worker, error: Error): void {
+    const task = this.#running.get(thread);
+    if (task === undefined) return;
+    this.#running.delete(thread);
+    this.#settle(task, () => task.reject(error));
+  }
+
+  #cancel(task: Task): void {
+    const waitingAt = this.#waiting.indexOf(task);
+    if (waitingAt >= 0) this.#waiting.splice(waitingAt, 1);
+    for (const [thread, running] of this.#running) {
+      if (running === task) {
+        this.#running.delete(thread);
+        void thread.terminate();
+      }
+    }
+    this.#settle(task, () => task.reject(task.signal.reason));
+  }
+
+  #settle(task: Task, settle: () => void): void {
+    task.signal.removeEventListener('abort', task.onAbort);
+    settle();
+  }
+}

@@ -1,0 +1,18 @@
+/** One unit of work in a fan-out: it gets the shared signal and must stop when it aborts. */
+export type Task<R> = (signal: AbortSignal) => Promise<R>;
+
+/**
+ * Starts every task at once and waits for all of them. Resolves with one outcome per task, in
+ * the order of `tasks`, only once every task has settled: a failing task is reported in its
+ * place and neither stops nor hides the others. Aborting `signal` asks every task to stop.
+ */
+export function fanOut<R>(
+  tasks: readonly Task<R>[],
+  signal: AbortSignal,
+): Promise<PromiseSettledResult<R>[]> {
+  // `allSettled`, not `all`: `Promise.all` rejects at the first failure while the other tasks
+  // keep running, unobserved, past the join. And `async (task) => task(signal)` turns a task
+  // that throws before returning its promise into one more rejected outcome, instead of an
+  // exception that leaves the tasks already started running with nobody waiting for them.
+  return Promise.allSettled(tasks.map(async (task) => task(signal)));
+}
