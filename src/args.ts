@@ -60,12 +60,6 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
       'quote a path that contains spaces; options need their leading dashes',
     );
   }
-  for (const key of ['pattern', 'target', 'name'] as const) {
-    const value = values[key];
-    if (value !== undefined && value.startsWith('-') && value.length > 1 && flagSpellings.includes(value.split('=')[0]!)) {
-      throw new UsageError(`--${key} needs a value, got the flag ${value}`, helpHint);
-    }
-  }
   return {
     directory: positionals[0],
     pattern: values.pattern,
@@ -89,13 +83,13 @@ function toUsageError(error: unknown): UsageError {
   if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && unknown) {
     const flag = unknown[1]!;
     const suggestion = closest(flag.split('=')[0]!, flagSpellings);
-    return new UsageError(
-      `unknown option ${flag}`,
-      suggestion ? `did you mean ${suggestion}? ${helpHint}` : helpHint,
-    );
+    return new UsageError(`unknown option ${flag}`, suggestion ? `did you mean ${suggestion}? ${helpHint}` : helpHint);
   }
-  const missing = /Option '(?:-\w, )?(--[\w-]+)[^']*' argument missing/.exec(message);
-  if (missing) return new UsageError(`${missing[1]} needs a value`, helpHint);
+  const missing = /Option '(?:-\w, )?(--[\w-]+)[^']*' argument (missing|is ambiguous)/.exec(message);
+  if (missing) {
+    const dashHint = `a value that starts with "-" is written ${missing[1]}=-value`;
+    return new UsageError(`${missing[1]} needs a value`, missing[2] === 'missing' ? helpHint : dashHint);
+  }
   const extraValue = /Option '(?:-\w, )?(--[\w-]+)' does not take an argument/.exec(message);
   if (extraValue) return new UsageError(`${extraValue[1]} does not take a value`, helpHint);
   return new UsageError(message.split('\n')[0]!, helpHint);

@@ -45,6 +45,8 @@ export interface Target {
     /** Prints the benchmark figures. */
     readonly bench: Command;
   };
+  /** The environment that turns on the ecosystem's strict run-time checks, for tests. */
+  readonly strictEnv: Readonly<Record<string, string>>;
   /** One line per pattern for the "same pattern in other targets" table. */
   readonly idioms: Readonly<Record<string, string>>;
 }
@@ -84,6 +86,9 @@ export const patterns: readonly Pattern[] = [
 
 const allPatterns = patterns.map((pattern) => pattern.id);
 
+// What `python -X dev -W error` turns on, for programs started by tests.
+const pythonStrictEnv = { PYTHONDEVMODE: '1', PYTHONWARNINGS: 'error' };
+
 const pythonCommands: Target['commands'] = {
   run: ['python3', '-m', '{package}'],
   program: ['python3', '-m', '{package}'],
@@ -106,6 +111,7 @@ export const targets: readonly Target[] = [
     layers: ['python/_shared', 'python-asyncio/_shared'],
     patterns: allPatterns,
     commands: pythonCommands,
+    strictEnv: pythonStrictEnv,
     idioms: {},
   },
   {
@@ -117,6 +123,7 @@ export const targets: readonly Target[] = [
     layers: ['python/_shared', 'python-threading/_shared'],
     patterns: allPatterns,
     commands: pythonCommands,
+    strictEnv: pythonStrictEnv,
     idioms: {},
   },
   {
@@ -128,6 +135,7 @@ export const targets: readonly Target[] = [
     layers: ['python/_shared', 'python-multiprocessing/_shared'],
     patterns: allPatterns,
     commands: pythonCommands,
+    strictEnv: pythonStrictEnv,
     idioms: {},
   },
   {
@@ -149,6 +157,7 @@ export const targets: readonly Target[] = [
       ],
       bench: ['go', 'test', '-run', '^$', '-bench', '.', './...'],
     },
+    strictEnv: {},
     idioms: {},
   },
   {
@@ -171,6 +180,7 @@ export const targets: readonly Target[] = [
       ],
       bench: ['npm', 'run', 'bench'],
     },
+    strictEnv: { NODE_OPTIONS: '--unhandled-rejections=strict' },
     idioms: {},
   },
 ];
@@ -188,8 +198,6 @@ export function findTarget(id: string): Target | undefined {
 /** Every pattern × target pair whose templates exist, in catalogue order. */
 export function combinations(): Array<{ pattern: Pattern; target: Target }> {
   return targets.flatMap((target) =>
-    patterns
-      .filter((pattern) => target.patterns.includes(pattern.id))
-      .map((pattern) => ({ pattern, target })),
+    patterns.filter((pattern) => target.patterns.includes(pattern.id)).map((pattern) => ({ pattern, target })),
   );
 }

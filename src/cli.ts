@@ -170,7 +170,14 @@ async function setUp(outcome: ProjectOutcome, options: CliOptions, manager: Pack
 
 async function runIn(cwd: string, command: string[], io: Io, failure: string, hint?: string): Promise<void> {
   const [file, ...args] = command;
-  const result = await execa(file!, args, { cwd, stdin: 'ignore', all: true, reject: false, env: io.env, extendEnv: false });
+  const result = await execa(file!, args, {
+    cwd,
+    stdin: 'ignore',
+    all: true,
+    reject: false,
+    env: io.env,
+    extendEnv: false,
+  });
   if (result.failed) {
     const detail = result.all?.trim().split('\n').slice(-5).join('\n  ') || result.shortMessage;
     throw new GenerationError(`${failure}:\n  ${detail}`, hint ?? 'the project is written; run that step yourself');
@@ -266,7 +273,9 @@ function report(error: unknown, io: Io): number {
     return 1;
   }
   const message = error instanceof Error ? error.message : String(error);
-  io.stderr.write(`error: could not write the project: ${message.split('\n')[0]}\nhint: nothing was written; ${helpHint}\n`);
+  io.stderr.write(
+    `error: could not write the project: ${message.split('\n')[0]}\nhint: nothing was written; ${helpHint}\n`,
+  );
   return 1;
 }
 

@@ -15,6 +15,8 @@ export type NameCheck =
 
 const allowedCharacters = 'lowercase letters, digits, "-", "_" and "."';
 
+const nodeBuiltins: ReadonlySet<string> = new Set(builtinModules.map((module) => module.replace(/^node:/, '')));
+
 /** Device names Windows refuses as file or folder names, whatever the extension. */
 const windowsDeviceName = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$/;
 
@@ -30,169 +32,134 @@ export function pythonImportName(name: string): string {
   return name.replace(/[-.]/g, '_');
 }
 
-function fail(reason: string, hint: string): NameCheck {
-  return { ok: false, reason, hint };
+interface Problem {
+  readonly reason: string;
+  /** What a valid name looks like. */
+  readonly rule: string;
+  /** Where a suggested name starts from, when a cleaned-up name can help. */
+  readonly seed?: string;
 }
 
-/** A cleaned-up name (made from `seed`) to offer in a hint, or undefined if none is valid. */
+const problem = (reason: string, rule: string, seed?: string): Problem => ({ reason, rule, seed });
+
+/** `'x'`, or `"'"` for the quote itself: readable in a one-line error. */
+const quote = (text: string): string => (text === "'" ? `"'"` : `'${text}'`);
+
+/** A cleaned-up name made from `seed`, to offer in a hint, or undefined if none is valid. */
 function suggestName(name: string, language: LanguageId, seed: string): string | undefined {
   let candidate = seed
     .toLowerCase()
     .replace(/[^a-z0-9._-]+/g, '-')
     .replace(/\.{2,}/g, '.')
-    .replace(/^[-._]+|[-.]+$/g, '');
-  if (candidate.length > maxNameLength) candidate = candidate.slice(0, maxNameLength).replace(/[-.]+$/, '');
+    .replace(/^[-._]+|[-.]+$/g, '')
+    .slice(0, maxNameLength)
+    .replace(/[-.]+$/, '');
   if (candidate === '') return undefined;
-  if (candidate === name || !checkName(candidate, language).ok) {
-    candidate = `${candidate}-app`;
-  }
-  return candidate !== name && checkName(candidate, language).ok ? candidate : undefined;
-}
-
-function failWithSuggestion(
-  name: string,
-  language: LanguageId,
-  reason: string,
-  rule: string,
-  seed = name,
-): NameCheck {
-  const suggestion = suggestName(name, language, seed);
-  return fail(reason, suggestion ? `${rule}; did you mean "${suggestion}"?` : rule);
+  if (candidate === name || findProblem(candidate, language))
+    candidate = `${candidate.slice(0, maxNameLength - 4)}-app`;
+  return candidate !== name && !findProblem(candidate, language) ? candidate : undefined;
 }
 
 /** Checks a project name for a target language; on success gives its import name. */
 export function checkName(name: string, language: LanguageId): NameCheck {
+  const found = findProblem(name, language);
+  if (!found) return { ok: true, packageName: language === 'python' ? pythonImportName(name) : name };
+  const suggestion = found.seed === undefined ? undefined : suggestName(name, language, found.seed);
+  return {
+    ok: false,
+    reason: found.reason,
+    hint: suggestion ? `${found.rule}; did you mean "${suggestion}"?` : found.rule,
+  };
+}
+
+function findProblem(name: string, language: LanguageId): Problem | undefined {
   const shown = JSON.stringify(name);
+  const unsafe = /["'`$]|<%|%>/.exec(name);
+  const stray = /[^a-z0-9._-]/.exec(name);
   if (name.trim() === '') {
-    return fail('the project name is empty', 'give one with --name <name> or as the directory argument');
+    return problem('the project name is empty', 'give one with --name <name> or as the directory argument');
   }
   if (name.length > maxNameLength) {
-    return failWithSuggestion(
-      name,
-      language,
-      `the project name is ${name.length} characters long`,
-      `use at most ${maxNameLength}`,
-    );
+    return problem(`the project name is ${name.length} characters long`, `use at most ${maxNameLength}`, name);
   }
   if (/[/\\]/.test(name)) {
-    return fail(
+    return problem(
       `the project name ${shown} contains a path separator`,
       'to create the project elsewhere, give the path as the directory argument and a plain --name',
     );
   }
-  if (name.includes('..')) {
-    return failWithSuggestion(name, language, `the project name ${shown} contains ".."`, `use ${allowedCharacters}`);
+  if (name.includes('..')) return problem(`the project name ${shown} contains '..'`, `use ${allowedCharacters}`, name);
+  if (/\s/.test(name))
+    return problem(`the project name ${shown} contains whitespace`, `use ${allowedCharacters}`, name);
+  if (unsafe) {
+    return problem(`the project name ${shown} contains ${quote(unsafe[0])}`, `use ${allowedCharacters}`, name);
   }
-  if (/\s/.test(name)) {
-    return failWithSuggestion(name, language, `the project name ${shown} contains whitespace`, `use ${allowedCharacters}`);
-  }
-  const dangerous = /["'`$]|<%|%>/.exec(name);
-  if (dangerous) {
-    return failWithSuggestion(
-      name,
-      language,
-      `the project name ${shown} contains ${JSON.stringify(dangerous[0])}`,
-      `use ${allowedCharacters}`,
-    );
-  }
-  if (/^[-.]/.test(name)) {
-    return failWithSuggestion(
-      name,
-      language,
-      `the project name ${shown} starts with ${JSON.stringify(name[0])}`,
+  if (/^[-._]/.test(name)) {
+    return problem(
+      `the project name ${shown} starts with ${quote(name[0]!)}`,
       'start it with a letter or a digit',
-    );
-  }
-  if (/[A-Z]/.test(name)) {
-    return failWithSuggestion(
       name,
-      language,
-      `the project name ${shown} contains uppercase letters`,
-      'package names are lowercase',
     );
   }
-  const stray = /[^a-z0-9._-]/.exec(name);
+  if (/[A-Z]/.test(name))
+    return problem(`the project name ${shown} contains uppercase letters`, 'names are lowercase', name);
   if (stray) {
-    return failWithSuggestion(
-      name,
-      language,
-      `the project name ${shown} contains ${JSON.stringify(stray[0])}`,
-      `use ${allowedCharacters}`,
-    );
-  }
-  if (/^_/.test(name)) {
-    return failWithSuggestion(name, language, `the project name ${shown} starts with "_"`, 'start it with a letter or a digit');
+    return problem(`the project name ${shown} contains ${quote(stray[0])}`, `use ${allowedCharacters}`, name);
   }
   if (/[-.]$/.test(name)) {
-    return failWithSuggestion(
+    return problem(
+      `the project name ${shown} ends with ${quote(name.at(-1)!)}`,
+      'end it with a letter or a digit',
       name,
-      language,
-      `the project name ${shown} ends with ${JSON.stringify(name.at(-1))}`,
-      'end it with a letter, a digit or "_"',
     );
   }
-  if (windowsDeviceName.test(name)) {
-    return failWithSuggestion(name, language, `${shown} is a reserved device name on Windows`, 'pick another name');
-  }
+  if (windowsDeviceName.test(name))
+    return problem(`${shown} is a reserved device name on Windows`, 'pick another name', name);
   if (toolNames[language].has(name)) {
-    return failWithSuggestion(
-      name,
-      language,
-      `the project name ${shown} would shadow ${language === 'go' ? 'a name Go reserves' : 'a name its tooling uses'}`,
-      'pick another name',
-    );
+    const owner = language === 'go' ? 'a name Go reserves' : 'a name its tooling uses';
+    return problem(`the project name ${shown} would shadow ${owner}`, 'pick another name', name);
   }
-  return checkLanguageName(name, language, shown);
+  return findLanguageProblem(name, language, shown);
 }
 
-function checkLanguageName(name: string, language: LanguageId, shown: string): NameCheck {
+function findLanguageProblem(name: string, language: LanguageId, shown: string): Problem | undefined {
   switch (language) {
     case 'python': {
       const importName = pythonImportName(name);
+      const quotedImport = JSON.stringify(importName);
       if (/^[0-9]/.test(importName)) {
-        return failWithSuggestion(
-          name,
-          language,
-          `the Python import name ${JSON.stringify(importName)} would start with a digit`,
-          'start the name with a letter',
+        return problem(
+          `the Python import name ${quotedImport} would start with a digit`,
+          'start it with a letter',
           `py-${name}`,
         );
       }
-      if (pythonKeywords.has(importName)) {
-        return failWithSuggestion(name, language, `${JSON.stringify(importName)} is a Python keyword`, 'pick another name');
-      }
+      if (pythonKeywords.has(importName))
+        return problem(`${quotedImport} is a Python keyword`, 'pick another name', name);
       if (pythonStdlibModules.has(importName)) {
-        return failWithSuggestion(
-          name,
-          language,
-          `the project name ${shown} would shadow the Python standard-library module ${JSON.stringify(importName)}`,
+        return problem(
+          `the project name ${shown} would shadow the Python standard-library module ${quotedImport}`,
           'pick another name',
+          name,
         );
       }
-      return { ok: true, packageName: importName };
+      return undefined;
     }
-    case 'go': {
-      if (goStdlibRoots.has(name)) {
-        return failWithSuggestion(
-          name,
-          language,
-          `the module path ${shown} would shadow the Go standard library package ${JSON.stringify(name)}`,
-          'pick another name',
-        );
-      }
-      return { ok: true, packageName: name };
-    }
-    case 'typescript': {
-      const builtins = new Set(builtinModules.map((module) => module.replace(/^node:/, '')));
-      if (builtins.has(name)) {
-        return failWithSuggestion(
-          name,
-          language,
-          `the package name ${shown} would shadow the Node.js built-in module ${JSON.stringify(name)}`,
-          'pick another name',
-        );
-      }
-      return { ok: true, packageName: name };
-    }
+    case 'go':
+      return goStdlibRoots.has(name)
+        ? problem(
+            `the module path ${shown} would shadow the Go standard library package ${shown}`,
+            'pick another name',
+            name,
+          )
+        : undefined;
+    case 'typescript':
+      return nodeBuiltins.has(name)
+        ? problem(
+            `the package name ${shown} would shadow the Node.js built-in module ${shown}`,
+            'pick another name',
+            name,
+          )
+        : undefined;
   }
 }

@@ -127,8 +127,7 @@ async function renderReadme(
   sections: { patternNotes: string; targetNotes: string[] },
 ): Promise<string> {
   const { target, pattern, packageName } = choice;
-  const command = (command: Command | undefined): string | undefined =>
-    command && formatCommand(command, packageName);
+  const command = (command: Command | undefined): string | undefined => command && formatCommand(command, packageName);
   const template = path.join(root, 'README.md.ejs');
   return ejs.render(await fs.readFile(template, 'utf8'), {
     name: choice.name,

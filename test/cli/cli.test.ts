@@ -1,0 +1,303 @@
+// The scaffolder's command line (SPEC §2), run as users run it: the packed
+// and installed bin, in a temporary folder, without and with a terminal.
+
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { execa } from 'execa';
+import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
+import { combinations, patterns, targets } from '../../src/catalogue.js';
+
+const cliBin = inject('cliBin');
+let workDir: string;
+
+beforeEach(async () => {
+  workDir = await fs.mkdtemp(path.join(os.tmpdir(), 'ccp-cli-'));
+});
+afterEach(async () => {
+  await fs.rm(workDir, { recursive: true, force: true });
+});
+
+/** Runs the bin without a terminal (stdin is not a TTY). */
+function cli(args: string[], env: Record<string, string> = {}) {
+  return execa(cliBin, args, {
+    cwd: workDir,
+    reject: false,
+    stdin: 'ignore',
+    env: { npm_config_user_agent: '', ...env },
+  });
+}
+
+async function listTree(root: string): Promise<string[]> {
+  const entries = await fs.readdir(root, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((entry) => entry.isFile())
+    .map((entry) => path.relative(root, path.join(entry.parentPath, entry.name)))
+    .sort();
+}
+
+describe('informational commands', () => {
+  it('--help names every option, pattern and target', async () => {
+    const { exitCode, stdout } = await cli(['--help']);
+    expect(exitCode).toBe(0);
+    for (const flag of [
+      '--pattern',
+      '--target',
+      '--name',
+      '--yes',
+      '--force',
+      '--dry-run',
+      '--list',
+      '--install',
+      '--git',
+    ]) {
+      expect(stdout).toContain(flag);
+    }
+    for (const entry of [...patterns, ...targets]) expect(stdout).toContain(entry.id);
+  });
+
+  it('--list prints one line per combination', async () => {
+    const { exitCode, stdout } = await cli(['--list']);
+    expect(exitCode).toBe(0);
+    const lines = stdout.trim().split('\n');
+    expect(lines).toHaveLength(combinations().length);
+    for (const { pattern, target } of combinations()) {
+      expect(lines.some((line) => line.startsWith(`${pattern.id} ${target.id} `))).toBe(true);
+    }
+  });
+
+  it('--version prints the package version', async () => {
+    const manifest = JSON.parse(await fs.readFile(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    };
+    expect((await cli(['--version'])).stdout).toBe(manifest.version);
+  });
+});
+
+describe('generating without a terminal', () => {
+  it('writes the project from flags and prints next steps', async () => {
+    const { exitCode, stdout } = await cli(['svc', '--pattern', 'timeout', '--target', 'python-asyncio']);
+    expect(exitCode).toBe(0);
+    const files = await listTree(path.join(workDir, 'svc'));
+    expect(files).toContain('README.md');
+    expect(files).toContain('.gitignore');
+    expect(files).toContain('pyproject.toml');
+    expect(files.some((file) => file.startsWith(`svc${path.sep}`))).toBe(true);
+    expect(stdout).toContain('cd svc');
+    expect(stdout).toContain('python3 -m svc');
+  });
+
+  it('--yes takes the documented defaults', async () => {
+    const { exitCode } = await cli(['--yes']);
+    expect(exitCode).toBe(0);
+    expect(await listTree(path.join(workDir, 'worker-pool-go'))).toContain('go.mod');
+  });
+
+  it('--name sets the name and, without a directory, the directory', async () => {
+    const { exitCode } = await cli(['--name', 'my-pool', '-p', 'worker-pool', '-t', 'go']);
+    expect(exitCode).toBe(0);
+    expect(await fs.readFile(path.join(workDir, 'my-pool', 'go.mod'), 'utf8')).toMatch(/^module my-pool$/m);
+  });
+
+  it('accepts aliases', async () => {
+    expect((await cli(['x', '-p', 'pool', '-t', 'golang'])).exitCode).toBe(0);
+  });
+
+  it('--dry-run lists the files and writes nothing', async () => {
+    const { exitCode, stdout } = await cli(['app', '-p', 'fan-out', '-t', 'typescript', '--dry-run']);
+    expect(exitCode).toBe(0);
+    expect(stdout).toContain('package.json');
+    expect(stdout).toContain('README.md');
+    expect(await fs.readdir(workDir)).toEqual([]);
+  });
+
+  it('uses the package manager that invoked it in the next steps', async () => {
+    const env = { npm_config_user_agent: 'pnpm/9.12.0 npm/? node/v20.19.0 linux x64' };
+    const { stdout } = await cli(['web', '-p', 'worker-pool', '-t', 'typescript'], env);
+    expect(stdout).toContain('pnpm install');
+    expect(stdout).toContain('pnpm start --json');
+    expect(stdout).toContain('pnpm test');
+    expect(stdout).not.toMatch(/^\s*npm /m);
+  });
+
+  it('--force writes into a non-empty directory, replacing only files with the same names', async () => {
+    const directory = path.join(workDir, 'existing');
+    await fs.mkdir(directory);
+    await fs.writeFile(path.join(directory, 'notes.txt'), 'mine');
+    await fs.writeFile(path.join(directory, 'README.md'), 'old');
+    const { exitCode } = await cli(['existing', '-p', 'fan-out', '-t', 'go', '--force']);
+    expect(exitCode).toBe(0);
+    expect(await fs.readFile(path.join(directory, 'notes.txt'), 'utf8')).toBe('mine');
+    expect(await fs.readFile(path.join(directory, 'README.md'), 'utf8')).toContain('Fan-out');
+  });
+
+  it('a failure while writing leaves the directory as it was', async () => {
+    const directory = path.join(workDir, 'existing');
+    await fs.mkdir(path.join(directory, 'README.md'), { recursive: true }); // a folder where a file must go
+    await fs.writeFile(path.join(directory, 'go.mod'), 'module mine\n');
+    const before = await listTree(directory);
+    const { exitCode, stderr } = await cli(['existing', '-p', 'worker-pool', '-t', 'go', '--force']);
+    expect(exitCode).toBe(1);
+    expect(stderr).toMatch(/^error: could not write the project: .*\nhint: nothing was written/);
+    expect(await listTree(directory)).toEqual(before);
+    expect(await fs.readFile(path.join(directory, 'go.mod'), 'utf8')).toBe('module mine\n');
+  });
+
+  it('--git makes a repository with one commit', async () => {
+    const identity = {
+      GIT_AUTHOR_NAME: 't',
+      GIT_AUTHOR_EMAIL: 't@example.com',
+      GIT_COMMITTER_NAME: 't',
+      GIT_COMMITTER_EMAIL: 't@example.com',
+    };
+    const { exitCode } = await cli(['repo', '-p', 'timeout', '-t', 'go', '--git'], identity);
+    expect(exitCode).toBe(0);
+    const log = await execa('git', ['log', '--oneline'], { cwd: path.join(workDir, 'repo') });
+    expect(log.stdout.trim().split('\n')).toHaveLength(1);
+    const status = await execa('git', ['status', '--porcelain'], { cwd: path.join(workDir, 'repo') });
+    expect(status.stdout).toBe('');
+  });
+});
+
+interface BadInvocation {
+  why: string;
+  args: string[];
+  /** Fragments the one-line error must contain. */
+  error: string;
+  hint?: string;
+  /** Set up before running: "file" makes <dir> a file, "non-empty" puts a file in it. */
+  prepare?: { path: string; as: 'file' | 'non-empty' };
+}
+
+const badInvocations: BadInvocation[] = [
+  {
+    why: 'unknown pattern',
+    args: ['a', '-p', 'worker-poll', '-t', 'go'],
+    error: 'unknown pattern "worker-poll"',
+    hint: 'did you mean "worker-pool"?',
+  },
+  {
+    why: 'unknown target',
+    args: ['a', '-p', 'timeout', '-t', 'pyton-asyncio'],
+    error: 'unknown target',
+    hint: 'did you mean "python-asyncio"?',
+  },
+  {
+    why: 'ambiguous target',
+    args: ['a', '-p', 'timeout', '-t', 'python'],
+    error: 'unknown target "python"',
+    hint: 'python-asyncio, python-threading, python-multiprocessing',
+  },
+  {
+    why: 'unknown flag',
+    args: ['a', '--patern', 'timeout'],
+    error: 'unknown option --patern',
+    hint: 'did you mean --pattern?',
+  },
+  { why: 'flag without value', args: ['a', '--target'], error: '--target needs a value' },
+  { why: 'two directories', args: ['a', 'b', '--yes'], error: 'at most one directory' },
+  {
+    why: 'name shadowing a stdlib module',
+    args: ['asyncio', '-p', 'timeout', '-t', 'python-asyncio'],
+    error: 'standard-library module "asyncio"',
+    hint: 'did you mean',
+  },
+  { why: 'name shadowing Go', args: ['x', '--name', 'internal', '-p', 'timeout', '-t', 'go'], error: 'shadow' },
+  {
+    why: 'name shadowing a Node built-in',
+    args: ['x', '--name', 'fs', '-p', 'timeout', '-t', 'typescript'],
+    error: 'Node.js built-in',
+  },
+  { why: 'name with a quote', args: ['x', '--name', "it's", '--yes'], error: `contains "'"` },
+  { why: 'name with EJS', args: ['x', '--name', 'a<%=b', '--yes'], error: "contains '<%'" },
+  { why: 'name with a path', args: ['x', '--name', '../up', '--yes'], error: 'path separator' },
+  {
+    why: 'directory that is a file',
+    args: ['taken', '--yes'],
+    error: 'is a file',
+    prepare: { path: 'taken', as: 'file' },
+  },
+  {
+    why: 'non-empty directory',
+    args: ['busy', '--yes'],
+    error: 'is not empty',
+    hint: '--force',
+    prepare: { path: 'busy', as: 'non-empty' },
+  },
+  { why: 'missing options without a terminal', args: ['a'], error: 'missing --pattern, --target', hint: '--yes' },
+  { why: 'nothing at all without a terminal', args: [], error: 'missing --pattern, --target, --name' },
+];
+
+describe('bad input: one-line error, a hint, exit 2, nothing written', () => {
+  for (const bad of badInvocations) {
+    it(bad.why, async () => {
+      if (bad.prepare?.as === 'file') await fs.writeFile(path.join(workDir, bad.prepare.path), 'x');
+      if (bad.prepare?.as === 'non-empty') {
+        await fs.mkdir(path.join(workDir, bad.prepare.path));
+        await fs.writeFile(path.join(workDir, bad.prepare.path, 'keep.txt'), 'x');
+      }
+      const before = await listTree(workDir);
+      const { exitCode, stdout, stderr } = await cli(bad.args);
+      expect(exitCode).toBe(2);
+      expect(stdout).toBe('');
+      const [errorLine, hintLine, ...rest] = stderr.split('\n');
+      expect(errorLine).toMatch(/^error: /);
+      expect(errorLine).toContain(bad.error);
+      expect(hintLine).toMatch(/^hint: /);
+      if (bad.hint) expect(hintLine).toContain(bad.hint);
+      expect(rest).toEqual([]);
+      expect(await listTree(workDir)).toEqual(before);
+    });
+  }
+});
+
+describe('in a terminal', () => {
+  const driver = path.join(import.meta.dirname, 'pty-driver.py');
+  async function session(args: string[], steps: Array<{ expect: string; send: string }>) {
+    const request = { command: [cliBin, ...args], cwd: workDir, steps, timeout: 40 };
+    const { stdout } = await execa('python3', [driver, JSON.stringify(request)]);
+    return JSON.parse(stdout) as { exit: number | null; screen: string };
+  }
+  const down = '\u001b[B';
+  const enter = '\r';
+
+  it('asks for pattern, target and name, each with a description', async () => {
+    const result = await session(
+      [],
+      [
+        { expect: 'Which concurrency pattern?', send: down + down + enter }, // worker-pool
+        { expect: 'In which language', send: down + enter }, // python-threading
+        { expect: 'Project name', send: 'my-pool' + enter },
+      ],
+    );
+    expect(result.exit, result.screen).toBe(0);
+    expect(result.screen).toContain(patterns[0]!.summary);
+    expect(result.screen).toContain(targets[0]!.summary);
+    expect(await fs.readFile(path.join(workDir, 'my-pool', 'pyproject.toml'), 'utf8')).toContain('my-pool');
+  });
+
+  it('does not ask again what flags gave', async () => {
+    const result = await session(['-p', 'timeout', '-t', 'go'], [{ expect: 'Project name', send: 'svc' + enter }]);
+    expect(result.exit, result.screen).toBe(0);
+    expect(result.screen).not.toContain('Which concurrency pattern?');
+    expect(await listTree(path.join(workDir, 'svc'))).toContain('go.mod');
+  });
+
+  it('refuses an invalid name at the prompt and asks again', async () => {
+    const result = await session(
+      ['-p', 'timeout', '-t', 'python-asyncio'],
+      [
+        { expect: 'Project name', send: 'asyncio' + enter },
+        { expect: 'standard-library', send: '\u0015' + 'svc' + enter }, // Ctrl-U clears the line
+      ],
+    );
+    expect(result.exit, result.screen).toBe(0);
+    expect(await listTree(workDir)).toContain(path.join('svc', 'pyproject.toml'));
+  });
+
+  it('Ctrl-C at a prompt exits 130 and writes nothing', async () => {
+    const result = await session(['-p', 'timeout'], [{ expect: 'In which language', send: '\u0003' }]);
+    expect(result.exit, result.screen).toBe(130);
+    expect(await fs.readdir(workDir)).toEqual([]);
+  });
+});

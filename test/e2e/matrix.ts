@@ -1,0 +1,123 @@
+// The end-to-end matrix: for every combination of one target, generate the
+// project with the installed bin, set it up as its README says, run the
+// target's own judges and tests, then the conformance suite (written once,
+// in test/conformance/) against the program it builds.
+
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { execa } from 'execa';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { findTarget, patterns, type Command, type Target } from '../../src/catalogue.js';
+import { checkName } from '../../src/names.js';
+import { defineConformanceSuite } from '../conformance/suite.js';
+
+/** Every project gets this name, so that toolchain caches are shared between them. */
+const projectName = 'e2e-app';
+const matrixRoot = path.join(os.tmpdir(), `ccp-matrix-${process.pid}`);
+const toolTimeoutMs = 300_000;
+
+/** A shared cache per toolchain, so fifteen Python projects type-check the stdlib once. */
+const cacheEnv: Record<string, string> = {
+  MYPY_CACHE_DIR: path.join(matrixRoot, '.mypy-cache'),
+  RUFF_CACHE_DIR: path.join(matrixRoot, '.ruff-cache'),
+};
+
+function resolveCommand(command: Command, packageName: string): string[] {
+  return command.map((word) => word.replaceAll('{package}', packageName));
+}
+
+async function run(command: readonly string[], cwd: string, env: Record<string, string> = {}) {
+  const [file, ...args] = command;
+  return execa(file!, args, { cwd, all: true, reject: false, env: { ...cacheEnv, ...env }, timeout: toolTimeoutMs });
+}
+
+function describeFailure(command: readonly string[], result: { exitCode?: number; all?: string }): string {
+  return `${command.join(' ')} exited ${result.exitCode}\n${result.all ?? ''}`;
+}
+
+/** The node_modules of the first project of a target, reused by the others (same pinned devDependencies). */
+let sharedInstall: Promise<string> | undefined;
+
+async function setUp(target: Target, directory: string, packageName: string): Promise<void> {
+  const { install, build } = target.commands;
+  if (install) {
+    if (sharedInstall === undefined) {
+      // The first project installs through the scaffolder's own --install.
+      sharedInstall = Promise.resolve(path.join(directory, 'node_modules'));
+    } else {
+      await fs.symlink(await sharedInstall, path.join(directory, 'node_modules'), 'dir');
+    }
+  }
+  if (build) {
+    const command = resolveCommand(build, packageName);
+    const result = await run(command, directory);
+    expect(result.exitCode, describeFailure(command, result)).toBe(0);
+  }
+}
+
+export function defineTargetMatrix(targetId: string): void {
+  const target = findTarget(targetId);
+  if (!target) throw new Error(`unknown target ${targetId}`);
+  const check = checkName(projectName, target.language);
+  if (!check.ok) throw new Error(check.reason);
+  const { packageName } = check;
+
+  for (const pattern of patterns.filter((p) => target.patterns.includes(p.id))) {
+    describe(`${pattern.id} on ${target.id}`, () => {
+      const directory = path.join(matrixRoot, `${target.id}-${pattern.id}`, projectName);
+
+      beforeAll(async () => {
+        await fs.mkdir(path.dirname(directory), { recursive: true });
+        const installNow = target.commands.install !== undefined && sharedInstall === undefined;
+        const args = [
+          projectName,
+          '--pattern',
+          pattern.id,
+          '--target',
+          target.id,
+          installNow ? '--install' : '--no-install',
+        ];
+        const generated = await execa(inject('cliBin'), args, {
+          cwd: path.dirname(directory),
+          all: true,
+          reject: false,
+        });
+        expect(generated.exitCode, describeFailure(['create-concur-pattern', ...args], generated)).toBe(0);
+        await setUp(target, directory, packageName);
+      }, 600_000);
+
+      for (const judge of target.commands.checks) {
+        const command = resolveCommand(judge, packageName);
+        it(
+          `is clean under ${command.join(' ')}`,
+          async () => {
+            const result = await run(command, directory);
+            expect(result.exitCode, describeFailure(command, result)).toBe(0);
+            // gofmt -l and friends report by listing files, not by their exit code.
+            if (command.includes('-l')) expect(result.all).toBe('');
+          },
+          toolTimeoutMs,
+        );
+      }
+
+      it(
+        'passes its own tests',
+        async () => {
+          const command = resolveCommand(target.commands.test, packageName);
+          const result = await run(command, directory);
+          expect(result.exitCode, describeFailure(command, result)).toBe(0);
+        },
+        toolTimeoutMs,
+      );
+
+      defineConformanceSuite({
+        target: target.id,
+        pattern: pattern.id,
+        command: resolveCommand(target.commands.program, packageName),
+        cwd: directory,
+        env: target.strictEnv,
+      });
+    });
+  }
+}

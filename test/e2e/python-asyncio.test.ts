@@ -1,0 +1,3 @@
+import { defineTargetMatrix } from './matrix.js';
+
+defineTargetMatrix('python-asyncio');
