@@ -44,7 +44,10 @@ func Run[J, R any](ctx context.Context, n int, jobs <-chan J, handle Handler[J, 
 	var workers sync.WaitGroup
 	for worker := 1; worker <= n; worker++ {
 		workers.Go(func() {
-			for {
+			// select picks at random among ready cases, so without this
+			// check a worker could keep taking queued jobs long after ctx
+			// was cancelled.
+			for ctx.Err() == nil {
 				var job J
 				var ok bool
 				select {

@@ -218,9 +218,14 @@ func (r *recorder) ready() {
 	r.write(event{Event: "ready"})
 }
 
-func (r *recorder) stopping(signal string) {
+// stopping calls stopIntake and announces the stop, both under the lock,
+// so no event can slip in between: a job taken after stopIntake cannot have
+// its start printed before the announcement, and a job cancelled by a
+// zero drain cannot have its cancel printed before it.
+func (r *recorder) stopping(signal string, stopIntake func()) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	stopIntake()
 	if r.sealed {
 		return
 	}

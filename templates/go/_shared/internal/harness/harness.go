@@ -154,9 +154,10 @@ func run(p Program, args []string, stdout, stderr io.Writer, signals <-chan os.S
 		select {
 		case sig := <-signals:
 			if p.StopsGracefully {
-				events.stopping(signalName(sig))
+				events.stopping(signalName(sig), cancel)
+			} else {
+				cancel()
 			}
-			cancel()
 		case <-finished:
 			return
 		}

@@ -3,6 +3,7 @@ package harness
 import (
 	"context"
 	"errors"
+	"runtime"
 	"sync/atomic"
 	"time"
 )
@@ -68,8 +69,10 @@ func wait(ctx context.Context, d time.Duration) error {
 // compute spins a fixed number of iterations worth workMS on one core. The
 // count is fixed at start-up, not a loop until the clock says workMS has
 // passed, so a job that gets less CPU (contention, a GIL in other targets)
-// takes longer instead of pretending. It checks ctx once per millisecond of
-// work, which is how CPU-bound code stays cancellable.
+// takes longer instead of pretending. Between chunks of a millisecond it
+// checks ctx, which is how CPU-bound code stays cancellable, and yields,
+// so that timers (a deadline, for one) fire on time even when every core
+// is busy computing.
 func (s *simulator) compute(ctx context.Context, job int) error {
 	x := uint64(job)
 	for range s.workMS {
@@ -77,20 +80,31 @@ func (s *simulator) compute(ctx context.Context, job int) error {
 			return err
 		}
 		x = spin(x, s.perMS)
+		runtime.Gosched()
 	}
 	s.checksum.Add(x)
 	return nil
 }
 
-// calibrate measures how many spin iterations one core does per millisecond.
+// calibrate measures how many spin iterations one core does per
+// millisecond. It keeps the fastest of several rounds: a slow round only
+// means another process had the core for a while.
 func (s *simulator) calibrate() int {
-	for n := 1 << 16; ; n *= 2 {
-		began := time.Now()
-		s.checksum.Add(spin(1, n))
-		if elapsed := time.Since(began); elapsed >= 20*time.Millisecond {
-			return max(1, int(float64(n)/float64(elapsed.Microseconds())*1000))
-		}
+	n := 1 << 12
+	for s.timeSpin(n) < 2*time.Millisecond {
+		n *= 2
 	}
+	fastest := s.timeSpin(n)
+	for range 7 {
+		fastest = min(fastest, s.timeSpin(n))
+	}
+	return max(1, int(int64(n)*int64(time.Millisecond)/int64(fastest)))
+}
+
+func (s *simulator) timeSpin(n int) time.Duration {
+	began := time.Now()
+	s.checksum.Add(spin(1, n))
+	return time.Since(began)
 }
 
 // spin runs n rounds of a xorshift generator from seed x: cheap, branch-free

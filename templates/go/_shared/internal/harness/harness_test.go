@@ -1,0 +1,149 @@
+package harness
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// runProgram runs p with args in-process and returns its exit code and
+// output, with every time replaced by T so that lines can be compared.
+func runProgram(t *testing.T, p Program, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code = run(p, args, &out, &errOut, make(chan os.Signal), time.Now())
+	jsonTimes := regexp.MustCompile(`("t_ms"|"elapsed_ms"):[0-9.]+`)
+	humanTimes := regexp.MustCompile(`, [0-9]+ ms \(`)
+	text := jsonTimes.ReplaceAllString(out.String(), "$1:T")
+	return code, humanTimes.ReplaceAllString(text, ", T ms ("), errOut.String()
+}
+
+// sequential processes the jobs one after another on worker 1.
+var sequential = Program{
+	Pattern:       "test",
+	DefaultJobs:   3,
+	DefaultWorkMS: 0,
+	Run: func(ctx context.Context, env *Env) {
+		env.SubmitAll()
+		for job := 1; job <= env.Jobs; job++ {
+			env.Process(ctx, 1, job)
+		}
+	},
+}
+
+func TestBadFlagsExitTwoWithAMessage(t *testing.T) {
+	for _, args := range [][]string{
+		{"--jobs", "-1"},
+		{"--workers", "0"},
+		{"--timeout-ms", "0"},
+		{"--buffer", "0"},
+		{"--work-ms", "ten"},
+		{"--work", "gpu"},
+		{"--no-such-flag"},
+		{"stray"},
+	} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			code, stdout, stderr := runProgram(t, sequential, args...)
+			if code != 2 || stdout != "" || !strings.HasPrefix(stderr, "error: ") {
+				t.Errorf("exit %d, stdout %q, stderr %q; want 2, nothing, an error", code, stdout, stderr)
+			}
+		})
+	}
+}
+
+func TestHelpGoesToStdout(t *testing.T) {
+	code, stdout, stderr := runProgram(t, sequential, "-h")
+	if code != 0 || !strings.Contains(stdout, "-fail-every") || stderr != "" {
+		t.Errorf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+}
+
+func TestJSONEvents(t *testing.T) {
+	code, stdout, _ := runProgram(t, sequential, "--json", "--jobs=2", "--fail-every", "2")
+	want := `{"event":"start","job":1,"worker":1,"t_ms":T}
+{"event":"done","job":1,"worker":1,"t_ms":T,"result":2}
+{"event":"start","job":2,"worker":1,"t_ms":T}
+{"event":"fail","job":2,"worker":1,"t_ms":T,"error":"injected failure"}
+{"event":"summary","pattern":"test","target":"go","submitted":2,"completed":1,"failed":1,"timed_out":0,"cancelled":0,"max_concurrency":1,"elapsed_ms":T}
+`
+	if stdout != want {
+		t.Errorf("got\n%s\nwant\n%s", stdout, want)
+	}
+	if code != 1 {
+		t.Errorf("exit code %d, want 1 after a failure", code)
+	}
+}
+
+func TestHumanLines(t *testing.T) {
+	everyEvent := Program{
+		Pattern: "test",
+		Run: func(ctx context.Context, env *Env) {
+			env.Produce(1)
+			env.Consume(1, 2)
+			env.Start(1, 2)
+			env.Finish(1, 2, 2, nil)
+			env.Start(2, 0)
+			env.TimedOut(2)
+			env.Start(3, 0)
+			env.Finish(3, 0, 0, ErrInjected)
+			env.Start(4, 1)
+			env.Finish(4, 1, 0, context.Canceled)
+			env.Produce(5) // never consumed: cancelled at the end
+		},
+	}
+	code, stdout, _ := runProgram(t, everyEvent, "--timeout-ms", "250")
+	want := `produced 1
+consumed 1
+worker 2 processing job 1
+job 1 done: 2
+job 2 started
+job 2: request timed out after 250 ms
+job 3 started
+job 3 failed: injected failure
+worker 1 processing job 4
+job 4 cancelled
+produced 5
+job 5 cancelled
+summary: 5 submitted, 1 completed, 1 failed, 1 timed out, 2 cancelled, max concurrency 1, T ms (test on go)
+`
+	if stdout != want {
+		t.Errorf("got\n%s\nwant\n%s", stdout, want)
+	}
+	if code != 1 {
+		t.Errorf("exit code %d, want 1", code)
+	}
+}
+
+func TestTimeoutIsNotAFailure(t *testing.T) {
+	timesOut := Program{Pattern: "test", Run: func(ctx context.Context, env *Env) {
+		env.Start(1, 0)
+		env.TimedOut(1)
+	}}
+	if code, _, _ := runProgram(t, timesOut); code != 0 {
+		t.Errorf("exit code %d, want 0", code)
+	}
+}
+
+func TestFirstSignalCancelsTheRun(t *testing.T) {
+	signals := make(chan os.Signal, 1)
+	waitsForCancel := Program{Pattern: "test", DefaultJobs: 3, Run: func(ctx context.Context, env *Env) {
+		env.SubmitAll()
+		env.Start(1, 1)
+		signals <- syscall.SIGTERM
+		_, err := env.Work(ctx, 1) // a minute of work, cut short by the signal
+		env.Finish(1, 1, 0, err)
+	}}
+	var out bytes.Buffer
+	code := run(waitsForCancel, []string{"--work-ms", "60000"}, &out, &out, signals, time.Now())
+	if code != 130 {
+		t.Errorf("exit code %d, want 130", code)
+	}
+	if got := strings.Count(out.String(), "cancelled\n"); got != 3 {
+		t.Errorf("%d jobs cancelled, want all 3:\n%s", got, out.String())
+	}
+}

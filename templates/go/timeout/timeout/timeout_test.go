@@ -1,0 +1,95 @@
+package timeout
+
+import (
+	"context"
+	"errors"
+	"sync/atomic"
+	"testing"
+	"testing/synctest"
+	"time"
+)
+
+// Every test runs in a synctest bubble: time is virtual, so "on time" can be
+// checked to the nanosecond without flakiness, and the test fails if a
+// goroutine is still blocked when it ends (a leak).
+
+func TestDo(t *testing.T) {
+	tests := []struct {
+		name         string
+		work         time.Duration // how long the operation needs
+		limit        time.Duration // Do's deadline
+		callerCancel time.Duration // when the caller cancels ctx; 0 = never
+		callerLimit  time.Duration // the caller's own deadline on ctx; 0 = none
+		wantErr      error         // nil, ErrTimedOut, or the caller's reason
+		wantElapsed  time.Duration
+	}{
+		{name: "no work", work: 0, limit: time.Second, wantElapsed: 0},
+		{name: "work shorter than the deadline", work: 500 * time.Millisecond, limit: time.Second, wantElapsed: 500 * time.Millisecond},
+		{name: "work just inside the deadline", work: time.Second - time.Nanosecond, limit: time.Second, wantElapsed: time.Second - time.Nanosecond},
+		{name: "work past the deadline", work: 2 * time.Second, limit: time.Second, wantErr: ErrTimedOut, wantElapsed: time.Second},
+		{name: "caller cancels first", work: 2 * time.Second, limit: time.Second, callerCancel: 300 * time.Millisecond, wantErr: context.Canceled, wantElapsed: 300 * time.Millisecond},
+		{name: "caller's deadline is earlier", work: 2 * time.Second, limit: time.Second, callerLimit: 400 * time.Millisecond, wantErr: context.DeadlineExceeded, wantElapsed: 400 * time.Millisecond},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				ctx := t.Context()
+				if tt.callerCancel > 0 {
+					var cancel context.CancelFunc
+					ctx, cancel = context.WithCancel(ctx)
+					time.AfterFunc(tt.callerCancel, cancel)
+				}
+				if tt.callerLimit > 0 {
+					var cancel context.CancelFunc
+					ctx, cancel = context.WithTimeout(ctx, tt.callerLimit)
+					defer cancel()
+				}
+				var running, effects atomic.Int32
+				// The operation works for tt.work, then has a side effect
+				// (think: writes a row), unless its context is done first.
+				op := func(ctx context.Context) (string, error) {
+					running.Add(1)
+					defer running.Add(-1)
+					timer := time.NewTimer(tt.work)
+					defer timer.Stop()
+					select {
+					case <-timer.C:
+						effects.Add(1)
+						return "data", nil
+					case <-ctx.Done():
+						return "", ctx.Err()
+					}
+				}
+
+				began := time.Now()
+				got, err := Do(ctx, tt.limit, op)
+				elapsed := time.Since(began)
+
+				if elapsed != tt.wantElapsed {
+					t.Errorf("returned after %v, want %v", elapsed, tt.wantElapsed)
+				}
+				switch {
+				case tt.wantErr == nil && (err != nil || got != "data"):
+					t.Errorf("got (%q, %v), want (\"data\", nil)", got, err)
+				case tt.wantErr != nil && !errors.Is(err, tt.wantErr):
+					t.Errorf("err = %v, want %v", err, tt.wantErr)
+				case tt.wantErr != ErrTimedOut && errors.Is(err, ErrTimedOut):
+					t.Errorf("err = %v: the caller's cancellation reported as a timeout", err)
+				}
+				if n := running.Load(); n != 0 {
+					t.Errorf("operation still running after Do returned")
+				}
+				// Long after the work would have finished, a cancelled
+				// operation must still have had no effect.
+				time.Sleep(time.Hour)
+				wantEffects := int32(0)
+				if tt.wantErr == nil {
+					wantEffects = 1
+				}
+				if n := effects.Load(); n != wantEffects {
+					t.Errorf("%d side effects, want %d", n, wantEffects)
+				}
+			})
+		})
+	}
+}
