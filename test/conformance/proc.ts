@@ -1,6 +1,5 @@
 // CPU accounting from Linux /proc, for the busy-wait and CPU-work checks.
-// Elsewhere these functions report that they cannot measure, and the checks
-// that need them are skipped.
+// Elsewhere `canMeasureCpu` is false and the checks that need it are skipped.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 
@@ -16,51 +15,63 @@ function readClockTicks(): number {
   }
 }
 
-interface ProcessStat {
-  pid: number;
-  processGroup: number;
-  /** utime + stime + cutime + cstime, in clock ticks. */
-  ticks: number;
-}
-
-function readStat(pid: string): ProcessStat | undefined {
-  let text: string;
+/**
+ * The fields of /proc/<pid>/stat after the command name, which may itself
+ * contain spaces and parentheses: state, ppid, pgrp, …, with utime, stime,
+ * cutime and cstime at offsets 11 to 14.
+ */
+function statFields(pid: string): string[] | undefined {
   try {
-    text = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const text = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return text.slice(text.lastIndexOf(')') + 2).split(' ');
   } catch {
     return undefined; // it exited between readdir and read
   }
-  // The command name (field 2) may contain spaces and parentheses; the rest
-  // starts after its last ')'. Fields from there: state ppid pgrp … with
-  // utime, stime, cutime, cstime at offsets 11..14.
-  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  const [utime, stime, cutime, cstime] = fields.slice(11, 15).map(Number);
-  return { pid: Number(pid), processGroup: Number(fields[2]), ticks: utime + stime + cutime + cstime };
 }
 
-function groupStats(processGroup: number): ProcessStat[] {
-  if (!canMeasureCpu) return [];
-  return fs
-    .readdirSync('/proc')
-    .filter((name) => /^\d+$/.test(name))
-    .map(readStat)
-    .filter((stat): stat is ProcessStat => stat !== undefined && stat.processGroup === processGroup);
+const PROCESS_GROUP = 2;
+const [UTIME, STIME, CUTIME, CSTIME] = [11, 12, 13, 14];
+
+function ticksToMs(ticks: number): number {
+  return (ticks * 1000) / ticksPerSecond;
+}
+
+function groupMemberFields(processGroup: number): Map<number, string[]> {
+  const members = new Map<number, string[]>();
+  if (!canMeasureCpu) return members;
+  for (const name of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const fields = statFields(name);
+    if (fields && Number(fields[PROCESS_GROUP]) === processGroup) members.set(Number(name), fields);
+  }
+  return members;
 }
 
 /**
  * CPU milliseconds used so far by a process group: every live member's own
  * time plus the time of the children it has reaped (a child that exited and
  * was waited for moves its time into its parent's cutime/cstime, so nothing
- * is counted twice and little is lost).
+ * is counted twice).
  */
 export function groupCpuMs(processGroup: number): number {
-  const ticks = groupStats(processGroup).reduce((total, stat) => total + stat.ticks, 0);
-  return (ticks * 1000) / ticksPerSecond;
+  let ticks = 0;
+  for (const fields of groupMemberFields(processGroup).values()) {
+    ticks += [UTIME, STIME, CUTIME, CSTIME].reduce((sum, field) => sum + Number(fields[field]), 0);
+  }
+  return ticksToMs(ticks);
+}
+
+/**
+ * CPU milliseconds of this process's children that have exited and been
+ * waited for. Its growth across a run counts a short-lived program in full,
+ * which sampling cannot: its last moments fall between samples.
+ */
+export function reapedChildrenCpuMs(): number {
+  const fields = canMeasureCpu ? statFields('self') : undefined;
+  return fields ? ticksToMs(Number(fields[CUTIME]) + Number(fields[CSTIME])) : 0;
 }
 
 /** Pids still in the process group (the program's leftovers once it exited). */
 export function groupMembers(processGroup: number): number[] {
-  return groupStats(processGroup).map((stat) => stat.pid);
+  return [...groupMemberFields(processGroup).keys()];
 }
-
-export const cpuResolutionMs = 1000 / ticksPerSecond;

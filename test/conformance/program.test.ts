@@ -6,7 +6,8 @@
 //   npx vitest run test/conformance/program.test.ts
 //
 // Optional: CONFORMANCE_ENV (a JSON object of extra environment variables),
-// CONFORMANCE_ONLY (comma-separated scenario names).
+// CONFORMANCE_ONLY (comma-separated scenario names), CONFORMANCE_VERBOSE=1
+// (print each scenario's wall time, exit code and CPU figures).
 import { test } from 'vitest';
 import { defineConformanceSuite } from './suite.js';
 
@@ -21,7 +22,10 @@ if (CONFORMANCE_TARGET && CONFORMANCE_PATTERN && CONFORMANCE_CWD && CONFORMANCE_
       command: JSON.parse(CONFORMANCE_COMMAND) as string[],
       env: process.env.CONFORMANCE_ENV ? (JSON.parse(process.env.CONFORMANCE_ENV) as Record<string, string>) : undefined,
     },
-    { only: process.env.CONFORMANCE_ONLY?.split(',').map((name) => name.trim()) },
+    {
+      only: process.env.CONFORMANCE_ONLY?.split(',').map((name) => name.trim()),
+      verbose: process.env.CONFORMANCE_VERBOSE === '1',
+    },
   );
 } else {
   test('conformance of one program', (context) => {

@@ -17,6 +17,8 @@ export interface SuiteOptions {
   only?: string[];
   /** Out-of-order t_ms tolerated between events (see checker.ts). */
   clockToleranceMs?: number;
+  /** Print each scenario's measurements (wall time, exit, CPU) as it ends. */
+  verbose?: boolean;
 }
 
 export interface ScenarioReport {
@@ -42,6 +44,7 @@ export function defineConformanceSuite(subject: Subject, options: SuiteOptions =
       scenario.name,
       async () => {
         const report = await runScenario(subject, scenario, options);
+        if (options.verbose) console.log(`${subject.target} ${pattern} ${scenario.name}: ${describeMeasurements(report.result)}`);
         expect(report.problems, `${scenario.description}\n${report.context}`).toEqual([]);
       },
       scenario.hardTimeoutMs + TEST_TIMEOUT_MARGIN_MS,
@@ -175,6 +178,13 @@ export async function checkHelp(subject: Subject, invocation: BadInvocation): Pr
     if (!new RegExp(`(^|[\\s,\\[])--?${flag}\\b(?!-)`, 'm').test(result.stdout)) problems.push(`usage on stdout does not mention --${flag}`);
   }
   return problems;
+}
+
+function describeMeasurements(result: RunResult): string {
+  const parts = [`exit ${result.exitCode ?? result.killedBy}`, `wall ${result.wallMs.toFixed(0)} ms`];
+  if (result.cpuMs !== undefined) parts.push(`cpu ${result.cpuMs.toFixed(0)} ms`);
+  for (const { durationMs, cpuMs } of result.idleCpu) parts.push(`idle cpu ${((cpuMs / durationMs) * 100).toFixed(1)}%`);
+  return parts.join(', ');
 }
 
 function describeRun(result: RunResult): string {
