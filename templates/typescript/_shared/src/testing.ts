@@ -100,6 +100,25 @@ export async function run(args: string[]): Promise<Exit> {
 }
 
 /**
+ * Runs the program with `args`, and sends `signal` to its whole process group (as Ctrl-C in a
+ * terminal does) as soon as it writes an event that matches `when`.
+ */
+export async function runUntil(
+  args: string[],
+  when: (event: Event) => boolean,
+  signal: NodeJS.Signals = 'SIGINT',
+): Promise<Exit> {
+  const program = new Program(args);
+  try {
+    await program.waitFor(when);
+    program.signalGroup(signal);
+    return await program.exited;
+  } finally {
+    program.kill();
+  }
+}
+
+/**
  * Checks the invariants every run must keep: each submitted job ends in exactly one terminal
  * event and nothing happens to it after that, the summary adds up, and no more than
  * `maxConcurrency` jobs run at once.

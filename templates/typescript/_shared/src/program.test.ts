@@ -1,0 +1,132 @@
+// The program harness, through the program of this project: flags, exit codes, output formats.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { checkInvariants, run } from './testing.js';
+
+const timeout = 20_000;
+
+test('--help prints the usage on stdout and exits 0', { timeout }, async () => {
+  const exit = await run(['--help']);
+  assert.equal(exit.code, 0);
+  assert.match(exit.stdout, /^usage: /);
+  assert.match(exit.stdout, /--drain-ms MS/);
+});
+
+const badCommandLines = [
+  ['--jobs', '-1'],
+  ['--jobs', '1.5'],
+  ['--jobs', 'many'],
+  ['--jobs', '99999999999'],
+  ['--workers', '0'],
+  ['--timeout-ms', '0'],
+  ['--buffer', '0'],
+  ['--work', 'gpu'],
+  ['--work-ms'],
+  ['--json=yes'],
+  ['--unknown'],
+  ['stray'],
+];
+for (const args of badCommandLines) {
+  test(
+    `'${args.join(' ')}' exits 2 with a reason on stderr and nothing on stdout`,
+    { timeout },
+    async () => {
+      const exit = await run(args);
+      assert.equal(exit.code, 2);
+      assert.equal(exit.stdout, '');
+      assert.match(exit.stderr, /^error: /);
+    },
+  );
+}
+
+test('every flag is accepted, as --flag value and as --flag=value', { timeout }, async () => {
+  const exit = await run([
+    '--jobs=2',
+    '--workers',
+    '2',
+    '--work-ms=10',
+    '--work',
+    'io',
+    '--fail-every=0',
+    '--timeout-ms',
+    '1000',
+    '--buffer=3',
+    '--drain-ms',
+    '100',
+    '--json',
+  ]);
+  assert.equal(exit.code, 0, exit.stderr);
+  const summary = checkInvariants(exit.events, 2);
+  assert.equal(summary.completed, 2);
+});
+
+test(
+  '--json writes one compact event per line, keys in the contract order',
+  { timeout },
+  async () => {
+    const exit = await run(['--json', '--jobs', '4', '--work-ms', '10', '--fail-every', '2']);
+    assert.equal(exit.code, 1, 'a failed job makes the exit code 1');
+    const order = [
+      ...['event', 'pattern', 'target', 'signal', 'job', 'worker', 't_ms', 'result', 'error'],
+      ...['submitted', 'completed', 'failed', 'timed_out', 'cancelled', 'max_concurrency'],
+      'elapsed_ms',
+    ];
+    let lastTime = 0;
+    for (const line of exit.stdout.trimEnd().split('\n')) {
+      const event = JSON.parse(line) as Record<string, unknown>;
+      assert.equal(line, JSON.stringify(event), 'compact, one object per line');
+      const positions = Object.keys(event).map((key) => order.indexOf(key));
+      assert.deepEqual(
+        positions,
+        [...positions].sort((a, b) => a - b),
+        `key order in ${line}`,
+      );
+      assert.ok(!positions.includes(-1), `unknown key in ${line}`);
+      const time = (event.t_ms ?? event.elapsed_ms) as number;
+      assert.equal(Math.round(time * 1000), time * 1000, 'rounded to 3 decimals');
+      assert.ok(time >= lastTime, 'a monotonic clock');
+      lastTime = time;
+    }
+    const summary = checkInvariants(exit.events, 4);
+    assert.equal(summary.target, 'typescript');
+    assert.equal(summary.failed, 2);
+    assert.deepEqual(
+      exit.events
+        .filter((event) => event.event === 'fail')
+        .map((event) => [event.job, event.error]),
+      [
+        [2, 'injected failure'],
+        [4, 'injected failure'],
+      ],
+    );
+  },
+);
+
+test(
+  'without --json, every line is one of the human lines of the contract',
+  { timeout },
+  async () => {
+    const exit = await run(['--jobs', '3', '--work-ms', '10', '--fail-every', '3']);
+    assert.equal(exit.code, 1);
+    const lines = exit.stdout.trimEnd().split('\n');
+    const human = [
+      /^worker \d+ processing job \d+$/,
+      /^job \d+ started$/,
+      /^job \d+ done: \d+$/,
+      /^job 3 failed: injected failure$/,
+      /^produced \d+$/,
+      /^consumed \d+$/,
+      /^ready: press Ctrl-C or send SIGTERM to stop$/,
+    ];
+    for (const line of lines.slice(0, -1)) {
+      assert.ok(
+        human.some((pattern) => pattern.test(line)),
+        `unexpected line: ${line}`,
+      );
+    }
+    assert.match(
+      lines.at(-1) ?? '',
+      /^summary: 3 submitted, 2 completed, 1 failed, 0 timed out, 0 cancelled, max concurrency \d+, \d+ ms \([a-z-]+ on typescript\)$/,
+    );
+  },
+);

@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { calibrate, compute } from './cpu.js';
+import { assertNothingLeft } from './testing.js';
+import { ThreadPool } from './thread-pool.js';
+
+const timeout = 20_000;
+const never = new AbortController().signal;
+
+test('runs the computation on its threads and closes them all', { timeout }, async () => {
+  const before = process.getActiveResourcesInfo();
+  const pool = new ThreadPool(2);
+  const results = await Promise.all([1, 2, 3, 4, 5].map((n) => pool.run(n * 1000, never)));
+  assert.deepEqual(
+    results,
+    [1, 2, 3, 4, 5].map((n) => compute(n * 1000)),
+  );
+  await pool.close();
+  await assertNothingLeft(before);
+});
+
+test('never starts more threads than its size', { timeout }, async () => {
+  const pool = new ThreadPool(2);
+  const threads = () => process.getActiveResourcesInfo().filter((name) => name === 'MessagePort');
+  const baseline = threads().length;
+  const runs = Array.from({ length: 6 }, () => pool.run(200_000, never));
+  let most = 0;
+  for (const done of runs) {
+    most = Math.max(most, threads().length - baseline);
+    await done;
+  }
+  await pool.close();
+  assert.ok(most >= 1 && most <= 2, `${most} threads`);
+});
+
+// How much faster two threads are than one is for `npm run bench` to show: a timing assertion
+// would fail on a machine busy with other work. What must hold on any machine is that the
+// computation runs off the main thread, so that the event loop stays free meanwhile.
+test(
+  'computes off the main thread: the event loop keeps running meanwhile',
+  { timeout },
+  async () => {
+    const pool = new ThreadPool(2);
+    const iterations = calibrate() * 300;
+    let ticks = 0;
+    const ticker = setInterval(() => ticks++, 10);
+    try {
+      await Promise.all([pool.run(iterations, never), pool.run(iterations, never)]);
+    } finally {
+      clearInterval(ticker);
+      await pool.close();
+    }
+    assert.ok(ticks >= 5, `only ${ticks} ticks of 10 ms during about 300 ms of computation`);
+  },
+);
+
+test(
+  'cancelling a running job terminates its thread at once; the pool goes on',
+  { timeout },
+  async () => {
+    const before = process.getActiveResourcesInfo();
+    const pool = new ThreadPool(1);
+    const cancel = new AbortController();
+    const endless = pool.run(Number.MAX_SAFE_INTEGER, cancel.signal);
+    const waiting = pool.run(1000, cancel.signal);
+    setTimeout(() => cancel.abort(new Error('stop')), 50);
+    await assert.rejects(endless, { message: 'stop' });
+    await assert.rejects(waiting, { message: 'stop' });
+    assert.equal(await pool.run(1000, never), compute(1000));
+    await pool.close();
+    await assertNothingLeft(before);
+  },
+);
