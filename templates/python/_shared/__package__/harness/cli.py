@@ -114,7 +114,8 @@ def parse_config(
     )
     flags = parser.parse_args(argv)
     if flags.work == "cpu" and not cpu_supported:
-        parser.error(f"--work cpu is not supported by {pattern} on {target}")
+        # The contract's exact line, which every target prints the same way.
+        parser.exit(2, f"error: --work cpu is not supported by {pattern} on {target}\n")
     return Config(
         pattern=pattern,
         target=target,

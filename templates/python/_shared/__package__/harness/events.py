@@ -87,7 +87,9 @@ class Recorder:
         self._in_flight = 0
         self._max_concurrency = 0
         self._finished = False
-        self._writing = False
+        # How many events this thread is in the middle of: more than one when
+        # a signal handler writes an event while interrupting another.
+        self._depth = 0
         self._exit_requested = False
 
     def submit(self, job: int) -> None:
@@ -227,7 +229,7 @@ class Recorder:
         first, so no line is cut in half or counted without being written.
         """
         with self._lock:
-            if self._writing:
+            if self._depth:
                 self._exit_requested = True
                 return
             self._exit_at_once()
@@ -239,17 +241,17 @@ class Recorder:
             if self._finished:
                 yield False
                 return
-            self._writing = True
+            self._depth += 1
             try:
                 yield True
             finally:
-                self._writing = False
-                if self._exit_requested:
+                self._depth -= 1
+                if self._exit_requested and not self._depth:
                     self._exit_at_once()
 
     def _exit_at_once(self) -> None:
         # A signal arriving from here on only asks again; this call exits.
-        self._writing = True
+        self._depth += 1
         if not self._finished:
             self._cancel_unfinished()
             self._write_summary(self._summary())

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import signal
+import sys
 from collections.abc import Callable
 from types import FrameType
+from typing import NoReturn
 
 from .events import Recorder
 
@@ -15,10 +17,11 @@ STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 class StopSignals:
     """The first stop signal calls ``on_first``; the second exits at once.
 
-    ``handle`` fits both ways of installing a handler::
-
-        signal.signal(signal.SIGTERM, stop.handle)               # threads, processes
-        loop.add_signal_handler(signal.SIGTERM, stop.handle, signal.SIGTERM)  # asyncio
+    ``install`` makes ``handle`` the handler of SIGINT and SIGTERM for the
+    rest of the process. ``handle`` also fits asyncio's handlers
+    (``loop.add_signal_handler(signum, stop.handle, signum)``), but those go
+    away when the loop closes, so a second Ctrl-C during shutdown would then
+    raise KeyboardInterrupt instead of exiting with 130.
     """
 
     def __init__(self, recorder: Recorder, on_first: Callable[[int], None]) -> None:
@@ -32,6 +35,17 @@ class StopSignals:
         """Whether a stop signal has arrived."""
         return self._first is not None
 
+    def install(self) -> None:
+        """Handle SIGINT and SIGTERM from now on (call it in the main thread).
+
+        Python runs the handler in the main thread between two bytecodes,
+        whatever that thread is doing: ``on_first`` must only do what is
+        safe there (set an event, ``loop.call_soon_threadsafe``, write an
+        event with the recorder).
+        """
+        for signum in STOP_SIGNALS:
+            signal.signal(signum, self.handle)
+
     def handle(self, signum: int, frame: FrameType | None = None) -> None:
         """React to one SIGINT or SIGTERM (``frame`` is unused)."""
         if self._first is None:
@@ -39,3 +53,15 @@ class StopSignals:
             self._on_first(signum)
         else:
             self._recorder.exit_now()
+
+    def exit_with(self, code: int) -> NoReturn:
+        """End the program with ``code`` once the summary is written.
+
+        Stop signals are ignored from here on: the run has nothing left to
+        stop, and while the interpreter shuts down Python puts back the
+        default handlers, so a late Ctrl-C would otherwise kill the process
+        with SIGINT instead of letting it exit with ``code``.
+        """
+        for signum in STOP_SIGNALS:
+            signal.signal(signum, signal.SIG_IGN)
+        sys.exit(code)
