@@ -24,10 +24,21 @@ class StopSignals:
     raise KeyboardInterrupt instead of exiting with 130.
     """
 
-    def __init__(self, recorder: Recorder, on_first: Callable[[int], None]) -> None:
-        """``on_first(signum)`` starts the stop: cancel the run, or drain it."""
+    def __init__(
+        self,
+        recorder: Recorder,
+        on_first: Callable[[int], None],
+        *,
+        before_exit: Callable[[], None] | None = None,
+    ) -> None:
+        """``on_first(signum)`` starts the stop: cancel the run, or drain it.
+
+        ``before_exit()`` runs on the second signal, just before the process
+        exits: what must not outlive it, such as child processes, goes there.
+        """
         self._recorder = recorder
         self._on_first = on_first
+        self._before_exit = before_exit
         self._first: int | None = None
 
     @property
@@ -52,6 +63,8 @@ class StopSignals:
             self._first = signum
             self._on_first(signum)
         else:
+            if self._before_exit is not None:
+                self._before_exit()
             self._recorder.exit_now()
 
     def exit_with(self, code: int) -> NoReturn:
