@@ -3,6 +3,7 @@
 // program). The end-to-end matrix calls defineConformanceSuite once per
 // generated project; program.test.ts calls it for a program named in
 // environment variables.
+import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { type Pattern, cpuRejectionMessage, effectiveOptions, isPattern, mayRejectCpuWork } from './contract.js';
 import { type CheckedTrace, checkTrace } from './checker.js';
@@ -29,6 +30,20 @@ export interface ScenarioReport {
   trace?: CheckedTrace;
   /** The program refused `--work cpu` the way the contract allows. */
   rejectedCpuWork: boolean;
+}
+
+/**
+ * The subject for a generated project, run the way SPEC §3 says each target
+ * is run. Build first: go `go build -o app .`; typescript `npm install` and
+ * `npm run build`; python needs nothing.
+ */
+export function subjectFor(target: string, pattern: string, projectDir: string, packageName: string): Subject {
+  const commands: Record<string, string[]> = {
+    go: [path.join(projectDir, 'app')],
+    typescript: ['node', '--unhandled-rejections=strict', 'dist/main.js'],
+  };
+  const command = commands[target] ?? ['python3', '-X', 'dev', '-m', packageName];
+  return { target, pattern, command, cwd: projectDir };
 }
 
 const USAGE_TIMEOUT_MS = 15_000;
