@@ -124,7 +124,7 @@ const (
 // Main runs p as the program with the command-line arguments and exits.
 func Main(p Program) {
 	began := time.Now()
-	signals := make(chan os.Signal, 1)
+	signals := make(chan os.Signal, 2)
 	// Installed before any job starts: from here on SIGINT and SIGTERM are
 	// ours to handle, and Go's default (exit at once, no summary) is off.
 	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)

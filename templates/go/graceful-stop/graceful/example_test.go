@@ -1,0 +1,26 @@
+package graceful
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"time"
+)
+
+func ExampleServe() {
+	jobs := make(chan string)
+	go func() {
+		defer close(jobs)
+		for _, j := range []string{"resize", "upload", "notify"} {
+			jobs <- j
+		}
+	}()
+	var handled atomic.Int32
+	handle := func(ctx context.Context, worker int, job string) { handled.Add(1) }
+
+	// In a service, ctx comes from signal.NotifyContext; here the source
+	// runs dry first, so Serve returns nil without a stop.
+	err := Serve(context.Background(), 2, 5*time.Second, jobs, handle)
+	fmt.Println(handled.Load(), err)
+	// Output: 3 <nil>
+}
