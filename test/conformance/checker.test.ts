@@ -152,7 +152,13 @@ describe('good traces pass', () => {
   });
 
   test('graceful-stop: a worker that took its job just as the signal came', () => {
-    const trace = new TraceWriter('graceful-stop').ready().start(1, 1).stopping('SIGINT').start(2, 2).done(1, 1).done(2, 2);
+    const trace = new TraceWriter('graceful-stop')
+      .ready()
+      .start(1, 1)
+      .stopping('SIGINT')
+      .start(2, 2)
+      .done(1, 1)
+      .done(2, 2);
     expect(check(trace.summary(), ['--workers', '2'], { signalsDelivered: 1 })).toEqual([]);
   });
 
@@ -189,7 +195,14 @@ describe('good traces pass', () => {
       '',
     ].join('\n');
     const options = effectiveOptions('producer-consumer', 'typescript', ['--jobs', '1']);
-    const run = { stdout, pattern: 'producer-consumer', target: 'typescript', options, exitCode: 0, signalsDelivered: 0 } as const;
+    const run = {
+      stdout,
+      pattern: 'producer-consumer',
+      target: 'typescript',
+      options,
+      exitCode: 0,
+      signalsDelivered: 0,
+    } as const;
     expect(checkTrace(run).problems).toEqual([]);
   });
 
@@ -210,11 +223,21 @@ describe('good traces pass', () => {
 
 describe('broken traces are reported', () => {
   const expectProblem = (problems: string[], pattern: RegExp) => {
-    expect(problems.some((problem) => pattern.test(problem)), `${pattern} in ${JSON.stringify(problems, null, 2)}`).toBe(true);
+    expect(
+      problems.some((problem) => pattern.test(problem)),
+      `${pattern} in ${JSON.stringify(problems, null, 2)}`,
+    ).toBe(true);
   };
 
   test('a lost job (started, never ended)', () => {
-    const trace = new TraceWriter('worker-pool').start(1, 1).start(2, 2).done(1, 1).start(3, 1).done(3, 1).start(4, 1).done(4, 1);
+    const trace = new TraceWriter('worker-pool')
+      .start(1, 1)
+      .start(2, 2)
+      .done(1, 1)
+      .start(3, 1)
+      .done(3, 1)
+      .start(4, 1)
+      .done(4, 1);
     const problems = check(trace.summary({ submitted: 4, completed: 3, max_concurrency: 2 }), WORKER_POOL_ARGS);
     expectProblem(problems, /job 2: no terminal event/);
     expectProblem(problems, /jobs without a terminal event: 2/);
@@ -238,7 +261,10 @@ describe('broken traces are reported', () => {
 
   test('a job cancelled after it failed', () => {
     const trace = new TraceWriter('fan-out').start(1).fail(1).cancel(1, undefined, false).summary();
-    expectProblem(check(trace, ['--jobs', '1', '--fail-every', '1'], { exitCode: 1 }), /"cancel" after its terminal "fail"/);
+    expectProblem(
+      check(trace, ['--jobs', '1', '--fail-every', '1'], { exitCode: 1 }),
+      /"cancel" after its terminal "fail"/,
+    );
   });
 
   test('concurrency over the worker limit', () => {
@@ -249,7 +275,10 @@ describe('broken traces are reported', () => {
   });
 
   test('max_concurrency that disagrees with the events', () => {
-    expectProblem(check(workerPool().summary({ max_concurrency: 1 }), WORKER_POOL_ARGS), /max_concurrency 1, but the events show 2/);
+    expectProblem(
+      check(workerPool().summary({ max_concurrency: 1 }), WORKER_POOL_ARGS),
+      /max_concurrency 1, but the events show 2/,
+    );
   });
 
   test('consume before produce', () => {
@@ -268,12 +297,22 @@ describe('broken traces are reported', () => {
     const trace = new TraceWriter('producer-consumer');
     for (let job = 1; job <= 10; job++) trace.produce(job);
     for (let job = 1; job <= 10; job++) trace.consume(job, 1).start(job, 1).done(job, 1);
-    expectProblem(check(trace.summary(), ['--jobs', '10', '--workers', '2', '--buffer', '2']), /above buffer 2 \+ workers 2 \+ 1/);
+    expectProblem(
+      check(trace.summary(), ['--jobs', '10', '--workers', '2', '--buffer', '2']),
+      /above buffer 2 \+ workers 2 \+ 1/,
+    );
   });
 
   test('a line that is not JSON', () => {
     const trace = workerPool().raw('Traceback (most recent call last):').summary();
     expectProblem(check(trace, WORKER_POOL_ARGS), /line 9 "Traceback \(most recent call last\):": not JSON/);
+  });
+
+  test('an object whose event is not one of the contract', () => {
+    expectProblem(
+      check(workerPool().raw('{"event":"constructor"}').summary(), WORKER_POOL_ARGS),
+      /unknown event "constructor"/,
+    );
   });
 
   test('a human line in JSON mode', () => {
@@ -319,7 +358,10 @@ describe('broken traces are reported', () => {
   });
 
   test('keys out of order', () => {
-    const trace = new TraceWriter('fan-out').raw('{"job":1,"event":"start","t_ms":1}').done(1).summary({ submitted: 1, max_concurrency: 1 });
+    const trace = new TraceWriter('fan-out')
+      .raw('{"job":1,"event":"start","t_ms":1}')
+      .done(1)
+      .summary({ submitted: 1, max_concurrency: 1 });
     expectProblem(check(trace, ['--jobs', '1']), /keys job,event,t_ms, expected event,job,t_ms/);
   });
 
@@ -331,7 +373,10 @@ describe('broken traces are reported', () => {
   });
 
   test('JSON with spaces', () => {
-    const trace = new TraceWriter('fan-out').raw('{"event": "start", "job": 1, "t_ms": 1.0}').done(1).summary({ submitted: 1, max_concurrency: 1 });
+    const trace = new TraceWriter('fan-out')
+      .raw('{"event": "start", "job": 1, "t_ms": 1.0}')
+      .done(1)
+      .summary({ submitted: 1, max_concurrency: 1 });
     expectProblem(check(trace, ['--jobs', '1']), /not compact/);
   });
 
@@ -343,7 +388,10 @@ describe('broken traces are reported', () => {
   });
 
   test('a wrong result', () => {
-    const trace = new TraceWriter('fan-out').start(1).raw('{"event":"done","job":1,"t_ms":5,"result":1}').summary({ completed: 1 });
+    const trace = new TraceWriter('fan-out')
+      .start(1)
+      .raw('{"event":"done","job":1,"t_ms":5,"result":1}')
+      .summary({ completed: 1 });
     expectProblem(check(trace, ['--jobs', '1']), /result 1, expected 2/);
   });
 
@@ -367,9 +415,18 @@ describe('broken traces are reported', () => {
 
   test('exit codes against the contract', () => {
     const failing = new TraceWriter('fan-out').start(1).fail(1).summary();
-    expectProblem(check(failing, ['--jobs', '1', '--fail-every', '1'], { exitCode: 0 }), /exit code 0, the contract requires 1/);
-    expectProblem(check(workerPool().summary(), WORKER_POOL_ARGS, { exitCode: 1 }), /exit code 1, the contract requires 0/);
-    expectProblem(check(workerPool().summary(), WORKER_POOL_ARGS, { signalsDelivered: 1 }), /exit code 0, the contract requires 130/);
+    expectProblem(
+      check(failing, ['--jobs', '1', '--fail-every', '1'], { exitCode: 0 }),
+      /exit code 0, the contract requires 1/,
+    );
+    expectProblem(
+      check(workerPool().summary(), WORKER_POOL_ARGS, { exitCode: 1 }),
+      /exit code 1, the contract requires 0/,
+    );
+    expectProblem(
+      check(workerPool().summary(), WORKER_POOL_ARGS, { signalsDelivered: 1 }),
+      /exit code 0, the contract requires 130/,
+    );
     expectProblem(check(workerPool().summary(), WORKER_POOL_ARGS, { exitCode: null }), /killed by a signal/);
     const timedOut = new TraceWriter('timeout').start(1).timeout(1).summary();
     expectProblem(check(timedOut, [], { exitCode: 1 }), /exit code 1, the contract requires 0/);
@@ -388,13 +445,19 @@ describe('broken traces are reported', () => {
   test('graceful-stop: no ready, or a job before it', () => {
     const trace = new TraceWriter('graceful-stop').start(1, 1).ready().done(1, 1).summary();
     expectProblem(check(trace, ['--jobs', '1']), /job starts before "ready"/);
-    expectProblem(check(new TraceWriter('graceful-stop').start(1, 1).done(1, 1).summary(), ['--jobs', '1']), /0 "ready" events/);
+    expectProblem(
+      check(new TraceWriter('graceful-stop').start(1, 1).done(1, 1).summary(), ['--jobs', '1']),
+      /0 "ready" events/,
+    );
   });
 
   test('graceful-stop: intake goes on after stopping', () => {
     const trace = new TraceWriter('graceful-stop').ready().stopping();
     for (let job = 1; job <= 5; job++) trace.start(job, 1).done(job, 1);
-    expectProblem(check(trace.summary(), ['--workers', '2'], { signalsDelivered: 1 }), /5 jobs started after "stopping"/);
+    expectProblem(
+      check(trace.summary(), ['--workers', '2'], { signalsDelivered: 1 }),
+      /5 jobs started after "stopping"/,
+    );
   });
 
   test('graceful-stop: a cancel without a stop', () => {
@@ -403,9 +466,22 @@ describe('broken traces are reported', () => {
   });
 
   test('human mode: a line outside the contract, and a wrong deadline', () => {
-    const stdout = ['job 1 started', 'Job 1 is done!', 'job 1: request timed out after 999 ms', 'summary: 1 submitted, 0 completed, 0 failed, 1 timed out, 0 cancelled, max concurrency 1, 1002 ms (timeout on go)', ''].join('\n');
+    const stdout = [
+      'job 1 started',
+      'Job 1 is done!',
+      'job 1: request timed out after 999 ms',
+      'summary: 1 submitted, 0 completed, 0 failed, 1 timed out, 0 cancelled, max concurrency 1, 1002 ms (timeout on go)',
+      '',
+    ].join('\n');
     const options = effectiveOptions('timeout', 'go', []);
-    const { problems } = checkTrace({ stdout, pattern: 'timeout', target: 'go', options, exitCode: 0, signalsDelivered: 0 });
+    const { problems } = checkTrace({
+      stdout,
+      pattern: 'timeout',
+      target: 'go',
+      options,
+      exitCode: 0,
+      signalsDelivered: 0,
+    });
     expectProblem(problems, /line 2 "Job 1 is done!": not one of the contract's human lines/);
     expectProblem(problems, /expected "after 1000 ms"/);
   });
@@ -413,7 +489,14 @@ describe('broken traces are reported', () => {
   test('stdout cut off mid-line', () => {
     const trace = workerPool().summary();
     const options = effectiveOptions('worker-pool', 'go', [...WORKER_POOL_ARGS, '--json']);
-    const { problems } = checkTrace({ stdout: trace.stdout.slice(0, -1), pattern: 'worker-pool', target: 'go', options, exitCode: 0, signalsDelivered: 0 });
+    const { problems } = checkTrace({
+      stdout: trace.stdout.slice(0, -1),
+      pattern: 'worker-pool',
+      target: 'go',
+      options,
+      exitCode: 0,
+      signalsDelivered: 0,
+    });
     expectProblem(problems, /does not end with a newline/);
   });
 });

@@ -68,7 +68,8 @@ export function checkTrace(run: RunToCheck): CheckedTrace {
   const summary = checkSummaryPlacement(parsed.summaries, lines.length, run, problems);
   const allowed = EVENTS_OF_PATTERN[pattern];
   for (const event of events) {
-    if (!allowed.includes(event.event)) problems.push(`line ${event.line}: ${pattern} does not write "${event.event}" events`);
+    if (!allowed.includes(event.event))
+      problems.push(`line ${event.line}: ${pattern} does not write "${event.event}" events`);
   }
   checkEventFields(events, options, problems);
   if (options.json) checkClock(events, summary, run.clockToleranceMs ?? DEFAULT_CLOCK_TOLERANCE_MS, problems);
@@ -103,13 +104,19 @@ function checkSummaryPlacement(
     if (!run.allowIncomplete) problems.push('no summary line');
     return undefined;
   }
-  if (summary.line !== lineCount) problems.push(`the summary is line ${summary.line}, not the last line (${lineCount})`);
+  if (summary.line !== lineCount)
+    problems.push(`the summary is line ${summary.line}, not the last line (${lineCount})`);
   if (summary.pattern !== run.pattern) problems.push(`summary pattern "${summary.pattern}", expected "${run.pattern}"`);
   if (summary.target !== run.target) problems.push(`summary target "${summary.target}", expected "${run.target}"`);
   return summary;
 }
 
-function checkClock(events: readonly TraceEvent[], summary: Summary | undefined, toleranceMs: number, problems: string[]) {
+function checkClock(
+  events: readonly TraceEvent[],
+  summary: Summary | undefined,
+  toleranceMs: number,
+  problems: string[],
+) {
   let latest: TraceEvent | undefined;
   for (const event of events) {
     if (event.tMs === undefined) continue;
@@ -159,7 +166,9 @@ function checkLifecycles(events: readonly TraceEvent[], run: RunToCheck, problem
       jobs.set(job, state);
     }
     if (state.terminal) {
-      problems.push(`${where}: "${event.event}" after its terminal "${state.terminal.event}" (line ${state.terminal.line})`);
+      problems.push(
+        `${where}: "${event.event}" after its terminal "${state.terminal.event}" (line ${state.terminal.line})`,
+      );
       continue;
     }
     switch (event.event) {
@@ -189,13 +198,15 @@ function checkLifecycles(events: readonly TraceEvent[], run: RunToCheck, problem
           problems.push(`${where}: started twice`);
           break;
         }
-        if (pattern === 'producer-consumer' && state.consumed === undefined) problems.push(`${where}: start before consume`);
+        if (pattern === 'producer-consumer' && state.consumed === undefined)
+          problems.push(`${where}: start before consume`);
         if (state.worker !== undefined && event.worker !== undefined && event.worker !== state.worker) {
           problems.push(`${where}: consumed by worker ${state.worker} but started by worker ${event.worker}`);
         }
         if (event.worker !== undefined) {
           const busyWith = busyWorkers.get(event.worker);
-          if (busyWith !== undefined) problems.push(`${where}: worker ${event.worker} starts it while still on job ${busyWith}`);
+          if (busyWith !== undefined)
+            problems.push(`${where}: worker ${event.worker} starts it while still on job ${busyWith}`);
           busyWorkers.set(event.worker, job);
         }
         state.started = event.line;
@@ -205,10 +216,14 @@ function checkLifecycles(events: readonly TraceEvent[], run: RunToCheck, problem
         break;
       default:
         if (!isTerminal(event.event)) break;
-        if (event.event !== 'cancel' && state.started === undefined) problems.push(`${where}: "${event.event}" without start`);
-        if (pattern === 'producer-consumer' && state.produced === undefined) problems.push(`${where}: "${event.event}" before produce`);
+        if (event.event !== 'cancel' && state.started === undefined)
+          problems.push(`${where}: "${event.event}" without start`);
+        if (pattern === 'producer-consumer' && state.produced === undefined)
+          problems.push(`${where}: "${event.event}" before produce`);
         if (event.worker !== undefined && state.worker !== undefined && event.worker !== state.worker) {
-          problems.push(`${where}: handled by worker ${state.worker} but "${event.event}" names worker ${event.worker}`);
+          problems.push(
+            `${where}: handled by worker ${state.worker} but "${event.event}" names worker ${event.worker}`,
+          );
         }
         if (state.started !== undefined) {
           inFlight--;
@@ -225,7 +240,8 @@ function checkGracefulStop(events: readonly TraceEvent[], run: RunToCheck, probl
   const ready = events.filter((event) => event.event === 'ready');
   if (ready.length !== 1) problems.push(`${ready.length} "ready" events, expected exactly one`);
   const firstStart = events.find((event) => event.event === 'start');
-  if (ready[0] && firstStart && firstStart.line < ready[0].line) problems.push(`line ${firstStart.line}: a job starts before "ready"`);
+  if (ready[0] && firstStart && firstStart.line < ready[0].line)
+    problems.push(`line ${firstStart.line}: a job starts before "ready"`);
   const stopping = events.filter((event) => event.event === 'stopping');
   if (stopping.length > 1) problems.push(`${stopping.length} "stopping" events, expected at most one`);
   const stop = stopping[0];
@@ -264,7 +280,8 @@ function checkSummary(
     if (summary[counter] !== count) problems.push(`summary: ${counter} ${summary[counter]}, but ${count} such events`);
   }
   if (pattern === 'fan-out' || pattern === 'worker-pool' || pattern === 'timeout') {
-    if (summary.submitted !== options.jobs) problems.push(`summary: submitted ${summary.submitted}, expected --jobs ${options.jobs}`);
+    if (summary.submitted !== options.jobs)
+      problems.push(`summary: submitted ${summary.submitted}, expected --jobs ${options.jobs}`);
   } else if (options.jobs > 0 && summary.submitted > options.jobs) {
     problems.push(`summary: submitted ${summary.submitted}, above --jobs ${options.jobs}`);
   }

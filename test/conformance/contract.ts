@@ -57,21 +57,23 @@ export function effectiveOptions(pattern: Pattern, target: string, args: readonl
     drainMs: 5000,
     json: false,
   };
-  for (let i = 0; i < args.length; i++) {
-    const [flag, inlineValue] = splitFlag(args[i]);
+  const tokens = args[Symbol.iterator]();
+  for (const arg of tokens) {
+    const [flag, inlineValue] = splitFlag(arg);
     if (flag === '--json') {
       options.json = true;
       continue;
     }
-    const value = inlineValue ?? args[++i];
+    const value = inlineValue ?? tokens.next().value;
     if (flag === '--work') {
       if (value !== 'io' && value !== 'cpu') throw new Error(`--work must be io or cpu, not ${value}`);
       options.work = value;
       continue;
     }
-    const key = NUMERIC_FLAGS[flag];
-    if (key === undefined) throw new Error(`not a flag of the contract: ${args[i]}`);
-    if (value === undefined || !/^\d+$/.test(value)) throw new Error(`${flag} needs a non-negative integer, not ${value}`);
+    const key = Object.hasOwn(NUMERIC_FLAGS, flag) ? NUMERIC_FLAGS[flag] : undefined;
+    if (key === undefined) throw new Error(`not a flag of the contract: ${arg}`);
+    if (value === undefined || !/^\d+$/.test(value))
+      throw new Error(`${flag} needs a non-negative integer, not ${value}`);
     (options[key] as number) = Number(value);
   }
   for (const key of ['workers', 'timeoutMs', 'buffer'] as const) {
@@ -171,6 +173,13 @@ export function workerKey(pattern: Pattern, event: string): 'required' | 'option
   return 'required';
 }
 
-export const SUMMARY_COUNTERS = ['submitted', 'completed', 'failed', 'timed_out', 'cancelled', 'max_concurrency'] as const;
+export const SUMMARY_COUNTERS = [
+  'submitted',
+  'completed',
+  'failed',
+  'timed_out',
+  'cancelled',
+  'max_concurrency',
+] as const;
 
 export const INJECTED_FAILURE = 'injected failure';

@@ -20,9 +20,12 @@ describe('evaluate', () => {
     expect(evaluate(expression, options)).toBeCloseTo(value);
   });
 
-  test.each(['jobz + 1', 'jobs +', '(jobs', 'jobs jobs', 'process.exit(1)'])('rejects %s', (expression) => {
-    expect(() => evaluate(expression, options)).toThrow(/expression/);
-  });
+  test.each(['jobz + 1', 'jobs +', '(jobs', 'jobs jobs', 'process.exit(1)', 'constructor(1)'])(
+    'rejects %s',
+    (expression) => {
+      expect(() => evaluate(expression, options)).toThrow(/expression/);
+    },
+  );
 });
 
 describe('checkExpectations', () => {
@@ -54,7 +57,10 @@ describe('checkExpectations', () => {
       {
         exitCode: [0, 1],
         summary: { timed_out: 1, completed: { max: 0 }, elapsed_ms: { min: 'timeoutMs - 10' } },
-        events: [{ event: 'done', count: 0 }, { event: 'timeout', where: { job: 1 }, count: 1 }],
+        events: [
+          { event: 'done', count: 0 },
+          { event: 'timeout', where: { job: 1 }, count: 1 },
+        ],
         wallMs: { max: 1000 },
         exitAfterLastSignalMs: { max: 200 },
         jobDurations: [{ terminal: 'timeout', min: 'timeoutMs - 10', max: 'timeoutMs + 400' }],
@@ -74,7 +80,10 @@ describe('checkExpectations', () => {
         wallMs: { min: 1000 },
         exitAfterLastSignalMs: { max: 100 },
         jobDurations: [{ terminal: 'timeout', max: 'timeoutMs - 50' }],
-        gaps: [{ from: 'start', to: 'summary', min: 'timeoutMs + 10' }, { from: 'stopping', to: 'cancel' }],
+        gaps: [
+          { from: 'start', to: 'summary', min: 'timeoutMs + 10' },
+          { from: 'stopping', to: 'cancel' },
+        ],
         cpuMs: { min: 1 },
       },
       { ...run, cpuMs: 0 },

@@ -25,7 +25,7 @@ export function evaluate(expression: string | number, bindings: Bindings): numbe
   };
   const take = (expected?: string): string => {
     const token = tokens[position++];
-    if (token === undefined) fail('unexpected end');
+    if (token === undefined) return fail('unexpected end');
     if (expected !== undefined && token !== expected) fail(`expected "${expected}", found "${token}"`);
     return token;
   };
@@ -55,7 +55,8 @@ export function evaluate(expression: string | number, bindings: Bindings): numbe
       take(')');
       return value;
     }
-    if (token in FUNCTIONS) {
+    const call = Object.hasOwn(FUNCTIONS, token) ? FUNCTIONS[token] : undefined;
+    if (call) {
       take('(');
       const args = [sum()];
       while (peek() === ',') {
@@ -63,7 +64,7 @@ export function evaluate(expression: string | number, bindings: Bindings): numbe
         args.push(sum());
       }
       take(')');
-      return FUNCTIONS[token](...args);
+      return call(...args);
     }
     if ((VARIABLES as readonly string[]).includes(token)) return bindings[token as keyof Bindings];
     return fail(`unknown name "${token}" (known: ${[...VARIABLES, ...Object.keys(FUNCTIONS)].join(', ')})`);

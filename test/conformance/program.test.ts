@@ -20,7 +20,9 @@ if (CONFORMANCE_TARGET && CONFORMANCE_PATTERN && CONFORMANCE_CWD && CONFORMANCE_
       pattern: CONFORMANCE_PATTERN,
       cwd: CONFORMANCE_CWD,
       command: JSON.parse(CONFORMANCE_COMMAND) as string[],
-      env: process.env.CONFORMANCE_ENV ? (JSON.parse(process.env.CONFORMANCE_ENV) as Record<string, string>) : undefined,
+      env: process.env.CONFORMANCE_ENV
+        ? (JSON.parse(process.env.CONFORMANCE_ENV) as Record<string, string>)
+        : undefined,
     },
     {
       only: process.env.CONFORMANCE_ONLY?.split(',').map((name) => name.trim()),

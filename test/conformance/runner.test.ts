@@ -41,9 +41,14 @@ describe('runProgram', () => {
         { after: { event: 'signal', where: { signal: 'SIGTERM' }, delayMs: 50 }, signal: 'SIGINT', to: 'group' },
       ],
     });
-    expect(result.stdout).toBe('{"event":"ready"}\n{"event":"signal","signal":"SIGTERM"}\n{"event":"signal","signal":"SIGINT"}\n');
+    expect(result.stdout).toBe(
+      '{"event":"ready"}\n{"event":"signal","signal":"SIGTERM"}\n{"event":"signal","signal":"SIGINT"}\n',
+    );
     expect(result.exitCode).toBe(0);
-    expect(result.signalsDelivered.map(({ signal, to }) => `${signal} to ${to}`)).toEqual(['SIGTERM to process', 'SIGINT to group']);
+    expect(result.signalsDelivered.map(({ signal, to }) => `${signal} to ${to}`)).toEqual([
+      'SIGTERM to process',
+      'SIGINT to group',
+    ]);
     expect(result.skippedActions).toEqual([]);
   }, 15_000);
 
@@ -73,28 +78,36 @@ describe('runProgram', () => {
     expect(performance.now() - began).toBeLessThan(5_000);
   }, 15_000);
 
-  test.runIf(canMeasureCpu)('finds processes that outlive the program, and kills them', async () => {
-    const orphanMaker = `require('node:child_process').spawn('sleep', ['30'], { stdio: 'ignore' }).unref()`;
-    const result = await runProgram(nodeProgram(orphanMaker), { args: [], eventOfLine, hardTimeoutMs: 10_000 });
-    expect(result.exitCode).toBe(0);
-    expect(result.leftovers).toHaveLength(1);
-  }, 15_000);
+  test.runIf(canMeasureCpu)(
+    'finds processes that outlive the program, and kills them',
+    async () => {
+      const orphanMaker = `require('node:child_process').spawn('sleep', ['30'], { stdio: 'ignore' }).unref()`;
+      const result = await runProgram(nodeProgram(orphanMaker), { args: [], eventOfLine, hardTimeoutMs: 10_000 });
+      expect(result.exitCode).toBe(0);
+      expect(result.leftovers).toHaveLength(1);
+    },
+    15_000,
+  );
 
-  test.runIf(canMeasureCpu)('measures CPU while idle: near zero when blocked, near one core when spinning', async () => {
-    const measure = { after: { event: 'ready', delayMs: 100 }, measureIdleCpu: { durationMs: 500, maxPercent: 5 } };
-    const blocked = await runProgram(nodeProgram(`console.log('{"event":"ready"}'); setTimeout(() => {}, 1500)`), {
-      args: [],
-      eventOfLine,
-      hardTimeoutMs: 10_000,
-      actions: [measure],
-    });
-    const spinning = await runProgram(
-      nodeProgram(`console.log('{"event":"ready"}'); const end = Date.now() + 1500; while (Date.now() < end);`),
-      { args: [], eventOfLine, hardTimeoutMs: 10_000, actions: [measure], sampleCpu: true },
-    );
-    expect(blocked.idleCpu[0].cpuMs).toBeLessThan(25);
-    // Generous for a loaded machine: the spinner may get a fraction of a core.
-    expect(spinning.idleCpu[0].cpuMs).toBeGreaterThan(100);
-    expect(spinning.cpuMs).toBeGreaterThan(300);
-  }, 15_000);
+  test.runIf(canMeasureCpu)(
+    'measures CPU while idle: near zero when blocked, near one core when spinning',
+    async () => {
+      const measure = { after: { event: 'ready', delayMs: 100 }, measureIdleCpu: { durationMs: 500, maxPercent: 5 } };
+      const blocked = await runProgram(nodeProgram(`console.log('{"event":"ready"}'); setTimeout(() => {}, 1500)`), {
+        args: [],
+        eventOfLine,
+        hardTimeoutMs: 10_000,
+        actions: [measure],
+      });
+      const spinning = await runProgram(
+        nodeProgram(`console.log('{"event":"ready"}'); const end = Date.now() + 1500; while (Date.now() < end);`),
+        { args: [], eventOfLine, hardTimeoutMs: 10_000, actions: [measure], sampleCpu: true },
+      );
+      expect(blocked.idleCpu[0]?.cpuMs).toBeLessThan(25);
+      // Generous for a loaded machine: the spinner may get a fraction of a core.
+      expect(spinning.idleCpu[0]?.cpuMs).toBeGreaterThan(100);
+      expect(spinning.cpuMs).toBeGreaterThan(300);
+    },
+    15_000,
+  );
 });

@@ -87,7 +87,9 @@ export async function runProgram(subject: Subject, request: RunRequest): Promise
   const command = [...subject.command, ...request.args];
   const reapedBefore = reapedChildrenCpuMs();
   const startedAt = performance.now();
-  const child = spawn(command[0], command.slice(1), {
+  const [program, ...programArgs] = command;
+  if (program === undefined) throw new Error('the subject has an empty command');
+  const child = spawn(program, programArgs, {
     cwd: subject.cwd,
     env: { ...process.env, ...subject.env },
     // Its own process group, so that a signal can go to the whole group the

@@ -98,7 +98,8 @@ export function validateScenario(scenario: Scenario, options: (pattern: Pattern)
   if (!(scenario.hardTimeoutMs > 0)) problems.push('hardTimeoutMs must be > 0');
   const human = !scenario.args.includes('--json');
   const { expect } = scenario;
-  if (human && (expect.jobDurations || expect.gaps)) problems.push('human output has no t_ms: jobDurations and gaps need --json');
+  if (human && (expect.jobDurations || expect.gaps))
+    problems.push('human output has no t_ms: jobDurations and gaps need --json');
   for (const pattern of scenario.patterns ?? []) {
     let bindings: RunOptions;
     try {
@@ -115,9 +116,13 @@ export function validateScenario(scenario: Scenario, options: (pattern: Pattern)
     };
     Object.values(expect.summary ?? {}).forEach(collect);
     expect.events?.forEach((event) => collect(event.count));
-    [expect.wallMs, expect.exitAfterLastSignalMs, expect.cpuMs, ...(expect.jobDurations ?? []), ...(expect.gaps ?? [])].forEach(
-      collect,
-    );
+    [
+      expect.wallMs,
+      expect.exitAfterLastSignalMs,
+      expect.cpuMs,
+      ...(expect.jobDurations ?? []),
+      ...(expect.gaps ?? []),
+    ].forEach(collect);
     for (const value of values) {
       try {
         evaluate(value, bindings);
@@ -134,7 +139,8 @@ export function validateScenario(scenario: Scenario, options: (pattern: Pattern)
 }
 
 function describeExpected(expected: Expected, options: RunOptions): string {
-  if (typeof expected !== 'object') return `${evaluate(expected, options)}${typeof expected === 'string' ? ` (${expected})` : ''}`;
+  if (typeof expected !== 'object')
+    return `${evaluate(expected, options)}${typeof expected === 'string' ? ` (${expected})` : ''}`;
   const parts = [];
   if (expected.min !== undefined) parts.push(`≥ ${evaluate(expected.min, options)}`);
   if (expected.max !== undefined) parts.push(`≤ ${evaluate(expected.max, options)}`);
@@ -163,7 +169,8 @@ export function checkExpectations(expect: Expectations, run: ObservedRun): strin
   const { options } = run;
   const problems: string[] = [];
   const check = (what: string, actual: number, expected: Expected) => {
-    if (!matches(actual, expected, options)) problems.push(`${what} is ${round(actual)}, expected ${describeExpected(expected, options)}`);
+    if (!matches(actual, expected, options))
+      problems.push(`${what} is ${round(actual)}, expected ${describeExpected(expected, options)}`);
   };
 
   if (expect.exitCode !== undefined) {
@@ -174,9 +181,10 @@ export function checkExpectations(expect: Expectations, run: ObservedRun): strin
   }
   if (expect.summary) {
     if (run.summary === undefined) problems.push('no summary to check');
-    else for (const [field, expected] of Object.entries(expect.summary)) {
-      check(`summary ${field}`, run.summary[field as keyof Summary] as number, expected);
-    }
+    else
+      for (const [field, expected] of Object.entries(expect.summary)) {
+        check(`summary ${field}`, run.summary[field as keyof Summary] as number, expected);
+      }
   }
   for (const { event, where, count } of expect.events ?? []) {
     const actual = run.events.filter(
@@ -194,7 +202,8 @@ export function checkExpectations(expect: Expectations, run: ObservedRun): strin
   for (const { terminal, ...bounds } of expect.jobDurations ?? []) {
     for (const end of run.events.filter((event) => event.event === terminal)) {
       const start = run.events.find((event) => event.event === 'start' && event.job === end.job);
-      if (start?.tMs === undefined || end.tMs === undefined) problems.push(`job ${end.job}: no start time for its "${terminal}"`);
+      if (start?.tMs === undefined || end.tMs === undefined)
+        problems.push(`job ${end.job}: no start time for its "${terminal}"`);
       else check(`job ${end.job} start → ${terminal} (ms)`, end.tMs - start.tMs, bounds);
     }
   }

@@ -59,7 +59,8 @@ export function defineConformanceSuite(subject: Subject, options: SuiteOptions =
       scenario.name,
       async () => {
         const report = await runScenario(subject, scenario, options);
-        if (options.verbose) console.log(`${subject.target} ${pattern} ${scenario.name}: ${describeMeasurements(report.result)}`);
+        if (options.verbose)
+          console.log(`${subject.target} ${pattern} ${scenario.name}: ${describeMeasurements(report.result)}`);
         expect(report.problems, `${scenario.description}\n${report.context}`).toEqual([]);
       },
       scenario.hardTimeoutMs + TEST_TIMEOUT_MARGIN_MS,
@@ -77,23 +78,35 @@ export function defineConformanceSuite(subject: Subject, options: SuiteOptions =
     const badFlags = loadBadFlags();
     describe.concurrent('usage', () => {
       for (const invocation of badFlags.usageErrors) {
-        test(`${invocation.name}: exit 2, message on stderr, nothing on stdout`, async () => {
-          const problems = await checkUsageError(subject, invocation);
-          expect(problems).toEqual([]);
-        }, USAGE_TIMEOUT_MS);
+        test(
+          `${invocation.name}: exit 2, message on stderr, nothing on stdout`,
+          async () => {
+            const problems = await checkUsageError(subject, invocation);
+            expect(problems).toEqual([]);
+          },
+          USAGE_TIMEOUT_MS,
+        );
       }
       for (const invocation of badFlags.help) {
-        test(`${invocation.name}: usage on stdout, exit 0`, async () => {
-          const problems = await checkHelp(subject, invocation);
-          expect(problems).toEqual([]);
-        }, USAGE_TIMEOUT_MS);
+        test(
+          `${invocation.name}: usage on stdout, exit 0`,
+          async () => {
+            const problems = await checkHelp(subject, invocation);
+            expect(problems).toEqual([]);
+          },
+          USAGE_TIMEOUT_MS,
+        );
       }
     });
   });
 }
 
 /** Runs one scenario against a subject and returns everything it found wrong. */
-export async function runScenario(subject: Subject, scenario: Scenario, options: SuiteOptions = {}): Promise<ScenarioReport> {
+export async function runScenario(
+  subject: Subject,
+  scenario: Scenario,
+  options: SuiteOptions = {},
+): Promise<ScenarioReport> {
   const pattern = subject.pattern as Pattern;
   const runOptions = effectiveOptions(pattern, subject.target, scenario.args);
   const result = await runProgram(subject, {
@@ -105,7 +118,8 @@ export async function runScenario(subject: Subject, scenario: Scenario, options:
   });
   const context = describeRun(result);
   const problems: string[] = [];
-  if (result.hardTimedOut) problems.push(`still running after the hard timeout of ${scenario.hardTimeoutMs} ms: killed`);
+  if (result.hardTimedOut)
+    problems.push(`still running after the hard timeout of ${scenario.hardTimeoutMs} ms: killed`);
   if (result.leftovers.length > 0) {
     problems.push(`processes of its group still running after it exited: ${result.leftovers.join(', ')}`);
   }
@@ -119,7 +133,8 @@ export async function runScenario(subject: Subject, scenario: Scenario, options:
     return { problems, context, result, rejectedCpuWork: true };
   }
 
-  for (const action of result.skippedActions) problems.push(`the program exited before this action could run: ${action}`);
+  for (const action of result.skippedActions)
+    problems.push(`the program exited before this action could run: ${action}`);
   for (const { durationMs, cpuMs, maxPercent } of result.idleCpu) {
     if (cpuMs > (durationMs * maxPercent) / 100) {
       problems.push(
@@ -190,7 +205,8 @@ export async function checkHelp(subject: Subject, invocation: BadInvocation): Pr
   if (result.exitCode !== 0) problems.push(`exit code ${result.exitCode}, expected 0`);
   // Go's flag package prints "-jobs", the others "--jobs": accept either.
   for (const flag of ['jobs', 'workers', 'work-ms', 'work', 'fail-every', 'timeout-ms', 'buffer', 'drain-ms', 'json']) {
-    if (!new RegExp(`(^|[\\s,\\[])--?${flag}\\b(?!-)`, 'm').test(result.stdout)) problems.push(`usage on stdout does not mention --${flag}`);
+    if (!new RegExp(`(^|[\\s,\\[])--?${flag}\\b(?!-)`, 'm').test(result.stdout))
+      problems.push(`usage on stdout does not mention --${flag}`);
   }
   return problems;
 }
@@ -198,7 +214,8 @@ export async function checkHelp(subject: Subject, invocation: BadInvocation): Pr
 function describeMeasurements(result: RunResult): string {
   const parts = [`exit ${result.exitCode ?? result.killedBy}`, `wall ${result.wallMs.toFixed(0)} ms`];
   if (result.cpuMs !== undefined) parts.push(`cpu ${result.cpuMs.toFixed(0)} ms`);
-  for (const { durationMs, cpuMs } of result.idleCpu) parts.push(`idle cpu ${((cpuMs / durationMs) * 100).toFixed(1)}%`);
+  for (const { durationMs, cpuMs } of result.idleCpu)
+    parts.push(`idle cpu ${((cpuMs / durationMs) * 100).toFixed(1)}%`);
   return parts.join(', ');
 }
 

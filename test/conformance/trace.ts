@@ -54,7 +54,7 @@ function isNonNegativeInteger(value: unknown): value is number {
 function hasLooseWhitespace(line: string): boolean {
   let inString = false;
   for (let i = 0; i < line.length; i++) {
-    const char = line[i];
+    const char = line.charAt(i);
     if (inString) {
       if (char === '\\') i++;
       else if (char === '"') inString = false;
@@ -82,12 +82,12 @@ export function parseJsonTrace(lines: readonly string[], pattern: Pattern): Pars
     }
     const object = value as Record<string, unknown>;
     const event = object.event;
-    if (typeof event !== 'string' || !(event in KEY_ORDER)) {
+    if (typeof event !== 'string' || !Object.hasOwn(KEY_ORDER, event)) {
       trace.problems.push(`${where}: unknown event ${JSON.stringify(event)}`);
       return;
     }
     if (hasLooseWhitespace(text)) trace.problems.push(`${where}: not compact (whitespace outside strings)`);
-    const expectedKeys = KEY_ORDER[event].flatMap((key) => {
+    const expectedKeys = (KEY_ORDER[event] ?? []).flatMap((key) => {
       if (!key.endsWith('?')) return [key];
       const name = key.slice(0, -1);
       const rule = workerKey(pattern, event);
@@ -161,13 +161,16 @@ function parseJsonSummary(
 
 // The human formats of docs/program-contract.md, one line per event.
 const HUMAN_LINES: ReadonlyArray<[RegExp, (match: RegExpMatchArray, line: number) => TraceEvent]> = [
-  [/^worker (\d+) processing job (\d+)$/, (m, line) => ({ line, event: 'start', worker: +m[1], job: +m[2] })],
-  [/^job (\d+) started$/, (m, line) => ({ line, event: 'start', job: +m[1] })],
-  [/^job (\d+) done: (-?\d+)$/, (m, line) => ({ line, event: 'done', job: +m[1], result: +m[2] })],
-  [/^job (\d+) failed: (.+)$/, (m, line) => ({ line, event: 'fail', job: +m[1], error: m[2] })],
-  [/^job (\d+) cancelled$/, (m, line) => ({ line, event: 'cancel', job: +m[1] })],
-  [/^produced (\d+)$/, (m, line) => ({ line, event: 'produce', job: +m[1] })],
-  [/^consumed (\d+)$/, (m, line) => ({ line, event: 'consume', job: +m[1] })],
+  [
+    /^worker (\d+) processing job (\d+)$/,
+    (m, line) => ({ line, event: 'start', worker: Number(m[1]), job: Number(m[2]) }),
+  ],
+  [/^job (\d+) started$/, (m, line) => ({ line, event: 'start', job: Number(m[1]) })],
+  [/^job (\d+) done: (-?\d+)$/, (m, line) => ({ line, event: 'done', job: Number(m[1]), result: Number(m[2]) })],
+  [/^job (\d+) failed: (.+)$/, (m, line) => ({ line, event: 'fail', job: Number(m[1]), error: m[2] ?? '' })],
+  [/^job (\d+) cancelled$/, (m, line) => ({ line, event: 'cancel', job: Number(m[1]) })],
+  [/^produced (\d+)$/, (m, line) => ({ line, event: 'produce', job: Number(m[1]) })],
+  [/^consumed (\d+)$/, (m, line) => ({ line, event: 'consume', job: Number(m[1]) })],
   [/^ready: press Ctrl-C or send SIGTERM to stop$/, (_m, line) => ({ line, event: 'ready' })],
 ];
 const HUMAN_TIMEOUT = /^job (\d+): request timed out after (\d+) ms$/;
@@ -189,30 +192,31 @@ export function parseHumanTrace(lines: readonly string[], options: RunOptions): 
     }
     let match = text.match(HUMAN_TIMEOUT);
     if (match) {
-      if (+match[2] !== options.timeoutMs) trace.problems.push(`${where}: expected "after ${options.timeoutMs} ms"`);
-      trace.events.push({ line, event: 'timeout', job: +match[1] });
+      if (Number(match[2]) !== options.timeoutMs)
+        trace.problems.push(`${where}: expected "after ${options.timeoutMs} ms"`);
+      trace.events.push({ line, event: 'timeout', job: Number(match[1]) });
       return;
     }
     match = text.match(HUMAN_STOPPING);
     if (match) {
-      if (+match[2] !== options.drainMs) trace.problems.push(`${where}: expected "up to ${options.drainMs} ms"`);
-      trace.events.push({ line, event: 'stopping', signal: match[1] });
+      if (Number(match[2]) !== options.drainMs) trace.problems.push(`${where}: expected "up to ${options.drainMs} ms"`);
+      trace.events.push({ line, event: 'stopping', signal: match[1] ?? '' });
       return;
     }
     match = text.match(HUMAN_SUMMARY);
     if (match) {
-      const [submitted, completed, failed, timedOut, cancelled, maxConcurrency, elapsed] = match.slice(1, 8).map(Number);
+      const group = (index: number) => match?.[index] ?? '';
       trace.summaries.push({
         line,
-        pattern: match[8],
-        target: match[9],
-        submitted,
-        completed,
-        failed,
-        timed_out: timedOut,
-        cancelled,
-        max_concurrency: maxConcurrency,
-        elapsed_ms: elapsed,
+        pattern: group(8),
+        target: group(9),
+        submitted: Number(group(1)),
+        completed: Number(group(2)),
+        failed: Number(group(3)),
+        timed_out: Number(group(4)),
+        cancelled: Number(group(5)),
+        max_concurrency: Number(group(6)),
+        elapsed_ms: Number(group(7)),
       });
       return;
     }
@@ -234,7 +238,8 @@ export function checkEventFields(events: readonly TraceEvent[], options: RunOpti
     }
     const injected = options.failEvery > 0 && event.job % options.failEvery === 0;
     if (event.event === 'fail') {
-      if (event.error !== INJECTED_FAILURE) problems.push(`${where}: error ${JSON.stringify(event.error)}, expected "${INJECTED_FAILURE}"`);
+      if (event.error !== INJECTED_FAILURE)
+        problems.push(`${where}: error ${JSON.stringify(event.error)}, expected "${INJECTED_FAILURE}"`);
       if (!injected) problems.push(`${where}: failed, but --fail-every ${options.failEvery} does not select it`);
     }
     if (event.event === 'done' && injected) {
