@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { calibrate } from './cpu.js';
 import { StopRequested, UsageError } from './errors.js';
 import { EventWriter, Jobs } from './jobs.js';
@@ -54,6 +55,8 @@ export async function runProgram(
 
   const events = new EventWriter(options.json);
   const stopping = new AbortController();
+  // Every running job listens to this one signal: past 10 listeners Node warns of a leak.
+  setMaxListeners(0, stopping.signal);
   const drainMs = options.drainMs;
   // Listening for a signal replaces Node's default of exiting at once, so from here on the
   // program must end by itself, first signal or not.

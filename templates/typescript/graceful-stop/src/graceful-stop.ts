@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { forEachLimited } from './limit.js';
 
@@ -30,6 +31,7 @@ export interface ServeOptions<T> {
  */
 export async function serve<T>({ source, workers, stop, drainMs, handle }: ServeOptions<T>) {
   const cancel = new AbortController();
+  setMaxListeners(0, cancel.signal); // one listener per job in flight: no leak, however many
   const finished = new AbortController();
   const startDrainClock = () => {
     // The drain time counts from the stop. `finished` clears this timer if the jobs are done

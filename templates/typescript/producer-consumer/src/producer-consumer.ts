@@ -1,3 +1,5 @@
+import { setMaxListeners } from 'node:events';
+
 /** Thrown by `put` on a queue that was closed: the producer has said it was done. */
 export class QueueClosedError extends Error {
   override name = 'QueueClosedError';
@@ -112,6 +114,7 @@ export async function runPipeline<T>(options: PipelineOptions<T>): Promise<void>
   // have died, and consumers would wait forever for a producer that has.
   const failed = new AbortController();
   const signal = AbortSignal.any([options.signal, failed.signal]);
+  setMaxListeners(0, signal); // one listener per waiting consumer: no leak, however many
   const stopOthersOnFailure = (error: unknown) => {
     failed.abort(error);
     throw error;
