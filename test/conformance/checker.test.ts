@@ -427,7 +427,10 @@ describe('broken traces are reported', () => {
       check(workerPool().summary(), WORKER_POOL_ARGS, { signalsDelivered: 1 }),
       /exit code 0, the contract requires 130/,
     );
-    expectProblem(check(workerPool().summary(), WORKER_POOL_ARGS, { exitCode: null }), /killed by a signal/);
+    expectProblem(
+      check(workerPool().summary(), WORKER_POOL_ARGS, { exitCode: null, killedBy: 'SIGINT' }),
+      /killed by SIGINT instead of exiting/,
+    );
     const timedOut = new TraceWriter('timeout').start(1).timeout(1).summary();
     expectProblem(check(timedOut, [], { exitCode: 1 }), /exit code 1, the contract requires 0/);
   });

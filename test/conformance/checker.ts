@@ -25,6 +25,8 @@ export interface RunToCheck {
   options: RunOptions;
   /** null when the process was killed by a signal instead of exiting. */
   exitCode: number | null;
+  /** The signal that killed it, if one did. */
+  killedBy?: string | null;
   /** Signals actually delivered to the program while it ran. */
   signalsDelivered: number;
   /**
@@ -310,7 +312,10 @@ export function expectedExitCode(run: RunToCheck, summary: Summary | undefined):
 
 function checkExitCode(summary: Summary | undefined, run: RunToCheck, problems: string[]): void {
   if (run.exitCode === null) {
-    problems.push('the process was killed by a signal instead of exiting');
+    // A shell shows death by SIGINT as 130 too, but the contract asks for
+    // an exit code, the same in every target. The usual cause: a handler
+    // removed (or never installed) while the program was still running.
+    problems.push(`killed by ${run.killedBy ?? 'a signal'} instead of exiting (no handler for it at that moment?)`);
     return;
   }
   const expected = expectedExitCode(run, summary);

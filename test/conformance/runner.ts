@@ -81,6 +81,21 @@ export interface RunResult {
 }
 
 const CPU_SAMPLE_INTERVAL_MS = 25;
+
+// Programs run detached, so they would outlive a test run that is itself
+// interrupted: kill whatever groups are still running when this process ends.
+const runningGroups = new Set<number>();
+process.once('exit', () => {
+  for (const group of runningGroups) killGroup(group);
+});
+
+function killGroup(group: number): void {
+  try {
+    process.kill(-group, 'SIGKILL');
+  } catch {
+    // the group is already gone
+  }
+}
 const LEFTOVER_GRACE_MS = 1000;
 
 export async function runProgram(subject: Subject, request: RunRequest): Promise<RunResult> {
@@ -113,6 +128,7 @@ export async function runProgram(subject: Subject, request: RunRequest): Promise
   const spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
   const pid = child.pid;
   if (pid === undefined) throw new Error(`cannot start ${JSON.stringify(command)}: ${(await spawnError).message}`);
+  runningGroups.add(pid);
 
   const events: ObservedEvent[] = [];
   const eventWaiters = new Set<() => void>();
@@ -145,16 +161,9 @@ export async function runProgram(subject: Subject, request: RunRequest): Promise
     }),
   );
 
-  const killGroup = () => {
-    try {
-      process.kill(-pid, 'SIGKILL');
-    } catch {
-      // the group is already gone
-    }
-  };
   const hardTimeout = setTimeout(() => {
     result.hardTimedOut = true;
-    killGroup();
+    killGroup(pid);
   }, request.hardTimeoutMs);
 
   let cpuSampler: NodeJS.Timeout | undefined;
@@ -223,7 +232,8 @@ export async function runProgram(subject: Subject, request: RunRequest): Promise
     if (result.leftovers.length === 0) break;
     await sleep(50);
   }
-  if (result.leftovers.length > 0) killGroup();
+  if (result.leftovers.length > 0) killGroup(pid);
+  runningGroups.delete(pid);
   await Promise.race([closed, sleep(LEFTOVER_GRACE_MS)]);
   return result;
 }

@@ -148,6 +148,7 @@ export async function runScenario(
     target: subject.target,
     options: runOptions,
     exitCode: result.exitCode,
+    killedBy: result.killedBy,
     signalsDelivered: result.signalsDelivered.length,
     allowIncomplete: scenario.expect.allowIncomplete,
     clockToleranceMs: options.clockToleranceMs,
