@@ -75,7 +75,7 @@ func newRecorder(out io.Writer, cfg Config, pattern string, began time.Time) *re
 
 // millisSince returns the time since began in ms, rounded to 3 decimals.
 func millisSince(began time.Time) float64 {
-	return math.Round(float64(time.Since(began).Microseconds())) / 1000
+	return math.Round(float64(time.Since(began))/1e3) / 1e3
 }
 
 // write prints e as a human line or a JSON object. The caller holds mu.
