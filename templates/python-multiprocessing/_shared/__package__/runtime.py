@@ -1,0 +1,419 @@
+"""Child processes that the parent alone stops: the model every pattern builds on.
+
+- ``CONTEXT``: the forkserver start method, chosen explicitly;
+- ``start_child``: starts a process connected to the parent by its own pipe,
+  with SIGINT and SIGTERM ignored in it from its first instruction;
+- ``Workers``: numbered worker processes that run a job function on the
+  jobs the parent sends them and report ``Started``, then ``Done`` or
+  ``Failed``; the parent waits for those messages without polling and can
+  kill a worker (and replace it) whenever it must stop a job;
+- ``StopRequest``: what the first stop signal sets, waking that wait;
+- ``SimulatedJob``: the program's job function, io or cpu work;
+- ``run_program``: runs a pattern as the program, signals included.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import signal
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from multiprocessing.process import BaseProcess
+from types import TracebackType
+from typing import Any, NoReturn, Protocol, TypeAlias
+
+from .harness import STOP_SIGNALS, Config, CpuWork, Recorder, StopSignals, job_result
+
+TARGET = "python-multiprocessing"
+
+# forkserver starts each child by forking a small server process that has
+# this module already imported: a few milliseconds, where spawn would start
+# a fresh interpreter each time. Both are safe with threads in the parent;
+# the default on Linux before Python 3.14, fork, is not. POSIX only.
+CONTEXT = multiprocessing.get_context("forkserver")
+CONTEXT.set_forkserver_preload([__name__])
+
+JobFunction: TypeAlias = Callable[[int], int]
+"""Runs one job in a child process and returns its result.
+
+It is sent to the child by pickling, so it must be a top-level function or
+an instance of a top-level class: a lambda or a nested function cannot be."""
+
+
+# Messages from a child to the parent. The child sends them; the parent,
+# which owns the output, writes the events.
+
+
+@dataclass(frozen=True, slots=True)
+class Started:
+    """``worker`` has begun running ``job``."""
+
+    job: int
+    worker: int
+
+
+@dataclass(frozen=True, slots=True)
+class Done:
+    """``job`` finished on ``worker`` with ``result``."""
+
+    job: int
+    worker: int
+    result: int
+
+
+@dataclass(frozen=True, slots=True)
+class Failed:
+    """``job`` raised ``error`` on ``worker`` (or its process died)."""
+
+    job: int
+    worker: int
+    error: BaseException
+
+
+Message: TypeAlias = Started | Done | Failed
+
+
+class WorkerDiedError(Exception):
+    """A worker process ended in the middle of a job (a crash, the OOM killer)."""
+
+
+class JobEvents(Protocol):
+    """Where a pattern reports what happens to each job (the program's Recorder)."""
+
+    def start(self, job: int, worker: int | None = None) -> None: ...
+    def done(self, job: int, result: int) -> None: ...
+    def fail(self, job: int, error: BaseException) -> None: ...
+
+
+def record(message: Message, events: JobEvents, *, show_worker: bool = True) -> None:
+    """Report one child's message; ``show_worker`` False where no worker is named."""
+    match message:
+        case Started(job, worker):
+            events.start(job, worker if show_worker else None)
+        case Done(job, _, result):
+            events.done(job, result)
+        case Failed(job, _, error):
+            events.fail(job, error)
+
+
+class StopRequest:
+    """A stop asked for by a signal handler, waking whoever waits for children.
+
+    The parent spends its time blocked in ``multiprocessing.connection.wait``
+    on its children's pipes. Python runs a signal handler between two
+    bytecodes and then resumes that wait, so setting a flag alone would go
+    unnoticed until a child spoke: the handler also writes to a pipe that is
+    part of every wait.
+    """
+
+    def __init__(self) -> None:
+        self._reader, self._writer = CONTEXT.Pipe(duplex=False)
+        self.signum: int | None = None
+
+    def __call__(self, signum: int) -> None:
+        """Ask to stop (``StopSignals``' ``on_first``; safe in a signal handler)."""
+        self.signum = signum
+        self._writer.send_bytes(b"")
+
+    def __enter__(self) -> StopRequest:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._reader.close()
+        self._writer.close()
+
+    @property
+    def requested(self) -> bool:
+        """Whether a stop was asked for."""
+        return self.signum is not None
+
+
+def wait_for(
+    connections: list[Connection], stop: StopRequest, timeout: float | None = None
+) -> list[Connection]:
+    """Block until some of ``connections`` can be read, a stop, or ``timeout``.
+
+    Blocked means no CPU: the operating system wakes the parent. Returns the
+    readable connections (none after a stop or the timeout).
+    """
+    ready = wait([*connections, stop._reader], timeout)
+    if stop._reader in ready:
+        stop._reader.recv_bytes()  # consumed, so that later waits block again
+    return [connection for connection in connections if connection in ready]
+
+
+@contextmanager
+def _stop_signals_blocked() -> Iterator[None]:
+    """Hold back SIGINT and SIGTERM in this thread; they arrive on exit, not lost."""
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+@dataclass(slots=True)
+class Child:
+    """A child process and the parent's end of its pipe."""
+
+    process: BaseProcess
+    connection: Connection
+
+    def kill(self) -> None:
+        """Stop the process at once (SIGKILL: it ignores the stop signals)."""
+        self.process.kill()
+
+    def reap(self) -> None:
+        """Wait for the process to end and release it: no zombie, no open pipe."""
+        self.process.join()
+        self.process.close()
+        self.connection.close()
+
+
+def start_child(target: Callable[..., None], *args: Any) -> Child:
+    """Start ``target(connection, *args)`` in a new process.
+
+    ``connection`` is the child's end of a pipe to the parent. Ctrl-C in a
+    terminal signals the whole process group, children included: a child
+    ignores SIGINT and SIGTERM and leaves the decision to the parent, which
+    kills it when it must stop. Both signals stay blocked from before the
+    fork until the child ignores them, so none can interrupt it half-started
+    (the forkserver, started by the first child, inherits the same mask).
+    """
+    parent_end, child_end = CONTEXT.Pipe()
+    process = CONTEXT.Process(target=_child_main, args=(target, child_end, *args))
+    with _stop_signals_blocked():
+        process.start()
+    # The child has its own copy; closing ours lets the parent see EOF when it ends.
+    child_end.close()
+    return Child(process, parent_end)
+
+
+def _child_main(
+    target: Callable[..., None], connection: Connection, *args: Any
+) -> None:
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+    with connection, suppress(EOFError, BrokenPipeError):  # the parent has gone
+        target(connection, *args)
+
+
+def kill_children() -> None:
+    """Kill every live child at once: a second stop signal's last act."""
+    for child in multiprocessing.active_children():
+        child.kill()
+
+
+def run_job(connection: Connection, run: JobFunction, job: int, worker: int) -> None:
+    """In a child: run ``job`` and report ``Started``, then ``Done`` or ``Failed``."""
+    connection.send(Started(job, worker))
+    outcome: Message
+    try:
+        outcome = Done(job, worker, run(job))
+    except Exception as error:  # the job's error goes to the parent, whatever it is
+        outcome = Failed(job, worker, error)
+    connection.send(outcome)
+
+
+def _serve(connection: Connection, worker: int, run: JobFunction) -> None:
+    """A worker process: run each job the parent sends, until it sends None."""
+    while (job := connection.recv()) is not None:
+        run_job(connection, run, job, worker)
+
+
+class Workers:
+    """Worker processes numbered 1..count, each behind its own pipe.
+
+    ``run`` hands a job to an idle worker, ``receive`` collects what the
+    workers report, ``kill`` stops one worker's job for good (and starts a
+    fresh worker under the same number). Leaving the ``with`` block ends every
+    worker: politely when they are idle, by killing them when a job is still
+    running; either way each process is waited for.
+
+    A pipe per worker, rather than one queue for all, is what makes killing
+    safe: a process killed while writing to a shared queue can leave its lock
+    held and every other writer blocked.
+    """
+
+    def __init__(self, run: JobFunction, count: int) -> None:
+        """Start ``count`` worker processes running ``run`` on their jobs."""
+        self._run = run
+        self._children: dict[int, Child] = {}
+        self._jobs: dict[int, int] = {}  # worker -> the job it is running
+        for worker in range(1, count + 1):
+            self._children[worker] = start_child(_serve, worker, run)
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @property
+    def idle(self) -> list[int]:
+        """The workers without a job, in number order."""
+        return [worker for worker in self._children if worker not in self._jobs]
+
+    @property
+    def running(self) -> int:
+        """How many jobs are running (handed out and not yet ended)."""
+        return len(self._jobs)
+
+    def job_of(self, worker: int) -> int:
+        """The job ``worker`` is running."""
+        return self._jobs[worker]
+
+    def run(self, worker: int, job: int) -> None:
+        """Hand ``job`` to the idle ``worker``."""
+        if worker in self._jobs:
+            raise RuntimeError(f"worker {worker} is busy with job {self._jobs[worker]}")
+        self._children[worker].connection.send(job)
+        self._jobs[worker] = job
+
+    def receive(self, stop: StopRequest, timeout: float | None = None) -> list[Message]:
+        """Wait for the busy workers' messages, a stop, or ``timeout`` seconds.
+
+        A worker whose process died mid-job is replaced, and its job reported
+        as ``Failed`` with WorkerDiedError: one crash neither hangs the run
+        nor goes unnoticed.
+        """
+        busy = {self._children[worker].connection: worker for worker in self._jobs}
+        messages: list[Message] = []
+        for connection in wait_for(list(busy), stop, timeout):
+            worker = busy[connection]
+            try:
+                message: Message = connection.recv()
+            except EOFError:
+                code = self._children[worker].process.exitcode
+                message = Failed(
+                    self._jobs[worker],
+                    worker,
+                    WorkerDiedError(f"worker process exited with code {code}"),
+                )
+                self._replace(worker)
+            if not isinstance(message, Started):
+                del self._jobs[worker]
+            messages.append(message)
+        return messages
+
+    def kill(self, worker: int) -> int:
+        """Kill ``worker`` in the middle of its job; return that job.
+
+        When this returns the process is gone, so the job can have no
+        further effect. A fresh process takes the worker's number.
+        """
+        job = self._jobs.pop(worker)
+        self._children[worker].kill()
+        self._replace(worker)
+        return job
+
+    def kill_all(self) -> list[int]:
+        """Kill every worker; return the jobs they were running, in id order."""
+        for child in self._children.values():
+            child.kill()
+        self._reap_all()
+        jobs, self._jobs = sorted(self._jobs.values()), {}
+        return jobs
+
+    def close(self) -> None:
+        """End every worker: killed if a job still runs, else told to exit."""
+        if self._jobs:
+            self.kill_all()
+            return
+        for child in self._children.values():
+            with suppress(BrokenPipeError):  # it may have died on its own
+                child.connection.send(None)
+        self._reap_all()
+
+    def _replace(self, worker: int) -> None:
+        self._children[worker].reap()
+        self._children[worker] = start_child(_serve, worker, self._run)
+
+    def _reap_all(self) -> None:
+        for child in self._children.values():
+            child.reap()
+        self._children = {}
+
+
+@dataclass(frozen=True, slots=True)
+class SimulatedJob:
+    """The program's job: ``work_ms`` of waiting or computing, then its result.
+
+    A frozen dataclass of a top-level class, so it pickles to a child. The
+    waiting is a plain ``time.sleep``: a job in another process is stopped by
+    killing that process, so it needs no cooperation from the job.
+    """
+
+    work_ms: int
+    fail_every: int
+    cpu: CpuWork | None = None  # None: io work
+
+    @classmethod
+    def from_config(cls, config: Config) -> SimulatedJob:
+        """The job of ``config``, calibrating CPU work (~100 ms) when it is cpu."""
+        cpu = CpuWork.calibrate() if config.work == "cpu" else None
+        return cls(work_ms=config.work_ms, fail_every=config.fail_every, cpu=cpu)
+
+    def __call__(self, job: int) -> int:
+        """Do the work of ``job``; return ``job * 2`` or raise its failure."""
+        if self.cpu is None:
+            time.sleep(self.work_ms / 1000)
+        else:
+            self.cpu.run(self.work_ms)
+        return job_result(job, self.fail_every)
+
+
+@dataclass(frozen=True, slots=True)
+class Program:
+    """One run of the program, as its pattern sees it."""
+
+    config: Config
+    job: SimulatedJob
+    recorder: Recorder
+    stop: StopRequest
+
+
+Pattern: TypeAlias = Callable[[Program], bool]
+"""Runs the pattern's jobs, reporting to the recorder; False when stopped.
+
+Once ``stop.requested`` it kills whatever still runs, waits for those
+processes to end, and only then returns."""
+
+
+def run_program(
+    config: Config, pattern: Pattern, *, graceful: bool = False
+) -> NoReturn:
+    """Run ``pattern`` as the program and exit with the contract's code.
+
+    The first SIGINT or SIGTERM sets the stop request. It cancels the run
+    (exit 130) unless ``graceful``, where it is announced (``stopping``) and
+    the pattern drains instead. A second signal kills every child and exits
+    with 130 at once.
+    """
+    job = SimulatedJob.from_config(config)  # before the recorder starts its clock
+    recorder = Recorder(config)
+    with StopRequest() as stop:
+
+        def on_first(signum: int) -> None:
+            if graceful:
+                recorder.stopping(signum)
+            stop(signum)
+
+        signals = StopSignals(recorder, on_first, before_exit=kill_children)
+        signals.install()
+        if graceful:
+            recorder.ready()
+        completed = pattern(Program(config, job, recorder, stop))
+    if not completed:
+        # Every process has been killed and waited for: nothing can end a job now.
+        recorder.cancel_unfinished()
+    signals.exit_with(recorder.finish(interrupted=not completed))
