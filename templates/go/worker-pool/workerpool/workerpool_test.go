@@ -166,9 +166,11 @@ func TestCancelStopsEveryWorker(t *testing.T) {
 			t.Fatalf("%d jobs running before cancel, want 4", got)
 		}
 		cancel()
-		// Nobody reads the results: cancelled workers must not block on them.
+		// Nobody reads the results: cancelled workers must return instead
+		// of blocking on them, and the last one out closes the channel.
 		synctest.Wait()
-		for range results {
+		if _, open := <-results; open {
+			t.Error("a worker was still blocked sending a result after the cancel")
 		}
 		if got := running.Load(); got != 0 {
 			t.Errorf("%d jobs still running after the results channel closed", got)
