@@ -63,19 +63,19 @@ func parseConfig(p Program, args []string, stdout io.Writer) (Config, error) {
 	// contract wants one message on stderr and nothing on stdout, so the
 	// caller prints the returned error instead.
 	fs.SetOutput(io.Discard)
-	fs.IntVar(&cfg.Jobs, "jobs", cfg.Jobs, "jobs to submit (graceful-stop: 0 = until signalled)")
-	fs.IntVar(&cfg.Workers, "workers", cfg.Workers, "jobs running at once (fan-out starts every job at once)")
+	fs.IntVar(&cfg.Jobs, "jobs", cfg.Jobs, "`N` jobs to submit (graceful-stop: 0 = until signalled)")
+	fs.IntVar(&cfg.Workers, "workers", cfg.Workers, "`N` jobs running at once (fan-out starts every job at once)")
 	fs.IntVar(&cfg.WorkMS, "work-ms", cfg.WorkMS, "simulated work per job, in `ms`")
-	fs.Var(&cfg.Work, "work", "simulated work: io (sleep) or cpu (compute)")
+	fs.Var(&cfg.Work, "work", "simulated work: `io|cpu` (io waits, cpu computes)")
 	fs.IntVar(&cfg.FailEvery, "fail-every", cfg.FailEvery, "every `K`-th job fails (0 = none)")
 	fs.IntVar(&cfg.TimeoutMS, "timeout-ms", cfg.TimeoutMS, "deadline per operation, in `ms` (timeout)")
-	fs.IntVar(&cfg.Buffer, "buffer", cfg.Buffer, "queue capacity (producer-consumer)")
+	fs.IntVar(&cfg.Buffer, "buffer", cfg.Buffer, "queue capacity, in `items` (producer-consumer)")
 	fs.IntVar(&cfg.DrainMS, "drain-ms", cfg.DrainMS, "how long a graceful stop waits for in-flight jobs, in `ms`")
 	fs.BoolVar(&cfg.JSON, "json", cfg.JSON, "write one JSON event per line")
 
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintf(stdout, "Usage of %s: run the %s pattern on simulated jobs.\n\nFlags (-flag and --flag both work):\n", p.Pattern, p.Pattern)
+			fmt.Fprintf(stdout, "Runs the %s pattern on simulated jobs.\n\nFlags (-flag and --flag both work):\n", p.Pattern)
 			fs.SetOutput(stdout)
 			fs.PrintDefaults()
 			return cfg, errHelp
