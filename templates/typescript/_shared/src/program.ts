@@ -32,8 +32,8 @@ export interface RunContext {
 /**
  * Runs a pattern as the program: parses the flags, installs the signal handlers, runs the
  * pattern, writes the summary and sets the exit code. It never calls `process.exit` on the
- * normal path: once the run is over it removes its listeners and closes its threads, so the
- * event loop empties and Node exits by itself with `process.exitCode`.
+ * normal path: once the run is over its threads are closed and no timer is left, so the event
+ * loop empties and Node exits by itself with `process.exitCode`.
  */
 export async function runProgram(
   pattern: PatternProgram,
@@ -58,10 +58,13 @@ export async function runProgram(
   // Every running job listens to this one signal: past 10 listeners Node warns of a leak.
   setMaxListeners(0, stopping.signal);
   const drainMs = options.drainMs;
+  let finished = false;
   // Listening for a signal replaces Node's default of exiting at once, so from here on the
-  // program must end by itself, first signal or not.
+  // program must end by itself. The listeners stay until the process exits (they do not keep
+  // it alive), so that a late signal gets exit code 130 rather than the default death by signal.
   const onSignal = (signal: NodeJS.Signals) => {
-    if (stopping.signal.aborted) process.exit(130); // the second signal: no more waiting
+    // A second signal, or one after the summary: no more waiting, and nothing more written.
+    if (stopping.signal.aborted || finished) process.exit(130);
     if (pattern.drainOnStop) events.emit({ event: 'stopping', signal, drainMs });
     stopping.abort(new StopRequested(signal));
   };
@@ -71,28 +74,31 @@ export async function runProgram(
   const threads = options.work === 'cpu' ? new ThreadPool(pattern.concurrency(options)) : undefined;
   const cpu = threads && { threads, iterationsPerMs: calibrate() };
   const jobs = new Jobs(events, simulatedWork(options, cpu));
+  if (pattern.drainOnStop) events.emit({ event: 'ready' });
   try {
-    if (pattern.drainOnStop) events.emit({ event: 'ready' });
-    try {
-      await pattern.run({ options, jobs, stop: stopping.signal });
-    } catch (error) {
-      // A stopped run may end by rethrowing the stop, as aborted operations do; anything else is a bug.
-      if (error !== stopping.signal.reason) throw error;
-    } finally {
-      await threads?.close();
-    }
-    const summary = jobs.finish();
-    events.emit({
-      event: 'summary',
-      pattern: pattern.id,
-      target,
-      elapsedMs: performance.now(),
-      ...summary,
-    });
-    const interrupted = stopping.signal.aborted && !pattern.drainOnStop;
-    process.exitCode = interrupted ? 130 : summary.failed + summary.cancelled > 0 ? 1 : 0;
+    await pattern.run({ options, jobs, stop: stopping.signal });
+  } catch (error) {
+    // A stopped run may end by rethrowing the stop, as aborted operations do; anything else is a bug.
+    if (error !== stopping.signal.reason) throw error;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    await threads?.close();
   }
+  const summary = jobs.finish();
+  events.emit({
+    event: 'summary',
+    pattern: pattern.id,
+    target,
+    elapsedMs: performance.now(),
+    ...summary,
+  });
+  finished = true;
+  if (stopping.signal.aborted && !pattern.drainOnStop) {
+    // Interrupted: the run is over and everything is closed, so exit as soon as the summary is
+    // out. Waiting for the loop to empty would also work, but while Node tears down it restores
+    // the default signal actions, and a second Ctrl-C landing then would kill the process
+    // instead of ending it with 130.
+    process.stdout.write('', () => process.exit(130));
+    return;
+  }
+  process.exitCode = summary.failed + summary.cancelled > 0 ? 1 : 0;
 }
