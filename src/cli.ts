@@ -24,6 +24,8 @@ export interface Io {
   interactive: boolean;
   cwd: string;
   env: NodeJS.ProcessEnv;
+  /** Aborted by Ctrl-C or SIGTERM once prompts are over: stop, and leave nothing half-written. */
+  signal: AbortSignal;
 }
 
 /** The values --yes uses for whatever was not given. */
@@ -51,6 +53,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
 
     // 4. Ask for the rest, render and write: the Yeoman generator.
     const outcome = await generate(request, io);
+    io.signal.throwIfAborted();
 
     // 5. Set the project up and say what to do next.
     const manager = packageManagerFromUserAgent(io.env.npm_config_user_agent);
@@ -142,7 +145,7 @@ async function generate(request: ProjectRequest, io: Io): Promise<ProjectOutcome
   const adapter = new TerminalAdapter({ log: createLogger({ console: silent }) });
   const env = createEnv({ cwd: io.cwd, skipInstall: true, adapter });
   const outcome: Partial<ProjectOutcome> = {};
-  const generatorOptions: Partial<AppOptions> = { request, outcome, skipInstall: true };
+  const generatorOptions: Partial<AppOptions> = { request, outcome, signal: io.signal, skipInstall: true };
   const generator = await env.create(AppGenerator, { generatorOptions });
   await env.runGenerator(generator);
   return outcome as ProjectOutcome;
@@ -150,6 +153,9 @@ async function generate(request: ProjectRequest, io: Io): Promise<ProjectOutcome
 
 async function setUp(outcome: ProjectOutcome, options: CliOptions, manager: PackageManager, io: Io): Promise<void> {
   const install = outcome.target.commands.install;
+  if (options.install && !install) {
+    io.stderr.write(`${outcome.target.title} projects have no dependencies to install\n`);
+  }
   if (options.install && install) {
     const command = adaptNpmCommand(install, manager);
     io.stderr.write(`Installing dependencies with ${manager}...\n`);
@@ -177,7 +183,11 @@ async function runIn(cwd: string, command: string[], io: Io, failure: string, hi
     reject: false,
     env: io.env,
     extendEnv: false,
+    cancelSignal: io.signal,
   });
+  if (result.isCanceled) {
+    throw new GenerationError(`${command.join(' ')} did not finish`, 'the project is written; run that step yourself');
+  }
   if (result.failed) {
     const detail = result.all?.trim().split('\n').slice(-5).join('\n  ') || result.shortMessage;
     throw new GenerationError(`${failure}:\n  ${detail}`, hint ?? 'the project is written; run that step yourself');
@@ -260,8 +270,10 @@ function print(io: Io, text: string): number {
 }
 
 function report(error: unknown, io: Io): number {
-  if (isCancellation(error)) {
-    io.stderr.write('cancelled: nothing was written\n');
+  if (isCancellation(error) || io.signal.aborted) {
+    io.stderr.write(
+      `cancelled${error instanceof GenerationError ? `: ${error.message}; ${error.hint}` : ': nothing was written'}\n`,
+    );
     return 130;
   }
   if (error instanceof UsageError) {

@@ -40,21 +40,23 @@ export async function directoryProblem(directory: string, force: boolean): Promi
   return undefined;
 }
 
-async function writeFiles(root: string, files: readonly ProjectFile[]): Promise<void> {
+async function writeFiles(root: string, files: readonly ProjectFile[], signal: AbortSignal): Promise<void> {
   for (const file of files) {
+    signal.throwIfAborted();
     const destination = path.join(root, ...file.path.split('/'));
     await fs.mkdir(path.dirname(destination), { recursive: true });
     await fs.writeFile(destination, file.contents);
   }
 }
 
-async function writeNewDirectory(directory: string, files: readonly ProjectFile[]): Promise<void> {
+async function writeNewDirectory(directory: string, files: readonly ProjectFile[], signal: AbortSignal): Promise<void> {
   const parent = path.dirname(directory);
   await fs.mkdir(parent, { recursive: true });
   const staging = path.join(parent, `.${path.basename(directory)}.${randomBytes(4).toString('hex')}.partial`);
   try {
     await fs.mkdir(staging);
-    await writeFiles(staging, files);
+    await writeFiles(staging, files, signal);
+    signal.throwIfAborted();
     await fs.rename(staging, directory);
   } catch (error) {
     await fs.rm(staging, { recursive: true, force: true });
@@ -62,11 +64,16 @@ async function writeNewDirectory(directory: string, files: readonly ProjectFile[
   }
 }
 
-async function writeIntoExistingDirectory(directory: string, files: readonly ProjectFile[]): Promise<void> {
+async function writeIntoExistingDirectory(
+  directory: string,
+  files: readonly ProjectFile[],
+  signal: AbortSignal,
+): Promise<void> {
   const created: string[] = [];
   const replaced = new Map<string, Buffer>();
   try {
     for (const file of files) {
+      signal.throwIfAborted();
       const destination = path.join(directory, ...file.path.split('/'));
       const firstCreatedDirectory = await fs.mkdir(path.dirname(destination), { recursive: true });
       if (firstCreatedDirectory) created.push(firstCreatedDirectory);
@@ -82,8 +89,12 @@ async function writeIntoExistingDirectory(directory: string, files: readonly Pro
   }
 }
 
-/** Writes every file under `directory`, or none of them. */
-export async function writeProject(directory: string, files: readonly ProjectFile[]): Promise<void> {
-  if ((await directoryState(directory)) === 'missing') await writeNewDirectory(directory, files);
-  else await writeIntoExistingDirectory(directory, files);
+/** Writes every file under `directory`, or none of them (also when `signal` aborts half-way). */
+export async function writeProject(
+  directory: string,
+  files: readonly ProjectFile[],
+  signal: AbortSignal,
+): Promise<void> {
+  if ((await directoryState(directory)) === 'missing') await writeNewDirectory(directory, files, signal);
+  else await writeIntoExistingDirectory(directory, files, signal);
 }

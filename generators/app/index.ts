@@ -33,6 +33,8 @@ export interface ProjectOutcome {
 
 export type AppOptions = BaseOptions & {
   request: ProjectRequest;
+  /** Aborted by Ctrl-C: the commit then writes nothing. */
+  signal: AbortSignal;
   /** Filled in by the generator. */
   outcome: Partial<ProjectOutcome>;
 };
@@ -109,6 +111,6 @@ export default class AppGenerator extends Generator<Record<string, never>, AppOp
   private async commitProject(): Promise<void> {
     const { directory, files } = this.options.outcome as ProjectOutcome;
     if (this.options.request.dryRun) return;
-    await writeProject(directory, files);
+    await writeProject(directory, files, this.options.signal);
   }
 }

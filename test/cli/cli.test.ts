@@ -143,6 +143,21 @@ describe('generating without a terminal', () => {
     expect(await fs.readFile(path.join(directory, 'go.mod'), 'utf8')).toBe('module mine\n');
   });
 
+  it('a signal while generating exits 130 and writes nothing', async () => {
+    const child = execa(cliBin, ['late', '-p', 'worker-pool', '-t', 'go'], {
+      cwd: workDir,
+      reject: false,
+      stdin: 'ignore',
+    });
+    // Yeoman takes over a second to load, so the signal lands before the write.
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    child.kill('SIGINT');
+    const { exitCode, stderr } = await child;
+    expect(exitCode, stderr).toBe(130);
+    expect(stderr).toContain('cancelled: nothing was written');
+    expect(await fs.readdir(workDir)).toEqual([]);
+  });
+
   it('--git makes a repository with one commit', async () => {
     const identity = {
       GIT_AUTHOR_NAME: 't',
