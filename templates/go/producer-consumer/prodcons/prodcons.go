@@ -28,6 +28,8 @@ type Consumer[T any] func(ctx context.Context, consumer int, item T) error
 // producers and consumers returned; a failing item does not stop the others.
 func Run[T any](ctx context.Context, capacity int, producers []Producer[T], n int, consume Consumer[T]) error {
 	buffer := make(chan T, capacity)
+	// put blocks while the buffer is full, unless ctx is cancelled: a
+	// producer must never be stuck on a buffer nobody will drain.
 	put := func(item T) error {
 		select {
 		case buffer <- item:
@@ -72,6 +74,8 @@ func Run[T any](ctx context.Context, capacity int, producers []Producer[T], n in
 		producing.Go(func() { record(produce(ctx, put)) })
 	}
 	producing.Wait()
+	// Every sender has returned, so no send can follow: this is the one
+	// safe moment to close. Consumers drain what is left, then see the close.
 	close(buffer)
 	consumers.Wait()
 	return errors.Join(errs...)
