@@ -150,7 +150,7 @@ export const targets: readonly Target[] = [
       build: ['go', 'build', '-o', '{package}', '.'],
       run: ['go', 'run', '.'],
       program: ['./{package}'],
-      test: ['go', 'test', '-race', './...'],
+      test: ['go', 'test', '-race', '-timeout', '2m', './...'],
       checks: [
         ['gofmt', '-l', '.'],
         ['go', 'vet', './...'],
@@ -158,7 +158,18 @@ export const targets: readonly Target[] = [
       bench: ['go', 'test', '-run', '^$', '-bench', '.', './...'],
     },
     strictEnv: {},
-    idioms: {},
+    idioms: {
+      'fan-out':
+        'one goroutine per task, each writes its own result slot; `WaitGroup.Wait` is the join; failures `errors.Join`ed',
+      'producer-consumer':
+        'a buffered channel is the bounded buffer; the function that waits for all producers closes it, which ends every consumer loop',
+      'worker-pool':
+        'N goroutines range over a jobs channel; a separate goroutine closes the results channel after `WaitGroup.Wait`; panics become errors',
+      timeout:
+        '`context.WithTimeoutCause` carries the deadline; the operation stops on `ctx.Done()` and `Do` waits for it, so nothing outlives the deadline',
+      'graceful-stop':
+        'the signal cancels the intake context; jobs run under `context.WithoutCancel`, cancelled only when the drain timer fires',
+    },
   },
   {
     id: 'typescript',
