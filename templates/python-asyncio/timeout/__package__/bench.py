@@ -1,0 +1,61 @@
+"""Benchmark: the cost of a deadline, and how close to it the timeout lands."""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+
+from .benchmarking import REPEAT, fastest, overhead
+from .timeout import DeadlineExceededError, call_with_deadline
+
+
+async def no_work() -> None:
+    pass
+
+
+async def plain(calls: int) -> None:
+    for _ in range(calls):
+        await no_work()
+
+
+async def under_deadline(calls: int) -> None:
+    for _ in range(calls):
+        await call_with_deadline(no_work(), seconds=60)
+
+
+async def lateness(operations: int, deadline: float) -> list[float]:
+    """How long after its deadline each of ``operations`` concurrent ones ended."""
+
+    async def one() -> float:
+        started = time.perf_counter()
+        try:
+            await call_with_deadline(asyncio.sleep(60), seconds=deadline)
+        except DeadlineExceededError:
+            return time.perf_counter() - started - deadline
+        raise AssertionError("the deadline did not pass")
+
+    async with asyncio.TaskGroup() as group:
+        tasks = [group.create_task(one()) for _ in range(operations)]
+    return [task.result() for task in tasks]
+
+
+def main() -> None:
+    print(f"timeout on python-asyncio: fastest of {REPEAT} runs per figure")
+    overhead(
+        "20000 calls with no work",
+        20_000,
+        fastest(lambda: plain(20_000)),
+        fastest(lambda: under_deadline(20_000)),
+    )
+    for operations in (1, 100):
+        late_ms = [s * 1000 for s in asyncio.run(lateness(operations, 0.05))]
+        print(
+            f"{operations:>4} operations, 50 ms deadline:"
+            f" timed out {statistics.median(late_ms):.2f} ms late (median),"
+            f" {max(late_ms):.2f} ms at most"
+        )
+
+
+if __name__ == "__main__":
+    main()
