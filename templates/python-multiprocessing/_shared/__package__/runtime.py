@@ -6,7 +6,8 @@
 - ``Workers``: numbered worker processes that run a job function on the
   jobs the parent sends them and report ``Started``, then ``Done`` or
   ``Failed``; the parent waits for those messages without polling and can
-  kill a worker (and replace it) whenever it must stop a job;
+  kill a worker whenever it must stop a job (its next job gets a fresh
+  process);
 - ``StopRequest``: what the first stop signal sets, waking that wait;
 - ``SimulatedJob``: the program's job function, io or cpu work;
 - ``run_program``: runs a pattern as the program, signals included.
@@ -20,6 +21,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
+from multiprocessing import forkserver, resource_tracker
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from types import TracebackType
@@ -166,11 +168,16 @@ class Child:
         """Stop the process at once (SIGKILL: it ignores the stop signals)."""
         self.process.kill()
 
-    def reap(self) -> None:
-        """Wait for the process to end and release it: no zombie, no open pipe."""
+    def reap(self) -> int | None:
+        """Wait for the process to end and release it; return its exit code.
+
+        Waiting is what leaves no zombie behind; closing, no open pipe.
+        """
         self.process.join()
+        code = self.process.exitcode
         self.process.close()
         self.connection.close()
+        return code
 
 
 def start_child(target: Callable[..., None], *args: Any) -> Child:
@@ -180,12 +187,16 @@ def start_child(target: Callable[..., None], *args: Any) -> Child:
     terminal signals the whole process group, children included: a child
     ignores SIGINT and SIGTERM and leaves the decision to the parent, which
     kills it when it must stop. Both signals stay blocked from before the
-    fork until the child ignores them, so none can interrupt it half-started
-    (the forkserver, started by the first child, inherits the same mask).
+    fork until the child ignores them, so none can interrupt it half-started.
     """
     parent_end, child_end = CONTEXT.Pipe()
     process = CONTEXT.Process(target=_child_main, args=(target, child_end, *args))
+    # Children are forked by the forkserver and inherit its blocked signals.
+    # Starting the resource tracker unblocks them in this process, so it goes
+    # first, then the forkserver (both only once), then the child.
+    resource_tracker.ensure_running()
     with _stop_signals_blocked():
+        forkserver.ensure_running()
         process.start()
     # The child has its own copy; closing ours lets the parent see EOF when it ends.
     child_end.close()
@@ -203,9 +214,31 @@ def _child_main(
 
 
 def kill_children() -> None:
-    """Kill every live child at once: a second stop signal's last act."""
-    for child in multiprocessing.active_children():
+    """Kill every live child and wait for it: a second stop signal's last act.
+
+    Safe in a signal handler: children are only ever started with the stop
+    signals blocked, so the handler never interrupts a half-started one.
+    """
+    children = multiprocessing.active_children()
+    for child in children:
         child.kill()
+    for child in children:
+        child.join()
+    stop_helper_processes()
+
+
+def stop_helper_processes() -> None:
+    """Stop multiprocessing's own helper processes, and wait for them.
+
+    The forkserver and the resource tracker (which removes shared semaphores
+    left behind) are children of this process, and multiprocessing stops
+    them only implicitly: they see this process exit. Orphaned by then, they
+    would outlive the program until init reaps them. There is no public way
+    to stop them earlier; ``_stop`` is what CPython's own tests call. Call it
+    once every worker has ended, last thing before exiting.
+    """
+    forkserver._forkserver._stop()  # type: ignore[attr-defined]
+    resource_tracker._resource_tracker._stop()  # type: ignore[attr-defined]
 
 
 def run_job(connection: Connection, run: JobFunction, job: int, worker: int) -> None:
@@ -229,10 +262,9 @@ class Workers:
     """Worker processes numbered 1..count, each behind its own pipe.
 
     ``run`` hands a job to an idle worker, ``receive`` collects what the
-    workers report, ``kill`` stops one worker's job for good (and starts a
-    fresh worker under the same number). Leaving the ``with`` block ends every
-    worker: politely when they are idle, by killing them when a job is still
-    running; either way each process is waited for.
+    workers report, ``kill`` stops one worker's job for good. Leaving the
+    ``with`` block ends every worker: politely when they are idle, by killing
+    them when a job is still running; either way each process is waited for.
 
     A pipe per worker, rather than one queue for all, is what makes killing
     safe: a process killed while writing to a shared queue can leave its lock
@@ -242,7 +274,9 @@ class Workers:
     def __init__(self, run: JobFunction, count: int) -> None:
         """Start ``count`` worker processes running ``run`` on their jobs."""
         self._run = run
-        self._children: dict[int, Child] = {}
+        # None: the worker's process was killed or died. Its next job starts a
+        # fresh one; a run that ends with a kill starts none for nothing.
+        self._children: dict[int, Child | None] = {}
         self._jobs: dict[int, int] = {}  # worker -> the job it is running
         for worker in range(1, count + 1):
             self._children[worker] = start_child(_serve, worker, run)
@@ -268,38 +302,33 @@ class Workers:
         """How many jobs are running (handed out and not yet ended)."""
         return len(self._jobs)
 
-    def job_of(self, worker: int) -> int:
-        """The job ``worker`` is running."""
-        return self._jobs[worker]
-
     def run(self, worker: int, job: int) -> None:
         """Hand ``job`` to the idle ``worker``."""
         if worker in self._jobs:
             raise RuntimeError(f"worker {worker} is busy with job {self._jobs[worker]}")
-        self._children[worker].connection.send(job)
+        child = self._children[worker]
+        if child is None:
+            child = self._children[worker] = start_child(_serve, worker, self._run)
+        child.connection.send(job)
         self._jobs[worker] = job
 
     def receive(self, stop: StopRequest, timeout: float | None = None) -> list[Message]:
         """Wait for the busy workers' messages, a stop, or ``timeout`` seconds.
 
-        A worker whose process died mid-job is replaced, and its job reported
-        as ``Failed`` with WorkerDiedError: one crash neither hangs the run
-        nor goes unnoticed.
+        A worker whose process died mid-job has its job reported as
+        ``Failed`` with WorkerDiedError, and gets a fresh process for its
+        next job: one crash neither hangs the run nor goes unnoticed.
         """
-        busy = {self._children[worker].connection: worker for worker in self._jobs}
+        busy = {self._child(worker).connection: worker for worker in self._jobs}
         messages: list[Message] = []
         for connection in wait_for(list(busy), stop, timeout):
             worker = busy[connection]
             try:
                 message: Message = connection.recv()
             except EOFError:
-                code = self._children[worker].process.exitcode
-                message = Failed(
-                    self._jobs[worker],
-                    worker,
-                    WorkerDiedError(f"worker process exited with code {code}"),
-                )
-                self._replace(worker)
+                code = self._remove(worker)
+                error = WorkerDiedError(f"worker process exited with code {code}")
+                message = Failed(self._jobs[worker], worker, error)
             if not isinstance(message, Started):
                 del self._jobs[worker]
             messages.append(message)
@@ -309,16 +338,15 @@ class Workers:
         """Kill ``worker`` in the middle of its job; return that job.
 
         When this returns the process is gone, so the job can have no
-        further effect. A fresh process takes the worker's number.
+        further effect.
         """
-        job = self._jobs.pop(worker)
-        self._children[worker].kill()
-        self._replace(worker)
-        return job
+        self._child(worker).kill()
+        self._remove(worker)
+        return self._jobs.pop(worker)
 
     def kill_all(self) -> list[int]:
         """Kill every worker; return the jobs they were running, in id order."""
-        for child in self._children.values():
+        for child in self._live():
             child.kill()
         self._reap_all()
         jobs, self._jobs = sorted(self._jobs.values()), {}
@@ -329,19 +357,30 @@ class Workers:
         if self._jobs:
             self.kill_all()
             return
-        for child in self._children.values():
+        for child in self._live():
             with suppress(BrokenPipeError):  # it may have died on its own
                 child.connection.send(None)
         self._reap_all()
 
-    def _replace(self, worker: int) -> None:
-        self._children[worker].reap()
-        self._children[worker] = start_child(_serve, worker, self._run)
+    def _child(self, worker: int) -> Child:
+        child = self._children[worker]
+        if child is None:
+            raise RuntimeError(f"worker {worker} has no process")
+        return child
+
+    def _live(self) -> list[Child]:
+        return [child for child in self._children.values() if child is not None]
+
+    def _remove(self, worker: int) -> int | None:
+        """Wait for ``worker``'s ended process; return its exit code."""
+        code = self._child(worker).reap()
+        self._children[worker] = None
+        return code
 
     def _reap_all(self) -> None:
-        for child in self._children.values():
+        for child in self._live():
             child.reap()
-        self._children = {}
+        self._children = dict.fromkeys(self._children)
 
 
 @dataclass(frozen=True, slots=True)
@@ -416,4 +455,6 @@ def run_program(
     if not completed:
         # Every process has been killed and waited for: nothing can end a job now.
         recorder.cancel_unfinished()
-    signals.exit_with(recorder.finish(interrupted=not completed))
+    code = recorder.finish(interrupted=not completed)
+    stop_helper_processes()
+    signals.exit_with(code)
