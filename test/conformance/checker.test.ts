@@ -299,8 +299,21 @@ describe('broken traces are reported', () => {
     for (let job = 1; job <= 10; job++) trace.consume(job, 1).start(job, 1).done(job, 1);
     expectProblem(
       check(trace.summary(), ['--jobs', '10', '--workers', '2', '--buffer', '2']),
-      /above buffer 2 \+ workers 2 \+ 1/,
+      /above the bound 5 for buffer 2 and 2 workers/,
     );
+  });
+
+  test('python-multiprocessing: consumes relayed late are tolerated, one per consumer', () => {
+    // Buffer 1, one consumer: bound 1 + 1 + 1 in-process, 1 + 2 + 1 across processes.
+    const trace = new TraceWriter('producer-consumer', 'python-multiprocessing');
+    for (let job = 1; job <= 4; job++) trace.produce(job);
+    for (let job = 1; job <= 4; job++) trace.consume(job, 1).start(job, 1).done(job, 1);
+    const args = ['--jobs', '4', '--workers', '1', '--buffer', '1', '--work-ms', '10'];
+    expect(check(trace.summary(), args)).toEqual([]);
+    const inProcess = new TraceWriter('producer-consumer', 'python-threading');
+    for (let job = 1; job <= 4; job++) inProcess.produce(job);
+    for (let job = 1; job <= 4; job++) inProcess.consume(job, 1).start(job, 1).done(job, 1);
+    expectProblem(check(inProcess.summary(), args), /4 items produced and not consumed, above the bound 3/);
   });
 
   test('a line that is not JSON', () => {

@@ -92,6 +92,11 @@ export function hasWorkers(pattern: Pattern): boolean {
   return pattern === 'worker-pool' || pattern === 'producer-consumer' || pattern === 'graceful-stop';
 }
 
+/** Whether workers are processes whose events reach the output through a pipe. */
+export function eventsCrossProcesses(target: string): boolean {
+  return target === 'python-multiprocessing';
+}
+
 /** How many jobs may be between `start` and their terminal event at once. */
 export function concurrencyLimit(pattern: Pattern, options: RunOptions): number {
   return pattern === 'fan-out' ? options.jobs : options.workers;

@@ -29,6 +29,7 @@ function statFields(pid: string): string[] | undefined {
   }
 }
 
+const STATE = 0;
 const PROCESS_GROUP = 2;
 const [UTIME, STIME, CUTIME, CSTIME] = [11, 12, 13, 14];
 
@@ -71,7 +72,13 @@ export function reapedChildrenCpuMs(): number {
   return fields ? ticksToMs(Number(fields[CUTIME]) + Number(fields[CSTIME])) : 0;
 }
 
-/** Pids still in the process group (the program's leftovers once it exited). */
-export function groupMembers(processGroup: number): number[] {
-  return [...groupMemberFields(processGroup).keys()];
+/**
+ * Live pids in the process group (the program's leftovers once it exited).
+ * Zombies are dead already: they only wait for their new parent (often a
+ * container's init) to reap them.
+ */
+export function liveGroupMembers(processGroup: number): number[] {
+  return [...groupMemberFields(processGroup)]
+    .filter(([, fields]) => fields[STATE] !== 'Z' && fields[STATE] !== 'X')
+    .map(([pid]) => pid);
 }

@@ -3,7 +3,7 @@
 // met, measures CPU where asked, and kills everything at the hard timeout.
 import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { canMeasureCpu, groupCpuMs, groupMembers, reapedChildrenCpuMs } from './proc.js';
+import { canMeasureCpu, groupCpuMs, liveGroupMembers, reapedChildrenCpuMs } from './proc.js';
 
 export interface Subject {
   target: string;
@@ -74,7 +74,7 @@ export interface RunResult {
    * that ended meanwhile; the suite only asks for a lower bound).
    */
   cpuMs?: number;
-  /** Processes of the group still alive a second after the program exited. */
+  /** Processes of the group still alive a while after the program exited. */
   leftovers: number[];
   /** Actions that could not run because the program had already exited. */
   skippedActions: string[];
@@ -96,7 +96,10 @@ function killGroup(group: number): void {
     // the group is already gone
   }
 }
-const LEFTOVER_GRACE_MS = 1000;
+// Helpers such as Python's multiprocessing resource tracker and forkserver
+// exit by themselves once the program is gone; on a loaded machine that
+// takes a while. Anything still alive after this outlived the program.
+const LEFTOVER_GRACE_MS = 3000;
 
 export async function runProgram(subject: Subject, request: RunRequest): Promise<RunResult> {
   const command = [...subject.command, ...request.args];
@@ -228,7 +231,7 @@ export async function runProgram(subject: Subject, request: RunRequest): Promise
   // anything left in the group outlived the program.
   await Promise.race([closed, sleep(LEFTOVER_GRACE_MS)]);
   for (let waited = 0; waited < LEFTOVER_GRACE_MS; waited += 50) {
-    result.leftovers = groupMembers(pid);
+    result.leftovers = liveGroupMembers(pid);
     if (result.leftovers.length === 0) break;
     await sleep(50);
   }

@@ -48,7 +48,7 @@ export function subjectFor(target: string, pattern: string, projectDir: string, 
 
 const USAGE_TIMEOUT_MS = 15_000;
 // Beyond a scenario's own hard timeout: the runner's wait for leftovers.
-const TEST_TIMEOUT_MARGIN_MS = 5_000;
+const TEST_TIMEOUT_MARGIN_MS = 12_000;
 
 export function defineConformanceSuite(subject: Subject, options: SuiteOptions = {}): void {
   const { pattern } = subject;
