@@ -1,0 +1,51 @@
+"""Graceful stop: --workers workers serve jobs until SIGTERM or Ctrl-C.
+
+The first signal stops intake and lets the jobs in flight finish, for up to
+--drain-ms; the second exits at once. With --jobs N > 0 the service ends by
+itself after N jobs. Run it as ``python -m`` with the package name;
+``--help`` lists the flags.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections.abc import Iterable
+
+from .graceful_stop import Service
+from .harness import Recorder, StopSignals, parse_config
+from .runtime import TARGET, SimulatedWork, run_job
+
+if __name__ == "__main__":
+    config = parse_config(
+        pattern="graceful-stop", target=TARGET, description=__doc__, jobs=0, work_ms=500
+    )
+    work = SimulatedWork.for_config(config)  # before the run's clock starts
+    recorder = Recorder(config)
+
+    def handle(job: int, worker: int, abort: threading.Event) -> None:
+        recorder.submit(job)  # taken from the source
+        run_job(
+            recorder,
+            job,
+            work=work,
+            stop=abort,
+            fail_every=config.fail_every,
+            worker=worker,
+        )
+
+    endless = config.jobs == 0
+    jobs: Iterable[int] = itertools.count(1) if endless else range(1, config.jobs + 1)
+    service = Service(handle, jobs, workers=config.workers)
+
+    def stop_intake(signum: int) -> None:
+        service.stop()
+        recorder.stopping(signum)
+
+    stop = StopSignals(recorder, stop_intake)
+    stop.install()
+    recorder.ready()
+    service.serve(drain_seconds=config.drain_ms / 1000)
+    # A job taken just as the drain ended may not have started: report it.
+    recorder.cancel_unfinished()
+    stop.exit_with(recorder.finish())

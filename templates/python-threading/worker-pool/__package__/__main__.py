@@ -1,0 +1,27 @@
+"""Worker pool: --workers threads run --jobs jobs and every result is collected.
+
+Run it as ``python -m`` with the package name; ``--help`` lists the flags.
+"""
+
+from __future__ import annotations
+
+from .harness import parse_config
+from .runtime import TARGET, Run, run_cancellable
+from .worker_pool import run_pool
+
+
+def run_jobs_on_a_pool(run: Run) -> None:
+    jobs = range(1, run.config.jobs + 1)
+    for job in jobs:
+        run.recorder.submit(job)
+    for outcome in run_pool(run.process, jobs, workers=run.config.workers):
+        # run.process reports a job's own failure; what raises here is a bug,
+        # and it must end the program with a traceback, not pass unnoticed.
+        outcome.result()
+
+
+if __name__ == "__main__":
+    config = parse_config(
+        pattern="worker-pool", target=TARGET, description=__doc__, jobs=5, work_ms=500
+    )
+    run_cancellable(config, run_jobs_on_a_pool)
