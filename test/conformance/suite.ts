@@ -46,8 +46,8 @@ export function subjectFor(target: string, pattern: string, projectDir: string, 
   return { target, pattern, command, cwd: projectDir };
 }
 
-const USAGE_TIMEOUT_MS = 15_000;
-// Beyond a scenario's own hard timeout: the runner's wait for leftovers.
+const USAGE_HARD_TIMEOUT_MS = 10_000;
+// Beyond a run's own hard timeout: the runner's wait for leftovers.
 const TEST_TIMEOUT_MARGIN_MS = 12_000;
 
 export function defineConformanceSuite(subject: Subject, options: SuiteOptions = {}): void {
@@ -84,7 +84,7 @@ export function defineConformanceSuite(subject: Subject, options: SuiteOptions =
             const problems = await checkUsageError(subject, invocation);
             expect(problems).toEqual([]);
           },
-          USAGE_TIMEOUT_MS,
+          USAGE_HARD_TIMEOUT_MS + TEST_TIMEOUT_MARGIN_MS,
         );
       }
       for (const invocation of badFlags.help) {
@@ -94,7 +94,7 @@ export function defineConformanceSuite(subject: Subject, options: SuiteOptions =
             const problems = await checkHelp(subject, invocation);
             expect(problems).toEqual([]);
           },
-          USAGE_TIMEOUT_MS,
+          USAGE_HARD_TIMEOUT_MS + TEST_TIMEOUT_MARGIN_MS,
         );
       }
     });
@@ -183,7 +183,7 @@ function eventOfJsonLine(line: string) {
 export async function checkUsageError(subject: Subject, invocation: BadInvocation): Promise<string[]> {
   const result = await runProgram(subject, {
     args: invocation.args,
-    hardTimeoutMs: USAGE_TIMEOUT_MS - TEST_TIMEOUT_MARGIN_MS,
+    hardTimeoutMs: USAGE_HARD_TIMEOUT_MS,
     eventOfLine: () => undefined,
   });
   const problems: string[] = [];
@@ -198,7 +198,7 @@ export async function checkUsageError(subject: Subject, invocation: BadInvocatio
 export async function checkHelp(subject: Subject, invocation: BadInvocation): Promise<string[]> {
   const result = await runProgram(subject, {
     args: invocation.args,
-    hardTimeoutMs: USAGE_TIMEOUT_MS - TEST_TIMEOUT_MARGIN_MS,
+    hardTimeoutMs: USAGE_HARD_TIMEOUT_MS,
     eventOfLine: () => undefined,
   });
   const problems: string[] = [];
