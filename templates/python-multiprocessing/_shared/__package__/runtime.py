@@ -241,15 +241,21 @@ def stop_helper_processes() -> None:
     resource_tracker._resource_tracker._stop()  # type: ignore[attr-defined]
 
 
-def run_job(connection: Connection, run: JobFunction, job: int, worker: int) -> None:
+class Sender(Protocol):
+    """Where a child sends its messages to the parent (a ``Connection``)."""
+
+    def send(self, obj: Any) -> None: ...
+
+
+def run_job(reports: Sender, run: JobFunction, job: int, worker: int) -> None:
     """In a child: run ``job`` and report ``Started``, then ``Done`` or ``Failed``."""
-    connection.send(Started(job, worker))
+    reports.send(Started(job, worker))
     outcome: Message
     try:
         outcome = Done(job, worker, run(job))
     except Exception as error:  # the job's error goes to the parent, whatever it is
         outcome = Failed(job, worker, error)
-    connection.send(outcome)
+    reports.send(outcome)
 
 
 def _serve(connection: Connection, worker: int, run: JobFunction) -> None:

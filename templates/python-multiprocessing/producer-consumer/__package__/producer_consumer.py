@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.queues import Queue
-from typing import Protocol
+from typing import Any, Protocol
 
 from .runtime import (
     CONTEXT,
@@ -45,12 +45,39 @@ class Consumed:
     worker: int
 
 
+class Reports:
+    """One pipe that the producer and every consumer report on.
+
+    The parent reads the reports in the order they were written, so it sees
+    an item produced before it is consumed, as it happened. (With a pipe per
+    process it could not tell: the producer's pipe runs ahead of the
+    consumers'.) The lock keeps each message whole.
+    """
+
+    def __init__(self) -> None:
+        self.reader, self._writer = CONTEXT.Pipe(duplex=False)
+        self._lock = CONTEXT.Lock()
+
+    def send(self, message: Any) -> None:
+        """Write one message (in a child)."""
+        with self._lock:
+            self._writer.send(message)
+
+    def close(self) -> None:
+        self.reader.close()
+        self._writer.close()
+
+
 def produce(
-    connection: Connection, jobs: int, buffer: Queue[int | None], consumers: int
+    ended: Connection,
+    reports: Reports,
+    jobs: int,
+    buffer: Queue[int | None],
+    consumers: int,
 ) -> None:
     """The producer process: put jobs 1..``jobs`` into ``buffer``, then end markers."""
     for job in range(1, jobs + 1):
-        connection.send(Produced(job))
+        reports.send(Produced(job))
         buffer.put(job)  # waits while the buffer is full: the backpressure
     # One end marker per consumer: each consumer stops at the first it takes,
     # so a single marker would leave every other consumer waiting forever.
@@ -59,12 +86,16 @@ def produce(
 
 
 def consume(
-    connection: Connection, worker: int, buffer: Queue[int | None], run: JobFunction
+    ended: Connection,
+    reports: Reports,
+    worker: int,
+    buffer: Queue[int | None],
+    run: JobFunction,
 ) -> None:
     """A consumer process: take jobs out of ``buffer`` and run them, until a marker."""
     while (job := buffer.get()) is not None:
-        connection.send(Consumed(job, worker))
-        run_job(connection, run, job, worker)
+        reports.send(Consumed(job, worker))
+        run_job(reports, run, job, worker)
 
 
 def produce_and_consume(
@@ -85,51 +116,50 @@ def produce_and_consume(
     producer and the consumers.
     """
     buffer: Queue[int | None] = CONTEXT.Queue(maxsize=buffer_size)
-    producer = start_child(produce, jobs, buffer, consumers)
+    reports = Reports()
+    producer = start_child(produce, reports, jobs, buffer, consumers)
     children = [producer] + [
-        start_child(consume, worker, buffer, run) for worker in range(1, consumers + 1)
+        start_child(consume, reports, worker, buffer, run)
+        for worker in range(1, consumers + 1)
     ]
-    running: dict[Connection, int] = {}  # a consumer's pipe -> the job it runs
-    produced: set[int] = set()
+    # Nothing is sent on a child's own pipe: its end of file says the child ended.
+    running = {child.connection: child for child in children}
+    consumer_of = {child.connection: n for n, child in enumerate(children) if n}
+    jobs_of: dict[int, int] = {}  # consumer -> the job it is running
 
-    def take_produced(message: Produced) -> None:
-        produced.add(message.job)
-        events.produce(message.job)
+    def report(message: Any) -> None:
+        match message:
+            case Produced(job):
+                events.produce(job)
+            case Consumed(job, worker):
+                jobs_of[worker] = job
+                events.consume(job, worker)
+            case Started():
+                record(message, events)
+            case Done() | Failed():
+                del jobs_of[message.worker]
+                record(message, events)
 
-    live = {child.connection: child for child in children}
     try:
-        while live and not stop.requested:
-            for connection in wait_for(list(live), stop):
-                try:
-                    message = connection.recv()
-                except EOFError:  # that process has ended
-                    child = live.pop(connection)
-                    if (job := running.pop(connection, None)) is not None:
-                        child.process.join()
-                        code = child.process.exitcode
-                        message = f"consumer process exited with code {code}"
-                        events.fail(job, WorkerDiedError(message))
+        while running and not stop.requested:
+            ready = wait_for([reports.reader, *running], stop)
+            # A child writes its reports before it ends: read them all first.
+            while reports.reader.poll():
+                report(reports.reader.recv())
+            for connection in ready:
+                if connection is reports.reader:
                     continue
-                match message:
-                    case Produced():
-                        take_produced(message)
-                    case Consumed(job, worker):
-                        # The producer sent Produced(job) before job entered the
-                        # buffer, so it is in the producer's pipe already; but
-                        # this wait may have read the consumer's pipe first.
-                        while job not in produced:
-                            take_produced(producer.connection.recv())
-                        running[connection] = job
-                        events.consume(job, worker)
-                    case Started():
-                        record(message, events)
-                    case Done() | Failed():
-                        del running[connection]
-                        record(message, events)
+                process = running.pop(connection).process
+                worker = consumer_of.get(connection, 0)
+                if worker in jobs_of:  # a consumer that died in the middle of a job
+                    process.join()
+                    reason = f"consumer process exited with code {process.exitcode}"
+                    events.fail(jobs_of.pop(worker), WorkerDiedError(reason))
         return not stop.requested
     finally:
-        for child in live.values():
+        for child in running.values():
             child.kill()  # still running: stopped, or an exception got here
         for child in children:
             child.reap()
         buffer.close()
+        reports.close()

@@ -1,0 +1,48 @@
+"""Fan-out benchmark: speed-up over a sequential loop, and the cost of a process.
+
+Run it as ``python -m <package>.bench``. The ``__main__`` guard below is what
+keeps each child process, which imports this module, from running it again.
+"""
+
+from __future__ import annotations
+
+from .benchmarking import CORES, cpu_job, quiet_recorder, row, sequential_ms, time_ms
+from .fan_out import fan_out
+from .harness import CpuWork
+from .runtime import SimulatedJob, StopRequest, stop_helper_processes
+
+WORK_MS = 200
+IO_JOBS = 8
+EMPTY_JOBS = 20
+
+
+def fan_out_ms(job: SimulatedJob, jobs: int) -> float:
+    def run(stop: StopRequest) -> None:
+        recorder = quiet_recorder("fan-out", jobs)
+        fan_out(job, range(1, jobs + 1), events=recorder, stop=stop)
+
+    return time_ms(run)
+
+
+def main() -> None:
+    cpu = CpuWork.calibrate()
+    print(f"{CORES} jobs of {WORK_MS} ms of CPU work, one per core")
+    computing = cpu_job(WORK_MS, cpu)
+    baseline = sequential_ms(computing, CORES)
+    row("sequential loop in one process (baseline)", baseline)
+    row(f"fan-out over {CORES} processes", fan_out_ms(computing, CORES), baseline)
+
+    print(f"\n{IO_JOBS} jobs of {WORK_MS} ms of waiting")
+    waiting = SimulatedJob(work_ms=WORK_MS, fail_every=0)
+    baseline = sequential_ms(waiting, IO_JOBS)
+    row("sequential loop in one process (baseline)", baseline)
+    row(f"fan-out over {IO_JOBS} processes", fan_out_ms(waiting, IO_JOBS), baseline)
+
+    print(f"\n{EMPTY_JOBS} jobs with no work: the cost of a process each")
+    total = fan_out_ms(SimulatedJob(work_ms=0, fail_every=0), EMPTY_JOBS)
+    row(f"{total / EMPTY_JOBS:.1f} ms a process, started and ended", total)
+    stop_helper_processes()
+
+
+if __name__ == "__main__":
+    main()

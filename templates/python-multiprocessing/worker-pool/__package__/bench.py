@@ -1,0 +1,47 @@
+"""Worker pool benchmark: CPU speed-up over a sequential loop, and cost per job.
+
+Run it as ``python -m <package>.bench``. The ``__main__`` guard below is what
+keeps each child process, which imports this module, from running it again.
+"""
+
+from __future__ import annotations
+
+from .benchmarking import CORES, cpu_job, quiet_recorder, row, sequential_ms, time_ms
+from .harness import CpuWork
+from .runtime import SimulatedJob, StopRequest, stop_helper_processes
+from .worker_pool import run_worker_pool
+
+JOBS = 8
+WORK_MS = 100
+TINY_JOBS = 1000
+
+
+def pool_ms(job: SimulatedJob, jobs: int, workers: int) -> float:
+    def run(stop: StopRequest) -> None:
+        recorder = quiet_recorder("worker-pool", jobs)
+        ids = range(1, jobs + 1)
+        run_worker_pool(job, ids, workers=workers, events=recorder, stop=stop)
+
+    return time_ms(run)
+
+
+def main() -> None:
+    cpu = CpuWork.calibrate()
+    job = cpu_job(WORK_MS, cpu)
+    print(f"{JOBS} jobs of {WORK_MS} ms of CPU work, {CORES} cores")
+    baseline = sequential_ms(job, JOBS)
+    row("sequential loop in one process (baseline)", baseline)
+    for workers in sorted({1, 2, CORES, 2 * CORES}):
+        row(f"pool, --workers {workers}", pool_ms(job, JOBS, workers), baseline)
+
+    print(f"\n{TINY_JOBS} jobs with no work: the cost of the pool itself")
+    tiny = SimulatedJob(work_ms=0, fail_every=0)
+    for workers in sorted({1, CORES}):
+        total = pool_ms(tiny, TINY_JOBS, workers)
+        per_job_us = total * 1000 / TINY_JOBS
+        row(f"--workers {workers}: {per_job_us:.0f} us a job, start-up included", total)
+    stop_helper_processes()
+
+
+if __name__ == "__main__":
+    main()
