@@ -303,8 +303,8 @@ describe('broken traces are reported', () => {
     );
   });
 
-  test('python-multiprocessing: consumes relayed late are tolerated, one per consumer', () => {
-    // Buffer 1, one consumer: bound 1 + 1 + 1 in-process, 1 + 2 + 1 across processes.
+  test('python-multiprocessing: consumes relayed late are tolerated', () => {
+    // Buffer 1, one consumer: bound 1 + 1 + 1 in-process, twice that across processes.
     const trace = new TraceWriter('producer-consumer', 'python-multiprocessing');
     for (let job = 1; job <= 4; job++) trace.produce(job);
     for (let job = 1; job <= 4; job++) trace.consume(job, 1).start(job, 1).done(job, 1);

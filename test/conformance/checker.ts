@@ -156,11 +156,12 @@ function checkLifecycles(events: readonly TraceEvent[], run: RunToCheck, problem
   // taken but not yet announced. An unbounded queue breaks this at once.
   //
   // Where consumers are processes (python-multiprocessing), a `consume`
-  // reaches the output through a pipe, so a consumer may take its next item
-  // before its previous `consume` is written: one more per consumer while
-  // each item takes work-ms, and no bound at all with no work.
+  // reaches the output through a pipe, so a consumer may take its next items
+  // before its previous `consume` is written. How far it gets ahead depends
+  // on the load, not on the program: there the bound is doubled, which an
+  // unbounded queue still breaks, and with no work at all it is not checked.
   const relayed = eventsCrossProcesses(run.target);
-  const bufferBound = options.buffer + options.workers * (relayed ? 2 : 1) + 1;
+  const bufferBound = (options.buffer + options.workers + 1) * (relayed ? 2 : 1);
   const checkBuffer = !(relayed && options.workMs === 0);
   let outstanding = 0;
   let reportedBuffer = false;
