@@ -239,7 +239,7 @@ describe('broken traces are reported', () => {
       .start(4, 1)
       .done(4, 1);
     const problems = check(trace.summary({ submitted: 4, completed: 3, max_concurrency: 2 }), WORKER_POOL_ARGS);
-    expectProblem(problems, /job 2: no terminal event/);
+    expectProblem(problems, /jobs that never ended \(no done, fail, timeout or cancel\): 2$/);
     expectProblem(problems, /jobs without a terminal event: 2/);
   });
 

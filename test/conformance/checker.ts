@@ -81,9 +81,8 @@ export function checkTrace(run: RunToCheck): CheckedTrace {
 
   const incomplete = summary === undefined && run.allowIncomplete === true;
   if (!incomplete) {
-    for (const [job, state] of jobs) {
-      if (state.terminal === undefined) problems.push(`job ${job}: no terminal event (done, fail, timeout or cancel)`);
-    }
+    const open = [...jobs].filter(([, state]) => state.terminal === undefined).map(([job]) => job);
+    if (open.length > 0) problems.push(`jobs that never ended (no done, fail, timeout or cancel): ${abbreviate(open)}`);
   }
   if (summary) checkSummary(summary, jobs, observedMaxConcurrency, run, problems);
   if (observedMaxConcurrency > concurrencyLimit(pattern, options)) {
