@@ -39,7 +39,7 @@ class Service(Generic[J]):
 
     def __init__(
         self,
-        handle: Callable[[J, int, threading.Event], None],
+        handle: Callable[[J, int, threading.Event], object],
         jobs: Iterable[J],
         *,
         workers: int,

@@ -1,0 +1,58 @@
+"""Benchmark of producer-consumer: throughput through the bounded queue.
+
+Each figure is measured against a plain loop in the same run.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from .benchmark import best_seconds, compare, interpreter, per_item_us
+from .producer_consumer import produce_and_consume
+from .runtime import SimulatedWork
+
+CONSUMERS, CAPACITY = 4, 8
+
+
+def through_the_queue(items: int, work: SimulatedWork) -> float:
+    never = threading.Event()
+    return best_seconds(
+        lambda: produce_and_consume(
+            range(items),
+            lambda item, consumer: work.run(never),
+            consumers=CONSUMERS,
+            capacity=CAPACITY,
+            cancel=never,
+        )
+    )
+
+
+def main() -> None:
+    print(
+        f"producer-consumer, {CONSUMERS} consumer threads, queue of {CAPACITY},"
+        f" {interpreter()}"
+    )
+    never = threading.Event()
+
+    items, io = 40, SimulatedWork(ms=20, cpu=None)
+
+    def in_a_loop() -> None:
+        for _ in range(items):
+            io.run(never)
+
+    piped = through_the_queue(items, io)
+    print(
+        f"io, {items} items of {io.ms} ms:",
+        compare("consumers", piped, best_seconds(in_a_loop, repeat=1), "loop"),
+    )
+
+    items = 5000
+    piped = through_the_queue(items, SimulatedWork(ms=0, cpu=None))
+    print(
+        f"overhead, {items} items without work: {per_item_us(piped, items)} per"
+        " item (put, get, task_done, with threads taking turns)"
+    )
+
+
+if __name__ == "__main__":
+    main()
