@@ -95,7 +95,10 @@ function toHuman(event: ProgramEvent): string {
     case 'ready':
       return 'ready: press Ctrl-C or send SIGTERM to stop';
     case 'stopping':
-      return `received ${event.signal}: stopping intake, draining in-flight jobs (up to ${event.drainMs} ms)`;
+      return (
+        `received ${event.signal}: stopping intake, ` +
+        `draining in-flight jobs (up to ${event.drainMs} ms)`
+      );
     case 'summary':
       return (
         `summary: ${event.submitted} submitted, ${event.completed} completed, ` +

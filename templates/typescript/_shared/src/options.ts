@@ -89,12 +89,13 @@ function readFlags(argv: string[]) {
 /** The `--help` text, showing this pattern's defaults. */
 export function usage(pattern: string, defaults: PatternDefaults): string {
   const options = { ...commonDefaults, ...defaults };
+  const endless = pattern === 'graceful-stop' ? ', 0 = until signalled' : '';
   return `usage: node dist/main.js [flags]
 
 Runs the ${pattern} pattern on simulated jobs and reports every event.
 
 flags:
-  --jobs N          jobs to submit (default ${options.jobs}${pattern === 'graceful-stop' ? ', 0 = until signalled' : ''})
+  --jobs N          jobs to submit (default ${options.jobs}${endless})
   --workers N       how many jobs run at once (default ${options.workers})
   --work-ms MS      simulated work per job (default ${options.workMs})
   --work io|cpu     io sleeps; cpu computes on a pool of worker threads (default ${options.work})

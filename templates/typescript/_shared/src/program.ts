@@ -78,7 +78,8 @@ export async function runProgram(
   try {
     await pattern.run({ options, jobs, stop: stopping.signal });
   } catch (error) {
-    // A stopped run may end by rethrowing the stop, as aborted operations do; anything else is a bug.
+    // A stopped run may end by rethrowing the stop, as aborted operations do.
+    // Anything else is a bug, and must crash the program loudly.
     if (error !== stopping.signal.reason) throw error;
   } finally {
     await threads?.close();

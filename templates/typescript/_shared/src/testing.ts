@@ -1,7 +1,8 @@
 // Helpers for the tests: run the program as a subprocess, read its events, check the contract.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 
 export interface Event {
@@ -13,6 +14,17 @@ export interface Event {
   error?: string;
   signal?: string;
   [key: string]: unknown;
+}
+
+export interface Summary extends Event {
+  event: 'summary';
+  submitted: number;
+  completed: number;
+  failed: number;
+  timed_out: number;
+  cancelled: number;
+  max_concurrency: number;
+  elapsed_ms: number;
 }
 
 export interface Exit {
@@ -33,7 +45,7 @@ const terminal = new Set(['done', 'fail', 'timeout', 'cancel']);
 export class Program {
   readonly events: Event[] = [];
   readonly exited: Promise<Exit>;
-  readonly #child;
+  readonly #child: ChildProcessByStdio<null, Readable, Readable>;
   readonly #waiters: { predicate: (event: Event) => boolean; resolve: (event: Event) => void }[] =
     [];
 
@@ -123,9 +135,9 @@ export async function runUntil(
  * event and nothing happens to it after that, the summary adds up, and no more than
  * `maxConcurrency` jobs run at once.
  */
-export function checkInvariants(events: Event[], maxConcurrency: number): Event {
+export function checkInvariants(events: Event[], maxConcurrency: number): Summary {
   const summary = events.at(-1);
-  assert.equal(summary?.event, 'summary', 'the last line is the summary');
+  assert.ok(summary !== undefined && isSummary(summary), 'the last line is the summary');
   const ended = new Set<number>();
   const running = new Set<number>();
   let peak = 0;
@@ -165,6 +177,10 @@ export function checkInvariants(events: Event[], maxConcurrency: number): Event 
     },
   );
   return summary;
+}
+
+function isSummary(event: Event): event is Summary {
+  return event.event === 'summary';
 }
 
 /** The events of one kind, in order. */

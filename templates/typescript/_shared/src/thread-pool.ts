@@ -44,7 +44,7 @@ export class ThreadPool {
     });
   }
 
-  /** Terminates every thread. Call it once no job is running, or the process cannot exit. */
+  /** Terminates every thread (until then they keep the process alive); waiting jobs fail. */
   async close(): Promise<void> {
     this.#closed = true;
     for (const task of this.#waiting.splice(0)) {

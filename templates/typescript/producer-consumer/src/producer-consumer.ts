@@ -56,7 +56,7 @@ export class BoundedQueue<T> {
     return { done: false, value: item };
   }
 
-  /** Ends the input. Items already in the queue are still taken; then every consumer gets `done`. */
+  /** Ends the input: items already in the queue are still taken, then every `take` is `done`. */
   close(): void {
     this.#closed = true;
     // Every waiting consumer, not one: each of them must see the end.
@@ -64,7 +64,7 @@ export class BoundedQueue<T> {
   }
 }
 
-/** Waits until `wakeOne`/`close` wakes this waiter, or `signal` aborts (then rejects with its reason). */
+/** Waits until `wakeOne` or `close` wakes it, or rejects with the reason when `signal` aborts. */
 function wait(waiters: Set<Waiter>, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     signal.throwIfAborted();
