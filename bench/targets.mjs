@@ -1,0 +1,522 @@
+// The same workloads against the generated worker-pool and fan-out programs
+// of every target, each figure next to a baseline measured in the same run:
+// CPU-bound speed-up over one worker, I/O-bound time against the ideal,
+// overhead per job, memory per concurrent task, start-up time.
+// docs/choosing.md explains what the figures mean.
+//   npm run build && node bench/targets.mjs [--quick]
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { targets } from '../dist/src/catalogue.js';
+
+const quick = process.argv.includes('--quick');
+const sizes = quick
+  ? {
+      repeats: 1,
+      cpuJobs: 4,
+      cpuMs: 100,
+      ioJobs: 200,
+      ioWorkers: 20,
+      ioMs: 50,
+      overheadJobs: 1000,
+      tasks: 1000,
+      taskMs: 1000,
+    }
+  : {
+      repeats: 3,
+      cpuJobs: 8,
+      cpuMs: 200,
+      ioJobs: 1000,
+      ioWorkers: 100,
+      ioMs: 50,
+      overheadJobs: 10000,
+      tasks: 10000,
+      taskMs: 3000,
+    };
+// One process per task: thousands of Python interpreters would measure the
+// machine's limits, not the pattern.
+const processTaskCap = quick ? 50 : 200;
+const startupRuns = quick ? 3 : 5;
+const runTimeoutMs = quick ? 30_000 : 120_000;
+const prepareTimeoutMs = 300_000;
+
+// Why runs failed, printed under the table they broke.
+const failures = [];
+
+// The interpreter itself, not a version manager's shim in front of it
+// (pyenv's adds a shell script to every start).
+const python =
+  spawnSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).stdout?.trim() || 'python3';
+// GNU time reports the CPU time of a program and of the children it waited for.
+const gnuTime = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
+
+const bin = path.join(import.meta.dirname, '..', 'bin', 'create-concur-pattern.js');
+const workDir = mkdtempSync(path.join(os.tmpdir(), 'ccp-targets-'));
+const benchStarted = performance.now();
+
+// Set by main() before any workload runs.
+let projects;
+let bare;
+
+async function main() {
+  printMachine();
+  try {
+    projects = await prepareProjects();
+    bare = await prepareBareRuntimes();
+    await cpuBound();
+    await ioBound();
+    await overhead();
+    await memory();
+    await startup();
+  } finally {
+    rmSync(workDir, { recursive: true, force: true });
+  }
+  console.log(`\nload average at the end: ${loadAverage()}`);
+  console.log(`total bench time: ${((performance.now() - benchStarted) / 1000).toFixed(0)} s`);
+}
+
+// ---------------------------------------------------------------------------
+// The workloads
+
+async function cpuBound() {
+  const { cpuJobs, cpuMs, repeats } = sizes;
+  heading(
+    `CPU-bound: --work cpu --jobs ${cpuJobs} --work-ms ${cpuMs} (best of ${repeats})`,
+    'elapsed = first job start to last job end; speed-up = elapsed with 1 worker / elapsed with 2 workers',
+    `(worker-pool), or / elapsed with all ${cpuJobs} jobs at once (fan-out); 2 cores give at most 2.00x;`,
+    'cores = CPU time / wall time of the whole 2-worker run, start-up included (GNU time)',
+  );
+  const flags = ['--work', 'cpu', '--jobs', cpuJobs, '--work-ms', cpuMs];
+  const rows = [];
+  for (const target of targets) {
+    const pool = projects.get(`worker-pool ${target.id}`);
+    const fan = projects.get(`fan-out ${target.id}`);
+    const one = await best(pool, [...flags, '--workers', 1]);
+    const two = await best(pool, [...flags, '--workers', 2], { cpuTime: true });
+    const all = await best(fan, flags);
+    const cores = two.cpuMs === undefined ? '-' : (two.cpuMs / two.wallMs).toFixed(2);
+    rows.push([target.id, ms(one), ms(two), ratio(one, two), cores, ms(all), ratio(one, all)]);
+  }
+  table(['target', '1 worker', '2 workers', 'speed-up', 'cores', 'fan-out', 'speed-up'], rows);
+}
+
+async function ioBound() {
+  const { ioJobs, ioWorkers, ioMs, repeats } = sizes;
+  const poolIdeal = Math.ceil(ioJobs / ioWorkers) * ioMs;
+  heading(
+    `I/O-bound: --work io --work-ms ${ioMs} (best of ${repeats})`,
+    `worker-pool: --jobs ${ioJobs} --workers ${ioWorkers}, ideal ${poolIdeal} ms (jobs / workers x work-ms);`,
+    `fan-out: all --jobs at once, ideal ${ioMs} ms; ratio = elapsed / ideal (1.00x is perfect)`,
+  );
+  const rows = [];
+  for (const target of targets) {
+    const pool = projects.get(`worker-pool ${target.id}`);
+    const fan = projects.get(`fan-out ${target.id}`);
+    const fanJobs = cappedTasks(target, ioJobs);
+    const inPool = await best(pool, ['--work', 'io', '--jobs', ioJobs, '--workers', ioWorkers, '--work-ms', ioMs]);
+    const atOnce = await best(fan, ['--work', 'io', '--jobs', fanJobs, '--work-ms', ioMs]);
+    rows.push([target.id, ms(inPool), times(inPool, poolIdeal), fanJobs, ms(atOnce), times(atOnce, ioMs)]);
+  }
+  table(['target', 'worker-pool', 'vs ideal', 'fan-out jobs', 'fan-out', 'vs ideal'], rows);
+  noteCap(ioJobs);
+}
+
+async function overhead() {
+  const { overheadJobs, repeats } = sizes;
+  heading(
+    `Overhead: worker-pool --jobs ${overheadJobs} --workers 4 --work-ms 0 --work io (best of ${repeats})`,
+    'per job = elapsed / jobs: hand-off, bookkeeping and two JSON events per job; ratio against the fastest target',
+  );
+  const results = [];
+  for (const target of targets) {
+    const pool = projects.get(`worker-pool ${target.id}`);
+    const flags = ['--work', 'io', '--jobs', overheadJobs, '--workers', 4, '--work-ms', 0];
+    results.push([target.id, await best(pool, flags)]);
+  }
+  const fastest = Math.min(...results.map(([, run]) => run.elapsedMs ?? Infinity));
+  const rows = results.map(([id, run]) => {
+    const perJob = run.elapsedMs === undefined ? undefined : { elapsedMs: (run.elapsedMs * 1000) / overheadJobs };
+    return [id, ms(run), perJob ? perJob.elapsedMs.toFixed(1) : failure(run), times(run, fastest)];
+  });
+  table(['target', 'elapsed', 'us per job', 'vs fastest'], rows);
+}
+
+async function memory() {
+  const { tasks, taskMs } = sizes;
+  heading(
+    `Memory: fan-out --work io --work-ms ${taskMs}, --jobs ${tasks} against --jobs 1`,
+    'peak memory of the whole process tree, sampled every 25 ms from /proc: PSS (shared pages split between',
+    'the processes that share them) and the plain sum of RSS;',
+    'per task = (peak PSS - peak PSS of 1 task) / the most tasks alive at once (max_concurrency)',
+  );
+  const rows = [];
+  for (const target of targets) {
+    const fan = projects.get(`fan-out ${target.id}`);
+    const jobs = cappedTasks(target, tasks);
+    const flags = ['--work', 'io', '--work-ms', taskMs];
+    const one = await run(fan, [...flags, '--jobs', 1], { sampleMemory: true });
+    const many = await run(fan, [...flags, '--jobs', jobs], { sampleMemory: true });
+    const perTask =
+      one.summary && many.summary
+        ? `${((many.peak.pssKb - one.peak.pssKb) / many.summary.max_concurrency).toFixed(1)} KB`
+        : '-';
+    rows.push([
+      target.id,
+      many.summary ? many.summary.max_concurrency : failure(many),
+      one.summary ? mb(one.peak.pssKb) : failure(one),
+      many.summary ? mb(many.peak.pssKb) : '-',
+      many.summary ? mb(many.peak.rssKb) : '-',
+      perTask,
+    ]);
+  }
+  table(['target', 'tasks at once', 'PSS 1 task', 'PSS all tasks', 'RSS sum', 'per task'], rows);
+  noteCap(tasks);
+}
+
+async function startup() {
+  heading(
+    `Start-up: wall time of --jobs 0 (start, print an empty summary, exit), median of ${startupRuns}`,
+    'against an empty program in the same language: python3 -c pass, node -e "", an empty Go main',
+  );
+  const rows = [];
+  for (const target of targets) {
+    const pool = projects.get(`worker-pool ${target.id}`);
+    const program = await medianWall(pool, ['--jobs', 0]);
+    const empty = await medianWall(bare.get(target.language), []);
+    rows.push([
+      target.id,
+      wallMs(program),
+      wallMs(empty),
+      program && empty ? `${program >= empty ? '+' : ''}${(program - empty).toFixed(0)} ms` : '-',
+    ]);
+  }
+  table(['target', '--jobs 0', 'empty program', 'difference'], rows);
+}
+
+// ---------------------------------------------------------------------------
+// Running the programs
+
+/** The run with the smallest elapsed_ms of `sizes.repeats`: the one least disturbed by other processes. */
+async function best(project, flags, options) {
+  let fastest;
+  for (let i = 0; i < sizes.repeats; i++) {
+    const result = await run(project, flags, options);
+    if (result.elapsedMs === undefined) return result;
+    if (!fastest || result.elapsedMs < fastest.elapsedMs) fastest = result;
+  }
+  return fastest;
+}
+
+async function medianWall(project, flags) {
+  const walls = [];
+  for (let i = 0; i < startupRuns; i++) {
+    const result = await run(project, flags, { json: false });
+    if (result.error) return undefined;
+    walls.push(result.wallMs);
+  }
+  return walls.sort((a, b) => a - b)[Math.floor(walls.length / 2)];
+}
+
+/**
+ * Runs the program with `flags` in its own process group, killed whole at the
+ * time limit. Returns the summary line, the job span, the wall time seen from
+ * here and, if asked, the peak memory of the group and the CPU time used; or
+ * an error.
+ */
+function run(project, flags, { sampleMemory = false, cpuTime = false, json = true } = {}) {
+  if (project.error) return Promise.resolve({ error: project.error });
+  const program = [...project.program, ...flags.map(String), ...(json ? ['--json'] : [])];
+  const cpuFile = path.join(workDir, 'cpu-time');
+  const timed = cpuTime && gnuTime;
+  const [command, ...args] = timed ? [gnuTime, '-f', '%U %S', '-o', cpuFile, ...program] : program;
+  return new Promise((resolve) => {
+    const started = performance.now();
+    const child = spawn(command, args, { cwd: project.dir, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const span = new JobSpan();
+    let pending = '';
+    let lastStdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk) => {
+      const lines = (pending + chunk).split('\n');
+      pending = lines.pop();
+      for (const line of lines.filter(Boolean)) {
+        if (json) span.add(line);
+        lastStdout = line;
+      }
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk) => (stderr = keepTail(stderr + chunk)));
+    let timedOut = false;
+    const limit = setTimeout(() => {
+      timedOut = true;
+      killGroup(child.pid);
+    }, runTimeoutMs);
+    const peak = { pssKb: 0, rssKb: 0 };
+    const sampler = sampleMemory
+      ? setInterval(() => {
+          const now = groupMemoryKb(child.pid);
+          peak.pssKb = Math.max(peak.pssKb, now.pssKb);
+          peak.rssKb = Math.max(peak.rssKb, now.rssKb);
+        }, 25)
+      : undefined;
+    child.on('error', (error) => finish({ error: error.message }));
+    child.on('close', (code, signal) => {
+      const wallMs = performance.now() - started;
+      // A child the program left behind would still be in the group.
+      killGroup(child.pid);
+      if (timedOut) return finish({ error: `killed after ${runTimeoutMs / 1000} s` });
+      const finalLine = pending || lastStdout;
+      if (code !== 0) return finish({ error: `exit ${code ?? signal}: ${lastLine(stderr) || finalLine}` });
+      if (!json) return finish({ wallMs });
+      if (span.notJson) return finish({ error: `not a JSON line on stdout: ${span.notJson}` });
+      const summary = parseSummary(finalLine);
+      if (!summary) return finish({ error: `no summary line: ${finalLine}` });
+      if (summary.completed !== summary.submitted) return finish({ error: `lost jobs: ${finalLine}` });
+      const cpuMs = timed ? readCpuMs(cpuFile) : undefined;
+      finish({ summary, elapsedMs: span.ms, wallMs, peak, cpuMs });
+    });
+    function finish(result) {
+      clearTimeout(limit);
+      clearInterval(sampler);
+      resolve(result);
+    }
+  });
+}
+
+function killGroup(pid) {
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // The group is already gone.
+  }
+}
+
+/** User + system CPU time from GNU time's `%U %S` output, in ms. */
+function readCpuMs(file) {
+  const [user, system] = readFileSync(file, 'utf8').trim().split('\n').at(-1).split(' ').map(Number);
+  return (user + system) * 1000;
+}
+
+/** PSS and RSS summed over every live process of the group `pgid`, in KB. */
+function groupMemoryKb(pgid) {
+  let pssKb = 0;
+  let rssKb = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // Fields after the parenthesised command name: state, ppid, pgrp, ...
+      const pgrp = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+      if (pgrp !== pgid) continue;
+      const rollup = readFileSync(`/proc/${entry}/smaps_rollup`, 'utf8');
+      pssKb += Number(/^Pss:\s+(\d+)/m.exec(rollup)?.[1] ?? 0);
+      rssKb += Number(/^Rss:\s+(\d+)/m.exec(rollup)?.[1] ?? 0);
+    } catch {
+      // The process ended between listing and reading.
+    }
+  }
+  return { pssKb, rssKb };
+}
+
+/**
+ * From the first job's `start` to the last terminal event, in the program's
+ * own clock: the pattern at work, without the start-up before it (the
+ * targets disagree on when elapsed_ms starts counting; start-up is measured
+ * on its own).
+ */
+class JobSpan {
+  first = Infinity;
+  last = -Infinity;
+  notJson;
+
+  add(line) {
+    let event;
+    try {
+      event = JSON.parse(line);
+    } catch {
+      this.notJson ??= line;
+      return;
+    }
+    if (event.event === 'start') this.first = Math.min(this.first, event.t_ms);
+    if (['done', 'fail', 'timeout', 'cancel'].includes(event.event)) this.last = Math.max(this.last, event.t_ms);
+  }
+
+  get ms() {
+    return this.last - this.first;
+  }
+}
+
+function parseSummary(line) {
+  try {
+    const summary = JSON.parse(line);
+    return summary.event === 'summary' ? summary : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function keepTail(text) {
+  return text.length > 4096 ? text.slice(-4096) : text;
+}
+
+function lastLine(text) {
+  return text.trimEnd().split('\n').at(-1) ?? '';
+}
+
+// ---------------------------------------------------------------------------
+// Generating and building the projects
+
+/** Generates, installs and builds worker-pool and fan-out for every target, in parallel. */
+async function prepareProjects() {
+  const started = performance.now();
+  const entries = targets.flatMap((target) =>
+    ['worker-pool', 'fan-out'].map((pattern) => [`${pattern} ${target.id}`, prepareProject(target, pattern)]),
+  );
+  const prepared = new Map(await Promise.all(entries.map(async ([key, promise]) => [key, await promise])));
+  const seconds = ((performance.now() - started) / 1000).toFixed(0);
+  console.log(`\ngenerated and built ${prepared.size} projects in ${seconds} s`);
+  for (const [key, project] of prepared) {
+    if (project.error) console.log(`  skipped ${key}: ${project.error}`);
+  }
+  return prepared;
+}
+
+async function prepareProject(target, pattern) {
+  const name = `bench-${pattern}`;
+  const dir = path.join(workDir, `${pattern}-${target.id}`);
+  const importName = target.language === 'python' ? name.replaceAll('-', '_') : name;
+  const fill = (command) =>
+    command.map((part) => (part === 'python3' ? python : part.replaceAll('{package}', importName)));
+  const generate = [process.execPath, bin, dir, '--pattern', pattern, '--target', target.id, '--name', name, '--yes'];
+  const steps = [
+    [generate, workDir],
+    [target.commands.install, dir],
+    [target.commands.build, dir],
+  ];
+  for (const [command, cwd] of steps.filter(([command]) => command)) {
+    const failed = await exec(fill(command), cwd);
+    if (failed) return { error: `${fill(command).join(' ')}: ${failed}` };
+  }
+  return { dir, program: fill(target.commands.program) };
+}
+
+/** Empty programs in each language, for the start-up baseline. */
+async function prepareBareRuntimes() {
+  const goDir = path.join(workDir, 'empty-go');
+  mkdirSync(goDir);
+  writeFileSync(path.join(goDir, 'go.mod'), 'module empty\n\ngo 1.25\n');
+  writeFileSync(path.join(goDir, 'main.go'), 'package main\n\nfunc main() {}\n');
+  const goFailed = await exec(['go', 'build', '-o', 'empty', '.'], goDir);
+  return new Map([
+    ['python', { dir: workDir, program: [python, '-c', 'pass'] }],
+    ['typescript', { dir: workDir, program: [process.execPath, '-e', ''] }],
+    ['go', goFailed ? { error: goFailed } : { dir: goDir, program: ['./empty'] }],
+  ]);
+}
+
+/** Runs a preparation step; resolves to undefined on success, else to why it failed. */
+function exec([command, ...args], cwd) {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, {
+      cwd,
+      detached: true,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false' },
+    });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk) => (stderr = keepTail(stderr + chunk)));
+    const limit = setTimeout(() => killGroup(child.pid), prepareTimeoutMs);
+    child.on('error', (error) => resolve(error.message));
+    child.on('close', (code, signal) => {
+      clearTimeout(limit);
+      resolve(code === 0 ? undefined : `exit ${code ?? signal}: ${lastLine(stderr)}`);
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------
+// Printing
+
+function printMachine() {
+  const version = (command, args) => {
+    const result = spawnSync(command, args, { encoding: 'utf8' });
+    return result.status === 0 ? (result.stdout || result.stderr).trim() : 'not found';
+  };
+  const cpus = os.cpus();
+  console.log(`create-concur-pattern: targets benchmark${quick ? ' (--quick: smaller sizes, one run each)' : ''}`);
+  console.log(`date: ${new Date().toISOString()}`);
+  console.log(
+    `machine: ${os.availableParallelism()} cores (${cpus[0]?.model.trim() ?? 'unknown'}), ${mb(os.totalmem() / 1024)} RAM, ${os.type()} ${os.release()}`,
+  );
+  console.log(`node ${process.version}; ${version('go', ['version'])}; ${version(python, ['--version'])} (${python})`);
+  console.log(`load average at the start: ${loadAverage()} (other processes slow every figure down)`);
+}
+
+function loadAverage() {
+  return os
+    .loadavg()
+    .map((load) => load.toFixed(2))
+    .join(' ');
+}
+
+function heading(title, ...explanation) {
+  console.log(`\n${title}`);
+  for (const line of explanation) console.log(`  ${line}`);
+}
+
+function table(header, rows) {
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => String(row[column]).length)),
+  );
+  const line = (cells) =>
+    cells
+      .map((cell, column) =>
+        column === 0 ? String(cell).padEnd(widths[column]) : String(cell).padStart(widths[column]),
+      )
+      .join('  ');
+  console.log(line(header));
+  for (const row of rows) console.log(line(row));
+  for (const error of new Set(failures)) console.log(`  ${error}`);
+  failures.length = 0;
+}
+
+/** A short mark for a failed run; the full reason is printed under the table. */
+function failure(result) {
+  failures.push(`failed: ${result.error}`);
+  return 'failed';
+}
+
+function cappedTasks(target, tasks) {
+  return target.id === 'python-multiprocessing' ? Math.min(tasks, processTaskCap) : tasks;
+}
+
+function noteCap(tasks) {
+  if (tasks > processTaskCap) {
+    console.log(`  python-multiprocessing fan-out starts one process per job: capped at ${processTaskCap} jobs`);
+  }
+}
+
+function ms(result) {
+  return result.elapsedMs === undefined ? failure(result) : `${result.elapsedMs.toFixed(0)} ms`;
+}
+
+function wallMs(value) {
+  return value === undefined ? 'failed' : `${value.toFixed(0)} ms`;
+}
+
+function mb(kb) {
+  return kb === undefined ? '-' : `${(kb / 1024).toFixed(1)} MB`;
+}
+
+function ratio(baseline, result) {
+  if (baseline.elapsedMs === undefined || result.elapsedMs === undefined) return '-';
+  return `${(baseline.elapsedMs / result.elapsedMs).toFixed(2)}x`;
+}
+
+function times(result, reference) {
+  if (result.elapsedMs === undefined) return '-';
+  return `${(result.elapsedMs / reference).toFixed(2)}x`;
+}
+
+// Last, so that every class and constant below main() is initialised when it runs.
+await main();
