@@ -112,7 +112,18 @@ export const targets: readonly Target[] = [
     patterns: allPatterns,
     commands: pythonCommands,
     strictEnv: pythonStrictEnv,
-    idioms: {},
+    idioms: {
+      'fan-out':
+        'every call is a task of one `asyncio.TaskGroup`; each task catches its own exception into an outcome, so leaving the `async with` block gathers every result in input order',
+      'producer-consumer':
+        'the producer awaits `put()` on a bounded `asyncio.Queue`; consumer tasks `get()`, handle, `task_done()` in `finally`; after `join()` the idle consumers are cancelled (no sentinel)',
+      'worker-pool':
+        'N worker tasks in a `TaskGroup` drain a bounded `asyncio.Queue` with `task_done()` in `finally`; the feeder awaits `join()`, then cancels the idle workers',
+      timeout:
+        "`async with asyncio.timeout(s)` cancels the awaiting task at the deadline and waits for it to unwind; `expired()` tells this deadline from the operation's own `TimeoutError`",
+      'graceful-stop':
+        'workers in a `TaskGroup` check a stop flag before each job; the signal handler queues `stop()` with `call_soon_threadsafe`, which moves an enclosing `asyncio.timeout(None)` to now + drain',
+    },
   },
   {
     id: 'python-threading',
