@@ -15,14 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NoReturn, Protocol
 
-from .harness import (
-    Config,
-    CpuWork,
-    Recorder,
-    StopSignals,
-    burn,
-    job_result,
-)
+from .harness import Config, CpuWork, Recorder, StopSignals, burn, job_result
 
 TARGET = "python-threading"
 

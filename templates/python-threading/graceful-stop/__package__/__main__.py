@@ -11,12 +11,15 @@ from __future__ import annotations
 import itertools
 import threading
 from collections.abc import Iterable
+from typing import NoReturn
 
 from .graceful_stop import Service
 from .harness import Recorder, StopSignals, parse_config
 from .runtime import TARGET, SimulatedWork, run_job
 
-if __name__ == "__main__":
+
+def main() -> NoReturn:
+    """Serve jobs until the source ends or a signal stops the service."""
     config = parse_config(
         pattern="graceful-stop", target=TARGET, description=__doc__, jobs=0, work_ms=500
     )
@@ -49,3 +52,7 @@ if __name__ == "__main__":
     # A job taken just as the drain ended may not have started: report it.
     recorder.cancel_unfinished()
     stop.exit_with(recorder.finish())
+
+
+if __name__ == "__main__":
+    main()

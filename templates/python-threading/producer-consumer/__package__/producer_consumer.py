@@ -24,12 +24,12 @@ class _End(Enum):
     MARKER = "end of input"
 
 
-END: Final = _End.MARKER
+_END: Final = _End.MARKER
 
 
 def produce_and_consume(
     items: Iterable[T],
-    consume: Callable[[T, int], None],
+    consume: Callable[[T, int], object],
     *,
     consumers: int,
     capacity: int,
@@ -49,21 +49,25 @@ def produce_and_consume(
     with ThreadPoolExecutor(
         max_workers=consumers, thread_name_prefix="consumer"
     ) as pool:
-        for number in range(1, consumers + 1):
-            pool.submit(pipeline.run, number)
+        running = [
+            pool.submit(pipeline.run, number) for number in range(1, consumers + 1)
+        ]
         try:
             for item in items:
                 if cancel.is_set():
                     break
                 buffer.put(item)  # blocks while the queue is full
-            # Every item taken out has been marked done: all are consumed.
+            # Returns once task_done() has been called for every item put:
+            # every item is consumed (or dropped, after a cancel).
             buffer.join()
         finally:
             # One marker per consumer, even if the items raised: a single
             # marker would stop one consumer and leave the others blocked in
             # get() forever, and the with block would wait for them forever.
-            for _ in range(consumers):
-                buffer.put(END)
+            for _ in running:
+                buffer.put(_END)
+    for consumer in running:
+        consumer.result()  # a consumer that crashed outside consume: raise it
     if pipeline.errors:
         raise ExceptionGroup("consume raised", pipeline.errors)
 
@@ -74,7 +78,7 @@ class _Consumers(Generic[T]):
     def __init__(
         self,
         buffer: queue.Queue[T | _End],
-        consume: Callable[[T, int], None],
+        consume: Callable[[T, int], object],
         cancel: threading.Event,
     ) -> None:
         self._buffer = buffer
@@ -87,7 +91,7 @@ class _Consumers(Generic[T]):
         while True:
             item = self._buffer.get()
             try:
-                if item is END:
+                if item is _END:
                     return
                 if not self._cancel.is_set():
                     self._consume(item, number)
