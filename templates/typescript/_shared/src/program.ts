@@ -59,12 +59,15 @@ export async function runProgram(
   setMaxListeners(0, stopping.signal);
   const drainMs = options.drainMs;
   let finished = false;
+  let first: { signal: NodeJS.Signals; at: number } | undefined;
   // Listening for a signal replaces Node's default of exiting at once, so from here on the
   // program must end by itself. The listeners stay until the process exits (they do not keep
   // it alive), so that a late signal gets exit code 130 rather than the default death by signal.
   const onSignal = (signal: NodeJS.Signals) => {
+    if (first !== undefined && isEcho(first, signal)) return;
     // A second signal, or one after the summary: no more waiting, and nothing more written.
-    if (stopping.signal.aborted || finished) process.exit(130);
+    if (first !== undefined || finished) process.exit(130);
+    first = { signal, at: performance.now() };
     if (pattern.drainOnStop) events.emit({ event: 'stopping', signal, drainMs });
     stopping.abort(new StopRequested(signal));
   };
@@ -102,4 +105,14 @@ export async function runProgram(
     return;
   }
   process.exitCode = summary.failed + summary.cancelled > 0 ? 1 : 0;
+}
+
+// Under `npm start`, npm passes each signal it receives on to the program. When Ctrl-C goes to
+// the whole process group, the program has already received it from the terminal, and if the
+// shell between them handed its place to the program, it gets the same Ctrl-C twice, a few ms
+// apart. That echo is not a second Ctrl-C, and must not skip the drain.
+const echoWindowMs = process.env.npm_lifecycle_event === 'start' ? 50 : 0;
+
+function isEcho(first: { signal: NodeJS.Signals; at: number }, signal: NodeJS.Signals): boolean {
+  return signal === first.signal && performance.now() - first.at < echoWindowMs;
 }
