@@ -11,11 +11,11 @@ export interface Summary {
 }
 
 type JobEvent =
-  | { event: 'start'; job: number; worker?: number | undefined }
-  | { event: 'done'; job: number; worker?: number | undefined; result: number }
-  | { event: 'fail'; job: number; worker?: number | undefined; error: string }
+  | { event: 'start'; job: number; worker?: number }
+  | { event: 'done'; job: number; worker?: number; result: number }
+  | { event: 'fail'; job: number; worker?: number; error: string }
   | { event: 'timeout'; job: number; timeoutMs: number }
-  | { event: 'cancel'; job: number; worker?: number | undefined }
+  | { event: 'cancel'; job: number; worker?: number }
   | { event: 'produce'; job: number }
   | { event: 'consume'; job: number; worker: number };
 
@@ -27,14 +27,13 @@ export type ProgramEvent =
 
 /** Writes events as compact JSON lines (`--json`) or as the human lines of the contract. */
 export class EventWriter {
-  constructor(
-    readonly json: boolean,
-    readonly write: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
-  ) {}
+  constructor(readonly json: boolean) {}
 
+  /** Writes one line to stdout, stamped with the time since the program started. */
   emit(event: ProgramEvent): void {
     const t_ms = Math.round(performance.now() * 1000) / 1000;
-    this.write(this.json ? JSON.stringify(toJson(event, t_ms)) : toHuman(event));
+    const line = this.json ? JSON.stringify(toJson(event, t_ms)) : toHuman(event);
+    process.stdout.write(`${line}\n`);
   }
 }
 

@@ -7,11 +7,11 @@ await runProgram({
   defaults: { jobs: 1, workMs: 2000 },
   concurrency: (options) => options.workers,
   async run({ jobs, options, stop }) {
-    const operations = jobs.submitAll(options.jobs);
-    await forEachLimited(operations, options.workers, (job) =>
-      jobs.run(job, { signal: stop }, (job, signal) =>
-        withTimeout((deadline) => jobs.work(job, deadline), options.timeoutMs, signal),
-      ),
+    // An operation is the job's simulated work under its own deadline.
+    const operation = (job: number, signal: AbortSignal) =>
+      withTimeout((deadline) => jobs.work(job, deadline), options.timeoutMs, signal);
+    await forEachLimited(jobs.submitAll(options.jobs), options.workers, (job) =>
+      jobs.run(job, { signal: stop }, operation),
     );
   },
 });
