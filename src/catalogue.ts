@@ -5,6 +5,21 @@
 
 export type LanguageId = 'go' | 'python' | 'typescript';
 
+/** What the generated program does for a pattern (docs/program-contract.md); the conformance suite reads it. */
+export interface ProgramTraits {
+  /** Defaults of --jobs and --work-ms; every other flag has one default for all patterns. */
+  readonly defaultJobs: number;
+  readonly defaultWorkMs: number;
+  /** Whether numbered workers handle the jobs, so that events carry `worker`. */
+  readonly numberedWorkers: boolean;
+  /** What bounds the number of jobs running at once. */
+  readonly concurrencyLimit: 'workers' | 'jobs';
+  /** Whether every target must support --work cpu (elsewhere a target may refuse it with exit 2). */
+  readonly cpuWorkRequired: boolean;
+  /** The events the program writes, besides the summary. */
+  readonly events: readonly string[];
+}
+
 export interface Pattern {
   readonly id: string;
   readonly title: string;
@@ -12,6 +27,7 @@ export interface Pattern {
   readonly summary: string;
   /** Other spellings accepted by --pattern. */
   readonly aliases: readonly string[];
+  readonly program: ProgramTraits;
 }
 
 /** A command as an argument vector, so that nothing goes through a shell. */
@@ -24,6 +40,8 @@ export interface Target {
   /** Other spellings accepted by --target. */
   readonly aliases: readonly string[];
   readonly language: LanguageId;
+  /** The default of --work; a target whose default is cpu supports CPU work in every pattern. */
+  readonly defaultWork: 'io' | 'cpu';
   /** Template folders under templates/, applied in order before the pattern's own. */
   readonly layers: readonly string[];
   /** The patterns whose templates exist for this target. */
@@ -57,30 +75,70 @@ export const patterns: readonly Pattern[] = [
     aliases: ['fanout', 'fan-in', 'scatter-gather'],
     title: 'Fan-out / fan-in',
     summary: 'start every task at once, then gather all results and errors',
+    program: {
+      defaultJobs: 3,
+      defaultWorkMs: 1000,
+      numberedWorkers: false,
+      concurrencyLimit: 'jobs',
+      cpuWorkRequired: true,
+      events: ['start', 'done', 'fail', 'cancel'],
+    },
   },
   {
     id: 'producer-consumer',
     aliases: ['pc', 'queue'],
     title: 'Producer-consumer',
     summary: 'a producer feeds a bounded buffer that several consumers drain',
+    program: {
+      defaultJobs: 5,
+      defaultWorkMs: 500,
+      numberedWorkers: true,
+      concurrencyLimit: 'workers',
+      cpuWorkRequired: false,
+      events: ['produce', 'consume', 'start', 'done', 'fail', 'cancel'],
+    },
   },
   {
     id: 'worker-pool',
     aliases: ['pool', 'workers'],
     title: 'Worker pool',
     summary: 'a fixed number of workers process a stream of jobs',
+    program: {
+      defaultJobs: 5,
+      defaultWorkMs: 500,
+      numberedWorkers: true,
+      concurrencyLimit: 'workers',
+      cpuWorkRequired: true,
+      events: ['start', 'done', 'fail', 'cancel'],
+    },
   },
   {
     id: 'timeout',
     aliases: ['deadline'],
     title: 'Timeout',
     summary: 'give each operation a deadline and really cancel it when it passes',
+    program: {
+      defaultJobs: 1,
+      defaultWorkMs: 2000,
+      numberedWorkers: false,
+      concurrencyLimit: 'workers',
+      cpuWorkRequired: false,
+      events: ['start', 'done', 'fail', 'timeout', 'cancel'],
+    },
   },
   {
     id: 'graceful-stop',
     aliases: ['graceful-shutdown', 'shutdown'],
     title: 'Graceful stop',
     summary: 'a long-running service that drains in-flight work on SIGTERM or Ctrl-C',
+    program: {
+      defaultJobs: 0,
+      defaultWorkMs: 500,
+      numberedWorkers: true,
+      concurrencyLimit: 'workers',
+      cpuWorkRequired: false,
+      events: ['ready', 'stopping', 'start', 'done', 'fail', 'cancel'],
+    },
   },
 ];
 
@@ -108,6 +166,7 @@ export const targets: readonly Target[] = [
     title: 'Python asyncio',
     summary: 'one thread, an event loop, TaskGroup and asyncio.timeout: for I/O-bound work',
     language: 'python',
+    defaultWork: 'io',
     layers: ['python/_shared', 'python-asyncio/_shared'],
     patterns: allPatterns,
     commands: pythonCommands,
@@ -131,6 +190,7 @@ export const targets: readonly Target[] = [
     title: 'Python threading',
     summary: 'OS threads, ThreadPoolExecutor and queue.Queue: blocking I/O, one core for Python code (the GIL)',
     language: 'python',
+    defaultWork: 'io',
     layers: ['python/_shared', 'python-threading/_shared'],
     patterns: allPatterns,
     commands: pythonCommands,
@@ -143,6 +203,7 @@ export const targets: readonly Target[] = [
     title: 'Python multiprocessing',
     summary: 'a process pool (spawn or forkserver): CPU-bound Python on every core',
     language: 'python',
+    defaultWork: 'cpu',
     layers: ['python/_shared', 'python-multiprocessing/_shared'],
     patterns: allPatterns,
     commands: pythonCommands,
@@ -155,6 +216,7 @@ export const targets: readonly Target[] = [
     title: 'Go',
     summary: 'goroutines, channels and context: I/O and CPU work on every core',
     language: 'go',
+    defaultWork: 'io',
     layers: ['go/_shared'],
     patterns: allPatterns,
     commands: {
@@ -188,6 +250,7 @@ export const targets: readonly Target[] = [
     title: 'TypeScript on Node',
     summary: 'promises, AbortSignal and worker_threads: an event loop plus a CPU pool',
     language: 'typescript',
+    defaultWork: 'io',
     layers: ['typescript/_shared'],
     patterns: allPatterns,
     commands: {

@@ -3,7 +3,7 @@
 // expectations.ts; this file only knows the contract.
 import {
   COUNTER_OF_TERMINAL,
-  EVENTS_OF_PATTERN,
+  eventsOfPattern,
   type Pattern,
   type RunOptions,
   concurrencyLimit,
@@ -69,7 +69,7 @@ export function checkTrace(run: RunToCheck): CheckedTrace {
   const { events } = parsed;
 
   const summary = checkSummaryPlacement(parsed.summaries, lines.length, run, problems);
-  const allowed = EVENTS_OF_PATTERN[pattern];
+  const allowed = eventsOfPattern(pattern);
   for (const event of events) {
     if (!allowed.includes(event.event))
       problems.push(`line ${event.line}: ${pattern} does not write "${event.event}" events`);

@@ -2,10 +2,21 @@
 // flag defaults, which events each pattern may write, the key order of each
 // event, and the human line formats.
 
-export const PATTERNS = ['fan-out', 'producer-consumer', 'worker-pool', 'timeout', 'graceful-stop'] as const;
-export const TARGETS = ['python-asyncio', 'python-threading', 'python-multiprocessing', 'go', 'typescript'] as const;
+// The patterns, targets and per-pattern traits come from the scaffolder's
+// catalogue, so that the suite judges exactly what the scaffolder offers.
+import { findPattern, findTarget, patterns, targets, type Pattern as CataloguePattern } from '../../src/catalogue.js';
 
-export type Pattern = (typeof PATTERNS)[number];
+export const PATTERNS: readonly string[] = patterns.map((pattern) => pattern.id);
+export const TARGETS: readonly string[] = targets.map((target) => target.id);
+
+/** A pattern id of the catalogue. */
+export type Pattern = string;
+
+function traits(pattern: Pattern): CataloguePattern['program'] {
+  const entry = findPattern(pattern);
+  if (!entry || entry.id !== pattern) throw new Error(`unknown pattern "${pattern}"`);
+  return entry.program;
+}
 
 /** The effective value of every flag for one run, after defaults. */
 export interface RunOptions {
@@ -20,14 +31,6 @@ export interface RunOptions {
   json: boolean;
 }
 
-const PATTERN_DEFAULTS: Record<Pattern, Pick<RunOptions, 'jobs' | 'workMs'>> = {
-  'fan-out': { jobs: 3, workMs: 1000 },
-  'producer-consumer': { jobs: 5, workMs: 500 },
-  'worker-pool': { jobs: 5, workMs: 500 },
-  timeout: { jobs: 1, workMs: 2000 },
-  'graceful-stop': { jobs: 0, workMs: 500 },
-};
-
 const NUMERIC_FLAGS: Record<string, keyof RunOptions> = {
   '--jobs': 'jobs',
   '--workers': 'workers',
@@ -39,7 +42,7 @@ const NUMERIC_FLAGS: Record<string, keyof RunOptions> = {
 };
 
 export function isPattern(value: string): value is Pattern {
-  return (PATTERNS as readonly string[]).includes(value);
+  return PATTERNS.includes(value);
 }
 
 /**
@@ -47,10 +50,12 @@ export function isPattern(value: string): value is Pattern {
  * expectations can be written in terms of the values the program runs with.
  */
 export function effectiveOptions(pattern: Pattern, target: string, args: readonly string[]): RunOptions {
+  const { defaultJobs, defaultWorkMs } = traits(pattern);
   const options: RunOptions = {
-    ...PATTERN_DEFAULTS[pattern],
+    jobs: defaultJobs,
+    workMs: defaultWorkMs,
     workers: 3,
-    work: target === 'python-multiprocessing' ? 'cpu' : 'io',
+    work: findTarget(target)?.defaultWork ?? 'io',
     failEvery: 0,
     timeoutMs: 1000,
     buffer: 2,
@@ -89,7 +94,7 @@ function splitFlag(arg: string): [string, string | undefined] {
 
 /** Patterns whose jobs are handled by numbered workers (and so carry `worker`). */
 export function hasWorkers(pattern: Pattern): boolean {
-  return pattern === 'worker-pool' || pattern === 'producer-consumer' || pattern === 'graceful-stop';
+  return traits(pattern).numberedWorkers;
 }
 
 /** Whether workers are processes whose events reach the output through a pipe. */
@@ -99,7 +104,7 @@ export function eventsCrossProcesses(target: string): boolean {
 
 /** How many jobs may be between `start` and their terminal event at once. */
 export function concurrencyLimit(pattern: Pattern, options: RunOptions): number {
-  return pattern === 'fan-out' ? options.jobs : options.workers;
+  return traits(pattern).concurrencyLimit === 'jobs' ? options.jobs : options.workers;
 }
 
 /**
@@ -108,7 +113,7 @@ export function concurrencyLimit(pattern: Pattern, options: RunOptions): number 
  * pattern of python-multiprocessing.
  */
 export function mayRejectCpuWork(pattern: Pattern, target: string): boolean {
-  return pattern !== 'fan-out' && pattern !== 'worker-pool' && target !== 'python-multiprocessing';
+  return !traits(pattern).cpuWorkRequired && findTarget(target)?.defaultWork !== 'cpu';
 }
 
 export function cpuRejectionMessage(pattern: Pattern, target: string): string {
@@ -130,13 +135,10 @@ export const COUNTER_OF_TERMINAL: Record<TerminalEvent, 'completed' | 'failed' |
   cancel: 'cancelled',
 };
 
-export const EVENTS_OF_PATTERN: Record<Pattern, readonly string[]> = {
-  'fan-out': ['start', 'done', 'fail', 'cancel'],
-  'producer-consumer': ['produce', 'consume', 'start', 'done', 'fail', 'cancel'],
-  'worker-pool': ['start', 'done', 'fail', 'cancel'],
-  timeout: ['start', 'done', 'fail', 'timeout', 'cancel'],
-  'graceful-stop': ['ready', 'stopping', 'start', 'done', 'fail', 'cancel'],
-};
+/** The events each pattern may write, besides the summary. */
+export function eventsOfPattern(pattern: Pattern): readonly string[] {
+  return traits(pattern).events;
+}
 
 /**
  * Key order of each JSON event. `worker?` is present or absent depending on

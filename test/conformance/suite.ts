@@ -3,7 +3,6 @@
 // program). The end-to-end matrix calls defineConformanceSuite once per
 // generated project; program.test.ts calls it for a program named in
 // environment variables.
-import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { type Pattern, cpuRejectionMessage, effectiveOptions, isPattern, mayRejectCpuWork } from './contract.js';
 import { type CheckedTrace, checkTrace } from './checker.js';
@@ -37,15 +36,6 @@ export interface ScenarioReport {
  * is run. Build first: go `go build -o app .`; typescript `npm install` and
  * `npm run build`; python needs nothing.
  */
-export function subjectFor(target: string, pattern: string, projectDir: string, packageName: string): Subject {
-  const commands: Record<string, string[]> = {
-    go: [path.join(projectDir, 'app')],
-    typescript: ['node', '--unhandled-rejections=strict', 'dist/main.js'],
-  };
-  const command = commands[target] ?? ['python3', '-X', 'dev', '-m', packageName];
-  return { target, pattern, command, cwd: projectDir };
-}
-
 const USAGE_HARD_TIMEOUT_MS = 10_000;
 // Beyond a run's own hard timeout: the runner's wait for leftovers.
 const TEST_TIMEOUT_MARGIN_MS = 12_000;
