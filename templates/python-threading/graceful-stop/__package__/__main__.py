@@ -13,9 +13,9 @@ import threading
 from collections.abc import Iterable
 from typing import NoReturn
 
-from .graceful_stop import Service
 from .harness import Recorder, StopSignals, parse_config
 from .runtime import TARGET, SimulatedWork, run_job
+from .service import Service
 
 
 def main() -> NoReturn:

@@ -10,7 +10,7 @@ import threading
 import time
 
 from .benchmark import best_seconds, interpreter, per_item_us
-from .graceful_stop import Service
+from .service import Service
 
 WORKERS = 4
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from .harness import parse_config
-from .producer_consumer import produce_and_consume
+from .pipeline import produce_and_consume
 from .runtime import TARGET, Run, run_cancellable
 
 

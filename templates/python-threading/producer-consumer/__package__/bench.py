@@ -8,7 +8,7 @@ from __future__ import annotations
 import threading
 
 from .benchmark import best_seconds, compare, interpreter, per_item_us
-from .producer_consumer import produce_and_consume
+from .pipeline import produce_and_consume
 from .runtime import SimulatedWork
 
 CONSUMERS, CAPACITY = 4, 8

@@ -6,8 +6,8 @@ Run it as ``python -m`` with the package name; ``--help`` lists the flags.
 from __future__ import annotations
 
 from .harness import parse_config
+from .pool import run_pool
 from .runtime import TARGET, Run, run_cancellable
-from .worker_pool import run_pool
 
 
 def run_jobs_on_a_pool(run: Run) -> None:

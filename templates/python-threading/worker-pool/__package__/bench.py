@@ -9,8 +9,8 @@ import threading
 
 from .benchmark import best_seconds, compare, interpreter, per_item_us
 from .harness import CpuWork
+from .pool import run_pool
 from .runtime import SimulatedWork
-from .worker_pool import run_pool
 
 WORKERS = 4
 
