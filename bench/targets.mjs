@@ -5,7 +5,7 @@
 // docs/choosing.md explains what the figures mean.
 //   npm run build && node bench/targets.mjs [--quick]
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { targets } from '../dist/src/catalogue.js';
@@ -15,7 +15,7 @@ const sizes = quick
   ? {
       repeats: 1,
       cpuJobs: 4,
-      cpuMs: 100,
+      cpuWorkMs: 100,
       ioJobs: 200,
       ioWorkers: 20,
       ioMs: 50,
@@ -26,7 +26,7 @@ const sizes = quick
   : {
       repeats: 3,
       cpuJobs: 8,
-      cpuMs: 200,
+      cpuWorkMs: 200,
       ioJobs: 1000,
       ioWorkers: 100,
       ioMs: 50,
@@ -48,8 +48,8 @@ const failures = [];
 // (pyenv's adds a shell script to every start).
 const python =
   spawnSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).stdout?.trim() || 'python3';
-// GNU time reports the CPU time of a program and of the children it waited for.
-const gnuTime = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
+// /proc/<pid>/stat counts CPU time in clock ticks.
+const ticksPerSecond = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
 
 const bin = path.join(import.meta.dirname, '..', 'bin', 'create-concur-pattern.js');
 const workDir = mkdtempSync(path.join(os.tmpdir(), 'ccp-targets-'));
@@ -80,25 +80,50 @@ async function main() {
 // The workloads
 
 async function cpuBound() {
-  const { cpuJobs, cpuMs, repeats } = sizes;
+  const { cpuJobs, cpuWorkMs, repeats } = sizes;
   heading(
-    `CPU-bound: --work cpu --jobs ${cpuJobs} --work-ms ${cpuMs} (best of ${repeats})`,
-    'elapsed = first job start to last job end; speed-up = elapsed with 1 worker / elapsed with 2 workers',
-    `(worker-pool), or / elapsed with all ${cpuJobs} jobs at once (fan-out); 2 cores give at most 2.00x;`,
-    'cores = CPU time / wall time of the whole 2-worker run, start-up included (GNU time)',
+    `CPU-bound: --work cpu --jobs ${cpuJobs} --work-ms ${cpuWorkMs} (best of ${repeats})`,
+    'elapsed = first job start to last job end; cores = CPU time the process tree used in that span / the span;',
+    'speed-up = 2 workers (worker-pool) or every job at once (fan-out) against 1 worker; 2 cores give at most 2.00x.',
+    'Each program calibrates its CPU work at start-up, so on a busy machine the work, and with it elapsed, varies',
+    'from run to run; cores does not depend on how much work there is, which makes its speed-up the one to trust',
   );
-  const flags = ['--work', 'cpu', '--jobs', cpuJobs, '--work-ms', cpuMs];
+  const flags = ['--work', 'cpu', '--jobs', cpuJobs, '--work-ms', cpuWorkMs];
   const rows = [];
   for (const target of targets) {
     const pool = projects.get(`worker-pool ${target.id}`);
     const fan = projects.get(`fan-out ${target.id}`);
-    const one = await best(pool, [...flags, '--workers', 1]);
-    const two = await best(pool, [...flags, '--workers', 2], { cpuTime: true });
-    const all = await best(fan, flags);
-    const cores = two.cpuMs === undefined ? '-' : (two.cpuMs / two.wallMs).toFixed(2);
-    rows.push([target.id, ms(one), ms(two), ratio(one, two), cores, ms(all), ratio(one, all)]);
+    const one = await mostCores(pool, [...flags, '--workers', 1]);
+    const two = await mostCores(pool, [...flags, '--workers', 2]);
+    const all = await mostCores(fan, flags);
+    rows.push([
+      target.id,
+      ms(one),
+      cores(one),
+      ms(two),
+      cores(two),
+      ratio(one, two),
+      coresRatio(two, one),
+      ms(all),
+      cores(all),
+      coresRatio(all, one),
+    ]);
   }
-  table(['target', '1 worker', '2 workers', 'speed-up', 'cores', 'fan-out', 'speed-up'], rows);
+  table(
+    [
+      'target',
+      '1 worker',
+      'cores',
+      '2 workers',
+      'cores',
+      'speed-up (elapsed)',
+      'speed-up (cores)',
+      'fan-out',
+      'cores',
+      'speed-up (cores)',
+    ],
+    rows,
+  );
 }
 
 async function ioBound() {
@@ -107,7 +132,8 @@ async function ioBound() {
   heading(
     `I/O-bound: --work io --work-ms ${ioMs} (best of ${repeats})`,
     `worker-pool: --jobs ${ioJobs} --workers ${ioWorkers}, ideal ${poolIdeal} ms (jobs / workers x work-ms);`,
-    `fan-out: all --jobs at once, ideal ${ioMs} ms; ratio = elapsed / ideal (1.00x is perfect)`,
+    `fan-out: every job at once, ideal ${ioMs} ms; "at once" below the jobs means the program caps how many`,
+    'run at once, or starts them slower than they finish; ratio = elapsed / ideal (1.00x is perfect)',
   );
   const rows = [];
   for (const target of targets) {
@@ -116,9 +142,17 @@ async function ioBound() {
     const fanJobs = cappedTasks(target, ioJobs);
     const inPool = await best(pool, ['--work', 'io', '--jobs', ioJobs, '--workers', ioWorkers, '--work-ms', ioMs]);
     const atOnce = await best(fan, ['--work', 'io', '--jobs', fanJobs, '--work-ms', ioMs]);
-    rows.push([target.id, ms(inPool), times(inPool, poolIdeal), fanJobs, ms(atOnce), times(atOnce, ioMs)]);
+    rows.push([
+      target.id,
+      ms(inPool),
+      times(inPool, poolIdeal),
+      fanJobs,
+      atOnce.summary?.max_concurrency ?? '-',
+      ms(atOnce),
+      times(atOnce, ioMs),
+    ]);
   }
-  table(['target', 'worker-pool', 'vs ideal', 'fan-out jobs', 'fan-out', 'vs ideal'], rows);
+  table(['target', 'worker-pool', 'vs ideal', 'fan-out jobs', 'at once', 'fan-out', 'vs ideal'], rows);
   noteCap(ioJobs);
 }
 
@@ -146,9 +180,9 @@ async function memory() {
   const { tasks, taskMs } = sizes;
   heading(
     `Memory: fan-out --work io --work-ms ${taskMs}, --jobs ${tasks} against --jobs 1`,
-    'peak memory of the whole process tree, sampled every 25 ms from /proc: PSS (shared pages split between',
-    'the processes that share them) and the plain sum of RSS;',
-    'per task = (peak PSS - peak PSS of 1 task) / the most tasks alive at once (max_concurrency)',
+    'peak memory of the whole process tree, sampled every 25 ms from /proc: PSS (resident, shared pages split',
+    'between the processes that share them), the plain sum of RSS, and virtual size (address space reserved);',
+    'per task = (peak with all tasks - peak with 1 task) / the most tasks alive at once (max_concurrency)',
   );
   const rows = [];
   for (const target of targets) {
@@ -157,20 +191,25 @@ async function memory() {
     const flags = ['--work', 'io', '--work-ms', taskMs];
     const one = await run(fan, [...flags, '--jobs', 1], { sampleMemory: true });
     const many = await run(fan, [...flags, '--jobs', jobs], { sampleMemory: true });
-    const perTask =
-      one.summary && many.summary
-        ? `${((many.peak.pssKb - one.peak.pssKb) / many.summary.max_concurrency).toFixed(1)} KB`
-        : '-';
+    if (!one.summary || !many.summary) {
+      rows.push([target.id, failure(one.summary ? many : one), '-', '-', '-', '-', '-']);
+      continue;
+    }
+    const perTask = (key) => `${((many.peak[key] - one.peak[key]) / many.summary.max_concurrency).toFixed(1)} KB`;
     rows.push([
       target.id,
-      many.summary ? many.summary.max_concurrency : failure(many),
-      one.summary ? mb(one.peak.pssKb) : failure(one),
-      many.summary ? mb(many.peak.pssKb) : '-',
-      many.summary ? mb(many.peak.rssKb) : '-',
-      perTask,
+      many.summary.max_concurrency,
+      mb(one.peak.pssKb),
+      mb(many.peak.pssKb),
+      mb(many.peak.rssKb),
+      perTask('pssKb'),
+      perTask('virtualKb'),
     ]);
   }
-  table(['target', 'tasks at once', 'PSS 1 task', 'PSS all tasks', 'RSS sum', 'per task'], rows);
+  table(
+    ['target', 'tasks at once', 'PSS 1 task', 'PSS all tasks', 'RSS sum', 'PSS per task', 'virtual per task'],
+    rows,
+  );
   noteCap(tasks);
 }
 
@@ -197,15 +236,27 @@ async function startup() {
 // ---------------------------------------------------------------------------
 // Running the programs
 
-/** The run with the smallest elapsed_ms of `sizes.repeats`: the one least disturbed by other processes. */
-async function best(project, flags, options) {
-  let fastest;
+/** The run with the smallest elapsed time of `sizes.repeats`: the one least disturbed by other processes. */
+async function best(project, flags) {
+  const results = await repeatRuns(project, flags);
+  return results.reduce((fastest, result) => (result.elapsedMs < fastest.elapsedMs ? result : fastest));
+}
+
+/** The run that got the most CPU per second of `sizes.repeats`: the one least disturbed by other processes. */
+async function mostCores(project, flags) {
+  const results = await repeatRuns(project, flags, { measureCores: true });
+  return results.reduce((busiest, result) => (result.cores > busiest.cores ? result : busiest));
+}
+
+/** `sizes.repeats` runs, or the first failed one alone. */
+async function repeatRuns(project, flags, options) {
+  const results = [];
   for (let i = 0; i < sizes.repeats; i++) {
     const result = await run(project, flags, options);
-    if (result.elapsedMs === undefined) return result;
-    if (!fastest || result.elapsedMs < fastest.elapsedMs) fastest = result;
+    if (result.error) return [result];
+    results.push(result);
   }
-  return fastest;
+  return results;
 }
 
 async function medianWall(project, flags) {
@@ -221,19 +272,18 @@ async function medianWall(project, flags) {
 /**
  * Runs the program with `flags` in its own process group, killed whole at the
  * time limit. Returns the summary line, the job span, the wall time seen from
- * here and, if asked, the peak memory of the group and the CPU time used; or
- * an error.
+ * here and, if asked, the peak memory of the group or the cores it kept busy
+ * from the first job's start to the summary; or an error.
  */
-function run(project, flags, { sampleMemory = false, cpuTime = false, json = true } = {}) {
+function run(project, flags, { sampleMemory = false, measureCores = false, json = true } = {}) {
   if (project.error) return Promise.resolve({ error: project.error });
-  const program = [...project.program, ...flags.map(String), ...(json ? ['--json'] : [])];
-  const cpuFile = path.join(workDir, 'cpu-time');
-  const timed = cpuTime && gnuTime;
-  const [command, ...args] = timed ? [gnuTime, '-f', '%U %S', '-o', cpuFile, ...program] : program;
+  const [command, ...args] = [...project.program, ...flags.map(String), ...(json ? ['--json'] : [])];
   return new Promise((resolve) => {
     const started = performance.now();
     const child = spawn(command, args, { cwd: project.dir, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     const span = new JobSpan();
+    // CPU time of the group and the time here, at the first start and at the summary.
+    let busy;
     let pending = '';
     let lastStdout = '';
     let stderr = '';
@@ -241,7 +291,12 @@ function run(project, flags, { sampleMemory = false, cpuTime = false, json = tru
       const lines = (pending + chunk).split('\n');
       pending = lines.pop();
       for (const line of lines.filter(Boolean)) {
-        if (json) span.add(line);
+        const event = json ? span.add(line) : undefined;
+        if (measureCores && event?.event === 'start' && !busy)
+          busy = { from: groupCpuMs(child.pid), since: performance.now() };
+        if (measureCores && event?.event === 'summary' && busy) {
+          busy.cores = (groupCpuMs(child.pid) - busy.from) / (performance.now() - busy.since);
+        }
         lastStdout = line;
       }
     });
@@ -251,12 +306,11 @@ function run(project, flags, { sampleMemory = false, cpuTime = false, json = tru
       timedOut = true;
       killGroup(child.pid);
     }, runTimeoutMs);
-    const peak = { pssKb: 0, rssKb: 0 };
+    const peak = { pssKb: 0, rssKb: 0, virtualKb: 0 };
     const sampler = sampleMemory
       ? setInterval(() => {
           const now = groupMemoryKb(child.pid);
-          peak.pssKb = Math.max(peak.pssKb, now.pssKb);
-          peak.rssKb = Math.max(peak.rssKb, now.rssKb);
+          for (const key of Object.keys(peak)) peak[key] = Math.max(peak[key], now[key]);
         }, 25)
       : undefined;
     child.on('error', (error) => finish({ error: error.message }));
@@ -272,8 +326,7 @@ function run(project, flags, { sampleMemory = false, cpuTime = false, json = tru
       const summary = parseSummary(finalLine);
       if (!summary) return finish({ error: `no summary line: ${finalLine}` });
       if (summary.completed !== summary.submitted) return finish({ error: `lost jobs: ${finalLine}` });
-      const cpuMs = timed ? readCpuMs(cpuFile) : undefined;
-      finish({ summary, elapsedMs: span.ms, wallMs, peak, cpuMs });
+      finish({ summary, elapsedMs: span.ms, wallMs, peak, cores: busy?.cores });
     });
     function finish(result) {
       clearTimeout(limit);
@@ -291,31 +344,51 @@ function killGroup(pid) {
   }
 }
 
-/** User + system CPU time from GNU time's `%U %S` output, in ms. */
-function readCpuMs(file) {
-  const [user, system] = readFileSync(file, 'utf8').trim().split('\n').at(-1).split(' ').map(Number);
-  return (user + system) * 1000;
+/**
+ * CPU time used by the group `pgid` so far, in ms: each live process's own
+ * user and system time, plus that of the children it has reaped.
+ */
+function groupCpuMs(pgid) {
+  let ticks = 0;
+  for (const fields of groupStats(pgid)) {
+    // utime, stime, cutime, cstime: fields 14 to 17 of /proc/<pid>/stat.
+    ticks += fields.slice(11, 15).reduce((sum, value) => sum + Number(value), 0);
+  }
+  return (ticks * 1000) / ticksPerSecond;
 }
 
-/** PSS and RSS summed over every live process of the group `pgid`, in KB. */
-function groupMemoryKb(pgid) {
-  let pssKb = 0;
-  let rssKb = 0;
+/** The /proc/<pid>/stat fields after the command name, for every live process of the group `pgid`. */
+function* groupStats(pgid) {
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
       // Fields after the parenthesised command name: state, ppid, pgrp, ...
-      const pgrp = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
-      if (pgrp !== pgid) continue;
-      const rollup = readFileSync(`/proc/${entry}/smaps_rollup`, 'utf8');
-      pssKb += Number(/^Pss:\s+(\d+)/m.exec(rollup)?.[1] ?? 0);
-      rssKb += Number(/^Rss:\s+(\d+)/m.exec(rollup)?.[1] ?? 0);
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[2]) === pgid) yield Object.assign(fields, { pid: entry });
     } catch {
       // The process ended between listing and reading.
     }
   }
-  return { pssKb, rssKb };
+}
+
+/** PSS, RSS and virtual size summed over every live process of the group `pgid`, in KB. */
+function groupMemoryKb(pgid) {
+  let pssKb = 0;
+  let rssKb = 0;
+  let virtualKb = 0;
+  for (const { pid } of groupStats(pgid)) {
+    try {
+      const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+      pssKb += Number(/^Pss:\s+(\d+)/m.exec(rollup)?.[1] ?? 0);
+      rssKb += Number(/^Rss:\s+(\d+)/m.exec(rollup)?.[1] ?? 0);
+      virtualKb += Number(/^VmSize:\s+(\d+)/m.exec(status)?.[1] ?? 0);
+    } catch {
+      // The process ended between listing and reading.
+    }
+  }
+  return { pssKb, rssKb, virtualKb };
 }
 
 /**
@@ -339,6 +412,7 @@ class JobSpan {
     }
     if (event.event === 'start') this.first = Math.min(this.first, event.t_ms);
     if (['done', 'fail', 'timeout', 'cancel'].includes(event.event)) this.last = Math.max(this.last, event.t_ms);
+    return event;
   }
 
   get ms() {
@@ -449,7 +523,11 @@ function printMachine() {
     `machine: ${os.availableParallelism()} cores (${cpus[0]?.model.trim() ?? 'unknown'}), ${mb(os.totalmem() / 1024)} RAM, ${os.type()} ${os.release()}`,
   );
   console.log(`node ${process.version}; ${version('go', ['version'])}; ${version(python, ['--version'])} (${python})`);
-  console.log(`load average at the start: ${loadAverage()} (other processes slow every figure down)`);
+  console.log(`load average at the start: ${loadAverage()}`);
+  if (os.loadavg()[0] > os.availableParallelism()) {
+    console.log('  the machine is busy: every figure is slower than on an idle machine, and a run gets only its');
+    console.log("  share of the cores (with sched_autogroup, one session's share), which caps CPU-bound speed-ups");
+  }
 }
 
 function loadAverage() {
@@ -511,6 +589,15 @@ function mb(kb) {
 function ratio(baseline, result) {
   if (baseline.elapsedMs === undefined || result.elapsedMs === undefined) return '-';
   return `${(baseline.elapsedMs / result.elapsedMs).toFixed(2)}x`;
+}
+
+function cores(result) {
+  return result.cores === undefined ? '-' : result.cores.toFixed(2);
+}
+
+function coresRatio(result, baseline) {
+  if (result.cores === undefined || baseline.cores === undefined) return '-';
+  return `${(result.cores / baseline.cores).toFixed(2)}x`;
 }
 
 function times(result, reference) {
