@@ -191,12 +191,8 @@ def start_child(target: Callable[..., None], *args: Any) -> Child:
     """
     parent_end, child_end = CONTEXT.Pipe()
     process = CONTEXT.Process(target=_child_main, args=(target, child_end, *args))
-    # Children are forked by the forkserver and inherit its blocked signals.
-    # Starting the resource tracker unblocks them in this process, so it goes
-    # first, then the forkserver (both only once), then the child.
-    resource_tracker.ensure_running()
+    start_helper_processes()
     with _stop_signals_blocked():
-        forkserver.ensure_running()
         process.start()
     # The child has its own copy; closing ours lets the parent see EOF when it ends.
     child_end.close()
@@ -216,8 +212,9 @@ def _child_main(
 def kill_children() -> None:
     """Kill every live child and wait for it: a second stop signal's last act.
 
-    Safe in a signal handler: children are only ever started with the stop
-    signals blocked, so the handler never interrupts a half-started one.
+    Safe in a signal handler: the main thread makes every call that holds
+    one of multiprocessing's locks (starting a child, stopping the helpers)
+    with the stop signals blocked, so this never finds one half done.
     """
     children = multiprocessing.active_children()
     for child in children:
@@ -225,6 +222,22 @@ def kill_children() -> None:
     for child in children:
         child.join()
     stop_helper_processes()
+
+
+def start_helper_processes() -> None:
+    """Start multiprocessing's helper processes, unless they already run.
+
+    The forkserver forks every child, and each child inherits the server's
+    blocked signals: so the server starts with SIGINT and SIGTERM blocked.
+    The resource tracker goes first, because starting it unblocks them in
+    this process. Call it once before installing signal handlers, so that
+    no handler can interrupt multiprocessing while it holds its locks; it
+    blocks the signals whenever it runs again.
+    """
+    with _stop_signals_blocked():
+        resource_tracker.ensure_running()
+    with _stop_signals_blocked():
+        forkserver.ensure_running()
 
 
 def stop_helper_processes() -> None:
@@ -235,10 +248,13 @@ def stop_helper_processes() -> None:
     them only implicitly: they see this process exit. Orphaned by then, they
     would outlive the program until init reaps them. There is no public way
     to stop them earlier; ``_stop`` is what CPython's own tests call. Call it
-    once every worker has ended, last thing before exiting.
+    once every worker has ended, last thing before exiting. The signals are
+    blocked meanwhile: a second signal's handler stops the helpers too, and
+    must not find this call half done, holding their locks.
     """
-    forkserver._forkserver._stop()  # type: ignore[attr-defined]
-    resource_tracker._resource_tracker._stop()  # type: ignore[attr-defined]
+    with _stop_signals_blocked():
+        forkserver._forkserver._stop()  # type: ignore[attr-defined]
+        resource_tracker._resource_tracker._stop()  # type: ignore[attr-defined]
 
 
 class Sender(Protocol):
@@ -444,6 +460,7 @@ def run_program(
     the pattern drains instead. A second signal kills every child and exits
     with 130 at once.
     """
+    start_helper_processes()  # they boot while the CPU work is calibrated
     job = SimulatedJob.from_config(config)  # before the recorder starts its clock
     recorder = Recorder(config)
     with StopRequest() as stop:
