@@ -266,7 +266,18 @@ export const targets: readonly Target[] = [
       bench: ['npm', 'run', 'bench'],
     },
     strictEnv: { NODE_OPTIONS: '--unhandled-rejections=strict' },
-    idioms: {},
+    idioms: {
+      'fan-out':
+        '`Promise.allSettled(tasks.map(async (task) => task(signal)))` starts every task at once and waits for all; one `AbortSignal` cancels them; CPU tasks go to `worker_threads`',
+      'producer-consumer':
+        'a `BoundedQueue` whose `put` awaits while full and `take` while empty; `close()` gives every consumer `done`; `AbortSignal.any` stops both sides when one fails',
+      'worker-pool':
+        "N async loops share one iterator and catch each job's error into a `PromiseSettledResult`; `--work cpu` runs on a reused pool of `worker_threads`",
+      timeout:
+        'the operation gets `AbortSignal.any([signal, deadline])` and is awaited, not raced; a cleared `setTimeout` aborts the deadline; `TimeoutError` carries the cause',
+      'graceful-stop':
+        "`process.on('SIGTERM')` aborts a stop signal; workers take jobs from a generator that checks it; a `timers/promises` sleep cancels stragglers after the drain time",
+    },
   },
 ];
 

@@ -244,19 +244,26 @@ function nextStepsText(outcome: ProjectOutcome, manager: PackageManager, cwd: st
   const { commands } = outcome.target;
   const show = (command: readonly string[]) => formatCommand(adaptNpmCommand(command, manager), outcome.packageName);
   const relative = path.relative(cwd, outcome.directory) || '.';
-  const steps = [
-    relative === '.' ? undefined : `cd ${formatCommand([relative], '')}`,
-    commands.install && !installed ? show(commands.install) : undefined,
-    `${show(commands.run)} --json      # run the program (--help for its flags)`,
-    `${show(commands.test)}      # prove the pattern`,
-  ].filter((step) => step !== undefined);
+  const steps: Array<[string, string]> = [
+    ...(relative === '.' ? [] : [[`cd ${formatCommand([relative], '')}`, ''] as [string, string]]),
+    ...(commands.install && !installed ? [[show(commands.install), ''] as [string, string]] : []),
+    [show(withoutTrailingDashes(commands.run)), '# run the program (--json for events, --help for flags)'],
+    [show(commands.test), '# the tests that prove the pattern'],
+  ];
+  const width = Math.max(...steps.map(([command]) => command.length)) + 2;
+  const lines = steps.map(([command, comment]) => `  ${comment ? command.padEnd(width) + comment : command}`);
   return `Created ${outcome.name}: ${outcome.pattern.title} in ${outcome.target.title} (${outcome.files.length} files).
 
 Next steps:
-${steps.map((step) => `  ${step}`).join('\n')}
+${lines.join('\n')}
 
 README.md explains the pattern, the mistakes it avoids and how the tests prove it.
 `;
+}
+
+/** `npm start --` is how flags are passed on; with no flags the `--` is noise. */
+function withoutTrailingDashes(command: readonly string[]): readonly string[] {
+  return command.at(-1) === '--' ? command.slice(0, -1) : command;
 }
 
 async function packageVersion(): Promise<string> {

@@ -115,7 +115,7 @@ describe('generating without a terminal', () => {
     const env = { npm_config_user_agent: 'pnpm/9.12.0 npm/? node/v20.19.0 linux x64' };
     const { stdout } = await cli(['web', '-p', 'worker-pool', '-t', 'typescript'], env);
     expect(stdout).toContain('pnpm install');
-    expect(stdout).toContain('pnpm start --json');
+    expect(stdout).toMatch(/^\s+pnpm start\s/m);
     expect(stdout).toContain('pnpm test');
     expect(stdout).not.toMatch(/^\s*npm /m);
   });

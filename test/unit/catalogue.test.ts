@@ -28,7 +28,9 @@ describe('catalogue', () => {
 
   it('has no template folder the catalogue does not offer', () => {
     for (const target of targets) {
-      const folders = readdirSync(path.join(templates, target.id)).filter((entry) => !entry.startsWith('_') && !entry.startsWith('.'));
+      const folders = readdirSync(path.join(templates, target.id)).filter(
+        (entry) => !entry.startsWith('_') && !entry.startsWith('.'),
+      );
       expect(folders.sort()).toEqual([...target.patterns].sort());
     }
   });
