@@ -118,13 +118,17 @@ def produce_and_consume(
     buffer: Queue[int | None] = CONTEXT.Queue(maxsize=buffer_size)
     reports = Reports()
     producer = start_child(produce, reports, jobs, buffer, consumers)
-    children = [producer] + [
+    consumer_children = [
         start_child(consume, reports, worker, buffer, run)
         for worker in range(1, consumers + 1)
     ]
+    children = [producer, *consumer_children]
     # Nothing is sent on a child's own pipe: its end of file says the child ended.
     running = {child.connection: child for child in children}
-    consumer_of = {child.connection: n for n, child in enumerate(children) if n}
+    consumer_of = {
+        child.connection: worker
+        for worker, child in enumerate(consumer_children, start=1)
+    }
     jobs_of: dict[int, int] = {}  # consumer -> the job it is running
 
     def report(message: Any) -> None:
