@@ -195,7 +195,18 @@ export const targets: readonly Target[] = [
     patterns: allPatterns,
     commands: pythonCommands,
     strictEnv: pythonStrictEnv,
-    idioms: {},
+    idioms: {
+      'fan-out':
+        "a `ThreadPoolExecutor` with one thread per task; leaving its `with` block joins them all; each future's `result()` returns the value or raises the task's error",
+      'producer-consumer':
+        'a bounded `queue.Queue`; consumer threads call `task_done()` in `finally`; the producer `join()`s, then puts one end marker per consumer',
+      'worker-pool':
+        '`ThreadPoolExecutor(max_workers=N)`; an initializer numbers each thread; futures return each result or error in job order',
+      timeout:
+        'a `Deadline` (an `Event`-like `wait`/`is_set` bound to a monotonic deadline) is passed into the work, which waits on it instead of sleeping; a late result raises `TimeoutError`',
+      'graceful-stop':
+        'N worker threads take jobs until a stopping `Event`; the signal handler sets it and wakes the main thread through a `SimpleQueue`; `futures.wait(timeout=drain)`, then an abort `Event`',
+    },
   },
   {
     id: 'python-multiprocessing',

@@ -47,7 +47,7 @@ export const templatesRoot = async (): Promise<string> => path.join(await packag
 export function formatCommand(command: Command, packageName: string): string {
   return command
     .map((word) => word.replaceAll('{package}', packageName))
-    .map((word) => (/^[\w./=@:^$-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`))
+    .map((word) => (/^[\w./=@:-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`))
     .join(' ');
 }
 
@@ -127,7 +127,6 @@ async function renderReadme(
   sections: { patternNotes: string; targetNotes: string[] },
 ): Promise<string> {
   const { target, pattern, packageName } = choice;
-  const command = (command: Command | undefined): string | undefined => command && formatCommand(command, packageName);
   const template = path.join(root, 'README.md.ejs');
   return ejs.render(await fs.readFile(template, 'utf8'), {
     name: choice.name,
@@ -136,18 +135,29 @@ async function renderReadme(
     target,
     intro: await fs.readFile(path.join(root, '_patterns', `${pattern.id}.md`), 'utf8'),
     ...sections,
-    commands: {
-      install: command(target.commands.install),
-      build: command(target.commands.build),
-      run: command(target.commands.run),
-      test: command(target.commands.test),
-      checks: target.commands.checks.map((check) => command(check)!),
-      bench: command(target.commands.bench),
-    },
+    commandBlock: commandBlock(target, packageName),
     others: targets
       .filter((other) => other.patterns.includes(pattern.id))
       .map((other) => ({ target: other, idiom: other.idioms[pattern.id] ?? '', current: other.id === target.id })),
   });
+}
+
+/** The README's commands, one per line, their comments aligned. */
+function commandBlock(target: Target, packageName: string): string {
+  const { install, run, test, checks, bench } = target.commands;
+  const lines: Array<[Command | undefined, string]> = [
+    [install, 'install the dev tools'],
+    [[...run, '--help'], 'every flag and its default'],
+    [[...run, '--json'], 'one JSON event per line'],
+    [test, 'the tests that prove the pattern'],
+    ...checks.map((check): [Command, string] => [check, 'must pass clean']),
+    [bench, 'benchmark figures'],
+  ];
+  const shown = lines
+    .filter((line): line is [Command, string] => line[0] !== undefined)
+    .map(([command, comment]) => [formatCommand(command, packageName), comment] as const);
+  const width = Math.max(...shown.map(([command]) => command.length)) + 2;
+  return shown.map(([command, comment]) => `${command.padEnd(width)}# ${comment}`).join('\n');
 }
 
 async function formatFiles(files: Map<string, string>): Promise<ProjectFile[]> {
