@@ -11,7 +11,7 @@ from .fan_out import fan_out
 from .harness import CpuWork
 from .runtime import SimulatedJob, StopRequest, stop_helper_processes
 
-WORK_MS = 200
+WORK_MS = 500
 IO_JOBS = 8
 EMPTY_JOBS = 20
 

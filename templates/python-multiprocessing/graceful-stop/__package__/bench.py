@@ -17,7 +17,7 @@ from .harness import CpuWork, Recorder
 from .runtime import SimulatedJob, StopRequest, stop_helper_processes
 
 JOBS = 8
-WORK_MS = 100
+WORK_MS = 250
 STOP_AFTER_S = 0.5
 
 

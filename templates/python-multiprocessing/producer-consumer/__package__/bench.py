@@ -12,7 +12,7 @@ from .producer_consumer import produce_and_consume
 from .runtime import SimulatedJob, StopRequest, stop_helper_processes
 
 ITEMS = 8
-WORK_MS = 100
+WORK_MS = 250
 TINY_ITEMS = 1000
 
 

@@ -12,7 +12,7 @@ from .runtime import SimulatedJob, StopRequest, stop_helper_processes
 from .worker_pool import run_worker_pool
 
 JOBS = 8
-WORK_MS = 100
+WORK_MS = 250
 TINY_JOBS = 1000
 
 
