@@ -219,7 +219,18 @@ export const targets: readonly Target[] = [
     patterns: allPatterns,
     commands: pythonCommands,
     strictEnv: pythonStrictEnv,
-    idioms: {},
+    idioms: {
+      'fan-out':
+        "one forkserver process per job (at most 64), all started before the jobs are handed out; the parent gathers each process's reports from its own pipe with `connection.wait`",
+      'producer-consumer':
+        'producer and N consumer processes share a `multiprocessing.Queue(maxsize)` with one `None` marker per consumer; all report on one locked pipe, so events stay in causal order',
+      'worker-pool':
+        "N numbered worker processes, each behind its own `Pipe`; only an idle worker gets a job; a crashed worker's job fails with `WorkerDiedError` and the pool goes on",
+      timeout:
+        "each operation's deadline starts at its `Started` report; the parent sleeps until the nearest deadline and SIGKILLs the late worker's process",
+      'graceful-stop':
+        "workers take jobs from a generator until the signal wakes the parent's wait; it drains until `--drain-ms`, then SIGKILLs the stuck processes (`cancel`)",
+    },
   },
   {
     id: 'go',
