@@ -23,7 +23,8 @@ if (!go || goMajor < 1 || (goMajor === 1 && goMinor < 25)) fail(`Go 1.25 or newe
 
 const python = output('python3', ['-c', 'import sys; print("%d.%d" % sys.version_info[:2])']);
 const [pyMajor, pyMinor] = (python ?? '').split('.').map(Number);
-if (!python || pyMajor < 3 || (pyMajor === 3 && pyMinor < 11)) fail(`Python 3.11 or newer is needed, found ${python ?? 'none'}`);
+if (!python || pyMajor < 3 || (pyMajor === 3 && pyMinor < 11))
+  fail(`Python 3.11 or newer is needed, found ${python ?? 'none'}`);
 
 const pyproject = readFileSync(new URL('../templates/python/_shared/pyproject.toml.ejs', import.meta.url), 'utf8');
 const devGroup = /^dev = \[([^\]]*)\]/m.exec(pyproject)?.[1] ?? fail('no dev dependency group in the Python template');
@@ -35,8 +36,11 @@ const stale = pins.filter(({ name, version }) => {
 if (stale.length > 0) {
   const specs = stale.map(({ name, version }) => `${name}==${version}`);
   console.error(`installing Python dev tools: ${specs.join(' ')}`);
-  execFileSync('python3', ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', ...specs], { stdio: 'inherit' });
+  execFileSync('python3', ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', ...specs], {
+    stdio: 'inherit',
+  });
 }
 for (const tool of ['ruff', 'mypy']) {
-  if (output(tool, ['--version']) === undefined) fail(`${tool} is installed but not on PATH; add Python's scripts folder to PATH`);
+  if (output(tool, ['--version']) === undefined)
+    fail(`${tool} is installed but not on PATH; add Python's scripts folder to PATH`);
 }

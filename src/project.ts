@@ -134,6 +134,7 @@ async function renderReadme(
     pattern,
     target,
     intro: await fs.readFile(path.join(root, '_patterns', `${pattern.id}.md`), 'utf8'),
+    choosing: await fs.readFile(path.join(root, '_choosing.md'), 'utf8'),
     ...sections,
     commandBlock: commandBlock(target, packageName),
     others: targets

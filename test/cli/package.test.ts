@@ -9,7 +9,7 @@ const installed = path.join(inject('installDir'), 'node_modules', 'create-concur
 
 it('ships the bin, the compiled code and a template folder for every combination', async () => {
   const top = (await fs.readdir(installed)).sort();
-  expect(top).toEqual(['README.md', 'bin', 'dist', 'package.json', 'templates']);
+  expect(top).toEqual(['README.md', 'bin', 'dist', 'docs', 'package.json', 'templates']);
   for (const { pattern, target } of combinations()) {
     await expect(fs.stat(path.join(installed, 'templates', target.id, pattern.id))).resolves.toBeTruthy();
   }

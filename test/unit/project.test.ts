@@ -41,6 +41,7 @@ describe.each(
       '## Mistakes it avoids',
       '## Commands',
       '## The same pattern in other targets',
+      '## Choosing a target',
     ]) {
       expect(readme).toContain(heading);
     }
