@@ -27,11 +27,23 @@ export type ProgramEvent =
 
 /** Writes events as compact JSON lines (`--json`) or as the human lines of the contract. */
 export class EventWriter {
-  constructor(readonly json: boolean) {}
+  /**
+   * `startedAt` is when the program started its run, from `performance.now()`. Not 0: that is
+   * when the Node process started, a few hundred ms of booting and loading modules earlier.
+   */
+  constructor(
+    readonly json: boolean,
+    readonly startedAt: number = performance.now(),
+  ) {}
+
+  /** Milliseconds since `startedAt`, from a monotonic clock. */
+  elapsedMs(): number {
+    return performance.now() - this.startedAt;
+  }
 
   /** Writes one line to stdout, stamped with the time since the program started. */
   emit(event: ProgramEvent): void {
-    const t_ms = Math.round(performance.now() * 1000) / 1000;
+    const t_ms = Math.round(this.elapsedMs() * 1000) / 1000;
     const line = this.json ? JSON.stringify(toJson(event, t_ms)) : toHuman(event);
     process.stdout.write(`${line}\n`);
   }

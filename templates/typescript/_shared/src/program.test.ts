@@ -1,6 +1,9 @@
 // The program harness, through the program of this project: flags, exit codes, output formats.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { checkInvariants, run } from './testing.js';
 
 const timeout = 20_000;
@@ -136,3 +139,18 @@ test(
     );
   },
 );
+
+test('a reader that stops early ends the program quietly', { timeout }, async () => {
+  // As `main.js --json | head -1` does: read one line, then close the pipe.
+  const main = fileURLToPath(new URL('./main.js', import.meta.url));
+  const child = spawn(process.execPath, [main, '--json', '--jobs', '3', '--work-ms', '200'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  await once(child.stdout, 'data');
+  child.stdout.destroy();
+  const [code] = (await once(child, 'exit')) as [number | null];
+  assert.equal(stderr, '', 'no stack trace');
+  assert.equal(code, 128 + 13, 'the status of death by SIGPIPE');
+});

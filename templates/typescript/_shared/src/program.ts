@@ -39,6 +39,9 @@ export async function runProgram(
   pattern: PatternProgram,
   argv: string[] = process.argv.slice(2),
 ): Promise<void> {
+  // Every `t_ms` counts from here, the start of the run, not from the start of the process.
+  const startedAt = performance.now();
+  process.stdout.on('error', exitOnBrokenPipe);
   let options: Options | undefined;
   try {
     options = parseOptions(argv, pattern.defaults);
@@ -53,7 +56,7 @@ export async function runProgram(
     return;
   }
 
-  const events = new EventWriter(options.json);
+  const events = new EventWriter(options.json, startedAt);
   const stopping = new AbortController();
   // Every running job listens to this one signal: past 10 listeners Node warns of a leak.
   setMaxListeners(0, stopping.signal);
@@ -92,7 +95,7 @@ export async function runProgram(
     event: 'summary',
     pattern: pattern.id,
     target,
-    elapsedMs: performance.now(),
+    elapsedMs: events.elapsedMs(),
     ...summary,
   });
   finished = true;
@@ -105,6 +108,18 @@ export async function runProgram(
     return;
   }
   process.exitCode = summary.failed + summary.cancelled > 0 ? 1 : 0;
+}
+
+/**
+ * Once the reader of stdout is gone (`main.js --json | head -1`), every write fails with EPIPE,
+ * and an unhandled stream error would crash the program with a stack trace. A C or Go program
+ * is killed by SIGPIPE at that point; Node ignores SIGPIPE and gets this error instead. Either
+ * way nobody is listening any more: stop at once, quietly, with the status a shell shows for
+ * death by SIGPIPE (128 + 13). Any other error on stdout is still a crash.
+ */
+function exitOnBrokenPipe(error: NodeJS.ErrnoException): void {
+  if (error.code !== 'EPIPE') throw error;
+  process.exit(128 + 13);
 }
 
 // Under `npm start`, npm passes each signal it receives on to the program. When Ctrl-C goes to

@@ -1,4 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { setImmediate as yieldToEventLoop, setTimeout as sleep } from 'node:timers/promises';
 import { InjectedFailure } from './errors.js';
 import type { ThreadPool } from './thread-pool.js';
 
@@ -22,7 +22,12 @@ export interface CpuPool {
  */
 export function simulatedWork({ workMs, failEvery }: WorkOptions, cpu?: CpuPool): Work {
   return async (job, signal) => {
-    if (cpu === undefined) {
+    if (cpu === undefined && workMs === 0) {
+      // No timer: Node runs a 0 ms timer after 1 ms at the earliest. But still one turn of the
+      // event loop, so that a long run of empty jobs lets signals and output through, and the
+      // signal still cancels the job.
+      await yieldToEventLoop(undefined, { signal });
+    } else if (cpu === undefined) {
       // A timer, not a loop: waiting costs no CPU, and the signal cancels it at once.
       await sleep(workMs, undefined, { signal });
     } else {

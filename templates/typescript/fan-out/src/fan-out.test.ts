@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { getEventListeners } from 'node:events';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fanOut, type Task } from './fan-out.js';
@@ -80,6 +81,21 @@ test('aborting the signal stops every task', { timeout }, async () => {
   const outcomes = await fanOut(tasks, stop.signal);
   assert.ok(outcomes.every((outcome) => outcome.status === 'rejected'));
   await assertNothingLeft(before);
+});
+
+test('2000 tasks add one listener to the shared signal', { timeout }, async () => {
+  const stop = new AbortController();
+  const listeners = () => getEventListeners(stop.signal, 'abort').length;
+  const tasks = Array.from(
+    { length: 2000 },
+    () => (signal: AbortSignal) => sleep(10, 'ok', { signal }),
+  );
+  const outcomes = fanOut(tasks, stop.signal);
+  // Each task listens to a signal of its own: 2000 listeners on one signal would make adding
+  // each of them slower than the last.
+  assert.equal(listeners(), 1);
+  assert.equal((await outcomes).length, 2000);
+  assert.equal(listeners(), 0, 'and none is left behind');
 });
 
 test('the program starts every job at once and reports each result', { timeout }, async () => {

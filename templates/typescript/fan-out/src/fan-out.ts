@@ -1,4 +1,6 @@
-/** One unit of work in a fan-out: it gets the shared signal and must stop when it aborts. */
+import { ChildSignals } from './signals.js';
+
+/** One unit of work in a fan-out: it gets a signal, and must stop when that signal aborts. */
 export type Task<R> = (signal: AbortSignal) => Promise<R>;
 
 /**
@@ -6,13 +8,20 @@ export type Task<R> = (signal: AbortSignal) => Promise<R>;
  * the order of `tasks`, only once every task has settled: a failing task is reported in its
  * place and neither stops nor hides the others. Aborting `signal` asks every task to stop.
  */
-export function fanOut<R>(
+export async function fanOut<R>(
   tasks: readonly Task<R>[],
   signal: AbortSignal,
 ): Promise<PromiseSettledResult<R>[]> {
-  // `allSettled`, not `all`: `Promise.all` rejects at the first failure while the other tasks
-  // keep running, unobserved, past the join. And `async (task) => task(signal)` turns a task
-  // that throws before returning its promise into one more rejected outcome, instead of an
-  // exception that leaves the tasks already started running with nobody waiting for them.
-  return Promise.allSettled(tasks.map(async (task) => task(signal)));
+  // Each task gets a signal of its own, linked to `signal` by one listener: thousands of tasks
+  // each listening to `signal` itself would make starting them quadratic (see `ChildSignals`).
+  const children = new ChildSignals(signal);
+  try {
+    // `allSettled`, not `all`: `Promise.all` rejects at the first failure while the other tasks
+    // keep running, unobserved, past the join. And `children.run` turns a task that throws
+    // before returning its promise into one more rejected outcome, instead of an exception that
+    // leaves the tasks already started running with nobody waiting for them.
+    return await Promise.allSettled(tasks.map((task) => children.run(task)));
+  } finally {
+    children.close();
+  }
 }
