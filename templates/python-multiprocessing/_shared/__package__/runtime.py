@@ -18,7 +18,7 @@ from __future__ import annotations
 import multiprocessing
 import signal
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sized
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from multiprocessing import forkserver, resource_tracker
@@ -280,6 +280,16 @@ def _serve(connection: Connection, worker: int, run: JobFunction) -> None:
         run_job(connection, run, job, worker)
 
 
+def processes_for(jobs: Iterable[int], workers: int) -> int:
+    """How many worker processes ``jobs`` need: ``workers``, or fewer for fewer jobs.
+
+    A process costs milliseconds to start, more under load, so a worker
+    that would never get a job is not started. When ``jobs`` has no length
+    (a source taken from as it goes, maybe endless) all ``workers`` start.
+    """
+    return min(workers, len(jobs)) if isinstance(jobs, Sized) else workers
+
+
 class Workers:
     """Worker processes numbered 1..count, each behind its own pipe.
 
@@ -462,7 +472,9 @@ def run_program(
     """
     start_helper_processes()  # they boot while the CPU work is calibrated
     job = SimulatedJob.from_config(config)  # before the recorder starts its clock
-    recorder = Recorder(config)
+    # A reader of stdout that goes away (``--json | head -1``) ends the run
+    # at the next event: the children go first, like on a second signal.
+    recorder = Recorder(config, before_exit=kill_children)
     with StopRequest() as stop:
 
         def on_first(signum: int) -> None:

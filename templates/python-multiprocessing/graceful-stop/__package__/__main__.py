@@ -20,10 +20,12 @@ def endless_or_first(jobs: int, recorder: Recorder) -> Iterator[int]:
 
 def run_service(program: Program) -> bool:
     config = program.config
+    # An endless source keeps every worker busy; N jobs need N at most.
+    workers = config.workers if config.jobs == 0 else min(config.workers, config.jobs)
     serve(
         program.job,
         endless_or_first(config.jobs, program.recorder),
-        workers=config.workers,
+        workers=workers,
         drain_s=config.drain_ms / 1000,
         events=program.recorder,
         stop=program.stop,

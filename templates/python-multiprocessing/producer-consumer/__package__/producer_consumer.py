@@ -114,7 +114,13 @@ def produce_and_consume(
     goes to ``events``. Returns True once every consumer has run out of
     work, or False as soon as ``stop`` is requested, after killing the
     producer and the consumers.
+
+    No more consumers start than there are jobs, and none (nor the
+    producer) when there are no jobs: a process costs milliseconds to start.
     """
+    if jobs == 0:
+        return not stop.requested
+    consumers = min(consumers, jobs)
     buffer: Queue[int | None] = CONTEXT.Queue(maxsize=buffer_size)
     reports = Reports()
     producer = start_child(produce, reports, jobs, buffer, consumers)

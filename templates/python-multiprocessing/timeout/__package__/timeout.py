@@ -6,7 +6,15 @@ import time
 from collections.abc import Iterable
 from typing import Protocol
 
-from .runtime import JobEvents, JobFunction, Started, StopRequest, Workers, record
+from .runtime import (
+    JobEvents,
+    JobFunction,
+    Started,
+    StopRequest,
+    Workers,
+    processes_for,
+    record,
+)
 
 
 class TimeoutEvents(JobEvents, Protocol):
@@ -35,7 +43,7 @@ def run_with_deadlines(
     """
     pending = iter(jobs)
     deadlines: dict[int, float] = {}  # worker -> when its operation's time is up
-    with Workers(run, workers) as operations:
+    with Workers(run, processes_for(jobs, workers)) as operations:
         while not stop.requested:
             for worker in operations.idle:
                 job = next(pending, None)

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from .runtime import JobEvents, JobFunction, StopRequest, Workers, record
+from .runtime import (
+    JobEvents,
+    JobFunction,
+    StopRequest,
+    Workers,
+    processes_for,
+    record,
+)
 
 
 def run_worker_pool(
@@ -17,12 +24,14 @@ def run_worker_pool(
 ) -> bool:
     """Run ``run(job)`` for every job on ``workers`` processes.
 
+    Fewer processes start when there are fewer jobs than workers.
+
     Each job's start (with its worker's number) and result or error go to
     ``events``. Returns True once every job has ended, or False as soon as
     ``stop`` is requested, after killing the jobs still running.
     """
     pending = iter(jobs)
-    with Workers(run, workers) as pool:
+    with Workers(run, processes_for(jobs, workers)) as pool:
         while not stop.requested:
             # Only an idle worker gets a job: never more jobs at once than
             # workers, and no job waits in a pipe while its worker is busy.

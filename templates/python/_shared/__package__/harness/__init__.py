@@ -2,7 +2,8 @@
 
 - ``cli``: the flags, parsed into a ``Config``;
 - ``events``: the ``Recorder``, which writes each event (JSON or human
-  line), counts them and decides the exit code;
+  line), counts them and decides the exit code (and exits quietly once
+  the reader of stdout is gone);
 - ``work``: the result and failure rules, and calibrated CPU work;
 - ``signals``: the first stop signal stops the run, the second exits.
 
@@ -11,12 +12,13 @@ The pattern component stays free of it where it can: the program glue
 """
 
 from .cli import Config, Work, parse_config
-from .events import EXIT_INTERRUPTED, Recorder, Summary
+from .events import EXIT_BROKEN_PIPE, EXIT_INTERRUPTED, Recorder, Summary
 from .signals import STOP_SIGNALS, StopSignals
 from .work import CHUNK_MS, CpuWork, InjectedFailureError, burn, job_result
 
 __all__ = [
     "CHUNK_MS",
+    "EXIT_BROKEN_PIPE",
     "EXIT_INTERRUPTED",
     "STOP_SIGNALS",
     "Config",

@@ -17,14 +17,18 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from typing import TextIO
+from typing import NoReturn, TextIO
 
 from .cli import Config
 
 EXIT_INTERRUPTED = 130
 """Exit code of a run cut short by a signal (128 + SIGINT, as shells report it)."""
+
+EXIT_BROKEN_PIPE = 128 + signal.SIGPIPE
+"""Exit code once the reader of stdout is gone (141: what a shell reports for
+a program killed by SIGPIPE, as a C or Go program would be)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,15 +72,19 @@ class Recorder:
         *,
         out: TextIO | None = None,
         clock: Callable[[], float] = time.perf_counter,
+        before_exit: Callable[[], None] | None = None,
     ) -> None:
         """Start the run's clock; ``t_ms`` of every event counts from here.
 
         ``out`` defaults to ``sys.stdout`` as it is when a line is written;
-        ``clock`` returns seconds from a monotonic clock.
+        ``clock`` returns seconds from a monotonic clock. ``before_exit()``
+        runs when a write finds the reader gone, just before the process
+        exits: what must not outlive it, such as child processes, goes there.
         """
         self._config = config
         self._out = out
         self._clock = clock
+        self._before_exit = before_exit
         self._started_at = clock()
         # Reentrant, because a signal handler may run in the main thread while
         # that thread is inside a method here (see exit_now).
@@ -350,7 +358,31 @@ class Recorder:
 
     def _write_line(self, line: str) -> None:
         out = self._out or sys.stdout
-        out.write(line + "\n")
-        # Per line, so that a reader sees each event as it happens, and so
-        # that os._exit (which skips flushing) loses nothing.
-        out.flush()
+        try:
+            out.write(line + "\n")
+            # Per line, so that a reader sees each event as it happens, and so
+            # that os._exit (which skips flushing) loses nothing.
+            out.flush()
+        except BrokenPipeError:
+            self._exit_for_broken_pipe(out)
+
+    def _exit_for_broken_pipe(self, out: TextIO) -> NoReturn:
+        """The reader of ``out`` is gone (``--json | head -1``): exit quietly.
+
+        Python ignores SIGPIPE, so where a C or Go program would be killed
+        by it, every write raises BrokenPipeError instead, and the traceback
+        would land on stderr. Nobody reads the events any more: the run ends
+        here, from whichever thread wrote, with EXIT_BROKEN_PIPE. As the
+        ``signal`` module's docs advise, the output first goes to devnull,
+        so that nothing can fail writing to it again (``before_exit``, or a
+        flush of the lines still buffered); ``os._exit`` then ends the
+        process without waiting for threads that would only write more.
+        """
+        self._finished = True  # we hold the lock: nothing is written after this
+        with suppress(OSError, ValueError):  # no file descriptor: nothing to redirect
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, out.fileno())
+            os.close(devnull)
+        if self._before_exit is not None:
+            self._before_exit()
+        os._exit(EXIT_BROKEN_PIPE)
