@@ -470,7 +470,11 @@ def run_program(
     the pattern drains instead. A second signal kills every child and exits
     with 130 at once.
     """
-    start_helper_processes()  # they boot while the CPU work is calibrated
+    # They boot while the CPU work is calibrated. With no job there is no child
+    # to start (graceful-stop's --jobs 0 is an endless source, not none), and
+    # the forkserver would cost a boot and a stop for nothing.
+    if config.jobs > 0 or graceful:
+        start_helper_processes()
     job = SimulatedJob.from_config(config)  # before the recorder starts its clock
     # A reader of stdout that goes away (``--json | head -1``) ends the run
     # at the next event: the children go first, like on a second signal.
