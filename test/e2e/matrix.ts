@@ -12,8 +12,12 @@ import { findTarget, patterns, type Command, type Target } from '../../src/catal
 import { checkName } from '../../src/names.js';
 import { defineConformanceSuite } from '../conformance/suite.js';
 
-/** Every project gets this name, so that toolchain caches are shared between them. */
-const projectName = 'e2e-app';
+/**
+ * Every project gets this name, so that toolchain caches are shared between
+ * them. It sorts after `tests`, which once caught imports ordered for names
+ * that sort before it.
+ */
+const projectName = 'zz-e2e-app';
 const matrixRoot = path.join(os.tmpdir(), `ccp-matrix-${process.pid}`);
 const toolTimeoutMs = 300_000;
 
