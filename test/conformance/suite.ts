@@ -170,7 +170,12 @@ function eventOfJsonLine(line: string) {
   return undefined;
 }
 
-export async function checkUsageError(subject: Subject, invocation: BadInvocation): Promise<string[]> {
+/** Runs a usage invocation (no events expected) and checks it ended with `exitCode`. */
+async function runUsage(
+  subject: Subject,
+  invocation: BadInvocation,
+  exitCode: number,
+): Promise<{ result: RunResult; problems: string[] }> {
   const result = await runProgram(subject, {
     args: invocation.args,
     hardTimeoutMs: USAGE_HARD_TIMEOUT_MS,
@@ -178,7 +183,12 @@ export async function checkUsageError(subject: Subject, invocation: BadInvocatio
   });
   const problems: string[] = [];
   if (result.hardTimedOut) problems.push('still running: killed');
-  if (result.exitCode !== 2) problems.push(`exit code ${result.exitCode}, expected 2`);
+  if (result.exitCode !== exitCode) problems.push(`exit code ${result.exitCode}, expected ${exitCode}`);
+  return { result, problems };
+}
+
+export async function checkUsageError(subject: Subject, invocation: BadInvocation): Promise<string[]> {
+  const { result, problems } = await runUsage(subject, invocation, 2);
   if (result.stdout !== '') problems.push(`stdout must be empty, got ${JSON.stringify(result.stdout.slice(0, 200))}`);
   if (result.stderr.trim() === '') problems.push('stderr must carry a message');
   if (result.leftovers.length > 0) problems.push(`processes left running: ${result.leftovers.join(', ')}`);
@@ -186,14 +196,7 @@ export async function checkUsageError(subject: Subject, invocation: BadInvocatio
 }
 
 export async function checkHelp(subject: Subject, invocation: BadInvocation): Promise<string[]> {
-  const result = await runProgram(subject, {
-    args: invocation.args,
-    hardTimeoutMs: USAGE_HARD_TIMEOUT_MS,
-    eventOfLine: () => undefined,
-  });
-  const problems: string[] = [];
-  if (result.hardTimedOut) problems.push('still running: killed');
-  if (result.exitCode !== 0) problems.push(`exit code ${result.exitCode}, expected 0`);
+  const { result, problems } = await runUsage(subject, invocation, 0);
   // Go's flag package prints "-jobs", the others "--jobs": accept either.
   for (const flag of ['jobs', 'workers', 'work-ms', 'work', 'fail-every', 'timeout-ms', 'buffer', 'drain-ms', 'json']) {
     if (!new RegExp(`(^|[\\s,\\[])--?${flag}\\b(?!-)`, 'm').test(result.stdout))
