@@ -9,13 +9,22 @@ signal, a deadline or a drain limit ends the work.
 
 from __future__ import annotations
 
+import signal
 import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NoReturn, Protocol
 
-from .harness import Config, CpuWork, Recorder, StopSignals, burn, job_result
+from .harness import (
+    STOP_SIGNALS,
+    Config,
+    CpuWork,
+    Recorder,
+    StopSignals,
+    burn,
+    job_result,
+)
 
 TARGET = "python-threading"
 
@@ -85,6 +94,7 @@ def run_job(
     ``stop`` is already set does not start; ``Recorder.cancel_unfinished``
     reports it.
     """
+    _leave_stop_signals_to_the_main_thread()
     if stop.is_set():
         return
     recorder.start(job, worker)
@@ -97,6 +107,17 @@ def run_job(
         recorder.fail(job, error)
     else:
         recorder.done(job, result)
+
+
+def _leave_stop_signals_to_the_main_thread() -> None:
+    # Python runs signal handlers in the main thread only, yet the kernel may
+    # deliver SIGINT or SIGTERM to any thread: one that lands on a worker
+    # leaves the main thread asleep in its wait (a drain of many seconds).
+    # Blocked in every worker, the signals can only go to the main thread.
+    if threading.current_thread() is not threading.main_thread() and hasattr(
+        signal, "pthread_sigmask"
+    ):
+        signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
 
 
 @dataclass(frozen=True, slots=True)
