@@ -37,18 +37,21 @@ type summary struct {
 	ElapsedMS      float64 `json:"elapsed_ms"`
 }
 
-// jobState is what the recorder knows about one submitted job.
+// jobState is what the recorder knows about one job in flight.
 type jobState struct {
 	worker  int
 	started bool
-	ended   bool
 }
 
-// recorder writes events and keeps the per-job state behind the summary.
-// One mutex serialises both, so lines never interleave and the counts
-// always agree with the lines already written. Once the summary is out the
+// recorder writes events and keeps the counts behind the summary. One
+// mutex serialises both, so lines never interleave and the counts always
+// agree with the lines already written. Once the summary is out the
 // recorder is sealed and ignores late calls, so a second signal can end the
 // program while workers are still reporting.
+//
+// It keeps state only for the jobs in flight (submitted, not yet ended) and
+// forgets a job at its terminal event, so a service that runs for days holds
+// as much as it has in flight, not a record of every job it has finished.
 type recorder struct {
 	mu      sync.Mutex
 	out     io.Writer
@@ -56,7 +59,7 @@ type recorder struct {
 	pattern string
 	began   time.Time // monotonic: time.Since never goes backwards
 
-	jobs       map[int]*jobState
+	inFlight   map[int]jobState
 	running    int
 	maxRunning int
 	summary    summary
@@ -65,11 +68,11 @@ type recorder struct {
 
 func newRecorder(out io.Writer, cfg Config, pattern string, began time.Time) *recorder {
 	return &recorder{
-		out:     out,
-		cfg:     cfg,
-		pattern: pattern,
-		began:   began,
-		jobs:    make(map[int]*jobState),
+		out:      out,
+		cfg:      cfg,
+		pattern:  pattern,
+		began:    began,
+		inFlight: make(map[int]jobState),
 	}
 }
 
@@ -118,19 +121,13 @@ func (r *recorder) human(e event) string {
 	panic("harness: no human line for event " + e.Event)
 }
 
-// job returns the state of job, submitting it on first sight.
+// job returns the state of job id, submitting it if it is not in flight.
 // The caller holds mu.
-func (r *recorder) job(id int) *jobState {
-	s, ok := r.jobs[id]
+func (r *recorder) job(id int) jobState {
+	s, ok := r.inFlight[id]
 	if !ok {
-		s = &jobState{}
-		r.jobs[id] = s
+		r.inFlight[id] = s
 		r.summary.Submitted++
-	}
-	if s.ended {
-		// A pattern that touches a job after its terminal event is broken;
-		// failing loudly here keeps the output honest.
-		panic(fmt.Sprintf("harness: job %d used after its terminal event", id))
 	}
 	return s
 }
@@ -160,7 +157,9 @@ func (r *recorder) consume(id, worker int) {
 	if r.sealed {
 		return
 	}
-	r.job(id).worker = worker
+	s := r.job(id)
+	s.worker = worker
+	r.inFlight[id] = s
 	r.write(event{Event: "consume", Job: id, Worker: worker})
 }
 
@@ -175,6 +174,7 @@ func (r *recorder) start(id, worker int) {
 		panic(fmt.Sprintf("harness: job %d started twice", id))
 	}
 	s.started, s.worker = true, worker
+	r.inFlight[id] = s
 	r.running++
 	r.maxRunning = max(r.maxRunning, r.running)
 	r.write(event{Event: "start", Job: id, Worker: worker})
@@ -192,7 +192,7 @@ func (r *recorder) end(e event) {
 
 func (r *recorder) endLocked(e event) {
 	s := r.job(e.Job)
-	s.ended = true
+	delete(r.inFlight, e.Job)
 	if s.started {
 		r.running--
 	}
@@ -242,10 +242,8 @@ func (r *recorder) finish() summary {
 	if r.sealed {
 		return r.summary
 	}
-	for _, id := range slices.Sorted(maps.Keys(r.jobs)) {
-		if s := r.jobs[id]; !s.ended {
-			r.endLocked(event{Event: "cancel", Job: id, Worker: s.worker})
-		}
+	for _, id := range slices.Sorted(maps.Keys(r.inFlight)) {
+		r.endLocked(event{Event: "cancel", Job: id, Worker: r.inFlight[id].worker})
 	}
 	r.summary.Event = "summary"
 	r.summary.Pattern = r.pattern

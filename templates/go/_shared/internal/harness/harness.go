@@ -3,8 +3,7 @@
 // JSON form, the summary, signal handling and exit codes.
 //
 // Pattern code never prints. It reports what happens to each job through
-// [Env] and the harness writes the lines, counts the outcomes and keeps
-// the invariants (one terminal event per job, nothing after it).
+// [Env], and the harness writes the lines and counts the outcomes.
 package harness
 
 import (
