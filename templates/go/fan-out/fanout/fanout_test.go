@@ -169,3 +169,36 @@ func TestNothingRunsAfterJoin(t *testing.T) {
 		})
 	}
 }
+
+func TestPanicIsThatTasksError(t *testing.T) {
+	errBoom := errors.New("boom")
+	tests := []struct {
+		name    string
+		panicky func()
+		check   func(p *PanicError) bool
+	}{
+		{"with a value", func() { panic("boom") }, func(p *PanicError) bool { return p.Value == "boom" }},
+		{"with an error", func() { panic(errBoom) }, func(p *PanicError) bool { return errors.Is(p, errBoom) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				task := func(ctx context.Context, n int) (int, error) {
+					if n == 3 {
+						tt.panicky()
+					}
+					return double(ctx, n)
+				}
+				results, err := Run(t.Context(), count(5), task)
+				var te *TaskError
+				var p *PanicError
+				if !errors.As(err, &te) || te.Index != 2 || !errors.As(err, &p) || !tt.check(p) || len(p.Stack) == 0 {
+					t.Fatalf("err = %v, want task 2's *PanicError, with its stack", err)
+				}
+				if want := []int{2, 4, 0, 8, 10}; !slices.Equal(results, want) {
+					t.Errorf("results = %v, want %v: the panic lost another task's result", results, want)
+				}
+			})
+		})
+	}
+}

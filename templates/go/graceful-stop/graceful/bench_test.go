@@ -12,6 +12,7 @@ import (
 // in ns/op is the cost of handing a job to a worker.
 func BenchmarkPerJob(b *testing.B) {
 	handle := func(ctx context.Context, worker, job int) {}
+	panicked := func(worker, job int, err *PanicError) { b.Fatal(err) }
 	b.Run("direct-call", func(b *testing.B) {
 		for job := 0; b.Loop(); job++ {
 			handle(b.Context(), 1, job)
@@ -26,7 +27,7 @@ func BenchmarkPerJob(b *testing.B) {
 					jobs <- job
 				}
 			}()
-			if err := Serve(b.Context(), workers, time.Second, jobs, handle); err != nil {
+			if err := Serve(b.Context(), workers, time.Second, jobs, handle, panicked); err != nil {
 				b.Fatal(err)
 			}
 		})
@@ -41,7 +42,9 @@ func BenchmarkStopWhenIdle(b *testing.B) {
 	for b.Loop() {
 		ctx, stop := context.WithCancel(b.Context())
 		done := make(chan error)
-		go func() { done <- Serve(ctx, 4, time.Second, never, func(context.Context, int, int) {}) }()
+		go func() {
+			done <- Serve(ctx, 4, time.Second, never, func(context.Context, int, int) {}, func(int, int, *PanicError) {})
+		}()
 		began := time.Now()
 		stop()
 		<-done

@@ -3,6 +3,9 @@ package graceful
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -63,6 +66,13 @@ func (j *journal) handler(work time.Duration) Handler[int] {
 	}
 }
 
+// noPanics returns a panic callback for Serve that fails the test.
+func noPanics(t *testing.T) func(int, int, *PanicError) {
+	return func(worker, job int, err *PanicError) {
+		t.Errorf("worker %d: job %d: %v", worker, job, err)
+	}
+}
+
 func TestEndsWhenTheSourceRunsDry(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		jobs := make(chan int)
@@ -74,7 +84,7 @@ func TestEndsWhenTheSourceRunsDry(t *testing.T) {
 		}()
 		var j journal
 		began := time.Now()
-		if err := Serve(t.Context(), 3, time.Second, jobs, j.handler(time.Second)); err != nil {
+		if err := Serve(t.Context(), 3, time.Second, jobs, j.handler(time.Second), noPanics(t)); err != nil {
 			t.Fatal(err)
 		}
 		if j.finished != 10 {
@@ -91,7 +101,7 @@ func TestStopDrainsInFlightJobs(t *testing.T) {
 		ctx, stop := context.WithCancel(t.Context())
 		var j journal
 		done := make(chan error)
-		go func() { done <- Serve(ctx, 3, 5*time.Second, endless(ctx), j.handler(time.Second)) }()
+		go func() { done <- Serve(ctx, 3, 5*time.Second, endless(ctx), j.handler(time.Second), noPanics(t)) }()
 
 		time.Sleep(2500 * time.Millisecond) // mid-way through the third round
 		stopped := time.Now()
@@ -119,7 +129,7 @@ func TestDrainDeadlineCancelsStuckJobs(t *testing.T) {
 		var j journal
 		time.AfterFunc(time.Second, stop)
 		began := time.Now()
-		err := Serve(ctx, 3, 2*time.Second, endless(ctx), j.handler(time.Hour))
+		err := Serve(ctx, 3, 2*time.Second, endless(ctx), j.handler(time.Hour), noPanics(t))
 		if !errors.Is(err, ErrDrainTimeout) {
 			t.Errorf("err = %v, want ErrDrainTimeout", err)
 		}
@@ -138,7 +148,7 @@ func TestIdleWorkersBlockAndStop(t *testing.T) {
 		never := make(chan int) // a source with nothing to do
 		var j journal
 		done := make(chan error)
-		go func() { done <- Serve(ctx, 3, time.Second, never, j.handler(time.Second)) }()
+		go func() { done <- Serve(ctx, 3, time.Second, never, j.handler(time.Second), noPanics(t)) }()
 		// Wait returns only once every goroutine is durably blocked: a
 		// worker polling for jobs in a loop would never let it return.
 		synctest.Wait()
@@ -150,4 +160,74 @@ func TestIdleWorkersBlockAndStop(t *testing.T) {
 			t.Errorf("%d jobs started from an empty source", len(j.started))
 		}
 	})
+}
+
+func TestPanicIsThatJobsFailure(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		jobs := make(chan int)
+		go func() {
+			defer close(jobs)
+			for job := 1; job <= 10; job++ {
+				jobs <- job
+			}
+		}()
+		var mu sync.Mutex
+		var handled, panicked []int
+		handle := func(ctx context.Context, worker, job int) {
+			if job%3 == 0 {
+				panic(fmt.Sprintf("job %d", job))
+			}
+			time.Sleep(time.Second)
+			mu.Lock()
+			handled = append(handled, job)
+			mu.Unlock()
+		}
+		report := func(worker, job int, err *PanicError) {
+			if want := fmt.Sprintf("job %d", job); err.Value != want || len(err.Stack) == 0 {
+				t.Errorf("job %d: %v, want its own panic with a stack", job, err)
+			}
+			mu.Lock()
+			panicked = append(panicked, job)
+			mu.Unlock()
+		}
+		if err := Serve(t.Context(), 2, time.Second, jobs, handle, report); err != nil {
+			t.Fatal(err)
+		}
+		slices.Sort(handled)
+		slices.Sort(panicked)
+		if want := []int{1, 2, 4, 5, 7, 8, 10}; !slices.Equal(handled, want) {
+			t.Errorf("jobs handled: %v, want %v", handled, want)
+		}
+		if want := []int{3, 6, 9}; !slices.Equal(panicked, want) {
+			t.Errorf("panics reported: %v, want %v", panicked, want)
+		}
+	})
+}
+
+func TestRejectsWorkerCountBelowOne(t *testing.T) {
+	for _, workers := range []int{0, -1} {
+		t.Run(fmt.Sprintf("%d workers", workers), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				var j journal
+				got := panicValue(func() {
+					// Without the check, Serve returned nil at once, as if
+					// the source had run dry, and its sender waited forever.
+					Serve(t.Context(), workers, time.Second, endless(t.Context()), j.handler(time.Second), noPanics(t))
+				})
+				if msg := fmt.Sprint(got); !strings.Contains(msg, "at least 1 worker") {
+					t.Errorf("Serve with %d workers: panic %q, want one that asks for at least 1 worker", workers, msg)
+				}
+				if len(j.started) != 0 {
+					t.Errorf("%d jobs started on a service that was refused", len(j.started))
+				}
+			})
+		})
+	}
+}
+
+// panicValue calls f and returns what it panicked with, or nil.
+func panicValue(f func()) (value any) {
+	defer func() { value = recover() }()
+	f()
+	return nil
 }

@@ -5,11 +5,18 @@
 // channel, so Run closes it, once, after the last producer has returned;
 // that close is what tells every consumer the input has ended. No sentinel
 // values, and no producer ever closes a channel another producer sends on.
+//
+// A panic is the failure of the call that raised it, not of the program:
+// a consumer's panic is recovered and becomes that item's error, a
+// *PanicError with the panic value and stack, and the consumer goes on to
+// the next item; a producer's panic ends that producer, as an error would.
 package prodcons
 
 import (
 	"context"
 	"errors"
+	"fmt"
+	"runtime/debug"
 	"sync"
 )
 
@@ -21,12 +28,38 @@ type Producer[T any] func(ctx context.Context, put func(T) error) error
 // Consumer processes one item on the consumer numbered consumer (1..n).
 type Consumer[T any] func(ctx context.Context, consumer int, item T) error
 
+// PanicError is the error of a consumer or producer call that panicked.
+type PanicError struct {
+	Value any    // the value passed to panic
+	Stack []byte // the panicking goroutine's stack, taken where it was recovered
+}
+
+func (e *PanicError) Error() string { return fmt.Sprintf("panic: %v", e.Value) }
+
+// Unwrap returns the panic value when it is an error, such as a
+// runtime.Error, so that errors.Is and errors.As see through the panic.
+func (e *PanicError) Unwrap() error {
+	err, _ := e.Value.(error)
+	return err
+}
+
 // Run runs the producers and n consumers connected by a buffer of capacity
 // items, and returns when every producer and consumer has returned: after
 // every item has been consumed, or soon after ctx is cancelled (items still
 // in the buffer are then dropped). The error joins every error the
-// producers and consumers returned; a failing item does not stop the others.
+// producers and consumers returned or panicked with; a failing item does
+// not stop the others.
+//
+// Run panics if capacity or n is less than 1: without a consumer the
+// producers would wait forever, and a buffer of 0 would hold nothing, only
+// hand items over.
 func Run[T any](ctx context.Context, capacity int, producers []Producer[T], n int, consume Consumer[T]) error {
+	if capacity < 1 {
+		panic(fmt.Sprintf("prodcons: Run needs a buffer of at least 1 item, got %d", capacity))
+	}
+	if n < 1 {
+		panic(fmt.Sprintf("prodcons: Run needs at least 1 consumer, got %d", n))
+	}
 	buffer := make(chan T, capacity)
 	// put blocks while the buffer is full, unless ctx is cancelled: a
 	// producer must never be stuck on a buffer nobody will drain.
@@ -61,7 +94,7 @@ func Run[T any](ctx context.Context, capacity int, producers []Producer[T], n in
 					if !ok {
 						return // closed and empty: the input has ended
 					}
-					record(consume(ctx, consumer, item))
+					record(consumeOne(ctx, consume, consumer, item))
 				case <-ctx.Done():
 					return
 				}
@@ -71,7 +104,7 @@ func Run[T any](ctx context.Context, capacity int, producers []Producer[T], n in
 
 	var producing sync.WaitGroup
 	for _, produce := range producers {
-		producing.Go(func() { record(produce(ctx, put)) })
+		producing.Go(func() { record(produceAll(ctx, produce, put)) })
 	}
 	producing.Wait()
 	// Every sender has returned, so no send can follow: this is the one
@@ -79,4 +112,27 @@ func Run[T any](ctx context.Context, capacity int, producers []Producer[T], n in
 	close(buffer)
 	consumers.Wait()
 	return errors.Join(errs...)
+}
+
+// consumeOne calls consume on one item and turns a panic into that item's
+// *PanicError, so one bad item neither crashes the program nor stops its
+// consumer.
+func consumeOne[T any](ctx context.Context, consume Consumer[T], consumer int, item T) (err error) {
+	defer recoverInto(&err)
+	return consume(ctx, consumer, item)
+}
+
+// produceAll calls produce and turns a panic into its *PanicError. The
+// producer is over either way; the close of the buffer still waits for it,
+// so the others are unaffected.
+func produceAll[T any](ctx context.Context, produce Producer[T], put func(T) error) (err error) {
+	defer recoverInto(&err)
+	return produce(ctx, put)
+}
+
+// recoverInto, deferred, stores a panic of the calling function in *err.
+func recoverInto(err *error) {
+	if p := recover(); p != nil {
+		*err = &PanicError{Value: p, Stack: debug.Stack()}
+	}
 }

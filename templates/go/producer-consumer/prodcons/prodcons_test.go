@@ -188,3 +188,101 @@ func TestCancelUnblocksProducersAndConsumers(t *testing.T) {
 		}
 	})
 }
+
+func TestRejectsCountsBelowOne(t *testing.T) {
+	tests := []struct {
+		capacity, consumers int
+		want                string
+	}{
+		{0, 3, "a buffer of at least 1 item"},
+		{-1, 3, "a buffer of at least 1 item"},
+		{2, 0, "at least 1 consumer"},
+		{2, -1, "at least 1 consumer"},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("buffer %d, %d consumers", tt.capacity, tt.consumers), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				var consumed atomic.Int32
+				consume := func(ctx context.Context, consumer, item int) error {
+					consumed.Add(1)
+					return nil
+				}
+				// Without the check, no consumers meant a producer blocked
+				// forever on a full buffer, and a buffer of 0 silently
+				// became an unbuffered hand-over.
+				got := panicValue(func() {
+					Run(t.Context(), tt.capacity, []Producer[int]{producing(1, 5)}, tt.consumers, consume)
+				})
+				if msg := fmt.Sprint(got); !strings.Contains(msg, tt.want) {
+					t.Errorf("panic %q, want one that asks for %s", msg, tt.want)
+				}
+				if n := consumed.Load(); n != 0 {
+					t.Errorf("%d items consumed by a run that was refused", n)
+				}
+			})
+		})
+	}
+}
+
+func TestPanicIsThatItemsError(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var consumed atomic.Int32
+		consume := func(ctx context.Context, consumer, item int) error {
+			consumed.Add(1)
+			if item%4 == 0 {
+				panic(fmt.Sprintf("item %d", item))
+			}
+			return nil
+		}
+		err := Run(t.Context(), 2, []Producer[int]{producing(1, 12)}, 3, consume)
+		if n := consumed.Load(); n != 12 {
+			t.Errorf("%d items consumed, want 12: a panic stopped the others", n)
+		}
+		var panics []string
+		for _, e := range err.(interface{ Unwrap() []error }).Unwrap() {
+			var p *PanicError
+			if !errors.As(e, &p) || len(p.Stack) == 0 {
+				t.Fatalf("%v is not a *PanicError with a stack", e)
+			}
+			panics = append(panics, fmt.Sprint(p.Value))
+		}
+		slices.Sort(panics)
+		if want := []string{"item 12", "item 4", "item 8"}; !slices.Equal(panics, want) {
+			t.Errorf("panics reported: %q, want %q", panics, want)
+		}
+	})
+}
+
+func TestPanickingProducerEndsTheInput(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		errBroken := errors.New("broken source")
+		produce := func(ctx context.Context, put func(int) error) error {
+			for item := 1; item <= 3; item++ {
+				if err := put(item); err != nil {
+					return err
+				}
+			}
+			panic(errBroken)
+		}
+		var consumed atomic.Int32
+		consume := func(ctx context.Context, consumer, item int) error {
+			consumed.Add(1)
+			return nil
+		}
+		err := Run(t.Context(), 1, []Producer[int]{produce, producing(100, 5)}, 2, consume)
+		var p *PanicError
+		if !errors.As(err, &p) || !errors.Is(err, errBroken) {
+			t.Errorf("err = %v, want a *PanicError wrapping %v", err, errBroken)
+		}
+		if n := consumed.Load(); n != 8 {
+			t.Errorf("%d items consumed, want the 8 both producers put", n)
+		}
+	})
+}
+
+// panicValue calls f and returns what it panicked with, or nil.
+func panicValue(f func()) (value any) {
+	defer func() { value = recover() }()
+	f()
+	return nil
+}

@@ -4,6 +4,11 @@
 // send outcomes on one results channel, and a separate goroutine closes the
 // results channel once every worker has returned. Nothing is sized to the
 // number of jobs, so the pool works the same for five jobs or five million.
+//
+// A job that panics is that job's failure, not the program's: the panic is
+// recovered on the worker that ran it and becomes the job's error, a
+// *PanicError with the panic value and stack, and the worker goes on to the
+// next job.
 package workerpool
 
 import (
@@ -26,10 +31,17 @@ type Result[J, R any] struct {
 // PanicError is the Err of a job whose handler panicked.
 type PanicError struct {
 	Value any    // the value passed to panic
-	Stack []byte // the panicking goroutine's stack
+	Stack []byte // the panicking goroutine's stack, taken where it was recovered
 }
 
-func (e *PanicError) Error() string { return fmt.Sprintf("job panicked: %v", e.Value) }
+func (e *PanicError) Error() string { return fmt.Sprintf("panic: %v", e.Value) }
+
+// Unwrap returns the panic value when it is an error, such as a
+// runtime.Error, so that errors.Is and errors.As see through the panic.
+func (e *PanicError) Unwrap() error {
+	err, _ := e.Value.(error)
+	return err
+}
 
 // Run starts n workers that take jobs from jobs until it is closed and
 // returns a channel carrying one Result per job, in completion order. The
@@ -39,7 +51,13 @@ func (e *PanicError) Error() string { return fmt.Sprintf("job panicked: %v", e.V
 // must receive every result, or cancel ctx before it stops receiving: after
 // cancellation the workers stop taking jobs and drop results nobody reads,
 // so they never block forever.
+//
+// Run panics if n is less than 1: a pool without workers would never take
+// a job, and whoever sends on jobs would wait forever.
 func Run[J, R any](ctx context.Context, n int, jobs <-chan J, handle Handler[J, R]) <-chan Result[J, R] {
+	if n < 1 {
+		panic(fmt.Sprintf("workerpool: Run needs at least 1 worker, got %d", n))
+	}
 	results := make(chan Result[J, R])
 	var workers sync.WaitGroup
 	for worker := 1; worker <= n; worker++ {

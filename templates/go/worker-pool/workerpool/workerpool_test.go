@@ -3,6 +3,9 @@ package workerpool
 import (
 	"context"
 	"errors"
+	"fmt"
+	"runtime"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
@@ -121,6 +124,26 @@ func TestBadJobNeitherHangsThePoolNorHidesItsError(t *testing.T) {
 				return errors.As(err, &p) && p.Value == "boom" && len(p.Stack) > 0
 			},
 		},
+		{
+			name:   "panics with an error",
+			misbeh: func() (int, error) { panic(fmt.Errorf("decoding: %w", errBoom)) },
+			wantErr: func(err error) bool {
+				var p *PanicError
+				return errors.As(err, &p) && errors.Is(err, errBoom)
+			},
+		},
+		{
+			name: "panics in the runtime",
+			misbeh: func() (int, error) {
+				var m map[int]int
+				m[1]++ // assignment to entry in nil map
+				return 0, nil
+			},
+			wantErr: func(err error) bool {
+				var re runtime.Error
+				return errors.As(err, &re) && strings.Contains(err.Error(), "nil map")
+			},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -179,4 +202,37 @@ func TestCancelStopsEveryWorker(t *testing.T) {
 			t.Errorf("%d jobs saw the cancellation, want 4", got)
 		}
 	})
+}
+
+func TestRejectsWorkerCountBelowOne(t *testing.T) {
+	for _, workers := range []int{0, -1} {
+		t.Run(fmt.Sprintf("%d workers", workers), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				var called atomic.Bool
+				handle := func(ctx context.Context, worker, job int) (int, error) {
+					called.Store(true)
+					return job, nil
+				}
+				got := panicValue(func() {
+					// Without the check, Run returned a closed channel at
+					// once, leaving the caller's sender blocked forever.
+					for range Run(t.Context(), workers, feed(t.Context(), 1, 2, 3), handle) {
+					}
+				})
+				if msg := fmt.Sprint(got); !strings.Contains(msg, "at least 1 worker") {
+					t.Errorf("Run with %d workers: panic %q, want one that asks for at least 1 worker", workers, msg)
+				}
+				if called.Load() {
+					t.Error("a job ran on a pool that was refused")
+				}
+			})
+		})
+	}
+}
+
+// panicValue calls f and returns what it panicked with, or nil.
+func panicValue(f func()) (value any) {
+	defer func() { value = recover() }()
+	f()
+	return nil
 }

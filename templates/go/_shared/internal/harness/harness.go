@@ -87,8 +87,18 @@ func (e *Env) Work(ctx context.Context, job int) (int, error) {
 
 // Process runs job on worker from start to end: Start, Work, Finish. Its
 // signature fits the handlers of the pattern packages.
+//
+// A job that panics is reported as failed here, on its own goroutine, so
+// that its terminal event comes before its worker starts another job; the
+// panic then goes on to the pattern, whose policy recovers it.
 func (e *Env) Process(ctx context.Context, worker, job int) (int, error) {
 	e.Start(job, worker)
+	defer func() {
+		if p := recover(); p != nil {
+			e.Finish(job, worker, 0, fmt.Errorf("panic: %v", p))
+			panic(p)
+		}
+	}()
 	result, err := e.Work(ctx, job)
 	e.Finish(job, worker, result, err)
 	return result, err

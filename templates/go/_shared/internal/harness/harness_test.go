@@ -178,3 +178,30 @@ func TestFinishedJobsLeaveNothingBehind(t *testing.T) {
 		t.Errorf("the heap grew by %d bytes over %d finished jobs (%d bytes each); want it flat", grown, jobs-warmUp, perJob)
 	}
 }
+
+// panickingContext makes any work done under it panic, as a bug in a real
+// job would.
+type panickingContext struct{ context.Context }
+
+func (panickingContext) Done() <-chan struct{} { panic("boom") }
+
+func TestPanickingJobEndsAsAFailure(t *testing.T) {
+	var recovered any
+	panics := Program{Pattern: "test", Run: func(ctx context.Context, env *Env) {
+		defer func() { recovered = recover() }()
+		env.Process(panickingContext{ctx}, 1, 1)
+	}}
+	code, stdout, _ := runProgram(t, panics, "--json")
+	want := `{"event":"start","job":1,"worker":1,"t_ms":T}
+{"event":"fail","job":1,"worker":1,"t_ms":T,"error":"panic: boom"}
+`
+	if !strings.HasPrefix(stdout, want) {
+		t.Errorf("got\n%s\nwant it to begin with\n%s", stdout, want)
+	}
+	if recovered != "boom" {
+		t.Errorf("the pattern saw the panic %v, want boom: its own policy must apply", recovered)
+	}
+	if code != 1 {
+		t.Errorf("exit code %d, want 1 after a failure", code)
+	}
+}
