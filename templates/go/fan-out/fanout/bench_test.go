@@ -30,7 +30,8 @@ func sleep(ctx context.Context, n int) (uint64, error) {
 // BenchmarkWallVsSum runs the same tasks in a sequential loop and fanned
 // out, in every op, and reports how many times shorter the fan-out's wall
 // time is. For I/O-bound tasks it approaches the task count; for CPU-bound
-// tasks it approaches the number of cores (GOMAXPROCS).
+// tasks it approaches GOMAXPROCS, the number of goroutines that can run Go
+// code at once (by default the CPUs the process may use).
 func BenchmarkWallVsSum(b *testing.B) {
 	kinds := []struct {
 		name string

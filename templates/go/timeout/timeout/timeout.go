@@ -5,13 +5,21 @@
 // operation has stopped: nothing keeps running, writing or holding a
 // connection in the background. The tempting alternative, a select between
 // the operation's result and time.After, returns on time but abandons the
-// operation, which carries on (and leaks its goroutine) until it finishes.
+// operation, which carries on until it finishes (and forever, if it then
+// blocks sending a result nobody reads).
+//
+// An operation that panics fails like one that returns an error: Do
+// recovers the panic and returns it as a *PanicError with the panic value
+// and stack, the policy of every pattern package in these projects, so a
+// caller that runs operations on goroutines of its own is not brought down
+// by one of them.
 package timeout
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"time"
 )
 
@@ -19,10 +27,25 @@ import (
 // deadline and was cancelled.
 var ErrTimedOut = errors.New("timed out")
 
+// PanicError is the error of an operation that panicked.
+type PanicError struct {
+	Value any    // the value passed to panic
+	Stack []byte // the panicking goroutine's stack, taken where it was recovered
+}
+
+func (e *PanicError) Error() string { return fmt.Sprintf("panic: %v", e.Value) }
+
+// Unwrap returns the panic value when it is an error, such as a
+// runtime.Error, so that errors.Is and errors.As see through the panic.
+func (e *PanicError) Unwrap() error {
+	err, _ := e.Value.(error)
+	return err
+}
+
 // Do calls op with a context that is cancelled after limit, and returns
-// its result. If op fails after the deadline has passed, the error wraps
-// ErrTimedOut; a cancellation of ctx itself is returned as it is, so the
-// caller can tell "too slow" from "no longer wanted".
+// its result. If op fails (or panics) after the deadline has passed, the
+// error wraps ErrTimedOut; a cancellation of ctx itself is returned as it
+// is, so the caller can tell "too slow" from "no longer wanted".
 //
 // op must return promptly once its context is done: that is what makes the
 // deadline hold. Every blocking call in the standard library that takes a
@@ -30,11 +53,21 @@ var ErrTimedOut = errors.New("timed out")
 func Do[T any](ctx context.Context, limit time.Duration, op func(context.Context) (T, error)) (T, error) {
 	ctx, cancel := context.WithTimeoutCause(ctx, limit, ErrTimedOut)
 	defer cancel()
-	result, err := op(ctx)
+	result, err := call(ctx, op)
 	// The cause tells our own deadline apart from a deadline or
 	// cancellation that came with the caller's ctx.
 	if err != nil && errors.Is(context.Cause(ctx), ErrTimedOut) {
 		return result, fmt.Errorf("%w after %v: %w", ErrTimedOut, limit, err)
 	}
 	return result, err
+}
+
+// call runs op and turns a panic into a *PanicError.
+func call[T any](ctx context.Context, op func(context.Context) (T, error)) (result T, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = &PanicError{Value: p, Stack: debug.Stack()}
+		}
+	}()
+	return op(ctx)
 }

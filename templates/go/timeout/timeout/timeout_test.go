@@ -93,3 +93,33 @@ func TestDo(t *testing.T) {
 		})
 	}
 }
+
+func TestPanicIsTheOperationsError(t *testing.T) {
+	errBoom := errors.New("boom")
+	tests := []struct {
+		name  string
+		value any
+		check func(err error) bool
+	}{
+		{"with a value", "boom", func(err error) bool { return !errors.Is(err, errBoom) }},
+		{"with an error", errBoom, func(err error) bool { return errors.Is(err, errBoom) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				op := func(ctx context.Context) (string, error) {
+					time.Sleep(100 * time.Millisecond)
+					panic(tt.value)
+				}
+				_, err := Do(t.Context(), time.Second, op)
+				var p *PanicError
+				if !errors.As(err, &p) || p.Value != tt.value || len(p.Stack) == 0 || !tt.check(err) {
+					t.Errorf("err = %v, want the operation's panic as a *PanicError, with its stack", err)
+				}
+				if errors.Is(err, ErrTimedOut) {
+					t.Errorf("err = %v: a panic within the deadline reported as a timeout", err)
+				}
+			})
+		})
+	}
+}

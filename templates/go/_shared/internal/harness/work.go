@@ -53,8 +53,8 @@ func (s *simulator) work(ctx context.Context, job int) (int, error) {
 	return job * 2, nil
 }
 
-// wait blocks for d or until ctx is done, whichever comes first. A timer,
-// unlike time.After, is stopped on return and does not outlive the call.
+// wait blocks for d or until ctx is done, whichever comes first, and
+// stops its timer either way: a cancelled job leaves no timer running.
 func wait(ctx context.Context, d time.Duration) error {
 	timer := time.NewTimer(d)
 	defer timer.Stop()
