@@ -27,5 +27,5 @@ it('ships no sources, tests, caches or build leftovers', async () => {
 });
 
 it('keeps the template dotfiles npm would drop under their template names', async () => {
-  await expect(fs.stat(path.join(installed, 'templates', 'go', '_shared', '_gitignore'))).resolves.toBeTruthy();
+  await expect(fs.stat(path.join(installed, 'templates', 'typescript', '_shared', '_gitignore'))).resolves.toBeTruthy();
 });
