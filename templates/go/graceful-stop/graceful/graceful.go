@@ -53,13 +53,15 @@ func (e *PanicError) Unwrap() error {
 // after which their context is cancelled and Serve returns ErrDrainTimeout.
 // Either way, every handler has returned when Serve returns.
 //
-// A handler that panics did not report its job, so Serve does it: it calls
-// panicked with the worker, the job and the recovered panic, on that
-// worker, before the worker takes another job. panicked must not be nil.
+// A handler that panics never got to report its job's outcome. Serve
+// recovers the panic and calls panicked with the worker, the job and the
+// *PanicError, on that worker, before the worker takes another job.
+// panicked must not be nil.
 //
 // Serve panics if n is less than 1: a service without workers would never
 // take a job, and whoever sends on jobs would wait forever.
-func Serve[J any](ctx context.Context, n int, drain time.Duration, jobs <-chan J, handle Handler[J], panicked func(worker int, job J, err *PanicError)) error {
+func Serve[J any](ctx context.Context, n int, drain time.Duration, jobs <-chan J,
+	handle Handler[J], panicked func(worker int, job J, err *PanicError)) error {
 	if n < 1 {
 		panic(fmt.Sprintf("graceful: Serve needs at least 1 worker, got %d", n))
 	}

@@ -190,8 +190,14 @@ func TestPanicIsThatJobsFailure(t *testing.T) {
 			panicked = append(panicked, job)
 			mu.Unlock()
 		}
+		began := time.Now()
 		if err := Serve(t.Context(), 2, time.Second, jobs, handle, report); err != nil {
 			t.Fatal(err)
+		}
+		// Seven one-second jobs on two workers take four seconds; a worker
+		// lost to a panic would leave one to do the rest alone.
+		if elapsed := time.Since(began); elapsed != 4*time.Second {
+			t.Errorf("took %v, want 4s", elapsed)
 		}
 		slices.Sort(handled)
 		slices.Sort(panicked)

@@ -10,9 +10,8 @@
 //
 // An operation that panics fails like one that returns an error: Do
 // recovers the panic and returns it as a *PanicError with the panic value
-// and stack, the policy of every pattern package in these projects, so a
-// caller that runs operations on goroutines of its own is not brought down
-// by one of them.
+// and stack. A caller that runs operations on goroutines of its own, as a
+// server does, is then not brought down by one of them.
 package timeout
 
 import (
