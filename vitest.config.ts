@@ -1,4 +1,16 @@
+import path from 'node:path';
 import { defineConfig } from 'vitest/config';
+
+// The Python dev tools live in a virtual environment that
+// scripts/ensure-toolchains.mjs (npm test's pretest) creates. Its bin folder
+// comes first on PATH, so the tests' `python3`, `ruff` and `mypy` are the
+// pinned ones, and the contributor's own Python is left as it is.
+const pythonTools = path.join(
+  import.meta.dirname,
+  '.cache',
+  'python-tools',
+  process.platform === 'win32' ? 'Scripts' : 'bin',
+);
 
 export default defineConfig({
   test: {
@@ -6,6 +18,7 @@ export default defineConfig({
     // integration suites set longer ones where they build and run projects.
     testTimeout: 30_000,
     pool: 'forks',
+    env: { PATH: [pythonTools, process.env.PATH].join(path.delimiter) },
     projects: [
       {
         extends: true,

@@ -8,7 +8,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { targets } from '../dist/src/catalogue.js';
+import { targets } from '../dist/cli.js';
 
 const quick = process.argv.includes('--quick');
 const sizes = quick

@@ -1,8 +1,17 @@
 // Makes sure the toolchains the end-to-end tests judge generated projects
-// with are here: Go 1.25+, Python 3.11+ with the dev tools pinned in the
-// Python template (installed with pip when missing or at another version).
+// with are here: Go 1.25+, Python 3.11+, and the Python dev tools pinned in
+// the Python template (pytest, ruff, mypy). The tools go into a virtual
+// environment inside this repository (.cache/python-tools, git-ignored),
+// created on first use: the contributor's own Python is never pip-installed
+// into, which PEP 668 systems refuse anyway. vitest.config.ts puts its bin
+// folder first on PATH for the tests.
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+
+const repoRoot = path.resolve(import.meta.dirname, '..');
+const venv = path.join(repoRoot, '.cache', 'python-tools');
+const venvPython = path.join(venv, ...(process.platform === 'win32' ? ['Scripts', 'python.exe'] : ['bin', 'python']));
 
 function output(file, args) {
   try {
@@ -26,21 +35,26 @@ const [pyMajor, pyMinor] = (python ?? '').split('.').map(Number);
 if (!python || pyMajor < 3 || (pyMajor === 3 && pyMinor < 11))
   fail(`Python 3.11 or newer is needed, found ${python ?? 'none'}`);
 
-const pyproject = readFileSync(new URL('../templates/python/_shared/pyproject.toml.ejs', import.meta.url), 'utf8');
+const pyproject = readFileSync(path.join(repoRoot, 'templates', 'python', '_shared', 'pyproject.toml.ejs'), 'utf8');
 const devGroup = /^dev = \[([^\]]*)\]/m.exec(pyproject)?.[1] ?? fail('no dev dependency group in the Python template');
 const pins = [...devGroup.matchAll(/"([\w-]+)==([\w.]+)"/g)].map(([, name, version]) => ({ name, version }));
+
+if (!existsSync(venvPython)) {
+  console.error(`creating a virtual environment for the Python dev tools in ${path.relative(repoRoot, venv)}`);
+  try {
+    execFileSync('python3', ['-m', 'venv', venv], { stdio: 'inherit' });
+  } catch {
+    fail('python3 -m venv failed; on Debian and Ubuntu, install the python3-venv package');
+  }
+}
 const stale = pins.filter(({ name, version }) => {
-  const installed = output('python3', ['-c', `import importlib.metadata as m; print(m.version("${name}"))`]);
+  const installed = output(venvPython, ['-c', `import importlib.metadata as m; print(m.version("${name}"))`]);
   return installed !== version;
 });
 if (stale.length > 0) {
   const specs = stale.map(({ name, version }) => `${name}==${version}`);
-  console.error(`installing Python dev tools: ${specs.join(' ')}`);
-  execFileSync('python3', ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', ...specs], {
+  console.error(`installing Python dev tools into ${path.relative(repoRoot, venv)}: ${specs.join(' ')}`);
+  execFileSync(venvPython, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', ...specs], {
     stdio: 'inherit',
   });
-}
-for (const tool of ['ruff', 'mypy']) {
-  if (output(tool, ['--version']) === undefined)
-    fail(`${tool} is installed but not on PATH; add Python's scripts folder to PATH`);
 }

@@ -5,19 +5,11 @@
 
 export type LanguageId = 'go' | 'python' | 'typescript';
 
-/** What the generated program does for a pattern (docs/program-contract.md); the conformance suite reads it. */
-export interface ProgramTraits {
+/** The generated program's defaults that differ by pattern, shown in its README. */
+export interface ProgramDefaults {
   /** Defaults of --jobs and --work-ms; every other flag has one default for all patterns. */
   readonly defaultJobs: number;
   readonly defaultWorkMs: number;
-  /** Whether numbered workers handle the jobs, so that events carry `worker`. */
-  readonly numberedWorkers: boolean;
-  /** What bounds the number of jobs running at once. */
-  readonly concurrencyLimit: 'workers' | 'jobs';
-  /** Whether every target must support --work cpu (elsewhere a target may refuse it with exit 2). */
-  readonly cpuWorkRequired: boolean;
-  /** The events the program writes, besides the summary. */
-  readonly events: readonly string[];
 }
 
 export interface Pattern {
@@ -27,7 +19,7 @@ export interface Pattern {
   readonly summary: string;
   /** Other spellings accepted by --pattern. */
   readonly aliases: readonly string[];
-  readonly program: ProgramTraits;
+  readonly program: ProgramDefaults;
 }
 
 /** A command as an argument vector, so that nothing goes through a shell. */
@@ -63,8 +55,6 @@ export interface Target {
     /** Prints the benchmark figures. */
     readonly bench: Command;
   };
-  /** The environment that turns on the ecosystem's strict run-time checks, for tests. */
-  readonly strictEnv: Readonly<Record<string, string>>;
   /** One line per pattern for the "same pattern in other targets" table. */
   readonly idioms: Readonly<Record<string, string>>;
 }
@@ -78,10 +68,6 @@ export const patterns: readonly Pattern[] = [
     program: {
       defaultJobs: 3,
       defaultWorkMs: 1000,
-      numberedWorkers: false,
-      concurrencyLimit: 'jobs',
-      cpuWorkRequired: true,
-      events: ['start', 'done', 'fail', 'cancel'],
     },
   },
   {
@@ -92,10 +78,6 @@ export const patterns: readonly Pattern[] = [
     program: {
       defaultJobs: 5,
       defaultWorkMs: 500,
-      numberedWorkers: true,
-      concurrencyLimit: 'workers',
-      cpuWorkRequired: false,
-      events: ['produce', 'consume', 'start', 'done', 'fail', 'cancel'],
     },
   },
   {
@@ -106,10 +88,6 @@ export const patterns: readonly Pattern[] = [
     program: {
       defaultJobs: 5,
       defaultWorkMs: 500,
-      numberedWorkers: true,
-      concurrencyLimit: 'workers',
-      cpuWorkRequired: true,
-      events: ['start', 'done', 'fail', 'cancel'],
     },
   },
   {
@@ -120,10 +98,6 @@ export const patterns: readonly Pattern[] = [
     program: {
       defaultJobs: 1,
       defaultWorkMs: 2000,
-      numberedWorkers: false,
-      concurrencyLimit: 'workers',
-      cpuWorkRequired: false,
-      events: ['start', 'done', 'fail', 'timeout', 'cancel'],
     },
   },
   {
@@ -134,18 +108,11 @@ export const patterns: readonly Pattern[] = [
     program: {
       defaultJobs: 0,
       defaultWorkMs: 500,
-      numberedWorkers: true,
-      concurrencyLimit: 'workers',
-      cpuWorkRequired: false,
-      events: ['ready', 'stopping', 'start', 'done', 'fail', 'cancel'],
     },
   },
 ];
 
 const allPatterns = patterns.map((pattern) => pattern.id);
-
-// What `python -X dev -W error` turns on, for programs started by tests.
-const pythonStrictEnv = { PYTHONDEVMODE: '1', PYTHONWARNINGS: 'error' };
 
 const pythonCommands: Target['commands'] = {
   run: ['python3', '-m', '{package}'],
@@ -170,7 +137,6 @@ export const targets: readonly Target[] = [
     layers: ['python/_shared', 'python-asyncio/_shared'],
     patterns: allPatterns,
     commands: pythonCommands,
-    strictEnv: pythonStrictEnv,
     idioms: {
       'fan-out':
         'every call is a task of one `asyncio.TaskGroup`; each task catches its own exception into an outcome, so leaving the `async with` block gathers every result in input order',
@@ -194,7 +160,6 @@ export const targets: readonly Target[] = [
     layers: ['python/_shared', 'python-threading/_shared'],
     patterns: allPatterns,
     commands: pythonCommands,
-    strictEnv: pythonStrictEnv,
     idioms: {
       'fan-out':
         "a `ThreadPoolExecutor` with one thread per task; leaving its `with` block joins them all; each future's `result()` returns the value or raises the task's error",
@@ -218,7 +183,6 @@ export const targets: readonly Target[] = [
     layers: ['python/_shared', 'python-multiprocessing/_shared'],
     patterns: allPatterns,
     commands: pythonCommands,
-    strictEnv: pythonStrictEnv,
     idioms: {
       'fan-out':
         "one forkserver process per job (at most 64), all started before the jobs are handed out; the parent gathers each process's reports from its own pipe with `connection.wait`",
@@ -252,7 +216,6 @@ export const targets: readonly Target[] = [
       ],
       bench: ['go', 'test', '-run', '^$', '-bench', '.', './...'],
     },
-    strictEnv: {},
     idioms: {
       'fan-out':
         'one goroutine per task, each writes its own result slot; `WaitGroup.Wait` is the join; failures `errors.Join`ed',
@@ -287,7 +250,6 @@ export const targets: readonly Target[] = [
       ],
       bench: ['npm', 'run', 'bench'],
     },
-    strictEnv: { NODE_OPTIONS: '--unhandled-rejections=strict' },
     idioms: {
       'fan-out':
         '`Promise.allSettled(tasks.map(async (task) => task(signal)))` starts every task at once and waits for all; one `AbortSignal` cancels them; CPU tasks go to `worker_threads`',

@@ -1,23 +1,24 @@
 // create-concur-pattern: the command line. main() reads top to bottom:
-// parse the arguments, settle what was given, refuse what cannot work, let
-// the generator ask for the rest and write, then set up and print next steps.
+// parse the arguments, settle what was given, ask for the rest on a
+// terminal, render and write (or list, for --dry-run), then set up and print
+// the next steps.
 
-import { Console } from 'node:console';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { Writable } from 'node:stream';
-import { execa } from 'execa';
-import type { AppOptions, ProjectOutcome, ProjectRequest } from '../generators/app/index.js';
 import { helpHint, parseCliArgs, type CliOptions } from './args.js';
-import { combinations, findPattern, findTarget, patterns, targets, type Pattern, type Target } from './catalogue.js';
+import { combinations, patterns, targets } from './catalogue.js';
 import { GenerationError, UsageError } from './errors.js';
-import { checkName } from './names.js';
 import { adaptNpmCommand, packageManagerFromUserAgent, type PackageManager } from './package-manager.js';
-import { formatCommand, packageRoot } from './project.js';
-import { directoryProblem } from './write.js';
-import { closest } from './suggest.js';
+import { formatCommand, packageRoot, renderProject, type ProjectFile } from './project.js';
+import { defaults, missingFlags, settle, type ProjectChoice } from './settle.js';
+import { writeProject } from './write.js';
+
+// The catalogue, for scripts that read it from the built file (bench/targets.mjs).
+export { targets, patterns } from './catalogue.js';
 
 export interface Io {
+  stdin: NodeJS.ReadableStream;
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
   /** Whether prompts can be shown. */
@@ -26,10 +27,12 @@ export interface Io {
   env: NodeJS.ProcessEnv;
   /** Aborted by Ctrl-C or SIGTERM once prompts are over: stop, and leave nothing half-written. */
   signal: AbortSignal;
+  /**
+   * Tests only: called once the project is rendered, just before anything is
+   * written, so that a test can interrupt at that point without guessing when.
+   */
+  beforeWrite?: () => Promise<void>;
 }
-
-/** The values --yes uses for whatever was not given. */
-export const defaults = { pattern: 'worker-pool', target: 'go' } as const;
 
 export async function main(argv: readonly string[], io: Io): Promise<number> {
   try {
@@ -40,133 +43,58 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     if (options.list) return print(io, listText());
 
     // 2. Settle what was given, refusing bad input before anything is asked or written.
-    const request = await settleRequest(options, io);
+    const { pattern, target, name, directory, force } = options;
+    const request = { pattern, target, name, directory, force };
+    const settled = await settle(request, io.cwd, { yes: options.yes });
+    let choice: ProjectChoice;
 
-    // 3. Nothing can be asked without a terminal: name what is missing.
-    const missing = missingFlags(request);
-    if (missing.length > 0 && !io.interactive) {
-      throw new UsageError(
-        `missing ${missing.join(', ')} (input is not a terminal, so nothing can be asked)`,
-        `pass them, or --yes to take the defaults (--pattern ${defaults.pattern} --target ${defaults.target}, name <pattern>-<target>)`,
-      );
+    // 3. Ask for the rest: only on a terminal, and only then is Yeoman loaded.
+    if (settled.choice) {
+      choice = settled.choice;
+    } else {
+      const missing = missingFlags(settled.draft);
+      if (!io.interactive) {
+        throw new UsageError(
+          `missing ${missing.join(', ')} (input is not a terminal, so nothing can be asked)`,
+          `pass them, or --yes to take the defaults (--pattern ${defaults.pattern} --target ${defaults.target}, name <pattern>-<target>)`,
+        );
+      }
+      const { askForRest } = await import('./ask.js');
+      choice = await askForRest(request, settled.draft, io);
     }
-
-    // 4. Ask for the rest, render and write: the Yeoman generator.
-    const outcome = await generate(request, io);
     io.signal.throwIfAborted();
+
+    // 4. Render, then write all of it or nothing; --dry-run only lists.
+    const files = await renderProject(choice);
+    if (options.dryRun) return print(io, dryRunText(choice, files));
+    await io.beforeWrite?.();
+    await writeProject(choice.directory, files, io.signal);
 
     // 5. Set the project up and say what to do next.
     const manager = packageManagerFromUserAgent(io.env.npm_config_user_agent);
-    if (options.dryRun) return print(io, dryRunText(outcome));
-    await setUp(outcome, options, manager, io);
-    return print(io, nextStepsText(outcome, manager, io.cwd, options.install === true));
+    await setUp(choice, options, manager, io);
+    return print(io, nextStepsText(choice, files, manager, io.cwd, options.install === true));
   } catch (error) {
     return report(error, io);
   }
 }
 
-async function settleRequest(options: CliOptions, io: Io): Promise<ProjectRequest> {
-  const pattern = options.pattern === undefined ? undefined : resolvePattern(options.pattern);
-  const target = options.target === undefined ? undefined : resolveTarget(options.target);
-  if (pattern && target && !target.patterns.includes(pattern.id)) {
-    const available = targets.filter((t) => t.patterns.includes(pattern.id)).map((t) => t.id);
-    throw new UsageError(
-      `${pattern.id} is not available for ${target.id} yet`,
-      `targets with ${pattern.id}: ${available.join(', ') || 'none'}`,
-    );
-  }
-  const directory = options.directory === undefined ? undefined : path.resolve(io.cwd, options.directory);
-  let name = options.name ?? (directory === undefined ? undefined : path.basename(directory));
-  if (name === undefined && options.yes) {
-    name = `${(pattern ?? findPattern(defaults.pattern)!).id}-${(target ?? findTarget(defaults.target)!).id}`;
-  }
-  const request: ProjectRequest = {
-    pattern: pattern ?? (options.yes ? findPattern(defaults.pattern) : undefined),
-    target: target ?? (options.yes ? findTarget(defaults.target) : undefined),
-    name,
-    directory: directory ?? (name === undefined ? undefined : path.resolve(io.cwd, name)),
-    force: options.force,
-    dryRun: options.dryRun,
-  };
-  if (request.name !== undefined) {
-    // Until the target is chosen, the name must at least suit one language.
-    const languages = request.target ? [request.target.language] : [...new Set(targets.map((t) => t.language))];
-    const checks = languages.map((language) => checkName(request.name!, language));
-    const failure = checks.find((check) => !check.ok);
-    if (failure && !failure.ok && (request.target || checks.every((check) => !check.ok))) {
-      throw new UsageError(failure.reason, failure.hint);
-    }
-  }
-  if (request.directory !== undefined) {
-    const problem = await directoryProblem(request.directory, request.force);
-    if (problem) throw problem;
-  }
-  return request;
-}
-
-function resolvePattern(id: string): Pattern {
-  const pattern = findPattern(id);
-  if (pattern) return pattern;
-  const ids = patterns.map((p) => p.id);
-  throw new UsageError(`unknown pattern ${JSON.stringify(id)}`, didYouMean(id, ids, 'patterns'));
-}
-
-function resolveTarget(id: string): Target {
-  const target = findTarget(id);
-  if (target) return target;
-  const ids = targets.map((t) => t.id);
-  throw new UsageError(`unknown target ${JSON.stringify(id)}`, didYouMean(id, ids, 'targets'));
-}
-
-function didYouMean(input: string, ids: readonly string[], what: string): string {
-  const suggestion = closest(input, ids);
-  const valid = `valid ${what}: ${ids.join(', ')}`;
-  return suggestion ? `did you mean ${JSON.stringify(suggestion)}? ${valid}` : valid;
-}
-
-function missingFlags(request: ProjectRequest): string[] {
-  return [
-    request.pattern ? undefined : '--pattern',
-    request.target ? undefined : '--target',
-    request.name ? undefined : '--name (or a directory)',
-  ].filter((flag) => flag !== undefined);
-}
-
-async function generate(request: ProjectRequest, io: Io): Promise<ProjectOutcome> {
-  // Yeoman takes over a second to load, so it is loaded only once there is
-  // something to generate: --help, --list and bad input answer at once.
-  const [{ createEnv }, { TerminalAdapter, createLogger }, { default: AppGenerator }] = await Promise.all([
-    import('yeoman-environment'),
-    import('@yeoman/adapter'),
-    import('../generators/app/index.js'),
-  ]);
-  // Errors are reported by main() in one line each; Yeoman's own log stays silent.
-  const silent = new Console({ stdout: new Writable({ write: (_chunk, _encoding, done) => done() }) });
-  const adapter = new TerminalAdapter({ log: createLogger({ console: silent }) });
-  const env = createEnv({ cwd: io.cwd, skipInstall: true, adapter });
-  const outcome: Partial<ProjectOutcome> = {};
-  const generatorOptions: Partial<AppOptions> = { request, outcome, signal: io.signal, skipInstall: true };
-  const generator = await env.create(AppGenerator, { generatorOptions });
-  await env.runGenerator(generator);
-  return outcome as ProjectOutcome;
-}
-
-async function setUp(outcome: ProjectOutcome, options: CliOptions, manager: PackageManager, io: Io): Promise<void> {
-  const install = outcome.target.commands.install;
+async function setUp(choice: ProjectChoice, options: CliOptions, manager: PackageManager, io: Io): Promise<void> {
+  const install = choice.target.commands.install;
   if (options.install && !install) {
-    io.stderr.write(`${outcome.target.title} projects have no dependencies to install\n`);
+    io.stderr.write(`${choice.target.title} projects have no dependencies to install\n`);
   }
   if (options.install && install) {
     const command = adaptNpmCommand(install, manager);
     io.stderr.write(`Installing dependencies with ${manager}...\n`);
-    await runIn(outcome.directory, command, io, `${command.join(' ')} failed`);
+    await runIn(choice.directory, command, io, `${command.join(' ')} failed`);
   }
   if (options.git) {
-    await runIn(outcome.directory, ['git', 'init', '--quiet'], io, 'git init failed');
-    await runIn(outcome.directory, ['git', 'add', '--all'], io, 'git add failed');
+    await runIn(choice.directory, ['git', 'init', '--quiet'], io, 'git init failed');
+    await runIn(choice.directory, ['git', 'add', '--all'], io, 'git add failed');
     await runIn(
-      outcome.directory,
-      ['git', 'commit', '--quiet', '--message', `Scaffold ${outcome.pattern.id} on ${outcome.target.id}`],
+      choice.directory,
+      ['git', 'commit', '--quiet', '--message', `Scaffold ${choice.pattern.id} on ${choice.target.id}`],
       io,
       'git commit failed',
       'is git user.name/user.email set? The project is written; commit it yourself',
@@ -174,22 +102,33 @@ async function setUp(outcome: ProjectOutcome, options: CliOptions, manager: Pack
   }
 }
 
+/** Runs a command to its end, keeping the last lines of its output for the error. */
 async function runIn(cwd: string, command: string[], io: Io, failure: string, hint?: string): Promise<void> {
   const [file, ...args] = command;
-  const result = await execa(file!, args, {
-    cwd,
-    stdin: 'ignore',
-    all: true,
-    reject: false,
-    env: io.env,
-    extendEnv: false,
-    cancelSignal: io.signal,
+  const result = await new Promise<{ code: number | null; output: string; error?: Error }>((resolve) => {
+    // Package managers are .cmd scripts on Windows, which only a shell can start;
+    // their arguments here are plain words, so the shell sees nothing to expand.
+    const child = spawn(file!, args, {
+      cwd,
+      env: io.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      signal: io.signal,
+      shell: process.platform === 'win32' && file !== 'git',
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('error', (error) => resolve({ code: null, output, error }));
+    child.on('close', (code) => resolve({ code, output }));
   });
-  if (result.isCanceled) {
+  if (io.signal.aborted) {
     throw new GenerationError(`${command.join(' ')} did not finish`, 'the project is written; run that step yourself');
   }
-  if (result.failed) {
-    const detail = result.all?.trim().split('\n').slice(-5).join('\n  ') || result.shortMessage;
+  if (result.code !== 0) {
+    const detail =
+      result.output.trim().split('\n').slice(-5).join('\n  ') ||
+      result.error?.message ||
+      `exited with code ${result.code}`;
     throw new GenerationError(`${failure}:\n  ${detail}`, hint ?? 'the project is written; run that step yourself');
   }
 }
@@ -235,15 +174,21 @@ function listText(): string {
     .concat('\n');
 }
 
-function dryRunText(outcome: ProjectOutcome): string {
-  const lines = outcome.files.map((file) => `  ${file.path}`);
-  return `Would write ${outcome.files.length} files to ${outcome.directory} (${outcome.pattern.id} on ${outcome.target.id}):\n${lines.join('\n')}\n`;
+function dryRunText(choice: ProjectChoice, files: readonly ProjectFile[]): string {
+  const lines = files.map((file) => `  ${file.path}`);
+  return `Would write ${files.length} files to ${choice.directory} (${choice.pattern.id} on ${choice.target.id}):\n${lines.join('\n')}\n`;
 }
 
-function nextStepsText(outcome: ProjectOutcome, manager: PackageManager, cwd: string, installed: boolean): string {
-  const { commands } = outcome.target;
-  const show = (command: readonly string[]) => formatCommand(adaptNpmCommand(command, manager), outcome.packageName);
-  const relative = path.relative(cwd, outcome.directory) || '.';
+function nextStepsText(
+  choice: ProjectChoice,
+  files: readonly ProjectFile[],
+  manager: PackageManager,
+  cwd: string,
+  installed: boolean,
+): string {
+  const { commands } = choice.target;
+  const show = (command: readonly string[]) => formatCommand(adaptNpmCommand(command, manager), choice.packageName);
+  const relative = path.relative(cwd, choice.directory) || '.';
   const steps: Array<[string, string]> = [
     ...(relative === '.' ? [] : [[`cd ${formatCommand([relative], '')}`, ''] as [string, string]]),
     ...(commands.install && !installed ? [[show(commands.install), ''] as [string, string]] : []),
@@ -252,7 +197,7 @@ function nextStepsText(outcome: ProjectOutcome, manager: PackageManager, cwd: st
   ];
   const width = Math.max(...steps.map(([command]) => command.length)) + 2;
   const lines = steps.map(([command, comment]) => `  ${comment ? command.padEnd(width) + comment : command}`);
-  return `Created ${outcome.name}: ${outcome.pattern.title} in ${outcome.target.title} (${outcome.files.length} files).
+  return `Created ${choice.name}: ${choice.pattern.title} in ${choice.target.title} (${files.length} files).
 
 Next steps:
 ${lines.join('\n')}

@@ -1,21 +1,19 @@
 // Renders one pattern × target combination into a list of files, in memory.
 // The layering and renaming rules are described in templates/README.md.
+// Nothing is formatted at generation time: templates are written formatted,
+// and the README's tables, whose widths depend on the values, are aligned
+// here the way prettier aligns them (test/unit/project.test.ts holds every
+// generated project to prettier --check).
 
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ejs from 'ejs';
-import * as prettier from 'prettier';
-import { targets, type Command, type Pattern, type Target } from './catalogue.js';
+import { targets, type Command, type Target } from './catalogue.js';
+import type { ProjectChoice } from './settle.js';
 
-export interface ProjectChoice {
-  readonly pattern: Pattern;
-  readonly target: Target;
-  /** The validated project name. */
-  readonly name: string;
-  /** The name the code imports (Python: `my_app`); the project name elsewhere. */
-  readonly packageName: string;
-}
+/** What rendering needs of a settled choice. */
+export type RenderChoice = Pick<ProjectChoice, 'pattern' | 'target' | 'name' | 'packageName'>;
 
 export interface ProjectFile {
   /** Relative to the project root, with forward slashes. */
@@ -77,12 +75,7 @@ function outputPath(templatePath: string, packageName: string): string {
     .join('/');
 }
 
-const formattable: Record<string, prettier.Options['parser']> = {
-  '.md': 'markdown',
-  '.json': 'json',
-};
-
-export async function renderProject(choice: ProjectChoice): Promise<ProjectFile[]> {
+export async function renderProject(choice: RenderChoice): Promise<ProjectFile[]> {
   const root = await templatesRoot();
   const values = {
     name: choice.name,
@@ -118,29 +111,35 @@ export async function renderProject(choice: ProjectChoice): Promise<ProjectFile[
         .filter((section) => section !== undefined),
     }),
   );
-  return formatFiles(files);
+  return [...files]
+    .map(([filePath, contents]) => ({ path: filePath, contents }))
+    .sort((a, b) => a.path.localeCompare(b.path));
 }
 
 async function renderReadme(
   root: string,
-  choice: ProjectChoice,
+  choice: RenderChoice,
   sections: { patternNotes: string; targetNotes: string[] },
 ): Promise<string> {
   const { target, pattern, packageName } = choice;
   const template = path.join(root, 'README.md.ejs');
-  return ejs.render(await fs.readFile(template, 'utf8'), {
+  // Sections are joined by the template's blank lines, so their own trailing newlines go.
+  const section = async (file: string) => (await fs.readFile(path.join(root, file), 'utf8')).trimEnd();
+  const readme = ejs.render(await fs.readFile(template, 'utf8'), {
     name: choice.name,
     packageName,
     pattern,
     target,
-    intro: await fs.readFile(path.join(root, '_patterns', `${pattern.id}.md`), 'utf8'),
-    choosing: await fs.readFile(path.join(root, '_choosing.md'), 'utf8'),
-    ...sections,
+    intro: await section(path.join('_patterns', `${pattern.id}.md`)),
+    choosing: await section('_choosing.md'),
+    patternNotes: sections.patternNotes.trimEnd(),
+    targetNotes: sections.targetNotes.map((notes) => notes.trimEnd()),
     commandBlock: commandBlock(target, packageName),
     others: targets
       .filter((other) => other.patterns.includes(pattern.id))
       .map((other) => ({ target: other, idiom: other.idioms[pattern.id] ?? '', current: other.id === target.id })),
   });
+  return `${alignTables(readme).trimEnd()}\n`;
 }
 
 /** The README's commands, one per line, their comments aligned. */
@@ -161,17 +160,65 @@ function commandBlock(target: Target, packageName: string): string {
   return shown.map(([command, comment]) => `${command.padEnd(width)}# ${comment}`).join('\n');
 }
 
-async function formatFiles(files: Map<string, string>): Promise<ProjectFile[]> {
-  const configFile = files.get('.prettierrc.json') ?? files.get('.prettierrc');
-  const config = configFile ? (JSON.parse(configFile) as prettier.Options) : {};
-  const formatted = await Promise.all(
-    [...files].map(async ([filePath, contents]) => {
-      const parser = formattable[path.posix.extname(filePath)];
-      return {
-        path: filePath,
-        contents: parser ? await prettier.format(contents, { ...config, parser }) : contents,
-      };
-    }),
-  );
-  return formatted.sort((a, b) => a.path.localeCompare(b.path));
+/**
+ * Pads every cell of each Markdown table to its column's width, as prettier
+ * does; code blocks are left alone.
+ */
+export function alignTables(markdown: string): string {
+  const lines = markdown.split('\n');
+  let inFence = false;
+  for (let start = 0; start < lines.length; start++) {
+    if (/^\s*(```|~~~)/.test(lines[start]!)) inFence = !inFence;
+    if (inFence || !isTableRow(lines[start]!) || !/^\|(\s*:?-+:?\s*\|)+$/.test(lines[start + 1] ?? '')) continue;
+    let end = start + 2;
+    while (end < lines.length && isTableRow(lines[end]!)) end++;
+    const rows = lines.slice(start, end).map(splitRow);
+    const alignments = rows[1]!.map((cell) =>
+      cell.startsWith(':') ? (cell.endsWith(':') ? 'center' : 'left') : cell.endsWith(':') ? 'right' : 'none',
+    );
+    const widths = alignments.map((_, column) =>
+      Math.max(3, ...rows.filter((_, index) => index !== 1).map((row) => width(row[column] ?? ''))),
+    );
+    const aligned = rows.map((row, index) =>
+      index === 1
+        ? delimiterRow(alignments, widths)
+        : `| ${widths.map((columnWidth, column) => pad(row[column] ?? '', columnWidth, alignments[column]!)).join(' | ')} |`,
+    );
+    lines.splice(start, aligned.length, ...aligned);
+    start = end - 1;
+  }
+  return lines.join('\n');
+}
+
+type Alignment = 'none' | 'left' | 'center' | 'right';
+
+const isTableRow = (line: string): boolean => line.startsWith('|') && line.trimEnd().endsWith('|');
+
+/** The cells of a row; an escaped `\|` stays inside its cell. */
+function splitRow(line: string): string[] {
+  return line
+    .trim()
+    .slice(1, -1)
+    .split(/(?<!\\)\|/)
+    .map((cell) => cell.trim());
+}
+
+const width = (text: string): number => [...text].length;
+
+function pad(text: string, columnWidth: number, alignment: Alignment): string {
+  const room = columnWidth - width(text);
+  if (alignment === 'right') return ' '.repeat(room) + text;
+  if (alignment === 'center') return ' '.repeat(Math.floor(room / 2)) + text + ' '.repeat(Math.ceil(room / 2));
+  return text + ' '.repeat(room);
+}
+
+function delimiterRow(alignments: readonly Alignment[], widths: readonly number[]): string {
+  const cells = alignments.map((alignment, column) => {
+    const dashes = widths[column]!;
+    if (alignment === 'left') return `:${'-'.repeat(dashes - 1)}`;
+    if (alignment === 'right') return `${'-'.repeat(dashes - 1)}:`;
+    if (alignment === 'center') return `:${'-'.repeat(dashes - 2)}:`;
+    return '-'.repeat(dashes);
+  });
+  return `| ${cells.join(' | ')} |`;
 }

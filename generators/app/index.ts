@@ -1,59 +1,38 @@
-// The Yeoman generator: asks for what the command line did not give, renders
-// the chosen combination, and writes it all or nothing. It only orchestrates;
-// the catalogue, name rules, rendering and writing live in src/.
+// The Yeoman generator: on a terminal, asks for what the command line did not
+// give, and hands back a settled choice. Every answer goes through the same
+// settle() step as the flags; rendering and writing are src/'s.
 
-import path from 'node:path';
 import Generator, { type BaseOptions } from 'yeoman-generator';
 import { findPattern, findTarget, patterns, targets, type Pattern, type Target } from '../../src/catalogue.js';
 import { UsageError } from '../../src/errors.js';
-import { checkName } from '../../src/names.js';
-import { renderProject, type ProjectFile } from '../../src/project.js';
-import { directoryProblem, writeProject } from '../../src/write.js';
-
-/** What the command line settled before the generator runs; the rest is asked. */
-export interface ProjectRequest {
-  pattern?: Pattern;
-  target?: Target;
-  name?: string;
-  /** Absolute; undefined when it follows from the name asked for. */
-  directory?: string;
-  force: boolean;
-  dryRun: boolean;
-}
-
-/** What the generator decided and wrote, for the command line to report. */
-export interface ProjectOutcome {
-  pattern: Pattern;
-  target: Target;
-  name: string;
-  packageName: string;
-  directory: string;
-  files: ProjectFile[];
-}
+import { settle, type Draft, type ProjectChoice, type ProjectRequest } from '../../src/settle.js';
 
 export type AppOptions = BaseOptions & {
+  /** What the command line gave, as typed. */
   request: ProjectRequest;
-  /** Aborted by Ctrl-C: the commit then writes nothing. */
-  signal: AbortSignal;
-  /** Filled in by the generator. */
-  outcome: Partial<ProjectOutcome>;
+  /** The same request, already settled as far as it goes. */
+  draft: Draft;
 };
 
 export default class AppGenerator extends Generator<Record<string, never>, AppOptions> {
-  constructor(args?: string[], options?: BaseOptions) {
-    super(args, options, {
-      customCommitTask: () => this.commitProject(),
-      skipParseOptions: true,
-      tasksMatchingPriority: true,
-    });
+  /** Set once every value is given and checked. */
+  choice?: ProjectChoice;
+
+  constructor(args: string[], options: AppOptions) {
+    super(args, options, { skipParseOptions: true, tasksMatchingPriority: true });
   }
 
   async prompting(): Promise<void> {
-    const { request, outcome } = this.options;
-    outcome.pattern = request.pattern ?? (await this.askPattern());
-    outcome.target = request.target ?? (await this.askTarget(outcome.pattern));
-    outcome.name = request.name ?? (await this.askName(outcome.pattern, outcome.target));
-    outcome.directory = request.directory ?? path.resolve(this.env.cwd, outcome.name);
+    const { request, draft } = this.options;
+    const pattern = draft.pattern ?? (await this.askPattern());
+    const target = draft.target ?? (await this.askTarget(pattern));
+    const settled = { ...request, pattern: pattern.id, target: target.id };
+    if (draft.name !== undefined) {
+      // The name was given before the target was known: check it against this one.
+      this.choice = (await settle(settled, this.env.cwd)).choice;
+      return;
+    }
+    await this.askName(settled, `${pattern.id}-${target.id}`);
   }
 
   private async askPattern(): Promise<Pattern> {
@@ -78,39 +57,22 @@ export default class AppGenerator extends Generator<Record<string, never>, AppOp
     return findTarget(target)!;
   }
 
-  private async askName(pattern: Pattern, target: Target): Promise<string> {
-    const { name } = await this.prompt<{ name: string }>({
+  /** Asks until settle() accepts the name, which also settles the choice. */
+  private async askName(request: ProjectRequest, suggestion: string): Promise<void> {
+    await this.prompt<{ name: string }>({
       type: 'input',
       name: 'name',
       message: 'Project name (also its directory):',
-      default: `${pattern.id}-${target.id}`,
+      default: suggestion,
       validate: async (input: string) => {
-        const check = checkName(input, target.language);
-        if (!check.ok) return `${check.reason} (${check.hint})`;
-        const problem = await directoryProblem(path.resolve(this.env.cwd, input), this.options.request.force);
-        return problem ? `${problem.message} (${problem.hint})` : true;
+        try {
+          this.choice = (await settle({ ...request, name: input }, this.env.cwd)).choice;
+          return true;
+        } catch (error) {
+          if (!(error instanceof UsageError)) throw error;
+          return `${error.message} (${error.hint})`;
+        }
       },
     });
-    return name;
-  }
-
-  async writing(): Promise<void> {
-    const outcome = this.options.outcome;
-    const { pattern, target, name, directory } = outcome as ProjectOutcome;
-    // The command line checked what it was given; answers and defaults are
-    // checked here against the target that was finally chosen.
-    const check = checkName(name, target.language);
-    if (!check.ok) throw new UsageError(check.reason, check.hint);
-    const problem = await directoryProblem(directory, this.options.request.force);
-    if (problem) throw problem;
-    outcome.packageName = check.packageName;
-    outcome.files = await renderProject({ pattern, target, name, packageName: check.packageName });
-  }
-
-  /** Replaces Yeoman's file-by-file commit: all files land, or none. */
-  private async commitProject(): Promise<void> {
-    const { directory, files } = this.options.outcome as ProjectOutcome;
-    if (this.options.request.dryRun) return;
-    await writeProject(directory, files, this.options.signal);
   }
 }

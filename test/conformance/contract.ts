@@ -4,7 +4,8 @@
 
 // The patterns, targets and per-pattern traits come from the scaffolder's
 // catalogue, so that the suite judges exactly what the scaffolder offers.
-import { findPattern, findTarget, patterns, targets, type Pattern as CataloguePattern } from '../../src/catalogue.js';
+import { findPattern, findTarget, patterns, targets } from '../../src/catalogue.js';
+import { programTraits, type ProgramTraits } from '../program-traits.js';
 
 export const PATTERNS: readonly string[] = patterns.map((pattern) => pattern.id);
 export const TARGETS: readonly string[] = targets.map((target) => target.id);
@@ -12,10 +13,10 @@ export const TARGETS: readonly string[] = targets.map((target) => target.id);
 /** A pattern id of the catalogue. */
 export type Pattern = string;
 
-function traits(pattern: Pattern): CataloguePattern['program'] {
+function traits(pattern: Pattern): ProgramTraits {
   const entry = findPattern(pattern);
   if (!entry || entry.id !== pattern) throw new Error(`unknown pattern "${pattern}"`);
-  return entry.program;
+  return programTraits[entry.id]!;
 }
 
 /** The effective value of every flag for one run, after defaults. */

@@ -11,6 +11,7 @@ import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { findTarget, patterns, type Command, type Target } from '../../src/catalogue.js';
 import { checkName } from '../../src/names.js';
 import { defineConformanceSuite } from '../conformance/suite.js';
+import { strictEnv } from '../program-traits.js';
 
 /**
  * Every project gets this name, so that toolchain caches are shared between
@@ -120,7 +121,7 @@ export function defineTargetMatrix(targetId: string): void {
         pattern: pattern.id,
         command: resolveCommand(target.commands.program, packageName),
         cwd: directory,
-        env: target.strictEnv,
+        env: strictEnv[target.language],
       });
     });
   }

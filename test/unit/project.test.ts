@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { combinations } from '../../src/catalogue.js';
 import { checkName } from '../../src/names.js';
-import { renderProject } from '../../src/project.js';
+import * as prettier from 'prettier';
+import { alignTables, renderProject } from '../../src/project.js';
 
 const manifests: Record<string, string> = { go: 'go.mod', python: 'pyproject.toml', typescript: 'package.json' };
 
@@ -47,5 +48,50 @@ describe.each(
     }
     expect(readme).toContain(`${target.title} (this project)`);
     expect(readme).not.toContain('{package}');
+  });
+});
+
+// Nothing is formatted at generation time, so what prettier would change is a
+// bug: TypeScript projects judge themselves with `prettier --check .`.
+describe('generated files are prettier-clean as written', () => {
+  const longName = 'a-project-name-that-is-long-enough-to-stretch-every-column-0123';
+  const cases = combinations().flatMap(({ pattern, target }) =>
+    [`${pattern.id}-${target.id}`, longName].map((name) => ({ pattern, target, name })),
+  );
+  it.each(cases)('$pattern.id on $target.id named $name', async ({ pattern, target, name }) => {
+    const check = checkName(name, target.language);
+    if (!check.ok) throw new Error(check.reason);
+    const files = await renderProject({ pattern, target, name, packageName: check.packageName });
+    const configFile = files.find((file) => file.path === '.prettierrc.json');
+    const config = configFile ? (JSON.parse(configFile.contents) as prettier.Options) : {};
+    // Every file of a TypeScript project; elsewhere the JSON files (no judge runs prettier on their READMEs).
+    const judged = files.filter((file) => target.language === 'typescript' || file.path.endsWith('.json'));
+    for (const file of judged) {
+      const { inferredParser } = await prettier.getFileInfo(file.path);
+      if (!inferredParser) continue;
+      const formatted = await prettier.format(file.contents, { ...config, filepath: file.path });
+      expect(file.contents, file.path).toBe(formatted);
+    }
+  });
+});
+
+describe('alignTables', () => {
+  it('pads cells to the widest in each column, as prettier does, and leaves code blocks alone', async () => {
+    const markdown = [
+      'text',
+      '',
+      '| flag | meaning | n |',
+      '| --- | :-: | --: |',
+      '| `--work io\\|cpu` | work | 10 |',
+      '| `-x` | a longer meaning | 2 |',
+      '',
+      '```',
+      '| not | a table |',
+      '| --- | --- |',
+      '```',
+    ].join('\n');
+    const aligned = alignTables(markdown);
+    expect(aligned).not.toBe(markdown);
+    expect(aligned).toBe((await prettier.format(markdown, { parser: 'markdown' })).trimEnd());
   });
 });
