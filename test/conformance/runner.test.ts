@@ -65,6 +65,15 @@ describe('runProgram', () => {
     expect(result.signalsDelivered.map((signal) => signal.linesBefore)).toEqual([1, 2]);
   }, 15_000);
 
+  test('keeps what reaches stdout after the program exited, until stdout closes', async () => {
+    // The program exits at once; a child that shares its stdout writes 300 ms later.
+    const exitsFirst = `require('node:child_process').spawn('sh', ['-c', 'sleep 0.3; echo late'], { stdio: 'inherit' }).unref()`;
+    const result = await runProgram(nodeProgram(exitsFirst), { args: [], eventOfLine, hardTimeoutMs: 10_000 });
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toBe('late\n');
+    expect(result.leftovers).toEqual([]);
+  }, 15_000);
+
   test('keeps every line after its last trigger, without parsing them', async () => {
     const chatty = `console.log('{"event":"ready"}'); for (let i = 0; i < 100000; i++) console.log(JSON.stringify({ event: 'tick', i }));`;
     const parsed: string[] = [];

@@ -346,7 +346,6 @@ export async function runProgram(subject: Subject, request: RunRequest): Promise
   clearTimeout(hardTimeout);
   clearInterval(cpuSampler);
   clearInterval(memorySampler);
-  result.stdout = stdoutChunks.join('');
   if (result.cpuMs !== undefined) result.cpuMs = Math.max(result.cpuMs, reapedChildrenCpuMs() - reapedBefore);
   // The leader is gone; give its children a moment to finish exiting, then
   // anything left in the group outlived the program.
@@ -359,5 +358,8 @@ export async function runProgram(subject: Subject, request: RunRequest): Promise
   if (result.leftovers.length > 0) killGroup(pid);
   runningGroups.delete(pid);
   await Promise.race([closed, sleep(LEFTOVER_GRACE_MS)]);
+  // Output written just before the exit may still have been in the pipe
+  // then: it is all read once stdout closed.
+  result.stdout = stdoutChunks.join('');
   return result;
 }
