@@ -2,6 +2,7 @@
 // flag defaults, which events each pattern may write, the key order of each
 // event, and the human line formats.
 
+import os from 'node:os';
 // The patterns, targets and per-pattern traits come from the scaffolder's
 // catalogue, so that the suite judges exactly what the scaffolder offers.
 import { findPattern, findTarget, patterns, targets } from '../../src/catalogue.js';
@@ -19,7 +20,7 @@ function traits(pattern: Pattern): ProgramTraits {
   return programTraits[entry.id]!;
 }
 
-/** The effective value of every flag for one run, after defaults. */
+/** The effective value of every flag for one run, after defaults, and the machine it runs on. */
 export interface RunOptions {
   jobs: number;
   workers: number;
@@ -30,6 +31,11 @@ export interface RunOptions {
   buffer: number;
   drainMs: number;
   json: boolean;
+  /**
+   * The cores the program may use (`os.availableParallelism()`), for bounds
+   * that grow with them: a CPU pool runs a thread or process per core.
+   */
+  cores: number;
 }
 
 const NUMERIC_FLAGS: Record<string, keyof RunOptions> = {
@@ -62,6 +68,7 @@ export function effectiveOptions(pattern: Pattern, target: string, args: readonl
     buffer: 2,
     drainMs: 5000,
     json: false,
+    cores: os.availableParallelism(),
   };
   const tokens = args[Symbol.iterator]();
   for (const arg of tokens) {

@@ -1,9 +1,11 @@
 // Scenario expectations and their small expression language, on hand-made
 // runs. Needs no toolchain.
+import os from 'node:os';
 import { describe, expect, test } from 'vitest';
 import { effectiveOptions } from './contract.js';
 import { evaluate } from './expression.js';
-import { type ObservedRun, checkExpectations } from './scenarios.js';
+import { type ObservedRun, checkExpectations, checkStartsAfterSignal } from './scenarios.js';
+import type { TraceEvent } from './trace.js';
 
 const options = effectiveOptions('timeout', 'go', ['--jobs', '4', '--workers', '3', '--timeout-ms', '200', '--json']);
 
@@ -16,6 +18,7 @@ describe('evaluate', () => {
     ['max(jobs, -workers)', 4],
     ['0.3 * jobs * (workMs + 0)', 2400],
     ['floor(7 / 2)', 3],
+    ['200 + 30 * cores', 200 + 30 * os.availableParallelism()],
   ])('%s = %d', (expression, value) => {
     expect(evaluate(expression, options)).toBeCloseTo(value);
   });
@@ -100,5 +103,106 @@ describe('checkExpectations', () => {
       'no "stopping" event to measure from',
       'CPU time of the process group (ms) is 0, expected ≥ 1',
     ]);
+  });
+});
+
+describe('startsAfterSignal', () => {
+  // worker-pool, 10 jobs on 2 workers, signalled once jobs 1 and 2 had started.
+  const poolOptions = effectiveOptions('worker-pool', 'go', ['--jobs', '10', '--workers', '2', '--json']);
+  const startsThenCancels = (startsAfter: number[]): TraceEvent[] => {
+    const events: TraceEvent[] = [
+      { line: 1, event: 'start', job: 1, worker: 1, tMs: 1 },
+      { line: 2, event: 'start', job: 2, worker: 2, tMs: 2 },
+    ];
+    for (const job of startsAfter) events.push({ line: events.length + 1, event: 'start', job, tMs: 3 });
+    for (let job = 1; job <= 10; job++) events.push({ line: events.length + 1, event: 'cancel', job, tMs: 4 });
+    return events;
+  };
+  const observed = (events: TraceEvent[], linesBeforeFirstSignal: number | undefined): ObservedRun => ({
+    options: poolOptions,
+    exitCode: 130,
+    wallMs: 500,
+    events,
+    linesBeforeFirstSignal,
+  });
+  const atMostOnePerWorker = { max: 'workers' };
+
+  test('no start after the signal passes', () => {
+    expect(checkStartsAfterSignal(atMostOnePerWorker, observed(startsThenCancels([]), 2))).toEqual([]);
+  });
+
+  test('one start per worker racing with the signal passes', () => {
+    expect(checkStartsAfterSignal(atMostOnePerWorker, observed(startsThenCancels([3, 4]), 2))).toEqual([]);
+  });
+
+  test('waiting jobs started after the signal are reported, with their ids', () => {
+    expect(checkStartsAfterSignal(atMostOnePerWorker, observed(startsThenCancels([3, 4, 5, 6, 7]), 2))).toEqual([
+      '5 jobs started after the first signal (line 2 had been read when it was sent), expected ≤ 2: 3, 4, 5, 6, 7',
+    ]);
+  });
+
+  test('starts are placed by the lines read when the signal was sent, not by t_ms', () => {
+    // The same trace, but the runner had read four lines when it signalled:
+    // the starts of jobs 3 and 4 came before the signal.
+    const events = startsThenCancels([3, 4, 5, 6, 7]).map((event) => ({ ...event, tMs: 1000 - event.line }));
+    expect(checkStartsAfterSignal(atMostOnePerWorker, observed(events, 4))).toEqual([
+      '3 jobs started after the first signal (line 4 had been read when it was sent), expected ≤ 2: 5, 6, 7',
+    ]);
+  });
+
+  test('a run that could not have shown the defect fails instead of passing vacuously', () => {
+    // 8 of the 10 jobs had started: only 2 were left, no more than the 2 allowed.
+    const events = [3, 4, 5, 6, 7, 8].reduce(
+      (trace, job) => [...trace, { line: trace.length + 1, event: 'start', job, tMs: 1 }],
+      startsThenCancels([]).slice(0, 2),
+    );
+    expect(checkStartsAfterSignal(atMostOnePerWorker, observed(events, 8))).toEqual([
+      'only 2 jobs were waiting to start when the signal was sent, not more than the 2 starts allowed after it: the scenario cannot catch a stop that starts new work',
+    ]);
+  });
+
+  test('an endless source always has jobs waiting', () => {
+    const serviceOptions = effectiveOptions('graceful-stop', 'go', ['--workers', '2', '--json']);
+    const events: TraceEvent[] = [
+      { line: 1, event: 'ready', tMs: 0 },
+      { line: 2, event: 'start', job: 1, worker: 1, tMs: 1 },
+      { line: 3, event: 'stopping', signal: 'SIGINT', tMs: 2 },
+      { line: 4, event: 'start', job: 2, worker: 2, tMs: 3 },
+      { line: 5, event: 'done', job: 1, worker: 1, tMs: 4, result: 2 },
+      { line: 6, event: 'start', job: 3, worker: 1, tMs: 5 },
+      { line: 7, event: 'start', job: 4, worker: 2, tMs: 6 },
+    ];
+    const run = { ...observed(events, 2), options: serviceOptions };
+    expect(checkStartsAfterSignal(atMostOnePerWorker, run)).toEqual([
+      '3 jobs started after the first signal (line 2 had been read when it was sent), expected ≤ 2: 2, 3, 4',
+    ]);
+  });
+
+  test('no signal delivered', () => {
+    expect(checkStartsAfterSignal(atMostOnePerWorker, observed(startsThenCancels([]), undefined))).toEqual([
+      'no signal was delivered, so no start can be placed after it',
+    ]);
+  });
+
+  test('is part of checkExpectations', () => {
+    const problems = checkExpectations(
+      { startsAfterSignal: atMostOnePerWorker },
+      observed(startsThenCancels([3, 4, 5]), 2),
+    );
+    expect(problems).toEqual([
+      '3 jobs started after the first signal (line 2 had been read when it was sent), expected ≤ 2: 3, 4, 5',
+    ]);
+  });
+});
+
+describe('peakRssMb', () => {
+  const run: ObservedRun = { options, exitCode: 0, wallMs: 100, events: [] };
+
+  test('within bounds, above them, and not measured (off Linux)', () => {
+    expect(checkExpectations({ peakRssMb: { max: 400 } }, { ...run, peakRssMb: 120 })).toEqual([]);
+    expect(checkExpectations({ peakRssMb: { max: 400 } }, { ...run, peakRssMb: 1612.4 })).toEqual([
+      'peak resident memory of the process group (MB) is 1612.4, expected ≤ 400',
+    ]);
+    expect(checkExpectations({ peakRssMb: { max: 400 } }, run)).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 // A tiny arithmetic language for scenario expectations, so that fixtures can
 // say "timeoutMs + 600" or "min(jobs, workers)" instead of a number worked
-// out by hand. Grammar: numbers, the run's option names, + - * /, unary
-// minus, parentheses, and the functions min, max, floor, ceil.
+// out by hand. Grammar: numbers, the run's option names and `cores`, + - * /,
+// unary minus, parentheses, and the functions min, max, floor, ceil.
 import type { RunOptions } from './contract.js';
 
 const FUNCTIONS: Record<string, (...values: number[]) => number> = {
@@ -11,7 +11,7 @@ const FUNCTIONS: Record<string, (...values: number[]) => number> = {
   ceil: Math.ceil,
 };
 
-const VARIABLES = ['jobs', 'workers', 'workMs', 'failEvery', 'timeoutMs', 'buffer', 'drainMs'] as const;
+const VARIABLES = ['jobs', 'workers', 'workMs', 'failEvery', 'timeoutMs', 'buffer', 'drainMs', 'cores'] as const;
 
 export type Bindings = Pick<RunOptions, (typeof VARIABLES)[number]>;
 

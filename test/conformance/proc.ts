@@ -1,17 +1,19 @@
-// CPU accounting from Linux /proc, for the busy-wait and CPU-work checks.
-// Elsewhere `canMeasureCpu` is false and the checks that need it are skipped.
+// CPU and memory accounting from Linux /proc, for the busy-wait, CPU-work
+// and memory checks. Elsewhere `canMeasureCpu` is false and the checks that
+// need it are skipped.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 
 export const canMeasureCpu = process.platform === 'linux' && fs.existsSync('/proc/self/stat');
 
-const ticksPerSecond = canMeasureCpu ? readClockTicks() : 100;
+const ticksPerSecond = canMeasureCpu ? readConfiguration('CLK_TCK', 100) : 100;
+const pageBytes = canMeasureCpu ? readConfiguration('PAGESIZE', 4096) : 4096;
 
-function readClockTicks(): number {
+function readConfiguration(name: string, fallback: number): number {
   try {
-    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    return Number(execFileSync('getconf', [name], { encoding: 'utf8' }).trim()) || fallback;
   } catch {
-    return 100;
+    return fallback;
   }
 }
 
@@ -32,6 +34,7 @@ function statFields(pid: string): string[] | undefined {
 const STATE = 0;
 const PROCESS_GROUP = 2;
 const [UTIME, STIME, CUTIME, CSTIME] = [11, 12, 13, 14];
+const RESIDENT_PAGES = 21;
 
 function ticksToMs(ticks: number): number {
   return (ticks * 1000) / ticksPerSecond;
@@ -60,6 +63,20 @@ export function groupCpuMs(processGroup: number): number {
     ticks += [UTIME, STIME, CUTIME, CSTIME].reduce((sum, field) => sum + Number(fields[field]), 0);
   }
   return ticksToMs(ticks);
+}
+
+/**
+ * Resident memory of a process group, in bytes: the sum of every live
+ * member's RSS (the process tree of a program that runs as its group's
+ * leader). Pages shared between members, such as a forked child's copy of
+ * its parent, count once per member, so this is an upper estimate.
+ */
+export function groupRssBytes(processGroup: number): number {
+  let pages = 0;
+  for (const fields of groupMemberFields(processGroup).values()) {
+    if (fields[STATE] !== 'Z' && fields[STATE] !== 'X') pages += Number(fields[RESIDENT_PAGES]);
+  }
+  return pages * pageBytes;
 }
 
 /**

@@ -1,9 +1,10 @@
 // Runs one program once: spawns it as the leader of its own process group,
 // watches its output, sends the scenario's signals when their triggers are
-// met, measures CPU where asked, and kills everything at the hard timeout.
+// met, measures CPU and memory where asked, and kills everything at the hard
+// timeout.
 import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { canMeasureCpu, groupCpuMs, liveGroupMembers, reapedChildrenCpuMs } from './proc.js';
+import { canMeasureCpu, groupCpuMs, groupRssBytes, liveGroupMembers, reapedChildrenCpuMs } from './proc.js';
 
 export interface Subject {
   target: string;
@@ -28,6 +29,7 @@ export interface Trigger {
 export type Action = (
   | { signal: 'SIGTERM' | 'SIGINT'; to: 'process' | 'group' }
   | { measureIdleCpu: { durationMs: number; maxPercent: number } }
+  | { measureRssGrowth: RssGrowthWindow & { maxGrowthMb: number } }
 ) & {
   after: Trigger;
   /** Not a problem if the program already exited (e.g. a second signal racing a quick exit). */
@@ -47,12 +49,56 @@ export interface RunRequest {
   eventOfLine: (line: string) => ObservedEvent | undefined;
   /** Sample the group's CPU time while it runs (for CPU-work checks). */
   sampleCpu?: boolean;
+  /** Sample the group's resident memory while it runs (for the peak-memory check). */
+  sampleMemory?: boolean;
 }
 
 export interface IdleCpuMeasurement {
   durationMs: number;
   cpuMs: number;
   maxPercent: number;
+}
+
+/**
+ * How long to watch memory grow. A leak per finished job grows with the
+ * jobs, not with the time, and a loaded machine runs fewer jobs a second:
+ * so the window lasts `durationMs`, and longer, up to `maxDurationMs`,
+ * until the program has written `minLines` lines during it.
+ */
+export interface RssGrowthWindow {
+  durationMs: number;
+  minLines?: number;
+  maxDurationMs?: number;
+}
+
+/**
+ * Resident memory of the process group over a window of a long run. A
+ * collector lets memory rise and fall between collections, so one sample at
+ * each end would be at the mercy of where each falls: the baseline is the
+ * lowest sample of the window's first second (the floor once collected),
+ * the end the highest of its last second (what a leak pushes up).
+ */
+export interface RssGrowthMeasurement {
+  /** How long the window lasted. */
+  durationMs: number;
+  /** Lines the program wrote during it. */
+  lines: number;
+  baselineMb: number;
+  endMb: number;
+  maxGrowthMb: number;
+}
+
+/** A signal the runner sent, and how much of the output it had read by then. */
+export interface DeliveredSignal {
+  signal: string;
+  to: string;
+  atMs: number;
+  /**
+   * Complete stdout lines read when the signal was sent. They were written
+   * before it; a line after them may have been written before it too, if it
+   * was still in the pipe, or after it.
+   */
+  linesBefore: number;
 }
 
 export interface RunResult {
@@ -63,9 +109,12 @@ export interface RunResult {
   killedBy: string | null;
   /** From spawn to exit, measured outside the program. */
   wallMs: number;
-  signalsDelivered: { signal: string; to: string; atMs: number }[];
+  signalsDelivered: DeliveredSignal[];
   hardTimedOut: boolean;
   idleCpu: IdleCpuMeasurement[];
+  rssGrowth: RssGrowthMeasurement[];
+  /** The most resident memory the process group held at once (undefined: not measured). */
+  peakRssMb?: number;
   /**
    * CPU time of the program and its descendants (undefined: not measured).
    * The larger of two lower estimates: the highest sample of the group while
@@ -81,6 +130,9 @@ export interface RunResult {
 }
 
 const CPU_SAMPLE_INTERVAL_MS = 25;
+const MEMORY_SAMPLE_INTERVAL_MS = 50;
+const RSS_GROWTH_SAMPLE_INTERVAL_MS = 100;
+const MB = 1024 * 1024;
 
 // Programs run detached, so they would outlive a test run that is itself
 // interrupted: kill whatever groups are still running when this process ends.
@@ -125,6 +177,7 @@ export async function runProgram(subject: Subject, request: RunRequest): Promise
     signalsDelivered: [],
     hardTimedOut: false,
     idleCpu: [],
+    rssGrowth: [],
     leftovers: [],
     skippedActions: [],
   };
@@ -135,12 +188,25 @@ export async function runProgram(subject: Subject, request: RunRequest): Promise
 
   const events: ObservedEvent[] = [];
   const eventWaiters = new Set<() => void>();
+  // Once no action waits for an event any more, lines are only counted:
+  // a program writing hundreds of thousands of lines a second must not be
+  // slowed down by a reader that parses each of them (a full pipe blocks
+  // its writes).
+  const actions = request.actions ?? [];
+  let eventTriggersLeft = actions.filter((action) => action.after.event !== undefined).length;
+  const stdoutChunks: string[] = [];
+  let linesRead = 0;
   let pendingLine = '';
   child.stdout.setEncoding('utf8');
   child.stdout.on('data', (chunk: string) => {
-    result.stdout += chunk;
+    stdoutChunks.push(chunk);
+    if (eventTriggersLeft === 0) {
+      for (let at = chunk.indexOf('\n'); at !== -1; at = chunk.indexOf('\n', at + 1)) linesRead++;
+      return;
+    }
     const lines = (pendingLine + chunk).split('\n');
     pendingLine = lines.pop() ?? '';
+    linesRead += lines.length;
     for (const line of lines) {
       const event = request.eventOfLine(line);
       if (event) events.push(event);
@@ -176,6 +242,15 @@ export async function runProgram(subject: Subject, request: RunRequest): Promise
       if (running) result.cpuMs = Math.max(result.cpuMs ?? 0, groupCpuMs(pid));
     }, CPU_SAMPLE_INTERVAL_MS);
   }
+  let memorySampler: NodeJS.Timeout | undefined;
+  if (request.sampleMemory && canMeasureCpu) {
+    result.peakRssMb = 0;
+    const sample = () => {
+      if (running) result.peakRssMb = Math.max(result.peakRssMb ?? 0, groupRssBytes(pid) / MB);
+    };
+    sample();
+    memorySampler = setInterval(sample, MEMORY_SAMPLE_INTERVAL_MS);
+  }
 
   const countMatching = (trigger: Trigger) =>
     events.filter(
@@ -195,9 +270,40 @@ export async function runProgram(subject: Subject, request: RunRequest): Promise
       check();
     });
 
+  const measureRssGrowth = async ({
+    durationMs,
+    minLines = 0,
+    maxDurationMs = durationMs,
+  }: RssGrowthWindow): Promise<Omit<RssGrowthMeasurement, 'maxGrowthMb'>> => {
+    const samples: { atMs: number; mb: number }[] = [];
+    const began = performance.now();
+    const linesAtStart = linesRead;
+    const windowOpen = (atMs: number) =>
+      atMs <= durationMs || (linesRead - linesAtStart < minLines && atMs <= maxDurationMs);
+    let atMs = 0;
+    while (running && windowOpen(atMs)) {
+      samples.push({ atMs, mb: groupRssBytes(pid) / MB });
+      await Promise.race([sleep(RSS_GROWTH_SAMPLE_INTERVAL_MS), exited]);
+      atMs = performance.now() - began;
+    }
+    const lastAtMs = samples.at(-1)?.atMs ?? 0;
+    const edgeMs = Math.min(1000, durationMs / 4);
+    const inFirstPart = samples.filter((sample) => sample.atMs <= edgeMs).map((sample) => sample.mb);
+    const inLastPart = samples.filter((sample) => sample.atMs >= lastAtMs - edgeMs).map((sample) => sample.mb);
+    return {
+      durationMs: lastAtMs,
+      lines: linesRead - linesAtStart,
+      baselineMb: Math.min(...inFirstPart),
+      endMb: Math.max(...inLastPart),
+    };
+  };
+
   const performActions = async () => {
-    for (const action of request.actions ?? []) {
-      if (action.after.event !== undefined) await waitForEvents(action.after);
+    for (const action of actions) {
+      if (action.after.event !== undefined) {
+        await waitForEvents(action.after);
+        eventTriggersLeft--;
+      }
       if (action.after.delayMs) await Promise.race([sleep(action.after.delayMs), exited]);
       if (!running) {
         if (!action.optional) result.skippedActions.push(JSON.stringify(action));
@@ -206,10 +312,23 @@ export async function runProgram(subject: Subject, request: RunRequest): Promise
       if ('signal' in action) {
         try {
           process.kill(action.to === 'group' ? -pid : pid, action.signal);
-          result.signalsDelivered.push({ signal: action.signal, to: action.to, atMs: performance.now() - startedAt });
+          result.signalsDelivered.push({
+            signal: action.signal,
+            to: action.to,
+            atMs: performance.now() - startedAt,
+            linesBefore: linesRead,
+          });
         } catch {
           if (!action.optional) result.skippedActions.push(JSON.stringify(action));
         }
+      } else if ('measureRssGrowth' in action) {
+        const { maxGrowthMb, ...window } = action.measureRssGrowth;
+        const measured = await measureRssGrowth(window);
+        if (!running) {
+          if (!action.optional) result.skippedActions.push(JSON.stringify(action));
+          continue;
+        }
+        result.rssGrowth.push({ ...measured, maxGrowthMb });
       } else {
         const { durationMs, maxPercent } = action.measureIdleCpu;
         const before = groupCpuMs(pid);
@@ -226,6 +345,7 @@ export async function runProgram(subject: Subject, request: RunRequest): Promise
   await Promise.all([exited, performActions()]);
   clearTimeout(hardTimeout);
   clearInterval(cpuSampler);
+  clearInterval(memorySampler);
   if (result.cpuMs !== undefined) result.cpuMs = Math.max(result.cpuMs, reapedChildrenCpuMs() - reapedBefore);
   // The leader is gone; give its children a moment to finish exiting, then
   // anything left in the group outlived the program.
@@ -238,5 +358,8 @@ export async function runProgram(subject: Subject, request: RunRequest): Promise
   if (result.leftovers.length > 0) killGroup(pid);
   runningGroups.delete(pid);
   await Promise.race([closed, sleep(LEFTOVER_GRACE_MS)]);
+  // Output written just before the exit may still have been in the pipe
+  // then: it is all read once stdout closed.
+  result.stdout = stdoutChunks.join('');
   return result;
 }

@@ -50,6 +50,14 @@ export interface Expectations {
   gaps?: ({ from: string; to: string } & Bounds)[];
   /** CPU time of the whole process group (Linux only). */
   cpuMs?: Bounds;
+  /** The most resident memory the whole process group held at once, in MB (Linux only). */
+  peakRssMb?: Bounds;
+  /**
+   * How many jobs got `start` after the first signal: counted from the point
+   * of the output the runner had read when it sent the signal (see
+   * `startsAfterSignal`), never from t_ms, whose clock starts elsewhere.
+   */
+  startsAfterSignal?: Bounds;
   /** A second signal may cut the run short: no summary, jobs left open. */
   allowIncomplete?: boolean;
 }
@@ -120,6 +128,8 @@ export function validateScenario(scenario: Scenario, options: (pattern: Pattern)
       expect.wallMs,
       expect.exitAfterLastSignalMs,
       expect.cpuMs,
+      expect.peakRssMb,
+      expect.startsAfterSignal,
       ...(expect.jobDurations ?? []),
       ...(expect.gaps ?? []),
     ].forEach(collect);
@@ -131,6 +141,14 @@ export function validateScenario(scenario: Scenario, options: (pattern: Pattern)
       }
     }
   }
+  if (expect.startsAfterSignal) {
+    if (!scenario.args.includes('--json')) problems.push('startsAfterSignal needs --json');
+    if (!scenario.actions?.some((action) => 'signal' in action)) problems.push('startsAfterSignal needs a signal');
+    if (expect.startsAfterSignal.max === undefined) problems.push('startsAfterSignal needs a max');
+  }
+  const measuresMemory =
+    expect.peakRssMb !== undefined || (scenario.actions ?? []).some((action) => 'measureRssGrowth' in action);
+  if (measuresMemory && !scenario.exclusive) problems.push('a scenario that measures memory must be exclusive');
   for (const action of scenario.actions ?? []) {
     if ('signal' in action && !['SIGTERM', 'SIGINT'].includes(action.signal)) problems.push(`signal ${action.signal}`);
     if ('signal' in action && !['process', 'group'].includes(action.to)) problems.push(`signal target ${action.to}`);
@@ -161,7 +179,10 @@ export interface ObservedRun {
   summary?: Summary;
   wallMs: number;
   lastSignalAtMs?: number;
+  /** Complete stdout lines the runner had read when it sent the first signal. */
+  linesBeforeFirstSignal?: number;
   cpuMs?: number;
+  peakRssMb?: number;
 }
 
 /** The scenario's own expectations; the invariants are checked separately. */
@@ -223,6 +244,49 @@ export function checkExpectations(expect: Expectations, run: ObservedRun): strin
     }
   }
   if (expect.cpuMs && run.cpuMs !== undefined) check('CPU time of the process group (ms)', run.cpuMs, expect.cpuMs);
+  if (expect.peakRssMb && run.peakRssMb !== undefined)
+    check('peak resident memory of the process group (MB)', run.peakRssMb, expect.peakRssMb);
+  if (expect.startsAfterSignal) problems.push(...checkStartsAfterSignal(expect.startsAfterSignal, run));
+  return problems;
+}
+
+/**
+ * SPEC §3: on the first signal, jobs that had not started get `cancel`
+ * without ever getting `start`; a worker that was taking a job just then
+ * may still start it (so scenarios allow one per worker).
+ *
+ * The signal's place in the output is the number of lines the runner had
+ * read when it sent the signal: those were written before it. A line still
+ * in the pipe at that moment counts as after, so scenarios send the signal
+ * while the program is quiet (every worker busy on long work), where that
+ * cannot happen. The t_ms of the events cannot place the signal: they count
+ * from the program's own start, which the runner does not see.
+ *
+ * The check must be able to fail: if no more jobs were waiting to start
+ * than the bound allows, the scenario proves nothing and says so.
+ */
+export function checkStartsAfterSignal(bounds: Bounds, run: ObservedRun): string[] {
+  const { options } = run;
+  const cut = run.linesBeforeFirstSignal;
+  if (cut === undefined) return ['no signal was delivered, so no start can be placed after it'];
+  const starts = run.events.filter((event) => event.event === 'start');
+  const startedBefore = starts.filter((event) => event.line <= cut).length;
+  const startedAfter = starts.filter((event) => event.line > cut);
+  const problems: string[] = [];
+  // graceful-stop's endless source (--jobs 0) always has a next job.
+  const waiting = options.jobs === 0 ? Infinity : options.jobs - startedBefore;
+  const allowed = bounds.max === undefined ? Infinity : evaluate(bounds.max, options);
+  if (waiting <= allowed) {
+    problems.push(
+      `only ${waiting} jobs were waiting to start when the signal was sent, not more than the ${allowed} starts allowed after it: the scenario cannot catch a stop that starts new work`,
+    );
+  }
+  if (!matches(startedAfter.length, bounds, options)) {
+    const jobs = startedAfter.map((event) => event.job);
+    problems.push(
+      `${startedAfter.length} jobs started after the first signal (line ${cut} had been read when it was sent), expected ${describeExpected(bounds, options)}: ${jobs.length > 10 ? `${jobs.slice(0, 10).join(', ')} …` : jobs.join(', ')}`,
+    );
+  }
   return problems;
 }
 

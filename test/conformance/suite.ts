@@ -1,8 +1,8 @@
 // The conformance suite: every scenario of a pattern, every bad invocation
 // and --help, registered as vitest tests against one subject (one generated
 // program). The end-to-end matrix calls defineConformanceSuite once per
-// generated project; program.test.ts calls it for a program named in
-// environment variables.
+// generated project; program.conformance.ts (run by scripts/conformance.mjs)
+// calls it for one project named on the command line.
 import { describe, expect, test } from 'vitest';
 import { type Pattern, cpuRejectionMessage, effectiveOptions, isPattern, mayRejectCpuWork } from './contract.js';
 import { type CheckedTrace, checkTrace } from './checker.js';
@@ -57,14 +57,14 @@ export function defineConformanceSuite(subject: Subject, options: SuiteOptions =
     );
 
   describe(`conformance of ${subject.target} ${pattern}`, () => {
-    describe.concurrent('scenarios', () => {
-      scenarios.filter((scenario) => !scenario.exclusive).forEach(registerScenario);
-    });
-    // CPU-heavy or CPU-measuring scenarios run alone, so that the other
-    // runs of this subject neither slow them down nor disturb the figures.
-    describe.sequential('scenarios run alone', () => {
-      scenarios.filter((scenario) => scenario.exclusive).forEach(registerScenario);
-    });
+    // An empty describe block is an error in vitest, and `only` may empty one.
+    const shared = scenarios.filter((scenario) => !scenario.exclusive);
+    if (shared.length > 0) describe.concurrent('scenarios', () => shared.forEach(registerScenario));
+    // CPU-heavy, CPU-measuring or memory-measuring scenarios run alone, so
+    // that the other runs of this subject neither slow them down nor
+    // disturb the figures.
+    const alone = scenarios.filter((scenario) => scenario.exclusive);
+    if (alone.length > 0) describe.sequential('scenarios run alone', () => alone.forEach(registerScenario));
     const badFlags = loadBadFlags();
     describe.concurrent('usage', () => {
       for (const invocation of badFlags.usageErrors) {
@@ -104,6 +104,7 @@ export async function runScenario(
     actions: scenario.actions,
     hardTimeoutMs: scenario.hardTimeoutMs,
     sampleCpu: scenario.expect.cpuMs !== undefined,
+    sampleMemory: scenario.expect.peakRssMb !== undefined,
     eventOfLine: runOptions.json ? eventOfJsonLine : (line) => parseHumanTrace([line], runOptions).events[0],
   });
   const context = describeRun(result);
@@ -132,6 +133,13 @@ export async function runScenario(
       );
     }
   }
+  for (const { durationMs, lines, baselineMb, endMb, maxGrowthMb } of result.rssGrowth) {
+    if (endMb - baselineMb > maxGrowthMb) {
+      problems.push(
+        `memory grew by ${(endMb - baselineMb).toFixed(1)} MB in ${durationMs.toFixed(0)} ms and ${lines} lines of output (${baselineMb.toFixed(1)} → ${endMb.toFixed(1)} MB resident, process group) > ${maxGrowthMb} MB`,
+      );
+    }
+  }
   const trace = checkTrace({
     stdout: result.stdout,
     pattern,
@@ -152,7 +160,9 @@ export async function runScenario(
       summary: trace.summary,
       wallMs: result.wallMs,
       lastSignalAtMs: result.signalsDelivered.at(-1)?.atMs,
+      linesBeforeFirstSignal: result.signalsDelivered[0]?.linesBefore,
       cpuMs: result.cpuMs,
+      peakRssMb: result.peakRssMb,
     }),
   );
   return { problems, context, result, trace, rejectedCpuWork: false };
@@ -210,6 +220,12 @@ function describeMeasurements(result: RunResult): string {
   if (result.cpuMs !== undefined) parts.push(`cpu ${result.cpuMs.toFixed(0)} ms`);
   for (const { durationMs, cpuMs } of result.idleCpu)
     parts.push(`idle cpu ${((cpuMs / durationMs) * 100).toFixed(1)}%`);
+  if (result.peakRssMb !== undefined) parts.push(`peak rss ${result.peakRssMb.toFixed(1)} MB`);
+  for (const { baselineMb, endMb, durationMs, lines } of result.rssGrowth)
+    parts.push(
+      `rss ${baselineMb.toFixed(1)} → ${endMb.toFixed(1)} MB over ${durationMs.toFixed(0)} ms and ${lines} lines`,
+    );
+  parts.push(`${result.stdout.split('\n').length - 1} lines`);
   return parts.join(', ');
 }
 
@@ -217,7 +233,9 @@ function describeRun(result: RunResult): string {
   const lines = result.stdout.split('\n');
   const shown =
     lines.length > 40 ? [...lines.slice(0, 20), `… ${lines.length - 40} lines …`, ...lines.slice(-20)] : lines;
-  const signals = result.signalsDelivered.map((s) => `${s.signal} to ${s.to} at ${s.atMs.toFixed(0)} ms`).join(', ');
+  const signals = result.signalsDelivered
+    .map((s) => `${s.signal} to ${s.to} at ${s.atMs.toFixed(0)} ms (after line ${s.linesBefore})`)
+    .join(', ');
   return [
     `command: ${JSON.stringify(result.command)}`,
     `exit: ${result.exitCode ?? `killed by ${result.killedBy}`} after ${result.wallMs.toFixed(0)} ms${signals ? `; signals: ${signals}` : ''}`,

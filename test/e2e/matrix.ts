@@ -1,7 +1,9 @@
 // The end-to-end matrix: for every combination of one target, generate the
 // project with the installed bin, set it up as its README says, run the
 // target's own judges and tests, then the conformance suite (written once,
-// in test/conformance/) against the program it builds.
+// in test/conformance/) against the program it builds. Every combination is
+// also generated under the name `--yes` gives and under the longest name
+// the scaffolder accepts, and both must be clean under the target's judges.
 
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -9,7 +11,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { findTarget, patterns, type Command, type Target } from '../../src/catalogue.js';
-import { checkName } from '../../src/names.js';
+import { checkName, maxNameLength } from '../../src/names.js';
 import { defineConformanceSuite } from '../conformance/suite.js';
 import { strictEnv } from '../program-traits.js';
 
@@ -19,6 +21,13 @@ import { strictEnv } from '../program-traits.js';
  * that sort before it.
  */
 const projectName = 'zz-e2e-app';
+/**
+ * The longest name the scaffolder accepts: every line that holds the name
+ * (imports, module paths, test tuples) must still fit the formatters and
+ * linters. It sorts before `tests`, where `projectName` sorts after.
+ */
+const longName = 'an-uncommonly-long-project-name-that-every-template-must-wrap-ok';
+if (longName.length !== maxNameLength) throw new Error(`the long name must be ${maxNameLength} characters`);
 const matrixRoot = path.join(os.tmpdir(), `ccp-matrix-${process.pid}`);
 const toolTimeoutMs = 300_000;
 
@@ -44,16 +53,19 @@ function describeFailure(command: readonly string[], result: { exitCode?: number
 /** The node_modules of the first project of a target, reused by the others (same pinned devDependencies). */
 let sharedInstall: Promise<string> | undefined;
 
-async function setUp(target: Target, directory: string, packageName: string): Promise<void> {
-  const { install, build } = target.commands;
-  if (install) {
-    if (sharedInstall === undefined) {
-      // The first project installs through the scaffolder's own --install.
-      sharedInstall = Promise.resolve(path.join(directory, 'node_modules'));
-    } else {
-      await fs.symlink(await sharedInstall, path.join(directory, 'node_modules'), 'dir');
-    }
+async function shareInstall(target: Target, directory: string): Promise<void> {
+  if (!target.commands.install) return;
+  if (sharedInstall === undefined) {
+    // The first project installs through the scaffolder's own --install.
+    sharedInstall = Promise.resolve(path.join(directory, 'node_modules'));
+  } else {
+    await fs.symlink(await sharedInstall, path.join(directory, 'node_modules'), 'dir');
   }
+}
+
+async function setUp(target: Target, directory: string, packageName: string): Promise<void> {
+  await shareInstall(target, directory);
+  const { build } = target.commands;
   if (build) {
     const command = resolveCommand(build, packageName);
     const result = await run(command, directory);
@@ -61,12 +73,61 @@ async function setUp(target: Target, directory: string, packageName: string): Pr
   }
 }
 
+function packageNameOf(name: string, target: Target): string {
+  const check = checkName(name, target.language);
+  if (!check.ok) throw new Error(`${name}: ${check.reason}`);
+  return check.packageName;
+}
+
+/** Registers one test per judge of the target (formatters, linters, type checkers) on a project. */
+function defineJudges(target: Target, directory: string, packageName: string): void {
+  for (const judge of target.commands.checks) {
+    const command = resolveCommand(judge, packageName);
+    it(
+      `is clean under ${command.join(' ')}`,
+      async () => {
+        const result = await run(command, directory);
+        expect(result.exitCode, describeFailure(command, result)).toBe(0);
+        // gofmt -l and friends report by listing files, not by their exit code.
+        if (command.includes('-l')) expect(result.all).toBe('');
+      },
+      toolTimeoutMs,
+    );
+  }
+}
+
+/**
+ * The same combination under other names, judged only: what a name changes
+ * is the text of the project (imports, module paths, line lengths), not
+ * what it does, which the main project's tests and conformance cover.
+ */
+function defineNameVariant(target: Target, patternId: string, variant: 'default' | 'long'): void {
+  // What `--yes` gives without a name (src/cli.ts), or the longest name.
+  const name = variant === 'default' ? `${patternId}-${target.id}` : longName;
+  const packageName = packageNameOf(name, target);
+  describe(variant === 'default' ? `under the default name ${name}` : `under a ${name.length}-character name`, () => {
+    const parent = path.join(matrixRoot, `${target.id}-${patternId}`, variant);
+    const directory = path.join(parent, name);
+
+    beforeAll(async () => {
+      await fs.mkdir(parent, { recursive: true });
+      const args =
+        variant === 'default'
+          ? ['--yes', '--pattern', patternId, '--target', target.id]
+          : [name, '--pattern', patternId, '--target', target.id];
+      const generated = await execa(inject('cliBin'), args, { cwd: parent, all: true, reject: false });
+      expect(generated.exitCode, describeFailure(['create-concur-pattern', ...args], generated)).toBe(0);
+      await shareInstall(target, directory);
+    }, 600_000);
+
+    defineJudges(target, directory, packageName);
+  });
+}
+
 export function defineTargetMatrix(targetId: string): void {
   const target = findTarget(targetId);
   if (!target) throw new Error(`unknown target ${targetId}`);
-  const check = checkName(projectName, target.language);
-  if (!check.ok) throw new Error(check.reason);
-  const { packageName } = check;
+  const packageName = packageNameOf(projectName, target);
 
   for (const pattern of patterns.filter((p) => target.patterns.includes(p.id))) {
     describe(`${pattern.id} on ${target.id}`, () => {
@@ -92,19 +153,7 @@ export function defineTargetMatrix(targetId: string): void {
         await setUp(target, directory, packageName);
       }, 600_000);
 
-      for (const judge of target.commands.checks) {
-        const command = resolveCommand(judge, packageName);
-        it(
-          `is clean under ${command.join(' ')}`,
-          async () => {
-            const result = await run(command, directory);
-            expect(result.exitCode, describeFailure(command, result)).toBe(0);
-            // gofmt -l and friends report by listing files, not by their exit code.
-            if (command.includes('-l')) expect(result.all).toBe('');
-          },
-          toolTimeoutMs,
-        );
-      }
+      defineJudges(target, directory, packageName);
 
       it(
         'passes its own tests',
@@ -123,6 +172,9 @@ export function defineTargetMatrix(targetId: string): void {
         cwd: directory,
         env: strictEnv[target.language],
       });
+
+      defineNameVariant(target, pattern.id, 'default');
+      defineNameVariant(target, pattern.id, 'long');
     });
   }
 }
