@@ -2,10 +2,10 @@
 // run: both installed from local tarballs, so that the registry's speed does
 // not decide. For each: tarball and unpacked size, packages installed, `npm
 // create` with an empty npm cache (cold) and with a warm one, and the
-// already-installed non-interactive scaffold's time and peak RSS. Prints the
-// ratio of each figure to create-vite's.
-//   node bench/scaffold.mjs [--runs N] [--vite VERSION]
-// Packing this package runs its `prepack` build. create-vite's tarball is
+// already-installed non-interactive scaffold's time, CPU time and peak RSS.
+// Prints the ratio of each figure to create-vite's.
+//   node bench/scaffold.mjs [--runs N] [--vite VERSION]   (npm run bench:scaffold)
+// Packing this package runs its `prepare` build. create-vite's tarball is
 // fetched once with `npm pack`, which uses npm's cache when it can.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,12 +21,13 @@ const repoRoot = path.resolve(import.meta.dirname, '..');
 const workDir = mkdtempSync(path.join(os.tmpdir(), 'ccp-bench-scaffold-'));
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
-// Written into each measured process with --import: its peak RSS, at exit.
+// Written into each measured process with --import: its peak RSS and CPU
+// time, at exit. CPU time tells the cost apart from waiting for a busy machine.
 const rssProbe = path.join(workDir, 'rss-probe.mjs');
 writeFileSync(
   rssProbe,
   "import fs from 'node:fs';\n" +
-    "process.on('exit', () => fs.writeFileSync(process.env.RSS_PROBE_OUT, String(process.resourceUsage().maxRSS)));\n",
+    "process.on('exit', () => fs.writeFileSync(process.env.RSS_PROBE_OUT, JSON.stringify(process.resourceUsage())));\n",
 );
 
 function packed(args, cwd) {
@@ -108,6 +109,7 @@ function measure(contender) {
   const rssOut = path.join(workDir, 'rss.txt');
   const scaffoldTimes = [];
   const peaks = [];
+  const cpuTimes = [];
   for (let i = 0; i < runs + 1; i++) {
     const cwd = scratch('scaffold');
     const ms = timed(process.execPath, ['--import', rssProbe, bin, ...contender.args('app')], {
@@ -117,7 +119,9 @@ function measure(contender) {
     // The first run fills Node's compile cache where the package enables it; users' second run onwards is what counts.
     if (i === 0) continue;
     scaffoldTimes.push(ms);
-    peaks.push(Number(readFileSync(rssOut, 'utf8')) / 1024);
+    const usage = JSON.parse(readFileSync(rssOut, 'utf8'));
+    peaks.push(usage.maxRSS / 1024);
+    cpuTimes.push((usage.userCPUTime + usage.systemCPUTime) / 1000);
   }
   return {
     size: contender.size / 1024,
@@ -126,6 +130,7 @@ function measure(contender) {
     cold,
     warm,
     scaffold: median(scaffoldTimes),
+    cpu: median(cpuTimes),
     rss: median(peaks),
   };
 }
@@ -139,6 +144,7 @@ try {
     ['npm create, cold cache', 'cold', 'ms'],
     ['npm create, warm cache', 'warm', 'ms'],
     ['installed scaffold', 'scaffold', 'ms'],
+    ['installed scaffold, CPU time', 'cpu', 'ms'],
     ['installed scaffold, peak RSS', 'rss', 'MiB'],
   ];
   const [ours, baseline] = results;

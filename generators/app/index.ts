@@ -28,7 +28,7 @@ export default class AppGenerator extends Generator<Record<string, never>, AppOp
     const target = draft.target ?? (await this.askTarget(pattern));
     const settled = { ...request, pattern: pattern.id, target: target.id };
     if (draft.name !== undefined) {
-      // The name was given before the target was known: check it against this one.
+      // The name came with the flags: settle it with the pattern and target chosen here.
       this.choice = (await settle(settled, this.env.cwd)).choice;
       return;
     }
