@@ -49,8 +49,10 @@ func (e *PanicError) Unwrap() error {
 
 // Serve runs n workers that take jobs from jobs and handle them, until jobs
 // is closed and drained (it returns nil) or ctx is done. Once ctx is done
-// no worker takes another job; jobs in flight get up to drain to finish,
-// after which their context is cancelled and Serve returns ErrDrainTimeout.
+// the workers take no new job (a job received as the stop arrives, at most
+// one per worker, is still handled); jobs in flight get up to drain to
+// finish, after which their context is cancelled and Serve returns
+// ErrDrainTimeout.
 // Either way, every handler has returned when Serve returns.
 //
 // A handler that panics never got to report its job's outcome. Serve
@@ -73,8 +75,11 @@ func Serve[J any](ctx context.Context, n int, drain time.Duration, jobs <-chan J
 	var workers sync.WaitGroup
 	for worker := 1; worker <= n; worker++ {
 		workers.Go(func() {
-			// select picks at random among ready cases; checking ctx first
-			// makes sure no job is taken after the stop.
+			// select picks at random among ready cases, so without this
+			// check a worker could keep taking queued jobs long after the
+			// stop. The check and the select are two steps, so a job
+			// received just as the stop arrives is still handled: at most
+			// one per worker.
 			for ctx.Err() == nil {
 				select {
 				case job, ok := <-jobs:

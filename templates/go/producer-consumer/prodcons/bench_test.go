@@ -27,7 +27,8 @@ func BenchmarkThroughput(b *testing.B) {
 				}
 				return nil
 			}
-			if err := Run(b.Context(), capacity, []Producer[int]{produce}, 4, consume); err != nil {
+			failed := func(consumer, item int, err error) { b.Error(err) }
+			if err := Run(b.Context(), capacity, []Producer[int]{produce}, 4, consume, failed); err != nil {
 				b.Fatal(err)
 			}
 		})

@@ -2,6 +2,7 @@ package prodcons
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync/atomic"
 )
@@ -17,10 +18,19 @@ func ExampleRun() {
 	}
 	var letters atomic.Int64
 	count := func(ctx context.Context, consumer int, w string) error {
+		if w == "push" {
+			return errors.New("too short")
+		}
 		letters.Add(int64(len(w)))
 		return nil
 	}
-	err := Run(context.Background(), 2, []Producer[string]{words}, 3, count)
+	// failed runs on the consumer's goroutine, as soon as the item fails.
+	failed := func(consumer int, w string, err error) {
+		fmt.Printf("%s: %v\n", w, err)
+	}
+	err := Run(context.Background(), 2, []Producer[string]{words}, 3, count, failed)
 	fmt.Println(letters.Load(), err)
-	// Output: 22 <nil>
+	// Output:
+	// push: too short
+	// 18 <nil>
 }

@@ -6,6 +6,10 @@
 // that close is what tells every consumer the input has ended. No sentinel
 // values, and no producer ever closes a channel another producer sends on.
 //
+// A failing item is handed to the caller as it happens, not collected: Run
+// holds nothing of an item once its consumer is done with it, so a service
+// that runs for days with failing input does not grow.
+//
 // A panic is the failure of the call that raised it, not of the program:
 // a consumer's panic is recovered and becomes that item's error, a
 // *PanicError with the panic value and stack, and the consumer goes on to
@@ -46,14 +50,20 @@ func (e *PanicError) Unwrap() error {
 // Run runs the producers and n consumers connected by a buffer of capacity
 // items, and returns when every producer and consumer has returned: after
 // every item has been consumed, or soon after ctx is cancelled (items still
-// in the buffer are then dropped). The error joins every error the
-// producers and consumers returned or panicked with; a failing item does
-// not stop the others.
+// in the buffer are then dropped).
+//
+// When consume returns an error or panics, Run calls failed with the
+// consumer, the item and the error, on that consumer's goroutine, before
+// the consumer takes another item; failed must not be nil, and it is
+// called from several consumers at once. A failing item does not stop the
+// others. Run's own error joins the errors the producers returned or
+// panicked with, one at most per producer.
 //
 // Run panics if capacity or n is less than 1: without a consumer the
 // producers would wait forever, and a buffer of 0 would hold nothing, only
 // hand items over.
-func Run[T any](ctx context.Context, capacity int, producers []Producer[T], n int, consume Consumer[T]) error {
+func Run[T any](ctx context.Context, capacity int, producers []Producer[T], n int,
+	consume Consumer[T], failed func(consumer int, item T, err error)) error {
 	if capacity < 1 {
 		panic(fmt.Sprintf("prodcons: Run needs a buffer of at least 1 item, got %d", capacity))
 	}
@@ -72,16 +82,6 @@ func Run[T any](ctx context.Context, capacity int, producers []Producer[T], n in
 		}
 	}
 
-	var mu sync.Mutex
-	var errs []error
-	record := func(err error) {
-		if err != nil {
-			mu.Lock()
-			errs = append(errs, err)
-			mu.Unlock()
-		}
-	}
-
 	var consumers sync.WaitGroup
 	for consumer := 1; consumer <= n; consumer++ {
 		consumers.Go(func() {
@@ -94,7 +94,9 @@ func Run[T any](ctx context.Context, capacity int, producers []Producer[T], n in
 					if !ok {
 						return // closed and empty: the input has ended
 					}
-					record(consumeOne(ctx, consume, consumer, item))
+					if err := consumeOne(ctx, consume, consumer, item); err != nil {
+						failed(consumer, item, err)
+					}
 				case <-ctx.Done():
 					return
 				}
@@ -102,16 +104,18 @@ func Run[T any](ctx context.Context, capacity int, producers []Producer[T], n in
 		})
 	}
 
+	// Each producer writes only its own slot, so no lock is needed.
+	producerErrs := make([]error, len(producers))
 	var producing sync.WaitGroup
-	for _, produce := range producers {
-		producing.Go(func() { record(produceAll(ctx, produce, put)) })
+	for i, produce := range producers {
+		producing.Go(func() { producerErrs[i] = produceAll(ctx, produce, put) })
 	}
 	producing.Wait()
 	// Every sender has returned, so no send can follow: this is the one
 	// safe moment to close. Consumers drain what is left, then see the close.
 	close(buffer)
 	consumers.Wait()
-	return errors.Join(errs...)
+	return errors.Join(producerErrs...)
 }
 
 // consumeOne calls consume on one item and turns a panic into that item's

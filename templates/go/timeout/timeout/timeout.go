@@ -42,9 +42,12 @@ func (e *PanicError) Unwrap() error {
 }
 
 // Do calls op with a context that is cancelled after limit, and returns
-// its result. If op fails (or panics) after the deadline has passed, the
-// error wraps ErrTimedOut; a cancellation of ctx itself is returned as it
-// is, so the caller can tell "too slow" from "no longer wanted".
+// its result. When op gives up because of that deadline (its error is, or
+// wraps, context.DeadlineExceeded and the deadline was Do's), the error
+// wraps ErrTimedOut. Anything else is returned as it is: a cancellation
+// or deadline of the caller's ctx, so the caller can tell "too slow" from
+// "no longer wanted", and an error or panic of op's own, even one that
+// happens after the deadline, so a bug is never mistaken for slowness.
 //
 // op must return promptly once its context is done: that is what makes the
 // deadline hold. Every blocking call in the standard library that takes a
@@ -53,9 +56,11 @@ func Do[T any](ctx context.Context, limit time.Duration, op func(context.Context
 	ctx, cancel := context.WithTimeoutCause(ctx, limit, ErrTimedOut)
 	defer cancel()
 	result, err := call(ctx, op)
-	// The cause tells our own deadline apart from a deadline or
-	// cancellation that came with the caller's ctx.
-	if err != nil && errors.Is(context.Cause(ctx), ErrTimedOut) {
+	var panicked *PanicError
+	// ctx.Err() is DeadlineExceeded for any deadline; the cause tells ours
+	// apart from one that came with the caller's ctx.
+	if errors.Is(err, context.DeadlineExceeded) && !errors.As(err, &panicked) &&
+		errors.Is(context.Cause(ctx), ErrTimedOut) {
 		return result, fmt.Errorf("%w after %v: %w", ErrTimedOut, limit, err)
 	}
 	return result, err

@@ -3,6 +3,7 @@ package timeout
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
@@ -118,6 +119,66 @@ func TestPanicIsTheOperationsError(t *testing.T) {
 				}
 				if errors.Is(err, ErrTimedOut) {
 					t.Errorf("err = %v: a panic within the deadline reported as a timeout", err)
+				}
+			})
+		})
+	}
+}
+
+// Only our own deadline makes a timeout. An operation that panics, or fails
+// for a reason of its own, after the deadline has passed (in its cleanup,
+// say) reports that failure: hiding a bug or a full disk behind "timed out"
+// would turn it into an expected outcome.
+func TestFailureAfterTheDeadlineIsNotATimeout(t *testing.T) {
+	errDiskFull := errors.New("disk full")
+	// isPanic reports whether err is the operation's *PanicError itself,
+	// not wrapped in ErrTimedOut.
+	isPanic := func(err error) bool {
+		p, ok := err.(*PanicError)
+		return ok && len(p.Stack) > 0
+	}
+	tests := []struct {
+		name  string
+		after func(ctx context.Context) error // what the operation does once ctx is done
+		check func(err error) bool
+	}{
+		{
+			name: "panics",
+			after: func(ctx context.Context) error {
+				var m map[string]int
+				m["x"]++ // assignment to entry in nil map
+				return nil
+			},
+			check: func(err error) bool { return isPanic(err) && !errors.Is(err, ErrTimedOut) },
+		},
+		{
+			// errors.Is sees ErrTimedOut through the panic here, which is
+			// why a caller checks for a *PanicError first.
+			name:  "panics with the context's cause",
+			after: func(ctx context.Context) error { panic(context.Cause(ctx)) },
+			check: isPanic,
+		},
+		{
+			name:  "returns its own error",
+			after: func(ctx context.Context) error { return errDiskFull },
+			check: func(err error) bool { return err == errDiskFull },
+		},
+		{
+			name:  "returns its own error, wrapping the context's",
+			after: func(ctx context.Context) error { return fmt.Errorf("%w (%w)", errDiskFull, ctx.Err()) },
+			check: func(err error) bool { return errors.Is(err, errDiskFull) && errors.Is(err, ErrTimedOut) },
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				op := func(ctx context.Context) (string, error) {
+					<-ctx.Done()
+					return "", tt.after(ctx)
+				}
+				if _, err := Do(t.Context(), time.Second, op); !tt.check(err) {
+					t.Errorf("err = %v (errors.Is ErrTimedOut: %v), want the operation's own failure",
+						err, errors.Is(err, ErrTimedOut))
 				}
 			})
 		})

@@ -5,6 +5,11 @@
 // results channel once every worker has returned. Nothing is sized to the
 // number of jobs, so the pool works the same for five jobs or five million.
 //
+// The caller must drain the results channel until it is closed, also after
+// cancelling ctx: every job a worker took ends in a result the caller
+// receives, so nothing that ran goes unreported. A caller that stops
+// receiving early leaves workers blocked on their sends for good.
+//
 // A job that panics is that job's failure, not the program's: the panic is
 // recovered on the worker that ran it and becomes the job's error, a
 // *PanicError with the panic value and stack, and the worker goes on to the
@@ -48,9 +53,12 @@ func (e *PanicError) Unwrap() error {
 // channel is closed once every worker has returned.
 //
 // The caller owns jobs and closes it when there is no more work. The caller
-// must receive every result, or cancel ctx before it stops receiving: after
-// cancellation the workers stop taking jobs and drop results nobody reads,
-// so they never block forever.
+// must receive from the results channel until it is closed, even after
+// cancelling ctx: a worker hands every job it took to the caller, so one
+// that stops receiving early leaves workers blocked on their sends forever.
+// Cancelling ctx makes the channel close soon: the workers take no new job
+// (at most one per worker may race with the cancel) and the handlers see
+// ctx done, so the caller only waits for the jobs already running.
 //
 // Run panics if n is less than 1: a pool without workers would never take
 // a job, and whoever sends on jobs would wait forever.
@@ -77,11 +85,10 @@ func Run[J, R any](ctx context.Context, n int, jobs <-chan J, handle Handler[J, 
 					return
 				}
 				value, err := call(ctx, handle, worker, job)
-				select {
-				case results <- Result[J, R]{Job: job, Value: value, Err: err}:
-				case <-ctx.Done():
-					return
-				}
+				// A plain send, not a select on ctx.Done(): the job has
+				// run, perhaps with side effects, and its result is owed to
+				// the caller, who drains the channel until it is closed.
+				results <- Result[J, R]{Job: job, Value: value, Err: err}
 			}
 		})
 	}

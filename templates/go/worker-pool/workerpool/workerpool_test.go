@@ -174,9 +174,9 @@ func TestBadJobNeitherHangsThePoolNorHidesItsError(t *testing.T) {
 func TestCancelStopsEveryWorker(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		ctx, cancel := context.WithCancel(t.Context())
-		var running atomic.Int32
-		var cancelled atomic.Int32
+		var started, running, cancelled atomic.Int32
 		waitForCancel := func(ctx context.Context, worker, job int) (int, error) {
+			started.Add(1)
 			running.Add(1)
 			defer running.Add(-1)
 			<-ctx.Done()
@@ -189,17 +189,55 @@ func TestCancelStopsEveryWorker(t *testing.T) {
 			t.Fatalf("%d jobs running before cancel, want 4", got)
 		}
 		cancel()
-		// Nobody reads the results: cancelled workers must return instead
-		// of blocking on them, and the last one out closes the channel.
-		synctest.Wait()
-		if _, open := <-results; open {
-			t.Error("a worker was still blocked sending a result after the cancel")
+		// The workers take no job after the cancel, so draining the results
+		// ends soon, with one result for each job that was running.
+		received := 0
+		for r := range results {
+			received++
+			if !errors.Is(r.Err, context.Canceled) {
+				t.Errorf("job %d: err = %v, want context.Canceled", r.Job, r.Err)
+			}
 		}
-		if got := running.Load(); got != 0 {
-			t.Errorf("%d jobs still running after the results channel closed", got)
+		if got := started.Load(); got != 4 {
+			t.Errorf("%d jobs started, want the 4 running at the cancel and no more", got)
 		}
 		if got := cancelled.Load(); got != 4 {
 			t.Errorf("%d jobs saw the cancellation, want 4", got)
+		}
+		if received != 4 {
+			t.Errorf("received %d results, want one for each of the 4 cancelled jobs", received)
+		}
+	})
+}
+
+// A job that was already running when ctx was cancelled has done its work,
+// side effects included; its result must still reach the caller, who keeps
+// draining the channel until it is closed.
+func TestCancelKeepsTheResultsOfFinishedJobs(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		// Each round has a few jobs in flight at the cancel; a worker that
+		// chose between sending and ctx.Done() at random dropped about half
+		// of their results, so 20 rounds make a silent loss all but
+		// impossible to miss.
+		for round := range 20 {
+			ctx, cancel := context.WithCancel(t.Context())
+			var finished atomic.Int32
+			committed := func(ctx context.Context, worker, job int) (int, error) {
+				time.Sleep(time.Millisecond) // work that does not watch ctx
+				finished.Add(1)
+				return job * 2, nil
+			}
+			received := 0
+			for range Run(ctx, 4, feed(ctx, count(100)...), committed) {
+				received++
+				if received == 10 {
+					cancel()
+				}
+			}
+			cancel()
+			if got := int(finished.Load()); received != got {
+				t.Fatalf("round %d: %d jobs finished, %d results received: %d lost", round, got, received, got-received)
+			}
 		}
 	})
 }
