@@ -112,6 +112,7 @@ class RemoteError(Exception):
     lock, a file, a lambda), or that cannot be rebuilt from its pickle (its
     ``__init__`` takes other arguments than its ``args``), is replaced by this:
     its type's name, its message and, as its ``__cause__``, its traceback.
+    Its ``str`` is the message, or the type's name when there is none.
     """
 
     def __init__(self, type_name: str, message: str) -> None:
@@ -120,7 +121,7 @@ class RemoteError(Exception):
         self.message = message
 
     def __str__(self) -> str:
-        return self.message
+        return self.message or self.type_name
 
 
 class UnreadableOutcomeError(Exception):
@@ -355,8 +356,9 @@ def start_helper_processes() -> None:
     multiprocessing while it holds its locks; it blocks the signals
     whenever it runs again.
 
-    Both helpers end by themselves once this process has ended: each
-    watches a pipe from it, as the workers watch their lifelines.
+    Both helpers end by themselves once this process and its children
+    have: each watches a pipe that they hold open. (No public API stops
+    them sooner.)
     """
     with _stop_signals_blocked():
         resource_tracker.ensure_running()
