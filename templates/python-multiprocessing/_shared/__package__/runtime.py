@@ -87,15 +87,25 @@ class Failed:
     """``job`` raised ``error`` on ``worker`` (or its process died).
 
     ``traceback`` is the error's traceback as the child formatted it, empty
-    when the parent noticed the failure itself. Once the message reaches the
-    parent, it is also the error's ``__cause__`` (a ``ChildTraceback``): a
-    traceback printed or logged in the parent shows where the child raised.
+    when the parent noticed the failure itself. It is also the error's
+    ``__cause__`` (a ``ChildTraceback``), set again when the message is
+    unpickled in the parent: a traceback printed or logged there shows where
+    the child raised.
     """
 
     job: int
     worker: int
     error: BaseException
     traceback: str = ""
+
+    def __post_init__(self) -> None:
+        if self.traceback:
+            self.error.__cause__ = ChildTraceback(self.traceback)
+
+    def __reduce__(self) -> tuple[type[Failed], tuple[int, int, BaseException, str]]:
+        # Unpickled through __init__, so that __post_init__ runs in the parent:
+        # pickling an exception keeps its args, not its __cause__.
+        return Failed, (self.job, self.worker, self.error, self.traceback)
 
 
 Message: TypeAlias = Started | Done | Failed
@@ -144,17 +154,13 @@ class ChildTraceback(Exception):  # noqa: N818 (no error itself: where one was r
 def decode(data: bytes) -> Any:
     """Unpickle a message a child sent; raise UnreadableOutcomeError if it fails.
 
-    A ``Failed`` message's error gets the child's traceback as its cause.
     The caller knows which messages its children send, and types the result.
     """
     try:
-        message = pickle.loads(data)
+        return pickle.loads(data)
     except Exception as error:
         reason = f"the parent cannot unpickle it: {error}"
         raise UnreadableOutcomeError(reason) from error
-    if isinstance(message, Failed) and message.traceback:
-        message.error.__cause__ = ChildTraceback(message.traceback)
-    return message
 
 
 class JobEvents(Protocol):
@@ -373,7 +379,13 @@ def require_at_least_one(**counts: int) -> None:
             raise ValueError(f"{name} must be at least 1, not {value}")
 
 
-def run_job(reports: Connection, run: JobFunction, job: int, worker: int) -> None:
+class Sender(Protocol):
+    """Where a child sends its messages to the parent (a ``Connection``)."""
+
+    def send(self, obj: Any) -> None: ...
+
+
+def run_job(reports: Sender, run: JobFunction, job: int, worker: int) -> None:
     """In a child: run ``job`` and report ``Started``, then ``Done`` or ``Failed``.
 
     Whatever the job returns or raises reaches the parent (``decode`` reads
@@ -387,10 +399,10 @@ def run_job(reports: Connection, run: JobFunction, job: int, worker: int) -> Non
     except Exception as error:  # the job's error goes to the parent, whatever it is
         outcome = _failure(job, worker, error)
     try:
-        message = pickle.dumps(outcome)
+        pickle.dumps(outcome)
     except Exception as error:  # a result that cannot be pickled
-        message = pickle.dumps(_failure(job, worker, error))
-    reports.send_bytes(message)
+        outcome = _failure(job, worker, error)
+    reports.send(outcome)
 
 
 def _failure(job: int, worker: int, error: Exception) -> Failed:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import pickle
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.queues import Queue
-from typing import Protocol
+from multiprocessing.sharedctypes import Synchronized
+from typing import Protocol, TypeAlias
 
 from .runtime import (
     CONTEXT,
@@ -51,10 +53,44 @@ class Consumed:
     worker: int
 
 
+Report: TypeAlias = Produced | Consumed | Message
+
+Counter: TypeAlias = "Synchronized[int]"
+
+
+class Reports:
+    """A child's reports to the parent, numbered in the order they are written.
+
+    Each process reports on its own pipe, so that one killed in the middle
+    of a report garbles no other's. The numbers come from one counter that
+    every process shares, taken while the report is written: the parent
+    puts the reports of every pipe back in the order they happened. It sees
+    an item produced before it is consumed, and never more items produced
+    and not yet consumed than the buffer allows.
+    """
+
+    def __init__(self, connection: Connection, counter: Counter) -> None:
+        self._connection = connection
+        self._counter = counter
+
+    def send(self, obj: Report) -> None:
+        """Write one report to the parent (in a child)."""
+        data = pickle.dumps(obj)
+        with self._counter.get_lock():
+            self._counter.value += 1
+            number = self._counter.value.to_bytes(8, "big")
+            self._connection.send_bytes(number + data)
+
+
 def produce(
-    reports: Connection, jobs: int, buffer: Queue[int | None], consumers: int
+    connection: Connection,
+    counter: Counter,
+    jobs: int,
+    buffer: Queue[int | None],
+    consumers: int,
 ) -> None:
     """The producer process: put jobs 1..``jobs`` into ``buffer``, then end markers."""
+    reports = Reports(connection, counter)
     for job in range(1, jobs + 1):
         reports.send(Produced(job))
         buffer.put(job)  # waits while the buffer is full: the backpressure
@@ -65,9 +101,14 @@ def produce(
 
 
 def consume(
-    reports: Connection, worker: int, buffer: Queue[int | None], run: JobFunction
+    connection: Connection,
+    counter: Counter,
+    worker: int,
+    buffer: Queue[int | None],
+    run: JobFunction,
 ) -> None:
     """A consumer process: take jobs out of ``buffer`` and run them, until a marker."""
+    reports = Reports(connection, counter)
     while (job := buffer.get()) is not None:
         reports.send(Consumed(job, worker))
         run_job(reports, run, job, worker)
@@ -105,14 +146,14 @@ def produce_and_consume(
         return not stop.requested
     consumers = min(consumers, jobs)
     buffer: Queue[int | None] = CONTEXT.Queue(maxsize=buffer_size)
+    counter: Counter = CONTEXT.Value("Q", 0)
     pipeline = _Pipeline(events)
-    producer = start_child(produce, jobs, buffer, consumers)
-    # Each process reports on its own pipe: one killed in the middle of a
-    # report garbles no other's, and the end of file says it has ended.
+    producer = start_child(produce, counter, jobs, buffer, consumers)
     consumer_children = [
-        start_child(consume, worker, buffer, run) for worker in range(1, consumers + 1)
+        start_child(consume, counter, worker, buffer, run)
+        for worker in range(1, consumers + 1)
     ]
-    consumer_of = {
+    worker_of = {producer.connection: None} | {
         child.connection: worker
         for worker, child in enumerate(consumer_children, start=1)
     }
@@ -120,21 +161,12 @@ def produce_and_consume(
     died = False
     try:
         while running and not died and not stop.requested:
-            ready = wait_for(list(running), stop)
-            # The producer reports an item before putting it into the buffer,
-            # so whatever it has written is read first: an item's produce
-            # comes before its consume, although they arrive on two pipes.
-            if producer.connection in ready:
-                ready.remove(producer.connection)
-                while producer.connection.poll():
-                    if not pipeline.read(producer.connection):
-                        died = running.pop(producer.connection).reap() != 0
-                        break
-            for connection in ready:
-                worker = consumer_of[connection]
-                if not pipeline.read(connection, worker):
-                    code = running.pop(connection).reap()
-                    died = died or pipeline.ended(worker, code)
+            for connection in wait_for(list(running), stop):
+                if pipeline.read(connection, worker_of[connection]):
+                    continue
+                # End of file: the process has ended, or died.
+                code = running.pop(connection).reap()
+                died = pipeline.ended(worker_of[connection], code) or died
     finally:
         for child in running.values():
             child.kill()  # still running: stopped, a death, or an exception got here
@@ -147,41 +179,44 @@ def produce_and_consume(
 
 
 class _Pipeline:
-    """The parent's view of a run: each consumer's job, and the jobs still open."""
+    """The parent's view of a run: reports in order, jobs running, jobs open."""
 
     def __init__(self, events: BufferEvents) -> None:
         self._events = events
+        self._next = 1  # the number of the next report to pass on
+        self._early: dict[int, tuple[int | None, bytes]] = {}  # number -> report
         self._jobs_of: dict[int, int] = {}  # consumer -> the job it is running
         self._open: set[int] = set()  # produced, and not yet ended
 
-    def read(self, connection: Connection, worker: int | None = None) -> bool:
-        """Report the next message from consumer ``worker`` (None: the producer).
+    def read(self, connection: Connection, worker: int | None) -> bool:
+        """Read a report from consumer ``worker`` (None: the producer).
 
-        Returns False at the end of file: the process has ended.
+        Reports are passed on in the order of their numbers; one that comes
+        early waits for those before it. Returns False at the end of file:
+        the process has ended.
         """
-        message: Produced | Consumed | Message
         try:
-            message = decode(connection.recv_bytes())
+            data = connection.recv_bytes()
         except EOFError:
             return False
-        except UnreadableOutcomeError as error:
-            if worker is None:
-                raise  # the producer sends job numbers only: a bug, not a job's fault
-            message = Failed(self._jobs_of[worker], worker, error)
-        self._report(message)
+        self._early[int.from_bytes(data[:8], "big")] = (worker, data[8:])
+        while self._next in self._early:
+            self._report(*self._early.pop(self._next))
+            self._next += 1
         return True
 
-    def ended(self, worker: int, code: int | None) -> bool:
-        """Consumer ``worker`` ended with ``code``; True if it died.
+    def ended(self, worker: int | None, code: int | None) -> bool:
+        """A process ended with ``code``; True if it died.
 
-        A consumer ends with 0 once it has taken its end marker; any other
-        code is a death, and its job, if it had one, fails.
+        The producer ends with 0 once it has put every end marker, and a
+        consumer once it has taken its own; any other code is a death, and
+        the job of a consumer that died, if it had one, fails.
         """
         if code == 0:
             return False
-        if worker in self._jobs_of:
+        if worker is not None and worker in self._jobs_of:
             error = WorkerDiedError(f"consumer process exited with code {code}")
-            self._report(Failed(self._jobs_of[worker], worker, error))
+            self._pass_on(Failed(self._jobs_of[worker], worker, error))
         return True
 
     def cancel_open_jobs(self) -> None:
@@ -190,8 +225,18 @@ class _Pipeline:
             self._events.cancel(job)
         self._open.clear()
 
-    def _report(self, message: Produced | Consumed | Message) -> None:
-        match message:
+    def _report(self, worker: int | None, data: bytes) -> None:
+        report: Report
+        try:
+            report = decode(data)
+        except UnreadableOutcomeError as error:
+            if worker is None:
+                raise  # the producer sends job numbers only: a bug, not a job's fault
+            report = Failed(self._jobs_of[worker], worker, error)
+        self._pass_on(report)
+
+    def _pass_on(self, report: Report) -> None:
+        match report:
             case Produced(job):
                 self._open.add(job)
                 self._events.produce(job)
@@ -199,8 +244,8 @@ class _Pipeline:
                 self._jobs_of[worker] = job
                 self._events.consume(job, worker)
             case Started():
-                record(message, self._events)
+                record(report, self._events)
             case Done() | Failed():
-                del self._jobs_of[message.worker]
-                self._open.discard(message.job)
-                record(message, self._events)
+                del self._jobs_of[report.worker]
+                self._open.discard(report.job)
+                record(report, self._events)
