@@ -42,8 +42,9 @@ TARGET = "python-multiprocessing"
 # this module already imported: a few milliseconds per child once the server
 # is up, where spawn starts a fresh interpreter each time (tens of ms more).
 # Both are safe with threads in the parent; fork, the default on Linux before
-# Python 3.14, is not. forkserver is the POSIX default since 3.14; chosen
-# here explicitly, so that 3.11 to 3.13 behave the same. POSIX only.
+# Python 3.14, is not. forkserver is the default on POSIX systems other than
+# macOS since 3.14; chosen here explicitly, so that 3.11 to 3.13 behave the
+# same. POSIX only.
 CONTEXT = multiprocessing.get_context("forkserver")
 CONTEXT.set_forkserver_preload([__name__])
 
