@@ -2,12 +2,15 @@
 
 - ``CONTEXT``: the forkserver start method, chosen explicitly;
 - ``start_child``: starts a process connected to the parent by its own pipe,
-  with SIGINT and SIGTERM ignored in it from its first instruction;
+  with SIGINT and SIGTERM ignored in it from its first instruction, and
+  ending by itself if the parent dies;
 - ``Workers``: numbered worker processes that run a job function on the
   jobs the parent sends them and report ``Started``, then ``Done`` or
   ``Failed``; the parent waits for those messages without polling and can
   kill a worker whenever it must stop a job (its next job gets a fresh
   process);
+- ``Failed``: a job's error, which always reaches the parent, with the
+  child's traceback (``RemoteError`` when it cannot cross as itself);
 - ``StopRequest``: what the first stop signal sets, waking that wait;
 - ``SimulatedJob``: the program's job function, io or cpu work;
 - ``run_program``: runs a pattern as the program, signals included.
@@ -16,8 +19,12 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
+import pickle
 import signal
+import threading
 import time
+import traceback
 from collections.abc import Callable, Iterable, Iterator, Sized
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -32,9 +39,12 @@ from .harness import STOP_SIGNALS, Config, CpuWork, Recorder, StopSignals, job_r
 TARGET = "python-multiprocessing"
 
 # forkserver starts each child by forking a small server process that has
-# this module already imported: a few milliseconds, where spawn would start
-# a fresh interpreter each time. Both are safe with threads in the parent;
-# the default on Linux before Python 3.14, fork, is not. POSIX only.
+# this module already imported: a few milliseconds per child once the server
+# is up, where spawn starts a fresh interpreter each time (tens of ms more).
+# Both are safe with threads in the parent; fork, the default on Linux before
+# Python 3.14, is not. forkserver is the default on POSIX systems other than
+# macOS since 3.14; chosen here explicitly, so that 3.11 to 3.13 behave the
+# same. POSIX only.
 CONTEXT = multiprocessing.get_context("forkserver")
 CONTEXT.set_forkserver_preload([__name__])
 
@@ -42,7 +52,14 @@ JobFunction: TypeAlias = Callable[[int], int]
 """Runs one job in a child process and returns its result.
 
 It is sent to the child by pickling, so it must be a top-level function or
-an instance of a top-level class: a lambda or a nested function cannot be."""
+an instance of a top-level class: a lambda or a nested function fails to
+pickle in the parent, as soon as a child is started with it."""
+
+EXIT_GRACE_S = 3.0
+"""How long a child told to exit may take before it is killed.
+
+A worker exits as soon as it reads its end marker, unless its job left a
+thread running (Python waits for those before a process ends)."""
 
 
 # Messages from a child to the parent. The child sends them; the parent,
@@ -68,11 +85,28 @@ class Done:
 
 @dataclass(frozen=True, slots=True)
 class Failed:
-    """``job`` raised ``error`` on ``worker`` (or its process died)."""
+    """``job`` raised ``error`` on ``worker`` (or its process died).
+
+    ``traceback`` is the error's traceback as the child formatted it, empty
+    when the parent noticed the failure itself. It is also the error's
+    ``__cause__`` (a ``ChildTraceback``), set again when the message is
+    unpickled in the parent: a traceback printed or logged there shows where
+    the child raised.
+    """
 
     job: int
     worker: int
     error: BaseException
+    traceback: str = ""
+
+    def __post_init__(self) -> None:
+        if self.traceback:
+            self.error.__cause__ = ChildTraceback(self.traceback)
+
+    def __reduce__(self) -> tuple[type[Failed], tuple[int, int, BaseException, str]]:
+        # Unpickled through __init__, so that __post_init__ runs in the parent:
+        # pickling an exception keeps its args, not its __cause__.
+        return Failed, (self.job, self.worker, self.error, self.traceback)
 
 
 Message: TypeAlias = Started | Done | Failed
@@ -80,6 +114,54 @@ Message: TypeAlias = Started | Done | Failed
 
 class WorkerDiedError(Exception):
     """A worker process ended in the middle of a job (a crash, the OOM killer)."""
+
+
+class RemoteError(Exception):
+    """A job's error that could not cross to the parent as itself.
+
+    An exception crosses pickled. One that cannot be pickled (it holds a
+    lock, a file, a lambda), or that cannot be rebuilt from its pickle (its
+    ``__init__`` takes other arguments than its ``args``), is replaced by this:
+    its type's name, its message and, as its ``__cause__``, its traceback.
+    Its ``str`` is the message, or the type's name when there is none.
+    """
+
+    def __init__(self, type_name: str, message: str) -> None:
+        super().__init__(type_name, message)
+        self.type_name = type_name
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message or self.type_name
+
+
+class UnreadableOutcomeError(Exception):
+    """The parent could not unpickle what a child sent about a job.
+
+    Its ``__cause__`` is the unpickling error. The child checks that an
+    error survives the round trip before sending it, so this takes an object
+    that the child can rebuild and the parent cannot (a module the parent
+    lacks, say); it fails that job alone.
+    """
+
+
+class ChildTraceback(Exception):  # noqa: N818 (no error itself: where one was raised)
+    """The traceback of an error raised in a child, as text: the error's cause."""
+
+    def __str__(self) -> str:
+        return f"raised in a child process\n\n{self.args[0].rstrip()}"
+
+
+def decode(data: bytes) -> Any:
+    """Unpickle a message a child sent; raise UnreadableOutcomeError if it fails.
+
+    The caller knows which messages its children send, and types the result.
+    """
+    try:
+        return pickle.loads(data)
+    except Exception as error:
+        reason = f"the parent cannot unpickle it: {error}"
+        raise UnreadableOutcomeError(reason) from error
 
 
 class JobEvents(Protocol):
@@ -159,25 +241,44 @@ def _stop_signals_blocked() -> Iterator[None]:
 
 @dataclass(slots=True)
 class Child:
-    """A child process and the parent's end of its pipe."""
+    """A child process, the parent's end of its pipe, and its lifeline.
+
+    The parent never writes on ``lifeline``: it only holds it open. When the
+    parent ends, however it ends (``kill -9`` included), the kernel closes
+    it, and the child, which watches the other end, ends too.
+    """
 
     process: BaseProcess
     connection: Connection
+    lifeline: Connection
 
     def kill(self) -> None:
         """Stop the process at once (SIGKILL: it ignores the stop signals)."""
         self.process.kill()
 
-    def reap(self) -> int | None:
+    def reap(self, grace_s: float | None = None) -> int | None:
         """Wait for the process to end and release it; return its exit code.
 
-        Waiting is what leaves no zombie behind; closing, no open pipe.
+        A process still running after ``grace_s`` (default ``EXIT_GRACE_S``)
+        is killed: a child told to exit that does not cannot hold up the
+        parent. Waiting is what leaves no zombie behind; closing, no open pipe.
         """
-        self.process.join()
+        self.process.join(EXIT_GRACE_S if grace_s is None else grace_s)
+        if self.process.exitcode is None:
+            self.process.kill()
+            self.process.join()
         code = self.process.exitcode
         self.process.close()
         self.connection.close()
+        self.lifeline.close()  # only now: the child has ended
         return code
+
+
+def reap_all(children: Iterable[Child]) -> None:
+    """Reap ``children``, which share one ``EXIT_GRACE_S`` to end by themselves."""
+    deadline = time.monotonic() + EXIT_GRACE_S
+    for child in children:
+        child.reap(grace_s=max(0.0, deadline - time.monotonic()))
 
 
 def start_child(target: Callable[..., None], *args: Any) -> Child:
@@ -186,34 +287,62 @@ def start_child(target: Callable[..., None], *args: Any) -> Child:
     ``connection`` is the child's end of a pipe to the parent. Ctrl-C in a
     terminal signals the whole process group, children included: a child
     ignores SIGINT and SIGTERM and leaves the decision to the parent, which
-    kills it when it must stop. Both signals stay blocked from before the
-    fork until the child ignores them, so none can interrupt it half-started.
+    kills it when it must stop. A child starts with both signals blocked,
+    because the forkserver that forks it runs with them blocked (see
+    ``start_helper_processes``), and ignores them before it unblocks them:
+    none can interrupt it half-started.
     """
     parent_end, child_end = CONTEXT.Pipe()
-    process = CONTEXT.Process(target=_child_main, args=(target, child_end, *args))
+    lifeline_end, lifeline = CONTEXT.Pipe(duplex=False)
+    process = CONTEXT.Process(
+        target=_child_main, args=(target, child_end, lifeline_end, *args)
+    )
     start_helper_processes()
+    # Blocked here so that no signal handler runs while multiprocessing
+    # holds its locks (see kill_children).
     with _stop_signals_blocked():
         process.start()
-    # The child has its own copy; closing ours lets the parent see EOF when it ends.
+    # The child has its own copies; closing ours lets the parent see EOF when
+    # it ends, and leaves the parent alone holding the lifeline open.
     child_end.close()
-    return Child(process, parent_end)
+    lifeline_end.close()
+    return Child(process, parent_end, lifeline)
 
 
 def _child_main(
-    target: Callable[..., None], connection: Connection, *args: Any
+    target: Callable[..., None],
+    connection: Connection,
+    lifeline: Connection,
+    *args: Any,
 ) -> None:
     for signum in STOP_SIGNALS:
         signal.signal(signum, signal.SIG_IGN)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+    watch = threading.Thread(target=_end_with_parent, args=(lifeline,), daemon=True)
+    watch.start()
     with connection, suppress(EOFError, BrokenPipeError):  # the parent has gone
         target(connection, *args)
+
+
+def _end_with_parent(lifeline: Connection) -> None:
+    """In a child: end this process as soon as the parent has ended.
+
+    Nothing is ever sent on the lifeline, so the wait returns only at its end
+    of file, when the parent's end is closed: by the parent once this child
+    has ended, or by the kernel when the parent dies, even by SIGKILL, which
+    runs no handler and no ``finally``. The job, in the main thread, would
+    otherwise go on computing with nobody to report to. (A job that holds
+    the GIL in C code for long delays this until it lets go.)
+    """
+    wait([lifeline])
+    os.kill(os.getpid(), signal.SIGKILL)  # as the parent would have
 
 
 def kill_children() -> None:
     """Kill every live child and wait for it: a second stop signal's last act.
 
     Safe in a signal handler: the main thread makes every call that holds
-    one of multiprocessing's locks (starting a child, stopping the helpers)
+    one of multiprocessing's locks (starting a child or a helper process)
     with the stop signals blocked, so this never finds one half done.
     """
     children = multiprocessing.active_children()
@@ -221,18 +350,22 @@ def kill_children() -> None:
         child.kill()
     for child in children:
         child.join()
-    stop_helper_processes()
 
 
 def start_helper_processes() -> None:
     """Start multiprocessing's helper processes, unless they already run.
 
     The forkserver forks every child, and each child inherits the server's
-    blocked signals: so the server starts with SIGINT and SIGTERM blocked.
-    The resource tracker goes first, because starting it unblocks them in
-    this process. Call it once before installing signal handlers, so that
-    no handler can interrupt multiprocessing while it holds its locks; it
-    blocks the signals whenever it runs again.
+    signal mask: so the server starts with SIGINT and SIGTERM blocked, and
+    each child begins with them blocked. The resource tracker goes first,
+    because starting it unblocks them in this process. Call it once before
+    installing signal handlers, so that no handler can interrupt
+    multiprocessing while it holds its locks; it blocks the signals
+    whenever it runs again.
+
+    Both helpers end by themselves once this process and its children
+    have: each watches a pipe that they hold open. (No public API stops
+    them sooner.)
     """
     with _stop_signals_blocked():
         resource_tracker.ensure_running()
@@ -240,21 +373,11 @@ def start_helper_processes() -> None:
         forkserver.ensure_running()
 
 
-def stop_helper_processes() -> None:
-    """Stop multiprocessing's own helper processes, and wait for them.
-
-    The forkserver and the resource tracker (which removes shared semaphores
-    left behind) are children of this process, and multiprocessing stops
-    them only implicitly: they see this process exit. Orphaned by then, they
-    would outlive the program until init reaps them. There is no public way
-    to stop them earlier; ``_stop`` is what CPython's own tests call. Call it
-    once every worker has ended, last thing before exiting. The signals are
-    blocked meanwhile: a second signal's handler stops the helpers too, and
-    must not find this call half done, holding their locks.
-    """
-    with _stop_signals_blocked():
-        forkserver._forkserver._stop()  # type: ignore[attr-defined]
-        resource_tracker._resource_tracker._stop()  # type: ignore[attr-defined]
+def require_at_least_one(**counts: int) -> None:
+    """Raise ValueError naming the first of ``counts`` that is below 1."""
+    for name, value in counts.items():
+        if value < 1:
+            raise ValueError(f"{name} must be at least 1, not {value}")
 
 
 class Sender(Protocol):
@@ -264,14 +387,34 @@ class Sender(Protocol):
 
 
 def run_job(reports: Sender, run: JobFunction, job: int, worker: int) -> None:
-    """In a child: run ``job`` and report ``Started``, then ``Done`` or ``Failed``."""
+    """In a child: run ``job`` and report ``Started``, then ``Done`` or ``Failed``.
+
+    Whatever the job returns or raises reaches the parent (``decode`` reads
+    it there): an error that would not survive the trip becomes a
+    RemoteError, and a result that cannot be pickled, the job's failure.
+    """
     reports.send(Started(job, worker))
     outcome: Message
     try:
         outcome = Done(job, worker, run(job))
     except Exception as error:  # the job's error goes to the parent, whatever it is
-        outcome = Failed(job, worker, error)
+        outcome = _failure(job, worker, error)
+    try:
+        pickle.dumps(outcome)
+    except Exception as error:  # a result that cannot be pickled
+        outcome = _failure(job, worker, error)
     reports.send(outcome)
+
+
+def _failure(job: int, worker: int, error: Exception) -> Failed:
+    """``error`` as it can cross to the parent, with its traceback as text."""
+    shown = "".join(traceback.format_exception(error))
+    try:
+        pickle.loads(pickle.dumps(error))
+    except Exception:
+        kind = type(error)
+        error = RemoteError(f"{kind.__module__}.{kind.__qualname__}", str(error))
+    return Failed(job, worker, error, shown)
 
 
 def _serve(connection: Connection, worker: int, run: JobFunction) -> None:
@@ -349,17 +492,22 @@ class Workers:
 
         A worker whose process died mid-job has its job reported as
         ``Failed`` with WorkerDiedError, and gets a fresh process for its
-        next job: one crash neither hangs the run nor goes unnoticed.
+        next job: one crash neither hangs the run nor goes unnoticed. An
+        outcome the parent cannot unpickle fails its job alone, with
+        UnreadableOutcomeError.
         """
         busy = {self._child(worker).connection: worker for worker in self._jobs}
         messages: list[Message] = []
         for connection in wait_for(list(busy), stop, timeout):
             worker = busy[connection]
+            message: Message
             try:
-                message: Message = connection.recv()
+                message = decode(connection.recv_bytes())
             except EOFError:
                 code = self._remove(worker)
                 error = WorkerDiedError(f"worker process exited with code {code}")
+                message = Failed(self._jobs[worker], worker, error)
+            except UnreadableOutcomeError as error:
                 message = Failed(self._jobs[worker], worker, error)
             if not isinstance(message, Started):
                 del self._jobs[worker]
@@ -385,7 +533,10 @@ class Workers:
         return jobs
 
     def close(self) -> None:
-        """End every worker: killed if a job still runs, else told to exit."""
+        """End every worker: killed if a job still runs, else told to exit.
+
+        A worker told to exit that has not within ``EXIT_GRACE_S`` is killed.
+        """
         if self._jobs:
             self.kill_all()
             return
@@ -410,8 +561,7 @@ class Workers:
         return code
 
     def _reap_all(self) -> None:
-        for child in self._live():
-            child.reap()
+        reap_all(self._live())
         self._children = dict.fromkeys(self._children)
 
 
@@ -472,7 +622,7 @@ def run_program(
     """
     # They boot while the CPU work is calibrated. With no job there is no child
     # to start (graceful-stop's --jobs 0 is an endless source, not none), and
-    # the forkserver would cost a boot and a stop for nothing.
+    # the forkserver would cost a boot for nothing.
     if config.jobs > 0 or graceful:
         start_helper_processes()
     job = SimulatedJob.from_config(config)  # before the recorder starts its clock
@@ -495,5 +645,4 @@ def run_program(
         # Every process has been killed and waited for: nothing can end a job now.
         recorder.cancel_unfinished()
     code = recorder.finish(interrupted=not completed)
-    stop_helper_processes()
     signals.exit_with(code)

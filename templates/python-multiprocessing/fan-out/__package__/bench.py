@@ -9,7 +9,7 @@ from __future__ import annotations
 from .benchmarking import CORES, cpu_job, quiet_recorder, row, sequential_ms, time_ms
 from .fan_out import fan_out
 from .harness import CpuWork
-from .runtime import SimulatedJob, StopRequest, stop_helper_processes
+from .runtime import SimulatedJob, StopRequest
 
 WORK_MS = 500
 IO_JOBS = 8
@@ -41,7 +41,6 @@ def main() -> None:
     print(f"\n{EMPTY_JOBS} jobs with no work: the cost of a process each")
     total = fan_out_ms(SimulatedJob(work_ms=0, fail_every=0), EMPTY_JOBS)
     row(f"{total / EMPTY_JOBS:.1f} ms a process, started and ended", total)
-    stop_helper_processes()
 
 
 if __name__ == "__main__":

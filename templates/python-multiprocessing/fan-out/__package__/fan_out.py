@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .runtime import JobEvents, JobFunction, StopRequest, Workers, record
+from .runtime import (
+    JobEvents,
+    JobFunction,
+    StopRequest,
+    Workers,
+    record,
+    require_at_least_one,
+)
 
 MAX_PROCESSES = 64
 """The most processes a fan-out runs at once.
@@ -26,8 +33,10 @@ def fan_out(
     Each job's start and its result or error go to ``events``; a failing
     job is reported in its place and the others go on. Returns True once
     every job has ended, or False as soon as ``stop`` is requested, after
-    killing the jobs still running.
+    killing the jobs still running. Raises ValueError when
+    ``max_processes`` is below 1.
     """
+    require_at_least_one(max_processes=max_processes)
     pending = iter(jobs)
     # Start the processes first, then hand out the jobs: they begin together
     # instead of one by one behind each process start-up.

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from .benchmarking import CORES, cpu_job, quiet_recorder, row, sequential_ms, time_ms
 from .graceful_stop import serve
 from .harness import CpuWork, Recorder
-from .runtime import SimulatedJob, StopRequest, stop_helper_processes
+from .runtime import SimulatedJob, StopRequest
 
 JOBS = 8
 WORK_MS = 250
@@ -65,7 +65,6 @@ def main() -> None:
     row("jobs of 10 s, drain deadline 0: killed", service_ms(long_jobs, None, 0), ms)
     short_jobs = SimulatedJob(work_ms=300, fail_every=0)
     row("jobs of 300 ms, drained", service_ms(short_jobs, None, 5), ms)
-    stop_helper_processes()
 
 
 if __name__ == "__main__":

@@ -6,7 +6,14 @@ import time
 from collections.abc import Iterator
 from typing import Protocol
 
-from .runtime import JobEvents, JobFunction, StopRequest, Workers, record
+from .runtime import (
+    JobEvents,
+    JobFunction,
+    StopRequest,
+    Workers,
+    record,
+    require_at_least_one,
+)
 
 
 class ServiceEvents(JobEvents, Protocol):
@@ -29,8 +36,10 @@ def serve(
     Runs until ``source`` is exhausted, or until ``stop`` is requested. Then
     no further job is taken; the jobs in flight have ``drain_s`` seconds to
     finish, after which their processes are killed and each is reported with
-    ``cancel``. Returns once every process has ended.
+    ``cancel``. Returns once every process has ended. Raises ValueError
+    when ``workers`` is below 1.
     """
+    require_at_least_one(workers=workers)
     with Workers(run, workers) as service:
         while not stop.requested:
             for worker in service.idle:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from .benchmarking import CORES, cpu_job, quiet_recorder, row, sequential_ms, time_ms
 from .harness import CpuWork
 from .producer_consumer import produce_and_consume
-from .runtime import SimulatedJob, StopRequest, stop_helper_processes
+from .runtime import SimulatedJob, StopRequest
 
 ITEMS = 8
 WORK_MS = 250
@@ -47,7 +47,6 @@ def main() -> None:
         total = pipeline_ms(tiny, TINY_ITEMS, consumers, buffer=16)
         per_item_us = total * 1000 / TINY_ITEMS
         row(f"{consumers} consumers: {per_item_us:.0f} us an item", total)
-    stop_helper_processes()
 
 
 if __name__ == "__main__":

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import pickle
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.queues import Queue
-from typing import Any, Protocol
+from multiprocessing.sharedctypes import Synchronized
+from typing import Protocol, TypeAlias
 
 from .runtime import (
     CONTEXT,
@@ -13,10 +15,15 @@ from .runtime import (
     Failed,
     JobEvents,
     JobFunction,
+    Message,
     Started,
     StopRequest,
+    UnreadableOutcomeError,
     WorkerDiedError,
+    decode,
+    reap_all,
     record,
+    require_at_least_one,
     run_job,
     start_child,
     wait_for,
@@ -24,10 +31,11 @@ from .runtime import (
 
 
 class BufferEvents(JobEvents, Protocol):
-    """Job events, plus an item entering and leaving the buffer."""
+    """Job events, plus an item entering and leaving the buffer, and a cancel."""
 
     def produce(self, job: int) -> None: ...
     def consume(self, job: int, worker: int) -> None: ...
+    def cancel(self, job: int) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,37 +53,44 @@ class Consumed:
     worker: int
 
 
-class Reports:
-    """One pipe that the producer and every consumer report on.
+Report: TypeAlias = Produced | Consumed | Message
 
-    The parent reads the reports in the order they were written, so it sees
-    an item produced before it is consumed, as it happened. (With a pipe per
-    process it could not tell: the producer's pipe runs ahead of the
-    consumers'.) The lock keeps each message whole.
+Counter: TypeAlias = "Synchronized[int]"
+
+
+class Reports:
+    """A child's reports to the parent, numbered in the order they are written.
+
+    Each process reports on its own pipe, so that one killed in the middle
+    of a report garbles no other's. The numbers come from one counter that
+    every process shares, taken while the report is written: the parent
+    puts the reports of every pipe back in the order they happened. It sees
+    an item produced before it is consumed, and never more items produced
+    and not yet consumed than the buffer allows.
     """
 
-    def __init__(self) -> None:
-        self.reader, self._writer = CONTEXT.Pipe(duplex=False)
-        self._lock = CONTEXT.Lock()
+    def __init__(self, connection: Connection, counter: Counter) -> None:
+        self._connection = connection
+        self._counter = counter
 
-    def send(self, message: Any) -> None:
-        """Write one message (in a child)."""
-        with self._lock:
-            self._writer.send(message)
-
-    def close(self) -> None:
-        self.reader.close()
-        self._writer.close()
+    def send(self, obj: Report) -> None:
+        """Write one report to the parent (in a child)."""
+        data = pickle.dumps(obj)
+        with self._counter.get_lock():
+            self._counter.value += 1
+            number = self._counter.value.to_bytes(8, "big")
+            self._connection.send_bytes(number + data)
 
 
 def produce(
-    ended: Connection,
-    reports: Reports,
+    connection: Connection,
+    counter: Counter,
     jobs: int,
     buffer: Queue[int | None],
     consumers: int,
 ) -> None:
     """The producer process: put jobs 1..``jobs`` into ``buffer``, then end markers."""
+    reports = Reports(connection, counter)
     for job in range(1, jobs + 1):
         reports.send(Produced(job))
         buffer.put(job)  # waits while the buffer is full: the backpressure
@@ -86,13 +101,14 @@ def produce(
 
 
 def consume(
-    ended: Connection,
-    reports: Reports,
+    connection: Connection,
+    counter: Counter,
     worker: int,
     buffer: Queue[int | None],
     run: JobFunction,
 ) -> None:
     """A consumer process: take jobs out of ``buffer`` and run them, until a marker."""
+    reports = Reports(connection, counter)
     while (job := buffer.get()) is not None:
         reports.send(Consumed(job, worker))
         run_job(reports, run, job, worker)
@@ -115,61 +131,121 @@ def produce_and_consume(
     work, or False as soon as ``stop`` is requested, after killing the
     producer and the consumers.
 
+    A process that dies (a crash, the OOM killer) ends the run at once: it
+    may have died holding the queue's lock, or left an end marker that no
+    one will take, and the others would wait forever. Its job, if it had
+    one, fails with WorkerDiedError; every other job still open is
+    cancelled; the function returns True.
+
     No more consumers start than there are jobs, and none (nor the
     producer) when there are no jobs: a process costs milliseconds to start.
+    Raises ValueError when ``consumers`` or ``buffer_size`` is below 1.
     """
+    require_at_least_one(consumers=consumers, buffer_size=buffer_size)
     if jobs == 0:
         return not stop.requested
     consumers = min(consumers, jobs)
     buffer: Queue[int | None] = CONTEXT.Queue(maxsize=buffer_size)
-    reports = Reports()
-    producer = start_child(produce, reports, jobs, buffer, consumers)
+    counter: Counter = CONTEXT.Value("Q", 0)
+    pipeline = _Pipeline(events)
+    producer = start_child(produce, counter, jobs, buffer, consumers)
     consumer_children = [
-        start_child(consume, reports, worker, buffer, run)
+        start_child(consume, counter, worker, buffer, run)
         for worker in range(1, consumers + 1)
     ]
-    children = [producer, *consumer_children]
-    # Nothing is sent on a child's own pipe: its end of file says the child ended.
-    running = {child.connection: child for child in children}
-    consumer_of = {
+    worker_of = {producer.connection: None} | {
         child.connection: worker
         for worker, child in enumerate(consumer_children, start=1)
     }
-    jobs_of: dict[int, int] = {}  # consumer -> the job it is running
-
-    def report(message: Any) -> None:
-        match message:
-            case Produced(job):
-                events.produce(job)
-            case Consumed(job, worker):
-                jobs_of[worker] = job
-                events.consume(job, worker)
-            case Started():
-                record(message, events)
-            case Done() | Failed():
-                del jobs_of[message.worker]
-                record(message, events)
-
+    running = {child.connection: child for child in [producer, *consumer_children]}
+    died = False
     try:
-        while running and not stop.requested:
-            ready = wait_for([reports.reader, *running], stop)
-            # A child writes its reports before it ends: read them all first.
-            while reports.reader.poll():
-                report(reports.reader.recv())
-            for connection in ready:
-                if connection is reports.reader:
+        while running and not died and not stop.requested:
+            for connection in wait_for(list(running), stop):
+                if pipeline.read(connection, worker_of[connection]):
                     continue
-                process = running.pop(connection).process
-                worker = consumer_of.get(connection, 0)
-                if worker in jobs_of:  # a consumer that died in the middle of a job
-                    process.join()
-                    reason = f"consumer process exited with code {process.exitcode}"
-                    events.fail(jobs_of.pop(worker), WorkerDiedError(reason))
-        return not stop.requested
+                # End of file: the process has ended, or died.
+                code = running.pop(connection).reap()
+                died = pipeline.ended(worker_of[connection], code) or died
     finally:
         for child in running.values():
-            child.kill()  # still running: stopped, or an exception got here
-        for child in children:
-            child.reap()
+            child.kill()  # still running: stopped, a death, or an exception got here
+        reap_all(running.values())
         buffer.close()
-        reports.close()
+    if died:
+        pipeline.cancel_open_jobs()
+        return True
+    return not stop.requested
+
+
+class _Pipeline:
+    """The parent's view of a run: reports in order, jobs running, jobs open."""
+
+    def __init__(self, events: BufferEvents) -> None:
+        self._events = events
+        self._next = 1  # the number of the next report to pass on
+        self._early: dict[int, tuple[int | None, bytes]] = {}  # number -> report
+        self._jobs_of: dict[int, int] = {}  # consumer -> the job it is running
+        self._open: set[int] = set()  # produced, and not yet ended
+
+    def read(self, connection: Connection, worker: int | None) -> bool:
+        """Read a report from consumer ``worker`` (None: the producer).
+
+        Reports are passed on in the order of their numbers; one that comes
+        early waits for those before it. Returns False at the end of file:
+        the process has ended.
+        """
+        try:
+            data = connection.recv_bytes()
+        except EOFError:
+            return False
+        self._early[int.from_bytes(data[:8], "big")] = (worker, data[8:])
+        while self._next in self._early:
+            self._report(*self._early.pop(self._next))
+            self._next += 1
+        return True
+
+    def ended(self, worker: int | None, code: int | None) -> bool:
+        """A process ended with ``code``; True if it died.
+
+        The producer ends with 0 once it has put every end marker, and a
+        consumer once it has taken its own; any other code is a death, and
+        the job of a consumer that died, if it had one, fails.
+        """
+        if code == 0:
+            return False
+        if worker is not None and worker in self._jobs_of:
+            error = WorkerDiedError(f"consumer process exited with code {code}")
+            self._pass_on(Failed(self._jobs_of[worker], worker, error))
+        return True
+
+    def cancel_open_jobs(self) -> None:
+        """Report every job produced and not yet ended as cancelled."""
+        for job in sorted(self._open):
+            self._events.cancel(job)
+        self._open.clear()
+
+    def _report(self, worker: int | None, data: bytes) -> None:
+        report: Report
+        try:
+            report = decode(data)
+        except UnreadableOutcomeError as error:
+            if worker is None:
+                raise  # the producer sends job numbers only: a bug, not a job's fault
+            report = Failed(self._jobs_of[worker], worker, error)
+        self._pass_on(report)
+
+    def _pass_on(self, report: Report) -> None:
+        match report:
+            case Produced(job):
+                self._open.add(job)
+                self._events.produce(job)
+            case Consumed(job, worker):
+                self._jobs_of[worker] = job
+                self._events.consume(job, worker)
+            case Started():
+                record(report, self._events)
+            case Done() | Failed():
+                del self._jobs_of[report.worker]
+                self._open.discard(report.job)
+                record(report, self._events)

@@ -9,7 +9,7 @@ keeps each child process, which imports this module, from running it again.
 from __future__ import annotations
 
 from .benchmarking import CORES, quiet_recorder, row, time_ms
-from .runtime import SimulatedJob, StopRequest, stop_helper_processes
+from .runtime import SimulatedJob, StopRequest
 from .timeout import run_with_deadlines
 
 OPERATIONS = 20
@@ -40,7 +40,6 @@ def main() -> None:
     row("10 s of work: each killed at its deadline", stuck, finishing)
     beyond_ms = (stuck - finishing) / rounds - DEADLINE_MS
     print(f"  a timeout costs about {beyond_ms:.0f} ms beyond its deadline")
-    stop_helper_processes()
 
 
 if __name__ == "__main__":

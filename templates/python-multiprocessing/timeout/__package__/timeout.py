@@ -14,6 +14,7 @@ from .runtime import (
     Workers,
     processes_for,
     record,
+    require_at_least_one,
 )
 
 
@@ -39,8 +40,12 @@ def run_with_deadlines(
     cannot be interrupted, only stopped with its process, and the worker's
     number passes to a fresh one. Returns True once every job has ended, or
     False as soon as ``stop`` is requested, after killing the jobs still
-    running.
+    running. Raises ValueError when ``workers`` is below 1 or ``timeout_s``
+    is not above 0.
     """
+    require_at_least_one(workers=workers)
+    if timeout_s <= 0:
+        raise ValueError(f"timeout_s must be more than 0, not {timeout_s}")
     pending = iter(jobs)
     deadlines: dict[int, float] = {}  # worker -> when its operation's time is up
     with Workers(run, processes_for(jobs, workers)) as operations:

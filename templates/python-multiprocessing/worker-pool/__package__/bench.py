@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from .benchmarking import CORES, cpu_job, quiet_recorder, row, sequential_ms, time_ms
 from .harness import CpuWork
-from .runtime import SimulatedJob, StopRequest, stop_helper_processes
+from .runtime import SimulatedJob, StopRequest
 from .worker_pool import run_worker_pool
 
 JOBS = 8
@@ -40,7 +40,6 @@ def main() -> None:
         total = pool_ms(tiny, TINY_JOBS, workers)
         per_job_us = total * 1000 / TINY_JOBS
         row(f"--workers {workers}: {per_job_us:.0f} us a job, start-up included", total)
-    stop_helper_processes()
 
 
 if __name__ == "__main__":

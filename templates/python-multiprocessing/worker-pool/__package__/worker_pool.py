@@ -11,6 +11,7 @@ from .runtime import (
     Workers,
     processes_for,
     record,
+    require_at_least_one,
 )
 
 
@@ -24,12 +25,14 @@ def run_worker_pool(
 ) -> bool:
     """Run ``run(job)`` for every job on ``workers`` processes.
 
-    Fewer processes start when there are fewer jobs than workers.
+    Fewer processes start when there are fewer jobs than workers. Raises
+    ValueError when ``workers`` is below 1.
 
     Each job's start (with its worker's number) and result or error go to
     ``events``. Returns True once every job has ended, or False as soon as
     ``stop`` is requested, after killing the jobs still running.
     """
+    require_at_least_one(workers=workers)
     pending = iter(jobs)
     with Workers(run, processes_for(jobs, workers)) as pool:
         while not stop.requested:
