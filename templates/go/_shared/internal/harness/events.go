@@ -64,6 +64,9 @@ type recorder struct {
 	maxRunning int
 	summary    summary
 	sealed     bool // the summary is written; nothing may follow it
+	// interrupted: a signal cancelled the run (patterns that do not stop
+	// gracefully) before the summary was written.
+	interrupted bool
 }
 
 func newRecorder(out io.Writer, cfg Config, pattern string, began time.Time) *recorder {
@@ -232,16 +235,47 @@ func (r *recorder) stopping(signal string, stopIntake func()) {
 	r.write(event{Event: "stopping", Signal: signal})
 }
 
-// finish cancels every submitted job that has no terminal event yet (jobs
-// the run never reached because it was cancelled), writes the summary and
-// seals the output. It returns the summary; calling it again returns the
-// same summary and writes nothing.
-func (r *recorder) finish() summary {
+// interrupt cancels the run for the first signal and records that it did,
+// unless the summary is already written: then the run is over and the
+// signal changes nothing.
+func (r *recorder) interrupt(cancel func()) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.sealed {
-		return r.summary
+		return
 	}
+	r.interrupted = true
+	cancel()
+}
+
+// abort writes the summary at once, for a second signal, and reports
+// whether it did. It returns false when the summary was already written:
+// the run has ended by itself and its exit code stands.
+func (r *recorder) abort() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.sealed {
+		return false
+	}
+	r.finishLocked()
+	return true
+}
+
+// finish cancels every submitted job that has no terminal event yet (jobs
+// the run never reached because it was cancelled), writes the summary and
+// seals the output. It returns the summary and whether a signal
+// interrupted the run before it; calling it again writes nothing and
+// returns the same.
+func (r *recorder) finish() (s summary, interrupted bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.sealed {
+		r.finishLocked()
+	}
+	return r.summary, r.interrupted
+}
+
+func (r *recorder) finishLocked() {
 	for _, id := range slices.Sorted(maps.Keys(r.inFlight)) {
 		r.endLocked(event{Event: "cancel", Job: id, Worker: r.inFlight[id].worker})
 	}
@@ -259,5 +293,4 @@ func (r *recorder) finish() summary {
 			s.Submitted, s.Completed, s.Failed, s.TimedOut, s.Cancelled, s.MaxConcurrency, int64(math.Round(s.ElapsedMS)), s.Pattern)
 	}
 	r.sealed = true
-	return r.summary
 }

@@ -143,6 +143,11 @@ func Main(p Program) {
 // run is Main without the process: it returns the exit code. A second value
 // on signals makes it write the summary and exit the process with 130 at
 // once, without waiting for jobs.
+//
+// A signal that comes once the summary is out changes nothing, and the exit
+// code is decided under the recorder's lock from the summary, so a late
+// signal can never turn a complete run into 130, nor end the process after
+// a summary that called for another code.
 func run(p Program, args []string, stdout, stderr io.Writer, signals <-chan os.Signal, began time.Time) int {
 	cfg, err := parseConfig(p, args, stdout)
 	if errors.Is(err, errHelp) {
@@ -165,15 +170,16 @@ func run(p Program, args []string, stdout, stderr io.Writer, signals <-chan os.S
 			if p.StopsGracefully {
 				events.stopping(signalName(sig), cancel)
 			} else {
-				cancel()
+				events.interrupt(cancel)
 			}
 		case <-finished:
 			return
 		}
 		select {
 		case <-signals:
-			events.finish()
-			os.Exit(exitInterrupted)
+			if events.abort() {
+				os.Exit(exitInterrupted)
+			}
 		case <-finished:
 		}
 	}()
@@ -182,9 +188,11 @@ func run(p Program, args []string, stdout, stderr io.Writer, signals <-chan os.S
 		events.ready()
 	}
 	p.Run(ctx, env)
-	s := events.finish()
+	s, interrupted := events.finish()
 
-	if ctx.Err() != nil && !p.StopsGracefully {
+	// Interrupted counts only when the signal cut jobs short: one that came
+	// after the last job ended leaves a complete run.
+	if interrupted && s.Cancelled > 0 {
 		return exitInterrupted
 	}
 	if s.Failed > 0 || s.Cancelled > 0 {

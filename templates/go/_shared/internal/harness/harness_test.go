@@ -150,6 +150,51 @@ func TestFirstSignalCancelsTheRun(t *testing.T) {
 	}
 }
 
+// A signal that arrives once every job has ended cuts nothing short: the
+// exit code is the one the summary calls for, not 130.
+func TestSignalAfterTheLastJobKeepsTheExitCode(t *testing.T) {
+	signals := make(chan os.Signal, 1)
+	lateSignal := Program{Pattern: "test", DefaultJobs: 2, Run: func(ctx context.Context, env *Env) {
+		env.SubmitAll()
+		for job := 1; job <= env.Jobs; job++ {
+			env.Process(ctx, 1, job)
+		}
+		signals <- syscall.SIGINT
+		select {
+		case <-ctx.Done(): // the harness has taken the signal
+		case <-time.After(10 * time.Second):
+			t.Error("the signal never cancelled ctx")
+		}
+	}}
+	var out bytes.Buffer
+	if code := run(lateSignal, nil, &out, &out, signals, time.Now()); code != 0 {
+		t.Errorf("exit code %d after a run where every job completed, want 0:\n%s", code, out.String())
+	}
+}
+
+// Once the summary is written the run is over: neither a first signal nor a
+// second one may cancel, write or end the process with 130 after a summary
+// that called for another exit code.
+func TestSignalsAfterTheSummaryChangeNothing(t *testing.T) {
+	var out bytes.Buffer
+	events := newRecorder(&out, Config{JSON: true}, "test", time.Now())
+	events.start(1, 1)
+	events.end(event{Event: "done", Job: 1, Worker: 1, Result: new(int)})
+	events.finish()
+	written := out.String()
+
+	events.interrupt(func() { t.Error("a signal after the summary cancelled the run") })
+	if events.abort() {
+		t.Error("a second signal after the summary asked to exit with 130")
+	}
+	if s, interrupted := events.finish(); interrupted || s.Completed != 1 {
+		t.Errorf("summary %+v, interrupted %v: want the completed run, not interrupted", s, interrupted)
+	}
+	if out.String() != written {
+		t.Errorf("output after the summary:\n%s", strings.TrimPrefix(out.String(), written))
+	}
+}
+
 // A long-running service holds memory in proportion to the jobs in flight,
 // never to the jobs it has finished: once a job has ended, nothing of it
 // may stay behind in the harness.
