@@ -61,11 +61,16 @@ export interface IdleCpuMeasurement {
 
 /**
  * How long to watch memory grow. A leak per finished job grows with the
- * jobs, not with the time, and a loaded machine runs fewer jobs a second:
- * so the window lasts `durationMs`, and longer, up to `maxDurationMs`,
- * until the program has written `minLines` lines during it.
+ * jobs, not with the time, and a loaded machine runs fewer jobs a second;
+ * so does a runtime's warm-up (a heap growing to its working size). So the
+ * window opens once the program has written `warmUpLines` lines since it
+ * started (or after `maxWarmUpMs` more), then lasts `durationMs`, and longer,
+ * up to `maxDurationMs`, until the program has written `minLines` lines
+ * during it.
  */
 export interface RssGrowthWindow {
+  warmUpLines?: number;
+  maxWarmUpMs?: number;
   durationMs: number;
   minLines?: number;
   maxDurationMs?: number;
@@ -271,10 +276,16 @@ export async function runProgram(subject: Subject, request: RunRequest): Promise
     });
 
   const measureRssGrowth = async ({
+    warmUpLines = 0,
+    maxWarmUpMs = 0,
     durationMs,
     minLines = 0,
     maxDurationMs = durationMs,
   }: RssGrowthWindow): Promise<Omit<RssGrowthMeasurement, 'maxGrowthMb'>> => {
+    const warmUpEnds = performance.now() + maxWarmUpMs;
+    while (running && linesRead < warmUpLines && performance.now() < warmUpEnds) {
+      await Promise.race([sleep(RSS_GROWTH_SAMPLE_INTERVAL_MS), exited]);
+    }
     const samples: { atMs: number; mb: number }[] = [];
     const began = performance.now();
     const linesAtStart = linesRead;

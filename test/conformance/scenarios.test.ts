@@ -2,7 +2,7 @@
 // typo fails here rather than as a puzzling failure against a program.
 import { describe, expect, test } from 'vitest';
 import { PATTERNS, effectiveOptions } from './contract.js';
-import { loadBadFlags, loadScenarios, scenariosFor, validateScenario } from './scenarios.js';
+import { type Scenario, loadBadFlags, loadScenarios, scenariosFor, validateScenario } from './scenarios.js';
 
 const scenarios = loadScenarios();
 
@@ -24,5 +24,22 @@ describe('scenario fixtures', () => {
       expect(isRefused, name).toThrow();
     }
     expect(badFlags.help.map((invocation) => invocation.args)).toEqual([['--help'], ['-h']]);
+  });
+
+  test('memory and start-after-signal checks are refused where they could not work', () => {
+    const scenario: Scenario = {
+      name: 'misfit',
+      description: 'measures memory alongside other runs, and places starts after a signal it never sends',
+      patterns: ['worker-pool'],
+      args: ['--jobs', '10'],
+      hardTimeoutMs: 1000,
+      expect: { peakRssMb: { max: 100 }, startsAfterSignal: { min: 0 } },
+    };
+    expect(validateScenario(scenario, (pattern) => effectiveOptions(pattern, 'go', scenario.args))).toEqual([
+      'startsAfterSignal needs --json',
+      'startsAfterSignal needs a signal',
+      'startsAfterSignal needs a max',
+      'a scenario that measures memory must be exclusive',
+    ]);
   });
 });
