@@ -6,6 +6,7 @@ import { execa } from 'execa';
 import { beforeAll, expect } from 'vitest';
 import { type Command, findTarget } from '../../src/catalogue.js';
 import { checkName } from '../../src/names.js';
+import { strictEnv } from '../program-traits.js';
 import { defineConformanceSuite } from './suite.js';
 
 const environment = process.env;
@@ -42,7 +43,7 @@ defineConformanceSuite(
       ? (JSON.parse(environment.CONFORMANCE_COMMAND) as string[])
       : resolve(target.commands.program),
     env: {
-      ...target.strictEnv,
+      ...strictEnv[target.language],
       ...(environment.CONFORMANCE_ENV ? (JSON.parse(environment.CONFORMANCE_ENV) as Record<string, string>) : {}),
     },
   },
