@@ -1,0 +1,280 @@
+// Renders the figures of docs/benchmarks.json (written by bench/claims.mjs)
+// into the docs that quote them, so that no figure is typed by hand:
+// every block between <!-- figures:NAME --> and <!-- /figures:NAME --> in
+// docs/benchmarks.md, docs/choosing.md and templates/_patterns/*.md, and the
+// chart docs/benchmarks.svg.
+//   node scripts/render-figures.mjs           rewrite the blocks and the chart
+//   node scripts/render-figures.mjs --check   exit 1 if any of them differs
+// --root DIR works on a copy of the repository (the unit test uses it).
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { pathToFileURL } from 'node:url';
+
+export const reproduce =
+  'npm run build && node bench/claims.mjs --out docs/benchmarks.json && node scripts/render-figures.mjs';
+
+// The article's figures, next to which ours are shown.
+const articleSwitch = {
+  'go-channel': '~0.2 µs (goroutine)',
+  'go-channel-os-threads': '~1–2 µs (OS thread)',
+  'asyncio-queue': '~0.3 µs (coroutine)',
+  'thread-queue': '~15 µs (Python thread)',
+};
+const articleMemory = { 'asyncio-task': '~1 KB', thread: '~8 MB', goroutine: '2 KB initially' };
+
+const number = (value, digits) =>
+  value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const us = (value) => number(value, value < 1 ? 2 : value < 10 ? 1 : 0);
+const times = (value) => `${number(value, value < 10 ? 1 : 0)}×`;
+const bytes = (value) => (value >= 10_240 ? `${number(value / 1024, 0)} KB` : `${number(value, 0)} B`);
+
+function table(header, rows) {
+  const line = (cells) => `| ${cells.join(' | ')} |`;
+  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+/** One sentence naming the run: date, machine, versions, load. */
+export function runLine(results) {
+  const { machine, versions } = results;
+  const day = results.date.slice(0, 10);
+  const load = `load average ${machine.load_start[0]} at the start, ${machine.load_end[0]} at the end`;
+  return (
+    `Measured ${day} (${results.mode} run, ${results.duration_s} s) on ${machine.cores} cores (${machine.cpu}), ` +
+    `${machine.memory_gb} GB, ${machine.os}, ${load}; Node ${versions.node}, Go ${versions.go.replace(/^go/, '')}, ` +
+    `CPython ${versions.python}.`
+  );
+}
+
+export function renderBlocks(results) {
+  const blocks = {};
+  blocks.run = `${runLine(results)} Reproduce: \`${reproduce}\`.`;
+
+  blocks.handoff = table(
+    ['units', 'primitive', 'round trip', 'one way', "article's switch"],
+    results.handoff.map((row) => [
+      row.units,
+      row.primitive,
+      `${us(row.us_round_trip)} µs`,
+      `${us(row.us_round_trip / 2)} µs`,
+      articleSwitch[row.id] ?? '–',
+    ]),
+  );
+
+  const parkedIds = [...new Set(results.parked.map((row) => row.id))];
+  const counts = [...new Set(results.parked.map((row) => row.units_asked))];
+  blocks.parked = table(
+    ['unit', 'parked how', ...counts.map((count) => `${number(count, 0)} units`), 'article'],
+    parkedIds.map((id) => {
+      const rows = results.parked.filter((row) => row.id === id);
+      return [
+        rows[0].unit,
+        rows[0].how,
+        ...counts.map((count) => {
+          const row = rows.find((candidate) => candidate.units_asked === count);
+          if (!row) return '–';
+          const reached = row.units < row.units_asked ? ` (only ${number(row.units, 0)} started)` : '';
+          return `${bytes(row.bytes_per_unit)}${reached}`;
+        }),
+        articleMemory[id] ?? '–',
+      ];
+    }),
+  );
+
+  for (const scenario of results.http.scenarios) {
+    const name = scenario.workers === results.http.requests ? 'http-each' : 'http-keepalive';
+    const rows = [...scenario.rows].sort((a, b) => a.wall_s - b.wall_s);
+    blocks[name] = [
+      table(
+        ['client', 'wall', '× fastest', 'CPU', '× least', 'peak RSS (sum)', '× least'],
+        rows.map((row) => [
+          row.label + (row.processes > 1 ? ` (${row.processes} processes)` : ''),
+          `${number(row.wall_s, 2)} s`,
+          times(row.wall_ratio),
+          `${number(row.cpu_s, 2)} s`,
+          times(row.cpu_ratio),
+          `${number(row.rss_mb, 0)} MB`,
+          times(row.rss_ratio),
+        ]),
+      ),
+      ...Object.entries(scenario.skipped).map(([id, why]) => `\n${id}: ${why}.`),
+    ].join('\n');
+  }
+
+  const { wrk } = results.http;
+  blocks.wrk = wrk.missing
+    ? `wrk was not installed, so the Go client was not compared with a load generator (${wrk.note}).`
+    : `${wrk.version}, ${wrk.connections} connections: ${number(wrk.rate, 0)} requests/s (median of ` +
+      `${wrk.rates.length}); the Go client with ${wrk.connections} keep-alive connections: ` +
+      `${number(wrk.go_rate, 0)} requests/s, ${number(wrk.go_share * 100, 0)} % of wrk's rate.`;
+
+  blocks.pools = table(
+    ['target', 'pattern', 'component', 'bare primitive', 'component µs/job', 'bare µs/job', 'ratio'],
+    results.pools.map((row) => [
+      row.target,
+      row.pattern,
+      row.component,
+      row.bare,
+      us(row.component_us),
+      us(row.bare_us),
+      `${number(row.ratio, 2)}×${row.ratio > 1.25 ? ' ⚠' : ''}`,
+    ]),
+  );
+
+  for (const pattern of ['worker-pool', 'fan-out']) {
+    const rows = results.pools.filter((row) => row.pattern === pattern);
+    blocks[`pattern-${pattern}`] =
+      `Cost of one no-op job through this component against the bare primitive ` +
+      `(docs/benchmarks.md of create-concur-pattern, ${results.date.slice(0, 10)}, ${results.machine.cores}-core ` +
+      `${results.machine.cpu}): ` +
+      rows.map((row) => `${row.target} ${us(row.component_us)} µs (${number(row.ratio, 2)}×)`).join(', ') +
+      `. Reproduce: \`node bench/claims.mjs\` in create-concur-pattern.`;
+  }
+  blocks.chart = `![Wall time of 10,000 HTTP requests, as a ratio to the fastest client](benchmarks.svg)`;
+  return blocks;
+}
+
+/** The whole report as markdown: what bench/claims.mjs prints without --json. */
+export function renderMarkdown(results) {
+  const blocks = renderBlocks(results);
+  return [
+    `# Claims benchmark\n\n${blocks.run}`,
+    `## Hand-off: one round trip between two units\n\n${blocks.handoff}`,
+    `## Memory per parked unit (RSS)\n\n${blocks.parked}`,
+    `## ${results.http.requests} HTTP requests, ${results.http.scenarios[0].workers} keep-alive connections\n\n${blocks['http-keepalive']}`,
+    `## ${results.http.requests} HTTP requests, one connection each, all at once\n\n${blocks['http-each']}`,
+    `## Go client against a load generator\n\n${blocks.wrk}`,
+    `## Pool overhead per no-op job\n\n${blocks.pools}`,
+  ]
+    .join('\n\n')
+    .concat('\n');
+}
+
+/** A horizontal bar chart of the HTTP wall-time ratios, both scenarios. */
+export function renderSvg(results) {
+  const barHeight = 18;
+  const left = 250;
+  const width = 720;
+  const scale =
+    (width - left - 70) / Math.max(...results.http.scenarios.flatMap((s) => s.rows.map((r) => r.wall_ratio)));
+  let y = 40;
+  const parts = [];
+  const escape = (text) => text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('`', '');
+  for (const scenario of results.http.scenarios) {
+    const title =
+      scenario.workers === results.http.requests
+        ? `${results.http.requests} requests, one connection each, all at once`
+        : `${results.http.requests} requests over ${scenario.workers} keep-alive connections`;
+    parts.push(`<text x="10" y="${y}" font-weight="bold">${escape(title)}</text>`);
+    y += 10;
+    for (const row of [...scenario.rows].sort((a, b) => a.wall_ratio - b.wall_ratio)) {
+      const bar = Math.max(1, row.wall_ratio * scale);
+      parts.push(
+        `<text x="${left - 8}" y="${y + 13}" text-anchor="end">${escape(row.label)}</text>`,
+        `<rect x="${left}" y="${y}" width="${bar.toFixed(1)}" height="${barHeight - 4}" fill="#4a7ab5"/>`,
+        `<text x="${(left + bar + 6).toFixed(1)}" y="${y + 13}">${number(row.wall_ratio, row.wall_ratio < 10 ? 1 : 0)}× (${number(row.wall_s, 2)} s)</text>`,
+      );
+      y += barHeight;
+    }
+    y += 24;
+  }
+  const caption = `Wall time as a ratio to the fastest client; ${results.date.slice(0, 10)}, ${results.machine.cores} cores, median of ${results.http.runs}`;
+  parts.push(`<text x="10" y="${y}" font-size="11">${escape(caption)}</text>`);
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${y + 14}" font-family="sans-serif" font-size="13">`,
+    `<rect width="100%" height="100%" fill="white"/>`,
+    ...parts.map((part) => `  ${part}`),
+    '</svg>',
+    '',
+  ].join('\n');
+}
+
+/** What is wrong with the shape of `results`, as a list of reasons; empty when it is well formed. */
+export function checkShape(results) {
+  const problems = [];
+  const need = (condition, what) => condition || problems.push(what);
+  const positive = (value) => typeof value === 'number' && Number.isFinite(value) && value > 0;
+  need(results.schema === 1, 'schema is not 1');
+  need(!Number.isNaN(Date.parse(results.date)), 'date is not a date');
+  need(positive(results.machine?.cores), 'machine.cores missing');
+  for (const key of ['node', 'go', 'python'])
+    need(typeof results.versions?.[key] === 'string', `versions.${key} missing`);
+  need(Array.isArray(results.handoff) && results.handoff.length === 7, 'handoff needs 7 rows');
+  for (const row of results.handoff ?? []) need(positive(row.us_round_trip), `handoff ${row.id}: no round trip`);
+  need(Array.isArray(results.parked) && results.parked.length >= 4, 'parked needs a row per unit');
+  for (const row of results.parked ?? []) need(positive(row.units), `parked ${row.id}: no units`);
+  need(results.http?.scenarios?.length === 2, 'http needs the keep-alive and the one-each scenario');
+  for (const scenario of results.http?.scenarios ?? []) {
+    need(scenario.rows.length >= 4, `http W=${scenario.workers}: too few clients`);
+    for (const row of scenario.rows) {
+      for (const key of ['wall_s', 'cpu_s', 'rss_mb', 'wall_ratio', 'cpu_ratio', 'rss_ratio']) {
+        need(positive(row[key]), `http W=${scenario.workers} ${row.id}: ${key} missing`);
+      }
+    }
+    need(
+      Math.min(...scenario.rows.map((row) => row.wall_ratio)) === 1,
+      `http W=${scenario.workers}: no fastest client`,
+    );
+  }
+  need(results.http?.wrk?.missing === true || positive(results.http?.wrk?.rate), 'wrk: neither a rate nor missing');
+  need(Array.isArray(results.pools) && results.pools.length === 9, 'pools needs 9 rows');
+  for (const row of results.pools ?? []) need(positive(row.ratio), `pools ${row.target} ${row.pattern}: no ratio`);
+  return problems;
+}
+
+/** Replaces every figures block of `text` with its rendering; throws on a block it does not know. */
+export function applyBlocks(text, blocks, file) {
+  return text.replace(/<!-- figures:([\w-]+) -->\n[\s\S]*?<!-- \/figures:\1 -->/g, (_, name) => {
+    if (!(name in blocks)) throw new Error(`${file}: unknown figures block ${name}`);
+    return `<!-- figures:${name} -->\n\n${blocks[name]}\n\n<!-- /figures:${name} -->`;
+  });
+}
+
+async function main() {
+  const { values } = parseArgs({ options: { check: { type: 'boolean', default: false }, root: { type: 'string' } } });
+  const root = path.resolve(values.root ?? path.join(import.meta.dirname, '..'));
+  const results = JSON.parse(readFileSync(path.join(root, 'docs', 'benchmarks.json'), 'utf8'));
+  const problems = checkShape(results);
+  if (problems.length) throw new Error(`docs/benchmarks.json is malformed:\n  ${problems.join('\n  ')}`);
+  const blocks = renderBlocks(results);
+  const { format, resolveConfig } = await import('prettier');
+  const patterns = path.join(root, 'templates', '_patterns');
+  const files = [
+    path.join(root, 'docs', 'benchmarks.md'),
+    path.join(root, 'docs', 'choosing.md'),
+    ...readdirSync(patterns)
+      .filter((name) => name.endsWith('.md'))
+      .map((name) => path.join(patterns, name)),
+  ];
+  const outputs = [[path.join(root, 'docs', 'benchmarks.svg'), renderSvg(results)]];
+  for (const file of files) {
+    const text = readFileSync(file, 'utf8');
+    const rendered = applyBlocks(text, blocks, file);
+    // docs/ is kept prettier-clean; templates/ is not prettier's (it holds EJS).
+    const formatted = file.startsWith(path.join(root, 'docs'))
+      ? await format(rendered, { ...(await resolveConfig(file)), filepath: file })
+      : rendered;
+    outputs.push([file, formatted]);
+  }
+  const stale = [];
+  for (const [file, content] of outputs) {
+    let current;
+    try {
+      current = readFileSync(file, 'utf8');
+    } catch {
+      current = undefined;
+    }
+    if (current === content) continue;
+    stale.push(path.relative(root, file));
+    if (!values.check) writeFileSync(file, content);
+  }
+  if (values.check && stale.length) {
+    console.error(
+      `figures differ from docs/benchmarks.json in: ${stale.join(', ')}\nrun: node scripts/render-figures.mjs`,
+    );
+    process.exit(1);
+  }
+  console.log(stale.length ? `rendered: ${stale.join(', ')}` : 'every figure matches docs/benchmarks.json');
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await main();
