@@ -41,6 +41,8 @@ const settings = {
       worker: 20_000,
       promise: 200_000,
     },
+    starts: { goroutine: 100_000, thread: 2_000, fork: 100, forkserver: 50, spawn: 10, worker: 20 },
+    spin: { python: 3_000_000, go: 300_000_000, node: 30_000_000 },
     parked: [10_000, 100_000],
     parkedRuns: 3,
     requests: 10_000,
@@ -67,6 +69,8 @@ const settings = {
       worker: 5_000,
       promise: 50_000,
     },
+    starts: { goroutine: 20_000, thread: 500, fork: 20, forkserver: 10, spawn: 3, worker: 5 },
+    spin: { python: 1_000_000, go: 100_000_000, node: 10_000_000 },
     parked: [10_000],
     parkedRuns: 1,
     requests: 1_000,
@@ -78,6 +82,8 @@ const settings = {
   smoke: {
     samples: 1,
     rounds: { go: 1_000, goLocked: 1_000, asyncio: 500, threads: 500, pipe: 200, worker: 200, promise: 1_000 },
+    starts: { goroutine: 100, thread: 10, fork: 2, forkserver: 2, spawn: 1, worker: 1 },
+    spin: { python: 10_000, go: 100_000, node: 100_000 },
     parked: [1_000],
     parkedRuns: 1,
     requests: 40,
@@ -113,6 +119,8 @@ async function main() {
   try {
     const probes = await buildProbes();
     results.handoff = await handoff(probes);
+    results.start = await startUnits(probes);
+    results.cpu = await cpuBound(probes);
     results.parked = await parked(probes);
     results.http = await http(probes);
     results.pools = await pools(probes);
@@ -190,6 +198,103 @@ async function handoff(probes) {
     const sampleFlag = command[0] === probes.go ? '-samples' : '--samples';
     const out = await runJson([...command, sampleFlag, samples]);
     rows.push({ id, units, primitive, target, us_round_trip: median(out.samples_us), samples_us: out.samples_us });
+  }
+  return rows;
+}
+
+// ---------------------------------------------------------------------------
+// Starting a unit, and CPU-bound work on one unit and on two
+
+async function startUnits(probes) {
+  const { starts, samples } = settings;
+  const startProcess = path.join(here, 'python', 'start_process.py');
+  const cases = [
+    ['goroutine', 'goroutine', 'go', [probes.go, 'start', '-rounds', starts.goroutine, '-samples', samples]],
+    [
+      'python-thread',
+      'Python thread',
+      'python-threading',
+      [python, probes.python, 'start-thread', '--rounds', starts.thread, '--samples', samples],
+    ],
+    [
+      'process-fork',
+      'Python process, fork',
+      'python-multiprocessing',
+      [python, startProcess, 'fork', '--rounds', starts.fork, '--samples', samples],
+    ],
+    [
+      'process-forkserver',
+      'Python process, forkserver (server up)',
+      'python-multiprocessing',
+      [python, startProcess, 'forkserver', '--rounds', starts.forkserver, '--samples', samples],
+    ],
+    [
+      'process-spawn',
+      'Python process, spawn',
+      'python-multiprocessing',
+      [python, startProcess, 'spawn', '--rounds', starts.spawn, '--samples', samples],
+    ],
+    [
+      'worker-thread',
+      'Node `worker_threads` thread',
+      'typescript',
+      [process.execPath, probes.node, 'start-worker', '--rounds', starts.worker, '--samples', samples],
+    ],
+  ];
+  const rows = [];
+  for (const [id, unit, target, command] of cases) {
+    progress(`start-up: ${id}`);
+    const out = await runJson(command);
+    rows.push({ id, unit, target, us: median(out.samples_us), samples_us: out.samples_us });
+  }
+  return rows;
+}
+
+async function cpuBound(probes) {
+  const { spin } = settings;
+  const cases = [
+    [
+      'python-threads',
+      'Python threads',
+      'python-threading',
+      [python, probes.python, 'cpu-threads', '--rounds', spin.python],
+    ],
+    [
+      'python-processes',
+      'Python processes (forkserver)',
+      'python-multiprocessing',
+      [python, probes.python, 'cpu-processes', '--rounds', spin.python],
+    ],
+    ['goroutines', 'goroutines', 'go', [probes.go, 'cpu', '-rounds', spin.go]],
+    [
+      'worker-threads',
+      'Node `worker_threads`',
+      'typescript',
+      [process.execPath, probes.node, 'cpu-workers', '--rounds', spin.node],
+    ],
+  ];
+  const rows = [];
+  for (const [id, label, target, command] of cases) {
+    const runs = [];
+    for (let i = 0; i < settings.samples; i++) {
+      progress(`CPU-bound: ${id}, run ${i + 1} of ${settings.samples}`);
+      runs.push(await runJson(command));
+    }
+    // Speed-up by the run that got the most CPU per second: the least disturbed by other work.
+    const cores = (run) => run.cpu_s / run.wall_s;
+    const busiest = (key) => runs.map((run) => run[key]).reduce((best, run) => (cores(run) > cores(best) ? run : best));
+    const one = busiest('one');
+    const two = busiest('two');
+    rows.push({
+      id,
+      label,
+      target,
+      one,
+      two,
+      speedup: one.wall_s / two.wall_s,
+      cores_one: cores(one),
+      cores_two: cores(two),
+    });
   }
   return rows;
 }

@@ -29,6 +29,9 @@ const us = (value) => number(value, value < 1 ? 2 : value < 10 ? 1 : 0);
 const times = (value) => `${number(value, value < 10 ? 1 : 0)}×`;
 const bytes = (value) => (value >= 10_240 ? `${number(value / 1024, 0)} KB` : `${number(value, 0)} B`);
 
+const duration = (micros) =>
+  micros < 1000 ? `${us(micros)} µs` : `${number(micros / 1000, micros < 10_000 ? 1 : 0)} ms`;
+
 function table(header, rows) {
   const line = (cells) => `| ${cells.join(' | ')} |`;
   return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
@@ -58,6 +61,23 @@ export function renderBlocks(results) {
       `${us(row.us_round_trip)} µs`,
       `${us(row.us_round_trip / 2)} µs`,
       articleSwitch[row.id] ?? '–',
+    ]),
+  );
+
+  blocks.start = table(
+    ['unit', 'start one that does nothing, and join it'],
+    results.start.map((row) => [row.unit, duration(row.us)]),
+  );
+
+  blocks.cpu = table(
+    ['two CPU-bound jobs on', '1 unit', 'cores used', '2 units', 'cores used', 'speed-up'],
+    results.cpu.map((row) => [
+      row.label,
+      `${number(row.one.wall_s, 2)} s`,
+      number(row.cores_one, 2),
+      `${number(row.two.wall_s, 2)} s`,
+      number(row.cores_two, 2),
+      `${number(row.speedup, 2)}×`,
     ]),
   );
 
@@ -130,8 +150,83 @@ export function renderBlocks(results) {
       rows.map((row) => `${row.target} ${us(row.component_us)} µs (${number(row.ratio, 2)}×)`).join(', ') +
       `. Reproduce: \`node bench/claims.mjs\` in create-concur-pattern.`;
   }
+  blocks.verdicts = table(['claim', 'article', 'measured', 'verdict'], verdictRows(results));
   blocks.chart = `![Wall time of 10,000 HTTP requests, as a ratio to the fastest client](benchmarks.svg)`;
   return blocks;
+}
+
+/**
+ * "holds" when the measured figure is within a factor of 2 of the article's (or of its range),
+ * else "off by N×" and in which direction.
+ */
+export function compare(measured, low, high = low) {
+  if (measured >= low / 2 && measured <= high * 2) return 'holds';
+  const factor = measured > high ? measured / high : low / measured;
+  return `off by ${number(factor, factor < 10 ? 1 : 0)}× (${measured > high ? 'costs more' : 'costs less'})`;
+}
+
+/** Each of the article's figures against ours, with a verdict; the reasons are in docs/choosing.md. */
+function verdictRows(results) {
+  const handoff = Object.fromEntries(results.handoff.map((row) => [row.id, row.us_round_trip / 2]));
+  const parkedAt = (id) => {
+    const rows = results.parked.filter((row) => row.id === id);
+    return rows.find((row) => row.units_asked === 10_000) ?? rows[0];
+  };
+  const keepAlive = results.http.scenarios.find((scenario) => scenario.workers !== results.http.requests);
+  const client = (id) => keepAlive.rows.find((row) => row.id === id);
+  const cpu = Object.fromEntries(results.cpu.map((row) => [row.id, row]));
+  const rows = [];
+  const switchRow = (claim, article, id, low, high) =>
+    rows.push([claim, article, `${us(handoff[id])} µs one way`, compare(handoff[id], low, high)]);
+  switchRow('Python thread switch', '~15 µs', 'thread-queue', 15);
+  switchRow('coroutine switch', '~0.3 µs', 'asyncio-queue', 0.3);
+  switchRow('goroutine switch', '~0.2 µs', 'go-channel', 0.2);
+  switchRow('OS thread switch', '~1–2 µs', 'go-channel-os-threads', 1, 2);
+  const task = parkedAt('asyncio-task').bytes_per_unit;
+  rows.push(['coroutine memory', '~1 KB', `${bytes(task)} per parked task`, compare(task, 1024)]);
+  const goroutine = parkedAt('goroutine').bytes_per_unit;
+  rows.push([
+    'goroutine memory',
+    '2 KB initially',
+    `${bytes(goroutine)} per parked goroutine`,
+    compare(goroutine, 2048),
+  ]);
+  const thread = parkedAt('thread').bytes_per_unit;
+  rows.push([
+    'thread memory',
+    '~8 MB',
+    `${bytes(thread)} resident per parked thread`,
+    'misleading: 8 MB is address space reserved for the stack, not memory used',
+  ]);
+  const asyncio = client('asyncio');
+  const go = client('go');
+  rows.push([
+    `${results.http.requests} HTTP requests: asyncio time / Go time`,
+    '12.3 s / 3.8 s = 3.2×',
+    `${number(asyncio.wall_s / go.wall_s, 1)}× (${number(asyncio.wall_s, 2)} s / ${number(go.wall_s, 2)} s)`,
+    `direction ${asyncio.wall_s > go.wall_s ? 'holds' : 'reversed'}; the absolute times are not reproducible (no code, no server, no machine)`,
+  ]);
+  rows.push([
+    'HTTP: asyncio memory / Go memory',
+    '180 MB / 50 MB = 3.6×',
+    `${number(asyncio.rss_mb / go.rss_mb, 1)}× (${number(asyncio.rss_mb, 0)} MB / ${number(go.rss_mb, 0)} MB)`,
+    compare(asyncio.rss_mb / go.rss_mb, 3.6),
+  ]);
+  rows.push([
+    'HTTP: CPU use',
+    'asyncio 25 % of one core, Go 320 % of four',
+    `asyncio ${number(asyncio.cpu_s, 2)} s of CPU, Go ${number(go.cpu_s, 2)} s`,
+    'misleading: percentages of different wall times; what a client costs is CPU seconds per request',
+  ]);
+  const threads = cpu['python-threads'];
+  const processes = cpu['python-processes'];
+  rows.push([
+    'CPU-bound: multiprocessing beats threads (GIL)',
+    'qualitative',
+    `2 processes: ${number(processes.speedup, 2)}×, 2 threads: ${number(threads.speedup, 2)}× speed-up`,
+    processes.speedup > threads.speedup * 1.2 ? 'holds' : 'not seen in this run (see the cores used)',
+  ]);
+  return rows;
 }
 
 /** The whole report as markdown: what bench/claims.mjs prints without --json. */
@@ -140,11 +235,14 @@ export function renderMarkdown(results) {
   return [
     `# Claims benchmark\n\n${blocks.run}`,
     `## Hand-off: one round trip between two units\n\n${blocks.handoff}`,
+    `## Starting a unit\n\n${blocks.start}`,
+    `## CPU-bound work: 2 jobs on 1 unit, then on 2\n\n${blocks.cpu}`,
     `## Memory per parked unit (RSS)\n\n${blocks.parked}`,
     `## ${results.http.requests} HTTP requests, ${results.http.scenarios[0].workers} keep-alive connections\n\n${blocks['http-keepalive']}`,
     `## ${results.http.requests} HTTP requests, one connection each, all at once\n\n${blocks['http-each']}`,
     `## Go client against a load generator\n\n${blocks.wrk}`,
     `## Pool overhead per no-op job\n\n${blocks.pools}`,
+    `## The article's figures\n\n${blocks.verdicts}`,
   ]
     .join('\n\n')
     .concat('\n');
@@ -201,6 +299,10 @@ export function checkShape(results) {
     need(typeof results.versions?.[key] === 'string', `versions.${key} missing`);
   need(Array.isArray(results.handoff) && results.handoff.length === 7, 'handoff needs 7 rows');
   for (const row of results.handoff ?? []) need(positive(row.us_round_trip), `handoff ${row.id}: no round trip`);
+  need(Array.isArray(results.start) && results.start.length === 6, 'start needs 6 rows');
+  for (const row of results.start ?? []) need(positive(row.us), `start ${row.id}: no time`);
+  need(Array.isArray(results.cpu) && results.cpu.length === 4, 'cpu needs 4 rows');
+  for (const row of results.cpu ?? []) need(positive(row.speedup), `cpu ${row.id}: no speed-up`);
   need(Array.isArray(results.parked) && results.parked.length >= 4, 'parked needs a row per unit');
   for (const row of results.parked ?? []) need(positive(row.units), `parked ${row.id}: no units`);
   need(results.http?.scenarios?.length === 2, 'http needs the keep-alive and the one-each scenario');

@@ -40,6 +40,10 @@ func main() {
 	switch os.Args[1] {
 	case "handoff":
 		emit(map[string]any{"samples_us": repeat(*samples, func() float64 { return handoff(*rounds, *locked) })})
+	case "start":
+		emit(map[string]any{"samples_us": repeat(*samples, func() float64 { return startGoroutines(*rounds) })})
+	case "cpu":
+		emit(map[string]any{"one": cpuBound(*rounds, 1), "two": cpuBound(*rounds, 2)})
 	case "park":
 		emit(park(*units))
 	case "serve":
@@ -99,6 +103,60 @@ func handoff(rounds int, locked bool) float64 {
 	<-pong
 	return float64(elapsed.Microseconds()) / float64(rounds)
 }
+
+// startGoroutines returns the microseconds to start a goroutine that does
+// nothing and wait for it.
+func startGoroutines(count int) float64 {
+	start := time.Now()
+	for range count {
+		var wg sync.WaitGroup
+		wg.Go(func() {})
+		wg.Wait()
+	}
+	return float64(time.Since(start).Nanoseconds()) / 1000 / float64(count)
+}
+
+// spin is CPU work the compiler cannot remove.
+func spin(iterations int) (sum int) {
+	for i := range iterations {
+		sum += i * i % 7
+	}
+	return sum
+}
+
+// processCPU is the CPU seconds every thread of this process has used.
+func processCPU() float64 {
+	var usage syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &usage)
+	return float64(usage.Utime.Nano()+usage.Stime.Nano()) / 1e9
+}
+
+// cpuBound runs 2 jobs of spin on units goroutines and returns wall and CPU seconds.
+func cpuBound(iterations, units int) map[string]float64 {
+	jobs := make(chan int, 2)
+	jobs <- iterations
+	jobs <- iterations
+	close(jobs)
+	sums := make([]int, units)
+	var wg sync.WaitGroup
+	cpu, start := processCPU(), time.Now()
+	for unit := range units {
+		wg.Go(func() {
+			for job := range jobs {
+				sums[unit] += spin(job)
+			}
+		})
+	}
+	wg.Wait()
+	wall, used := time.Since(start).Seconds(), processCPU()-cpu
+	for _, sum := range sums {
+		sink += sum
+	}
+	return map[string]float64{"wall_s": wall, "cpu_s": used}
+}
+
+// sink keeps spin's result alive.
+var sink int
 
 // park starts units goroutines that all block on one channel and reports the
 // resident memory they added.

@@ -71,6 +71,51 @@ async function handoffWorker(rounds) {
   return (elapsed * 1000) / rounds;
 }
 
+/** Microseconds to start a worker thread that does nothing, and see it exit. */
+async function startWorkers(count) {
+  const start = performance.now();
+  for (let i = 0; i < count; i++) {
+    const worker = new Worker('', { eval: true });
+    await new Promise((resolve, reject) => worker.once('exit', resolve).once('error', reject));
+  }
+  return ((performance.now() - start) * 1000) / count;
+}
+
+// CPU work the JIT cannot remove.
+const spinSource = `
+const { parentPort } = require('node:worker_threads');
+parentPort.on('message', (iterations) => {
+  let sum = 0;
+  for (let i = 0; i < iterations; i++) sum += (i * i) % 7;
+  parentPort.postMessage(sum);
+});`;
+
+/**
+ * Wall and CPU seconds for 2 jobs of CPU work on `units` worker threads, started before the clock
+ * runs. The CPU time is the whole process's: the main thread only waits meanwhile.
+ */
+async function cpuBound(iterations, units) {
+  const workers = Array.from({ length: units }, () => new Worker(spinSource, { eval: true }));
+  const ask = (worker, job) => {
+    const answer = new Promise((resolve) => worker.once('message', resolve));
+    worker.postMessage(job);
+    return answer;
+  };
+  await Promise.all(workers.map((worker) => ask(worker, 1)));
+  const jobs = [iterations, iterations];
+  const cpu = process.cpuUsage();
+  const start = performance.now();
+  await Promise.all(
+    workers.map(async (worker) => {
+      for (let job = jobs.pop(); job !== undefined; job = jobs.pop()) await ask(worker, job);
+    }),
+  );
+  const wall = (performance.now() - start) / 1000;
+  const used = process.cpuUsage(cpu);
+  await Promise.all(workers.map((worker) => worker.terminate()));
+  return { wall_s: wall, cpu_s: (used.user + used.system) / 1e6 };
+}
+
 function rssBytes() {
   const kb = /^VmRSS:\s+(\d+)/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
   return Number(kb) * 1024;
@@ -141,6 +186,11 @@ async function bareFanOut(jobs) {
 const subcommands = {
   'handoff-promise': async () => ({ samples_us: await repeat(() => handoffPromise(number('rounds'))) }),
   'handoff-worker': async () => ({ samples_us: await repeat(() => handoffWorker(number('rounds'))) }),
+  'start-worker': async () => ({ samples_us: await repeat(() => startWorkers(number('rounds'))) }),
+  'cpu-workers': async () => ({
+    one: await cpuBound(number('rounds'), 1),
+    two: await cpuBound(number('rounds'), 2),
+  }),
   'park-promises': () => parkPromises(number('units')),
   client: () => client(values.url, number('requests'), number('workers')),
   'bare-pool': async () => ({ samples_us: await repeat(() => barePool(number('jobs'), number('workers'))) }),

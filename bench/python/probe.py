@@ -147,6 +147,46 @@ def park_threads(units: int) -> dict[str, Any]:
     return result
 
 
+# --- starting a unit, and CPU-bound work on one or two -----------------------
+
+
+def _nothing() -> None:
+    pass
+
+
+def start_thread(count: int) -> float:
+    """Microseconds to start a thread that does nothing, and join it."""
+    start = time.perf_counter()
+    for _ in range(count):
+        thread = threading.Thread(target=_nothing)
+        thread.start()
+        thread.join()
+    return (time.perf_counter() - start) * 1e6 / count
+
+
+def spin(iterations: int) -> float:
+    """Pure-Python CPU work (the GIL is held throughout); returns its CPU seconds."""
+    started = time.thread_time()
+    total = 0
+    for value in range(iterations):
+        total += value * value % 7
+    return time.thread_time() - started
+
+
+def cpu_bound(kind: str, iterations: int, units: int) -> dict[str, float]:
+    """Wall and CPU seconds for 2 jobs of ``spin`` on ``units`` threads or processes."""
+    if kind == "threads":
+        executor: ThreadPoolExecutor | ProcessPoolExecutor = ThreadPoolExecutor(max_workers=units)
+    else:
+        executor = ProcessPoolExecutor(max_workers=units, mp_context=multiprocessing.get_context("forkserver"))
+    with executor:
+        list(executor.map(spin, [1] * units))  # start every worker before the clock runs
+        start = time.perf_counter()
+        cpu = sum(executor.map(spin, [iterations] * 2))
+        wall = time.perf_counter() - start
+    return {"wall_s": wall, "cpu_s": cpu}
+
+
 # --- HTTP clients -----------------------------------------------------------
 
 
@@ -330,8 +370,13 @@ def main() -> None:
         "bare-pool-processes": bare_pool_processes,
     }
     name = args.subcommand
-    if name in handoffs:
-        result: dict[str, Any] = {"samples_us": repeat(args.samples, lambda: handoffs[name](args.rounds))}
+    if name == "start-thread":
+        result: dict[str, Any] = {"samples_us": repeat(args.samples, lambda: start_thread(args.rounds))}
+    elif name in ("cpu-threads", "cpu-processes"):
+        kind = name.removeprefix("cpu-")
+        result = {"one": cpu_bound(kind, args.rounds, 1), "two": cpu_bound(kind, args.rounds, 2)}
+    elif name in handoffs:
+        result = {"samples_us": repeat(args.samples, lambda: handoffs[name](args.rounds))}
     elif name in parks:
         result = parks[name](args.units)
     elif name in clients:
