@@ -389,7 +389,7 @@ async function http(probes) {
           continue;
         }
         const label = round === 0 ? 'warm-up' : `run ${round} of ${httpRuns}`;
-        const check = await waitForPorts(requests, ports);
+        const check = await waitForPorts(workers, ports);
         progress(`http W=${workers}: ${id}, ${label} (${check.time_wait} sockets in TIME_WAIT)`);
         const result = await withServer(probes, (url) => runJson(command(url, workers)));
         if (result.failed) throw new Error(`${id}: ${result.failed} of ${requests} requests failed`);
@@ -483,22 +483,32 @@ function portRange() {
   return { low, high, size: high - low + 1, tcp_tw_reuse: Number(reuse) };
 }
 
-/** Counts sockets in TIME_WAIT; waits (up to 2 minutes) until a run's worth of ports is free. */
-async function waitForPorts(requests, ports) {
-  const need = requests + 1000;
+/**
+ * Counts the sockets in TIME_WAIT, and waits (up to 2 minutes) until the
+ * ephemeral ports they hold leave room for `connections` new ones. Each run
+ * talks to a fresh server port, and Linux reuses a port in TIME_WAIT for a
+ * connection to another destination, so this is the conservative check.
+ */
+async function waitForPorts(connections, ports) {
+  const need = connections + 1000;
   const deadline = performance.now() + 120_000;
   for (;;) {
     const time_wait = timeWaitSockets();
     if (ports.size - time_wait >= need) return { time_wait };
-    if (performance.now() > deadline)
+    if (performance.now() > deadline) {
       throw new Error(`${time_wait} sockets still in TIME_WAIT; ${ports.size} ephemeral ports`);
+    }
     progress(`waiting for TIME_WAIT to drain: ${time_wait} sockets, ${ports.size} ephemeral ports, ${need} needed`);
     await new Promise((resolve) => setTimeout(resolve, 5000));
   }
 }
 
+/**
+ * The local ports held by sockets in TIME_WAIT. A client's sockets each hold
+ * one; a server's all share its listening port, and count once.
+ */
 function timeWaitSockets() {
-  let count = 0;
+  const ports = new Set();
   for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
     let text = '';
     try {
@@ -506,10 +516,13 @@ function timeWaitSockets() {
     } catch {
       continue;
     }
-    // Fourth column: the state; 06 is TIME_WAIT.
-    for (const line of text.split('\n').slice(1)) if (line.trim().split(/\s+/)[3] === '06') count++;
+    for (const line of text.split('\n').slice(1)) {
+      // Columns: index, local address:port (hex), remote address:port, state (06 is TIME_WAIT).
+      const [, local, , state] = line.trim().split(/\s+/);
+      if (state === '06') ports.add(local.split(':').at(-1));
+    }
   }
-  return count;
+  return ports.size;
 }
 
 // ---------------------------------------------------------------------------

@@ -141,15 +141,28 @@ export function renderBlocks(results) {
     ]),
   );
 
+  // One paragraph per pattern intro, in every generated README: figures, then where they come from.
+  const source =
+    `(docs/benchmarks.md of create-concur-pattern, measured ${results.date.slice(0, 10)} on ` +
+    `${results.machine.cores} cores, ${results.machine.cpu}, load average ${results.machine.load_start[0]}; ` +
+    `reproduce with \`node bench/claims.mjs\` there)`;
   for (const pattern of ['worker-pool', 'fan-out']) {
     const rows = results.pools.filter((row) => row.pattern === pattern);
     blocks[`pattern-${pattern}`] =
-      `Cost of one no-op job through this component against the bare primitive ` +
-      `(docs/benchmarks.md of create-concur-pattern, ${results.date.slice(0, 10)}, ${results.machine.cores}-core ` +
-      `${results.machine.cpu}): ` +
-      rows.map((row) => `${row.target} ${us(row.component_us)} µs (${number(row.ratio, 2)}×)`).join(', ') +
-      `. Reproduce: \`node bench/claims.mjs\` in create-concur-pattern.`;
+      rows
+        .map((row) => `${row.target} ${us(row.component_us)} µs per no-op job, ${number(row.ratio, 2)}× the bare ${row.bare}`)
+        .join('; ') + ` ${source}.`;
   }
+  blocks['pattern-producer-consumer'] =
+    results.handoff.map((row) => `${row.primitive} ${us(row.us_round_trip)} µs`).join('; ') +
+    ` per round trip ${source}.`;
+  blocks['pattern-timeout'] =
+    results.start.map((row) => `${row.unit} ${duration(row.us)}`).join('; ') + ` to start and join ${source}.`;
+  blocks['pattern-graceful-stop'] =
+    results.parked
+      .filter((row) => row.units_asked === results.parked[0].units_asked)
+      .map((row) => `${bytes(row.bytes_per_unit)} per idle ${row.unit}`)
+      .join('; ') + ` (resident memory, ${number(results.parked[0].units_asked, 0)} of them at once) ${source}.`;
   blocks.verdicts = table(['claim', 'article', 'measured', 'verdict'], verdictRows(results));
   blocks.chart = `![Wall time of 10,000 HTTP requests, as a ratio to the fastest client](benchmarks.svg)`;
   return blocks;
