@@ -11,7 +11,7 @@
 // --quick takes about a minute, --smoke a few seconds (for CI: it checks the
 // output's shape, not the figures). Only 127.0.0.1 is ever contacted.
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -126,12 +126,17 @@ async function main() {
     results.pools = await pools(probes);
   } finally {
     rmSync(workDir, { recursive: true, force: true });
+    rmSync(typescriptHome, { recursive: true, force: true });
   }
   results.machine.load_end = os.loadavg().map((load) => Number(load.toFixed(2)));
   results.duration_s = Math.round((performance.now() - started) / 1000);
   const problems = checkShape(results);
   if (problems.length) throw new Error(`results are malformed:\n  ${problems.join('\n  ')}`);
-  if (options.out) writeFileSync(options.out, `${JSON.stringify(results, null, 2)}\n`);
+  if (options.out) {
+    // Formatted as the repository's prettier would, so that the committed file stays lint-clean.
+    const { format } = await import('prettier');
+    writeFileSync(options.out, await format(JSON.stringify(results), { parser: 'json', printWidth: 120 }));
+  }
   process.stdout.write(options.json ? `${JSON.stringify(results, null, 2)}\n` : renderMarkdown(results));
   progress(`done in ${results.duration_s} s; load average at the end ${results.machine.load_end.join(' ')}`);
 }
@@ -604,10 +609,12 @@ async function pools(probes) {
       [process.execPath, probes.node, 'bare-fanout', '--jobs', jobs.typescript],
     ],
   ];
+  progress(`generating and building ${cases.length} projects`);
+  const projects = await Promise.all(cases.map(([target, pattern]) => generate(target, pattern)));
   const rows = [];
-  for (const [target, pattern, component, bare, jobCount, bareCommand] of cases) {
+  for (const [index, [target, pattern, component, bare, jobCount, bareCommand]] of cases.entries()) {
     progress(`pool overhead: ${pattern} on ${target}, ${jobCount} no-op jobs`);
-    const project = await generate(target, pattern);
+    const project = projects[index];
     const componentCommand = {
       go: [
         path.join(project.dir, 'overhead'),
@@ -665,18 +672,23 @@ async function pools(probes) {
   return rows;
 }
 
-const generated = new Map();
+// TypeScript projects are generated inside this checkout's node_modules when it
+// holds the compiler and the Node types the templates pin: tsc then finds them
+// by walking up, and no `npm install` is needed.
+const typescriptHome = path.join(root, 'node_modules', '.cache', path.basename(workDir));
+const compilerHere = ['typescript/bin/tsc', '@types/node/package.json'].every((file) =>
+  existsSync(path.join(root, 'node_modules', file)),
+);
 
-/** Generates (once) the project of `pattern` on `target` with the scaffolder of this checkout, and its driver. */
+/** Generates the project of `pattern` on `target` with the scaffolder of this checkout, and its driver. */
 async function generate(target, pattern) {
-  const key = `${target} ${pattern}`;
-  if (generated.has(key)) return generated.get(key);
   const name = `bench-${pattern}`;
-  const dir = path.join(workDir, `${target}-${pattern}`);
-  progress(`generating ${pattern} for ${target}`);
+  const home = target === 'typescript' && compilerHere ? typescriptHome : workDir;
+  const dir = path.join(home, `${target}-${pattern}`);
+  mkdirSync(home, { recursive: true });
   await runText(
     [process.execPath, bin, dir, '--pattern', pattern, '--target', target, '--name', name, '--yes', '--no-git'],
-    workDir,
+    home,
   );
   const components = path.join(here, 'components');
   const project = { dir, package: name.replaceAll('-', '_') };
@@ -689,12 +701,16 @@ async function generate(target, pattern) {
     await runText(['go', 'build', '-o', 'overhead', './cmd/overhead'], dir);
   } else if (target === 'typescript') {
     cpSync(path.join(components, 'overhead.mjs'), path.join(dir, 'overhead.mjs'));
-    await runText(['npm', 'install', '--no-audit', '--no-fund', '--prefer-offline'], dir);
-    await runText(['npx', 'tsc'], dir);
+    if (compilerHere) {
+      await runText([process.execPath, path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', dir], dir);
+    } else {
+      await runText(['npm', 'install', '--no-audit', '--no-fund', '--prefer-offline'], dir);
+      await runText(['npx', 'tsc'], dir);
+    }
   } else {
     cpSync(path.join(components, 'overhead.py'), path.join(dir, 'overhead.py'));
   }
-  generated.set(key, project);
+  progress(`generated ${pattern} for ${target}`);
   return project;
 }
 

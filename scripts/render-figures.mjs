@@ -141,28 +141,29 @@ export function renderBlocks(results) {
     ]),
   );
 
-  // One paragraph per pattern intro, in every generated README: figures, then where they come from.
+  // One list per pattern intro, in every generated README: the figures, then where they come from.
   const source =
-    `(docs/benchmarks.md of create-concur-pattern, measured ${results.date.slice(0, 10)} on ` +
-    `${results.machine.cores} cores, ${results.machine.cpu}, load average ${results.machine.load_start[0]}; ` +
-    `reproduce with \`node bench/claims.mjs\` there)`;
+    `From docs/benchmarks.md of create-concur-pattern, measured ${results.date.slice(0, 10)} on ` +
+    `${results.machine.cores} cores (${results.machine.cpu}, load average ${results.machine.load_start[0]}); ` +
+    `reproduce with \`node bench/claims.mjs\` there.`;
+  const list = (items) => `${items.map((item) => `- ${item}`).join('\n')}\n\n${source}`;
   for (const pattern of ['worker-pool', 'fan-out']) {
-    const rows = results.pools.filter((row) => row.pattern === pattern);
-    blocks[`pattern-${pattern}`] =
-      rows
-        .map((row) => `${row.target} ${us(row.component_us)} µs per no-op job, ${number(row.ratio, 2)}× the bare ${row.bare}`)
-        .join('; ') + ` ${source}.`;
+    blocks[`pattern-${pattern}`] = list(
+      results.pools
+        .filter((row) => row.pattern === pattern)
+        .map((row) => `${row.target}: ${us(row.component_us)} µs, ${number(row.ratio, 2)}× the bare ${row.bare}`),
+    );
   }
-  blocks['pattern-producer-consumer'] =
-    results.handoff.map((row) => `${row.primitive} ${us(row.us_round_trip)} µs`).join('; ') +
-    ` per round trip ${source}.`;
-  blocks['pattern-timeout'] =
-    results.start.map((row) => `${row.unit} ${duration(row.us)}`).join('; ') + ` to start and join ${source}.`;
-  blocks['pattern-graceful-stop'] =
+  blocks['pattern-producer-consumer'] = list(
+    results.handoff.map((row) => `${row.units}, ${row.primitive}: ${us(row.us_round_trip)} µs`),
+  );
+  blocks['pattern-timeout'] = list(results.start.map((row) => `${row.unit}: ${duration(row.us)}`));
+  const firstCount = results.parked[0].units_asked;
+  blocks['pattern-graceful-stop'] = list(
     results.parked
-      .filter((row) => row.units_asked === results.parked[0].units_asked)
-      .map((row) => `${bytes(row.bytes_per_unit)} per idle ${row.unit}`)
-      .join('; ') + ` (resident memory, ${number(results.parked[0].units_asked, 0)} of them at once) ${source}.`;
+      .filter((row) => row.units_asked === firstCount)
+      .map((row) => `${row.unit}: ${bytes(row.bytes_per_unit)} resident, ${number(firstCount, 0)} parked at once`),
+  );
   blocks.verdicts = table(['claim', 'article', 'measured', 'verdict'], verdictRows(results));
   blocks.chart = `![Wall time of 10,000 HTTP requests, as a ratio to the fastest client](benchmarks.svg)`;
   return blocks;
