@@ -436,28 +436,39 @@ async function wrk(probes, keepAlive) {
     progress('wrk is not installed (apt-get install -y wrk): the Go client is not compared with a load generator');
     return { missing: true, note: 'wrk is not installed (Debian: apt-get install -y wrk)' };
   }
-  const rates = [];
+  const runs = [];
   for (let run = 0; run < settings.httpRuns; run++) {
     progress(`wrk: run ${run + 1} of ${settings.httpRuns}`);
     const seconds = settings.wrkSeconds;
     const workers = keepAlive.workers;
-    const text = await withServer(probes, (url) =>
-      runText(['wrk', '-t', String(Math.min(2, workers)), '-c', String(workers), '-d', `${seconds}s`, url]),
-    );
+    const command = ['wrk', '-t', String(Math.min(2, workers)), '-c', String(workers), '-d', `${seconds}s`];
+    // wrk does not say how much CPU it used: a Python parent that runs it and reads its
+    // children's rusage does.
+    const measured = (url) =>
+      `import resource, subprocess, sys\n` +
+      `out = subprocess.run(${JSON.stringify([...command, url])}, capture_output=True, text=True, check=True).stdout\n` +
+      `usage = resource.getrusage(resource.RUSAGE_CHILDREN)\n` +
+      `print(out)\nprint(f"cpu_s: {usage.ru_utime + usage.ru_stime}")`;
+    const text = await withServer(probes, (url) => runText([python, '-c', measured(url)]));
     const rate = Number(/Requests\/sec:\s+([\d.]+)/.exec(text)?.[1]);
-    if (!Number.isFinite(rate)) throw new Error(`wrk printed no rate:\n${text}`);
-    rates.push(rate);
+    const requests = Number(/(\d+) requests in/.exec(text)?.[1]);
+    const cpu = Number(/cpu_s: ([\d.]+)/.exec(text)?.[1]);
+    if (![rate, requests, cpu].every(Number.isFinite)) throw new Error(`wrk printed no rate:\n${text}`);
+    runs.push({ rate, requests, cpu_s: cpu });
   }
   const go = keepAlive.rows.find((row) => row.id === 'go');
-  const goRate = keepAlive.workers && go ? settings.requests / go.wall_s : undefined;
+  const rate = median(runs.map((run) => run.rate));
+  const goRate = settings.requests / go.wall_s;
   const version = `${found.stdout}${found.stderr}`.split('\n')[0].trim();
   return {
     version,
     connections: keepAlive.workers,
-    rates,
-    rate: median(rates),
+    runs,
+    rate,
+    cpu_us_per_request: median(runs.map((run) => (run.cpu_s * 1e6) / run.requests)),
     go_rate: goRate,
-    go_share: goRate / median(rates),
+    go_share: goRate / rate,
+    go_cpu_us_per_request: (go.cpu_s * 1e6) / settings.requests,
   };
 }
 
@@ -653,8 +664,12 @@ async function pools(probes) {
     // Alternate bare and component, so that load from other work hits both.
     const bareRun = await runJson([...bareCommand, sampleFlag, settings.samples]);
     const componentRun = await runJson(componentCommand, project.dir);
-    const componentUs = median(componentRun.samples_us);
-    const bareUs = median(bareRun.samples_us);
+    // CPU time, which other work on the machine hardly changes, where it sees all the work: the
+    // process pools' workers are children of the forkserver, out of reach, so those use wall time.
+    const measure = target === 'python-multiprocessing' ? 'wall' : 'cpu';
+    const key = measure === 'cpu' ? 'cpu_samples_us' : 'samples_us';
+    const componentUs = median(componentRun[key]);
+    const bareUs = median(bareRun[key]);
     rows.push({
       target,
       pattern,
@@ -662,11 +677,14 @@ async function pools(probes) {
       bare,
       jobs: jobCount,
       workers: pattern === 'fan-out' ? jobCount : poolWorkers,
+      measure,
       component_us: componentUs,
       bare_us: bareUs,
       ratio: componentUs / bareUs,
-      component_samples_us: componentRun.samples_us,
-      bare_samples_us: bareRun.samples_us,
+      component_wall_us: median(componentRun.samples_us),
+      bare_wall_us: median(bareRun.samples_us),
+      component_samples: { wall_us: componentRun.samples_us, cpu_us: componentRun.cpu_samples_us },
+      bare_samples: { wall_us: bareRun.samples_us, cpu_us: bareRun.cpu_samples_us },
     });
   }
   return rows;

@@ -124,17 +124,19 @@ export function renderBlocks(results) {
   const { wrk } = results.http;
   blocks.wrk = wrk.missing
     ? `wrk was not installed, so the Go client was not compared with a load generator (${wrk.note}).`
-    : `${wrk.version}, ${wrk.connections} connections: ${number(wrk.rate, 0)} requests/s (median of ` +
-      `${wrk.rates.length}); the Go client with ${wrk.connections} keep-alive connections: ` +
-      `${number(wrk.go_rate, 0)} requests/s, ${number(wrk.go_share * 100, 0)} % of wrk's rate.`;
+    : `${wrk.version.replace(/ Copyright.*/, '')}, ${wrk.connections} connections: ${number(wrk.rate, 0)} ` +
+      `requests/s (median of ${wrk.runs.length}), ${us(wrk.cpu_us_per_request)} µs of CPU per request; ` +
+      `the Go client with ${wrk.connections} keep-alive connections: ${number(wrk.go_rate, 0)} requests/s, ` +
+      `${number(wrk.go_share * 100, 0)} % of wrk's rate, ${us(wrk.go_cpu_us_per_request)} µs of CPU per request.`;
 
   blocks.pools = table(
-    ['target', 'pattern', 'component', 'bare primitive', 'component µs/job', 'bare µs/job', 'ratio'],
+    ['target', 'pattern', 'component', 'bare primitive', 'measured', 'component µs/job', 'bare µs/job', 'ratio'],
     results.pools.map((row) => [
       row.target,
       row.pattern,
       row.component,
       row.bare,
+      row.measure === 'cpu' ? 'CPU time' : 'wall time',
       us(row.component_us),
       us(row.bare_us),
       `${number(row.ratio, 2)}×${row.ratio > 1.25 ? ' ⚠' : ''}`,
@@ -151,7 +153,10 @@ export function renderBlocks(results) {
     blocks[`pattern-${pattern}`] = list(
       results.pools
         .filter((row) => row.pattern === pattern)
-        .map((row) => `${row.target}: ${us(row.component_us)} µs, ${number(row.ratio, 2)}× the bare ${row.bare}`),
+        .map(
+          (row) =>
+            `${row.target}: ${us(row.component_us)} µs of ${row.measure === 'cpu' ? 'CPU' : 'wall'} time, ${number(row.ratio, 2)}× the bare ${row.bare}`,
+        ),
     );
   }
   blocks['pattern-producer-consumer'] = list(

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"os"
 	"runtime/pprof"
+	"syscall"
 	"time"
 )
 
@@ -21,10 +22,11 @@ func main() {
 	samples := flag.Int("samples", 3, "samples after one warm-up")
 	profile := flag.String("cpuprofile", "", "write a CPU profile of the measured runs to this file")
 	flag.Parse()
-	measure := func() float64 {
-		start := time.Now()
+	perJob := func(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1000 / float64(*jobs) }
+	measure := func() (wall, cpu float64) {
+		used, start := processCPU(), time.Now()
 		run(*jobs, *workers)
-		return float64(time.Since(start).Nanoseconds()) / 1000 / float64(*jobs)
+		return perJob(time.Since(start)), perJob(processCPU() - used)
 	}
 	measure()
 	if *profile != "" {
@@ -38,12 +40,19 @@ func main() {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	out := make([]float64, *samples)
-	for i := range out {
-		out[i] = measure()
+	walls, cpus := make([]float64, *samples), make([]float64, *samples)
+	for i := range walls {
+		walls[i], cpus[i] = measure()
 	}
-	if err := json.NewEncoder(os.Stdout).Encode(map[string]any{"samples_us": out}); err != nil {
+	if err := json.NewEncoder(os.Stdout).Encode(map[string]any{"samples_us": walls, "cpu_samples_us": cpus}); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
+}
+
+// processCPU is the CPU time every thread of this process has used.
+func processCPU() time.Duration {
+	var usage syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &usage)
+	return time.Duration(usage.Utime.Nano() + usage.Stime.Nano())
 }

@@ -1,5 +1,5 @@
-// Microseconds per no-op job through a generated TypeScript component, after
-// one warm-up run. bench/claims.mjs copies this file into a generated,
+// Wall and CPU microseconds per no-op job through a generated TypeScript
+// component, after one warm-up run. bench/claims.mjs copies this file into a generated,
 // built project and runs it there:
 //   node overhead.mjs worker-pool|fan-out --jobs N --workers N --samples N
 import { parseArgs } from 'node:util';
@@ -32,12 +32,15 @@ const runners = {
   },
 };
 const run = await runners[positionals[0]]();
-const measure = async () => {
+await run();
+const out = { samples_us: [], cpu_samples_us: [] };
+for (let i = 0; i < Number(values.samples); i++) {
+  const cpu = process.cpuUsage();
   const start = performance.now();
   await run();
-  return ((performance.now() - start) * 1000) / jobs;
-};
-await measure();
-const samples = [];
-for (let i = 0; i < Number(values.samples); i++) samples.push(await measure());
-console.log(JSON.stringify({ samples_us: samples }));
+  const wall = performance.now() - start;
+  const used = process.cpuUsage(cpu);
+  out.samples_us.push((wall * 1000) / jobs);
+  out.cpu_samples_us.push((used.user + used.system) / jobs);
+}
+console.log(JSON.stringify(out));

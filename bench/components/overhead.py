@@ -2,8 +2,9 @@
 
 bench/claims.mjs copies this file into a generated project and runs it there:
     python overhead.py PACKAGE TARGET PATTERN --jobs N --workers N --samples N
-It prints {"samples_us": [...]} after one warm-up run, each sample one call
-of the component, timed the way probe.py times the bare primitive.
+It prints {"samples_us": [...], "cpu_samples_us": [...]} (wall and CPU
+microseconds per job) after one warm-up run, each sample one call of the
+component, timed the way probe.py times the bare primitive.
 """
 
 from __future__ import annotations
@@ -86,13 +87,17 @@ def main() -> None:
     args = parser.parse_args()
     run = runner(args.package, args.target, args.pattern, args.jobs, args.workers)
 
-    def measure() -> float:
-        start = time.perf_counter()
+    def measure() -> tuple[float, float]:
+        wall, cpu = time.perf_counter(), time.process_time()
         run()
-        return (time.perf_counter() - start) * 1e6 / args.jobs
+        return (time.perf_counter() - wall) * 1e6 / args.jobs, (time.process_time() - cpu) * 1e6 / args.jobs
 
     measure()
-    result: dict[str, Any] = {"samples_us": [measure() for _ in range(args.samples)]}
+    samples = [measure() for _ in range(args.samples)]
+    result: dict[str, Any] = {
+        "samples_us": [wall for wall, _ in samples],
+        "cpu_samples_us": [cpu for _, cpu in samples],
+    }
     print(json.dumps(result))
 
 

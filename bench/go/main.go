@@ -15,6 +15,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"syscall"
@@ -35,7 +36,19 @@ func main() {
 	requests := flags.Int("requests", 10_000, "requests to send")
 	conns := flags.Int("workers", 100, "requests in flight at once")
 	jobs := flags.Int("jobs", 100_000, "no-op jobs")
+	profile := flags.String("cpuprofile", "", "write a CPU profile to this file")
 	flags.Parse(os.Args[2:])
+	if *profile != "" {
+		file, err := os.Create(*profile)
+		if err == nil {
+			err = pprof.StartCPUProfile(file)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		defer pprof.StopCPUProfile()
+	}
 
 	switch os.Args[1] {
 	case "handoff":
@@ -51,9 +64,9 @@ func main() {
 	case "client":
 		emit(client(*url, *requests, *conns))
 	case "bare-pool":
-		emit(map[string]any{"samples_us": repeat(*samples, func() float64 { return barePool(*jobs, *conns) })})
+		emit(perJob(*samples, *jobs, func() { barePool(*jobs, *conns) }))
 	case "bare-fanout":
-		emit(map[string]any{"samples_us": repeat(*samples, func() float64 { return bareFanOut(*jobs) })})
+		emit(perJob(*samples, *jobs, func() { bareFanOut(*jobs) }))
 	default:
 		fmt.Fprintf(os.Stderr, "unknown subcommand %q\n", os.Args[1])
 		os.Exit(2)
@@ -72,6 +85,21 @@ func repeat(samples int, measure func() float64) []float64 {
 	out := make([]float64, samples)
 	for i := range out {
 		out[i] = measure()
+	}
+	return out
+}
+
+// perJob runs once to warm up, then samples times, and returns the wall and
+// CPU (all of this process's threads) microseconds per job of each run.
+func perJob(samples, jobs int, run func()) map[string][]float64 {
+	run()
+	out := map[string][]float64{"samples_us": {}, "cpu_samples_us": {}}
+	for range samples {
+		cpu, start := processCPU(), time.Now()
+		run()
+		wall, used := time.Since(start).Seconds(), processCPU()-cpu
+		out["samples_us"] = append(out["samples_us"], wall*1e6/float64(jobs))
+		out["cpu_samples_us"] = append(out["cpu_samples_us"], used*1e6/float64(jobs))
 	}
 	return out
 }
@@ -271,11 +299,10 @@ func usage(wall time.Duration, requests, failed int) map[string]any {
 
 // barePool is what a worker pool is made of, with nothing added: workers
 // goroutines take jobs from a channel and a WaitGroup waits for them.
-func barePool(jobs, workers int) float64 {
+func barePool(jobs, workers int) {
 	work := func(_ context.Context, job int) int { return job * 2 }
 	results := make([]int, jobs)
 	queue := make(chan int)
-	start := time.Now()
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() {
@@ -289,17 +316,14 @@ func barePool(jobs, workers int) float64 {
 	}
 	close(queue)
 	wg.Wait()
-	return float64(time.Since(start).Nanoseconds()) / 1000 / float64(jobs)
 }
 
 // bareFanOut starts one goroutine per job and waits for them with a WaitGroup.
-func bareFanOut(jobs int) float64 {
+func bareFanOut(jobs int) {
 	results := make([]int, jobs)
-	start := time.Now()
 	var wg sync.WaitGroup
 	for job := range jobs {
 		wg.Go(func() { results[job] = job * 2 })
 	}
 	wg.Wait()
-	return float64(time.Since(start).Nanoseconds()) / 1000 / float64(jobs)
 }

@@ -161,26 +161,38 @@ async function client(url, requests, workers) {
   };
 }
 
+/** One warm-up run, then `samples` runs of `run`: wall and CPU microseconds per job of each. */
+async function perJob(jobs, run) {
+  await run();
+  const out = { samples_us: [], cpu_samples_us: [] };
+  for (let i = 0; i < number('samples'); i++) {
+    const cpu = process.cpuUsage();
+    const start = performance.now();
+    await run();
+    const wall = performance.now() - start;
+    const used = process.cpuUsage(cpu);
+    out.samples_us.push((wall * 1000) / jobs);
+    out.cpu_samples_us.push((used.user + used.system) / jobs);
+  }
+  return out;
+}
+
 /** Promise.all of `workers` loops sharing one iterator of jobs: the bare shape of a pool. */
 async function barePool(jobs, workers) {
   const results = new Array(jobs);
   const pending = Array.from({ length: jobs }, (_, index) => index).entries();
   const handle = async (job) => job * 2;
-  const start = performance.now();
   await Promise.all(
     Array.from({ length: workers }, async () => {
       for (const [index, job] of pending) results[index] = await handle(job);
     }),
   );
-  return ((performance.now() - start) * 1000) / jobs;
 }
 
 /** Promise.all over one promise per job. */
 async function bareFanOut(jobs) {
   const handle = async (job) => job * 2;
-  const start = performance.now();
   await Promise.all(Array.from({ length: jobs }, (_, job) => handle(job)));
-  return ((performance.now() - start) * 1000) / jobs;
 }
 
 const subcommands = {
@@ -193,8 +205,8 @@ const subcommands = {
   }),
   'park-promises': () => parkPromises(number('units')),
   client: () => client(values.url, number('requests'), number('workers')),
-  'bare-pool': async () => ({ samples_us: await repeat(() => barePool(number('jobs'), number('workers'))) }),
-  'bare-fanout': async () => ({ samples_us: await repeat(() => bareFanOut(number('jobs'))) }),
+  'bare-pool': () => perJob(number('jobs'), () => barePool(number('jobs'), number('workers'))),
+  'bare-fanout': () => perJob(number('jobs'), () => bareFanOut(number('jobs'))),
 };
 const run = subcommands[positionals[0]];
 if (!run) {

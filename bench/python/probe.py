@@ -288,7 +288,7 @@ def no_op(job: int) -> int:
     return job * 2
 
 
-def bare_pool_asyncio(jobs: int, workers: int) -> float:
+def bare_pool_asyncio(jobs: int, workers: int) -> tuple[float, float]:
     """asyncio.gather of ``workers`` loops sharing one iterator of jobs."""
 
     async def handle(job: int) -> int:
@@ -307,7 +307,7 @@ def bare_pool_asyncio(jobs: int, workers: int) -> float:
     return timed(lambda: asyncio.run(main()), jobs)
 
 
-def bare_fanout_asyncio(jobs: int, _workers: int) -> float:
+def bare_fanout_asyncio(jobs: int, _workers: int) -> tuple[float, float]:
     async def handle(job: int) -> int:
         return job * 2
 
@@ -317,7 +317,7 @@ def bare_fanout_asyncio(jobs: int, _workers: int) -> float:
     return timed(lambda: asyncio.run(main()), jobs)
 
 
-def bare_pool_threads(jobs: int, workers: int) -> float:
+def bare_pool_threads(jobs: int, workers: int) -> tuple[float, float]:
     def main() -> None:
         with ThreadPoolExecutor(max_workers=workers) as pool:
             list(pool.map(no_op, range(jobs)))
@@ -325,7 +325,7 @@ def bare_pool_threads(jobs: int, workers: int) -> float:
     return timed(main, jobs)
 
 
-def bare_fanout_threads(jobs: int, _workers: int) -> float:
+def bare_fanout_threads(jobs: int, _workers: int) -> tuple[float, float]:
     def main() -> None:
         with ThreadPoolExecutor(max_workers=jobs) as pool:
             list(pool.map(no_op, range(jobs)))
@@ -333,7 +333,7 @@ def bare_fanout_threads(jobs: int, _workers: int) -> float:
     return timed(main, jobs)
 
 
-def bare_pool_processes(jobs: int, workers: int) -> float:
+def bare_pool_processes(jobs: int, workers: int) -> tuple[float, float]:
     def main() -> None:
         context = multiprocessing.get_context("forkserver")
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
@@ -342,11 +342,11 @@ def bare_pool_processes(jobs: int, workers: int) -> float:
     return timed(main, jobs)
 
 
-def timed(run: Callable[[], object], jobs: int) -> float:
-    """Microseconds per job of one call of ``run``."""
-    start = time.perf_counter()
+def timed(run: Callable[[], object], jobs: int) -> tuple[float, float]:
+    """Wall and CPU microseconds per job of one call of ``run`` (CPU of this process's threads)."""
+    wall, cpu = time.perf_counter(), time.process_time()
     run()
-    return (time.perf_counter() - start) * 1e6 / jobs
+    return (time.perf_counter() - wall) * 1e6 / jobs, (time.process_time() - cpu) * 1e6 / jobs
 
 
 def main() -> None:
@@ -383,7 +383,9 @@ def main() -> None:
     elif name in clients:
         result = clients[name](args.url, args.requests, args.workers)
     elif name in bare:
-        result = {"samples_us": repeat(args.samples, lambda: bare[name](args.jobs, args.workers))}
+        bare[name](args.jobs, args.workers)  # warm-up
+        samples = [bare[name](args.jobs, args.workers) for _ in range(args.samples)]
+        result = {"samples_us": [wall for wall, _ in samples], "cpu_samples_us": [cpu for _, cpu in samples]}
     else:
         sys.exit(f"unknown subcommand {name!r}")
     print(json.dumps(result))

@@ -58,7 +58,7 @@ describe('the figures in the docs', () => {
   it('in the pool table of docs/choosing.md are the results, row by row', () => {
     const rows = tableRows(choosing, 'pools');
     expect(rows.map((row) => `${row[0]} ${row[1]}`)).toEqual(results.pools.map((p) => `${p.target} ${p.pattern}`));
-    rows.forEach((row, index) => expect(figure(row[6]!)).toBeCloseTo(results.pools[index]!.ratio, 2));
+    rows.forEach((row, index) => expect(figure(row[7]!)).toBeCloseTo(results.pools[index]!.ratio, 2));
   });
 
   it('in the keep-alive HTTP table follow the results, fastest first', () => {
@@ -76,7 +76,7 @@ describe('render-figures.mjs --check', () => {
   mkdirSync(path.join(copy, 'templates'), { recursive: true });
   cpSync(path.join(root, 'docs'), path.join(copy, 'docs'), { recursive: true });
   cpSync(path.join(root, 'templates', '_patterns'), path.join(copy, 'templates', '_patterns'), { recursive: true });
-  cpSync(path.join(root, '.prettierrc'), path.join(copy, '.prettierrc'));
+  cpSync(path.join(root, '.prettierrc.json'), path.join(copy, '.prettierrc.json'));
 
   it('fails when a figure in the docs no longer matches the results, and rendering fixes it', () => {
     expect(render(['--check', '--root', copy]).status).toBe(0);
