@@ -121,6 +121,18 @@ export function renderBlocks(results) {
     ].join('\n');
   }
 
+  const keepAlive = results.http.scenarios.find((scenario) => scenario.workers !== results.http.requests);
+  const order = (key) =>
+    [...keepAlive.rows]
+      .sort((a, b) => a[key] - b[key])
+      .map((row) => `${row.label} (${times(row[key.replace(/_.*/, '_ratio')])})`)
+      .join(', ');
+  blocks['http-order'] = [
+    `- by wall time: ${order('wall_s')}`,
+    `- by CPU seconds: ${order('cpu_s')}`,
+    `- by peak memory: ${order('rss_mb')}`,
+  ].join('\n');
+
   const { wrk } = results.http;
   blocks.wrk = wrk.missing
     ? `wrk was not installed, so the Go client was not compared with a load generator (${wrk.note}).`
@@ -220,10 +232,12 @@ function verdictRows(results) {
   const asyncio = client('asyncio');
   const go = client('go');
   rows.push([
-    `${results.http.requests} HTTP requests: asyncio time / Go time`,
+    `${number(results.http.requests, 0)} HTTP requests: asyncio time / Go time`,
     '12.3 s / 3.8 s = 3.2×',
     `${number(asyncio.wall_s / go.wall_s, 1)}× (${number(asyncio.wall_s, 2)} s / ${number(go.wall_s, 2)} s)`,
-    `direction ${asyncio.wall_s > go.wall_s ? 'holds' : 'reversed'}; the absolute times are not reproducible (no code, no server, no machine)`,
+    `by wall time the direction ${asyncio.wall_s > go.wall_s ? 'holds' : 'is reversed'}, by CPU seconds it ` +
+      `${asyncio.cpu_s > go.cpu_s ? 'holds' : 'is reversed'} (asyncio ${number(asyncio.cpu_s / go.cpu_s, 1)}× Go's CPU); ` +
+      'the absolute times are not reproducible (no code, no server, no machine)',
   ]);
   rows.push([
     'HTTP: asyncio memory / Go memory',
@@ -257,8 +271,8 @@ export function renderMarkdown(results) {
     `## Starting a unit\n\n${blocks.start}`,
     `## CPU-bound work: 2 jobs on 1 unit, then on 2\n\n${blocks.cpu}`,
     `## Memory per parked unit (RSS)\n\n${blocks.parked}`,
-    `## ${results.http.requests} HTTP requests, ${results.http.scenarios[0].workers} keep-alive connections\n\n${blocks['http-keepalive']}`,
-    `## ${results.http.requests} HTTP requests, one connection each, all at once\n\n${blocks['http-each']}`,
+    `## ${number(results.http.requests, 0)} HTTP requests, ${results.http.scenarios[0].workers} keep-alive connections\n\n${blocks['http-keepalive']}`,
+    `## ${number(results.http.requests, 0)} HTTP requests, one connection each, all at once\n\n${blocks['http-each']}`,
     `## Go client against a load generator\n\n${blocks.wrk}`,
     `## Pool overhead per no-op job\n\n${blocks.pools}`,
     `## The article's figures\n\n${blocks.verdicts}`,
@@ -280,8 +294,8 @@ export function renderSvg(results) {
   for (const scenario of results.http.scenarios) {
     const title =
       scenario.workers === results.http.requests
-        ? `${results.http.requests} requests, one connection each, all at once`
-        : `${results.http.requests} requests over ${scenario.workers} keep-alive connections`;
+        ? `${number(results.http.requests, 0)} requests, one connection each, all at once`
+        : `${number(results.http.requests, 0)} requests over ${scenario.workers} keep-alive connections`;
     parts.push(`<text x="10" y="${y}" font-weight="bold">${escape(title)}</text>`);
     y += 10;
     for (const row of [...scenario.rows].sort((a, b) => a.wall_ratio - b.wall_ratio)) {
