@@ -1,6 +1,6 @@
-// Where the TypeScript fan-out's time per no-op task goes, in CPU time (so that other work on
-// the machine does not count).
-//   node path/to/typescript-fan-out.mjs FAN_OUT_PROJECT WORKER_POOL_PROJECT   (both built)
+// Where the TypeScript fan-out's and worker pool's time per no-op job goes, in CPU time (so that
+// other work on the machine does not count).
+//   node path/to/typescript-components.mjs FAN_OUT_PROJECT WORKER_POOL_PROJECT   (both built)
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -40,6 +40,27 @@ const figures = {
     for (const _ of inputs) kept.push(new AbortController().signal);
   },
   'runPool, 4 workers': () => runPool(inputs, { workers: 4, signal: never }, async (job) => job * 2),
+  'runPool shape, values array + errors map': async () => {
+    const values = new Array(jobs);
+    const errors = new Map();
+    const queue = inputs.entries();
+    const handle = async (job) => job * 2;
+    await Promise.all(
+      Array.from({ length: 4 }, async () => {
+        for (const [index, job] of queue) {
+          if (never.aborted) {
+            errors.set(index, never.reason);
+            continue;
+          }
+          try {
+            values[index] = await handle(job);
+          } catch (error) {
+            errors.set(index, error);
+          }
+        }
+      }),
+    );
+  },
   'bare Promise.all of 4 loops': async () => {
     const results = new Array(jobs);
     const queue = inputs.entries();
