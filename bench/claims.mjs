@@ -32,6 +32,7 @@ const mode = options.smoke ? 'smoke' : options.quick ? 'quick' : 'full';
 const settings = {
   full: {
     samples: 3,
+    cpuRuns: 3,
     rounds: {
       go: 200_000,
       goLocked: 50_000,
@@ -60,6 +61,7 @@ const settings = {
   },
   quick: {
     samples: 3,
+    cpuRuns: 1,
     rounds: {
       go: 50_000,
       goLocked: 10_000,
@@ -75,12 +77,13 @@ const settings = {
     parkedRuns: 1,
     requests: 1_000,
     keepAliveWorkers: 100,
-    httpRuns: 3,
+    httpRuns: 1,
     wrkSeconds: 1,
     poolJobs: { go: 50_000, asyncio: 10_000, threads: 5_000, threadsFanOut: 500, processes: 500, typescript: 20_000 },
   },
   smoke: {
     samples: 1,
+    cpuRuns: 1,
     rounds: { go: 1_000, goLocked: 1_000, asyncio: 500, threads: 500, pipe: 200, worker: 200, promise: 1_000 },
     starts: { goroutine: 100, thread: 10, fork: 2, forkserver: 2, spawn: 1, worker: 1 },
     spin: { python: 10_000, go: 100_000, node: 100_000 },
@@ -281,8 +284,8 @@ async function cpuBound(probes) {
   const rows = [];
   for (const [id, label, target, command] of cases) {
     const runs = [];
-    for (let i = 0; i < settings.samples; i++) {
-      progress(`CPU-bound: ${id}, run ${i + 1} of ${settings.samples}`);
+    for (let i = 0; i < settings.cpuRuns; i++) {
+      progress(`CPU-bound: ${id}, run ${i + 1} of ${settings.cpuRuns}`);
       runs.push(await runJson(command));
     }
     // Speed-up by the run that got the most CPU per second: the least disturbed by other work.

@@ -359,9 +359,14 @@ export function checkShape(results) {
 
 /** Replaces every figures block of `text` with its rendering; throws on a block it does not know. */
 export function applyBlocks(text, blocks, file) {
-  return text.replace(/<!-- figures:([\w-]+) -->\n[\s\S]*?<!-- \/figures:\1 -->/g, (_, name) => {
+  // A block inside a list item keeps the item's indentation.
+  return text.replace(/^( *)<!-- figures:([\w-]+) -->\n[\s\S]*?<!-- \/figures:\2 -->/gm, (_, indent, name) => {
     if (!(name in blocks)) throw new Error(`${file}: unknown figures block ${name}`);
-    return `<!-- figures:${name} -->\n\n${blocks[name]}\n\n<!-- /figures:${name} -->`;
+    const body = blocks[name]
+      .split('\n')
+      .map((line) => (line ? indent + line : line))
+      .join('\n');
+    return `${indent}<!-- figures:${name} -->\n\n${body}\n\n${indent}<!-- /figures:${name} -->`;
   });
 }
 

@@ -39,7 +39,9 @@ class Tally:
         self.failed += 1
 
 
-def runner(package: str, target: str, pattern: str, jobs: int, workers: int) -> Callable[[], object]:
+def runner(
+    package: str, target: str, pattern: str, jobs: int, workers: int
+) -> Callable[[], object]:
     if (target, pattern) == ("python-asyncio", "worker-pool"):
         run_pool = importlib.import_module(f"{package}.worker_pool").run_pool
 
@@ -56,18 +58,24 @@ def runner(package: str, target: str, pattern: str, jobs: int, workers: int) -> 
         return lambda: asyncio.run(fan_out(call(job) for job in range(jobs)))
     if (target, pattern) == ("python-threading", "worker-pool"):
         run_pool = importlib.import_module(f"{package}.pool").run_pool
-        return lambda: run_pool(lambda job, _worker: job * 2, range(jobs), workers=workers)
+        return lambda: run_pool(
+            lambda job, _worker: job * 2, range(jobs), workers=workers
+        )
     if (target, pattern) == ("python-threading", "fan-out"):
         fan_out = importlib.import_module(f"{package}.fan_out").fan_out
         return lambda: fan_out(no_op, list(range(jobs)))
     if (target, pattern) == ("python-multiprocessing", "worker-pool"):
-        run_worker_pool = importlib.import_module(f"{package}.worker_pool").run_worker_pool
+        run_worker_pool = importlib.import_module(
+            f"{package}.worker_pool"
+        ).run_worker_pool
         stop_request = importlib.import_module(f"{package}.runtime").StopRequest
 
         def run() -> None:
             events = Tally()
             with stop_request() as stop:
-                if not run_worker_pool(no_op, range(jobs), workers=workers, events=events, stop=stop):
+                if not run_worker_pool(
+                    no_op, range(jobs), workers=workers, events=events, stop=stop
+                ):
                     raise RuntimeError("the pool stopped early")
             if events.finished != jobs:
                 raise RuntimeError(f"{events.finished} of {jobs} jobs done")
@@ -90,7 +98,9 @@ def main() -> None:
     def measure() -> tuple[float, float]:
         wall, cpu = time.perf_counter(), time.process_time()
         run()
-        return (time.perf_counter() - wall) * 1e6 / args.jobs, (time.process_time() - cpu) * 1e6 / args.jobs
+        return (time.perf_counter() - wall) * 1e6 / args.jobs, (
+            time.process_time() - cpu
+        ) * 1e6 / args.jobs
 
     measure()
     samples = [measure() for _ in range(args.samples)]

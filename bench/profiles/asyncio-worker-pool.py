@@ -43,7 +43,10 @@ def main() -> None:
     run_pool, outcome = module.run_pool, module.Outcome
 
     async def shared_iterator_pool(
-        handler: Callable[[int, int], Awaitable[int]], jobs: Iterable[int], *, workers: int
+        handler: Callable[[int, int], Awaitable[int]],
+        jobs: Iterable[int],
+        *,
+        workers: int,
     ) -> list[Any]:
         pending = enumerate(jobs)
         outcomes: dict[int, Any] = {}
@@ -52,7 +55,7 @@ def main() -> None:
             for index, job in pending:
                 try:
                     outcomes[index] = outcome(value=await handler(worker, job))
-                except Exception as error:
+                except Exception as error:  # noqa: BLE001 (the pool reports every error)
                     outcomes[index] = outcome(error=error)
 
         async with asyncio.TaskGroup() as group:
@@ -71,7 +74,9 @@ def main() -> None:
         await asyncio.gather(*(work() for _ in range(WORKERS)))
 
     figures = {
-        "run_pool (bounded asyncio.Queue)": lambda: asyncio.run(run_pool(handle, range(JOBS), workers=WORKERS)),
+        "run_pool (bounded asyncio.Queue)": lambda: asyncio.run(
+            run_pool(handle, range(JOBS), workers=WORKERS)
+        ),
         "the same, workers sharing one iterator": lambda: asyncio.run(
             shared_iterator_pool(handle, range(JOBS), workers=WORKERS)
         ),
@@ -79,9 +84,13 @@ def main() -> None:
     }
     for name, run in figures.items():
         print(f"{name:42} {cpu_us_per_job(run):6.2f} µs CPU per job")
-    per_outcome = min(timeit.repeat(lambda: outcome(value=1), number=100_000, repeat=5)) * 10
+    per_outcome = (
+        min(timeit.repeat(lambda: outcome(value=1), number=100_000, repeat=5)) * 10
+    )
     per_tuple = min(timeit.repeat(lambda: (1, None), number=100_000, repeat=5)) * 10
-    print(f"{'one Outcome(value=...)':42} {per_outcome:6.2f} µs; a tuple: {per_tuple:.2f} µs")
+    print(
+        f"{'one Outcome(value=...)':42} {per_outcome:6.2f} µs; a tuple: {per_tuple:.2f} µs"
+    )
 
 
 if __name__ == "__main__":

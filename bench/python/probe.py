@@ -1,7 +1,7 @@
 """What bench/claims.mjs measures in Python; one JSON object on stdout per run.
 
-    python probe.py SUBCOMMAND [--rounds N] [--samples N] [--units N]
-                    [--url URL] [--requests N] [--workers N] [--jobs N]
+python probe.py SUBCOMMAND [--rounds N] [--samples N] [--units N]
+                [--url URL] [--requests N] [--workers N] [--jobs N]
 """
 
 from __future__ import annotations
@@ -142,7 +142,11 @@ def park_threads(units: int) -> dict[str, Any]:
             error = f"{failure} after {started} threads"
             break
         started += 1
-    result: dict[str, Any] = {"units": started, "rss_before": before, "rss_after": rss_bytes()}
+    result: dict[str, Any] = {
+        "units": started,
+        "rss_before": before,
+        "rss_after": rss_bytes(),
+    }
     if error:
         result["error"] = error
     return result
@@ -177,11 +181,17 @@ def spin(iterations: int) -> float:
 def cpu_bound(kind: str, iterations: int, units: int) -> dict[str, float]:
     """Wall and CPU seconds for 2 jobs of ``spin`` on ``units`` threads or processes."""
     if kind == "threads":
-        executor: ThreadPoolExecutor | ProcessPoolExecutor = ThreadPoolExecutor(max_workers=units)
+        executor: ThreadPoolExecutor | ProcessPoolExecutor = ThreadPoolExecutor(
+            max_workers=units
+        )
     else:
-        executor = ProcessPoolExecutor(max_workers=units, mp_context=multiprocessing.get_context("forkserver"))
+        executor = ProcessPoolExecutor(
+            max_workers=units, mp_context=multiprocessing.get_context("forkserver")
+        )
     with executor:
-        list(executor.map(spin, [1] * units))  # start every worker before the clock runs
+        list(
+            executor.map(spin, [1] * units)
+        )  # start every worker before the clock runs
         start = time.perf_counter()
         cpu = sum(executor.map(spin, [iterations] * 2))
         wall = time.perf_counter() - start
@@ -192,7 +202,10 @@ def cpu_bound(kind: str, iterations: int, units: int) -> dict[str, float]:
 
 
 def shares(requests: int, workers: int) -> list[int]:
-    return [requests // workers + (1 if w < requests % workers else 0) for w in range(workers)]
+    return [
+        requests // workers + (1 if w < requests % workers else 0)
+        for w in range(workers)
+    ]
 
 
 def self_usage() -> tuple[float, int]:
@@ -202,7 +215,9 @@ def self_usage() -> tuple[float, int]:
 
 def client_asyncio(url: str, requests: int, workers: int) -> dict[str, Any]:
     parts = urllib.parse.urlsplit(url)
-    request = f"GET {parts.path or '/'} HTTP/1.1\r\nHost: {parts.netloc}\r\n\r\n".encode()
+    request = (
+        f"GET {parts.path or '/'} HTTP/1.1\r\nHost: {parts.netloc}\r\n\r\n".encode()
+    )
 
     async def worker(share: int) -> int:
         reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
@@ -224,13 +239,24 @@ def client_asyncio(url: str, requests: int, workers: int) -> dict[str, Any]:
         return failed
 
     async def main() -> int:
-        return sum(await asyncio.gather(*(worker(share) for share in shares(requests, workers))))
+        return sum(
+            await asyncio.gather(
+                *(worker(share) for share in shares(requests, workers))
+            )
+        )
 
     start = time.perf_counter()
     failed = asyncio.run(main())
     wall = time.perf_counter() - start
     cpu, rss = self_usage()
-    return {"wall_s": wall, "cpu_s": cpu, "rss_kb": rss, "requests": requests, "failed": failed, "processes": 1}
+    return {
+        "wall_s": wall,
+        "cpu_s": cpu,
+        "rss_kb": rss,
+        "requests": requests,
+        "failed": failed,
+        "processes": 1,
+    }
 
 
 def _blocking_share(url: str, share: int) -> int:
@@ -251,10 +277,19 @@ def _blocking_share(url: str, share: int) -> int:
 def client_threads(url: str, requests: int, workers: int) -> dict[str, Any]:
     start = time.perf_counter()
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        failed = sum(pool.map(_blocking_share, [url] * workers, shares(requests, workers)))
+        failed = sum(
+            pool.map(_blocking_share, [url] * workers, shares(requests, workers))
+        )
     wall = time.perf_counter() - start
     cpu, rss = self_usage()
-    return {"wall_s": wall, "cpu_s": cpu, "rss_kb": rss, "requests": requests, "failed": failed, "processes": 1}
+    return {
+        "wall_s": wall,
+        "cpu_s": cpu,
+        "rss_kb": rss,
+        "requests": requests,
+        "failed": failed,
+        "processes": 1,
+    }
 
 
 def _process_share(url: str, share: int) -> tuple[int, float, int]:
@@ -268,7 +303,9 @@ def client_processes(url: str, requests: int, workers: int) -> dict[str, Any]:
     start = time.perf_counter()
     context = multiprocessing.get_context("forkserver")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        reports = list(pool.map(_process_share, [url] * workers, shares(requests, workers)))
+        reports = list(
+            pool.map(_process_share, [url] * workers, shares(requests, workers))
+        )
     wall = time.perf_counter() - start
     cpu, rss = self_usage()
     return {
@@ -346,7 +383,9 @@ def timed(run: Callable[[], object], jobs: int) -> tuple[float, float]:
     """Wall and CPU microseconds per job of one call of ``run`` (CPU of this process's threads)."""
     wall, cpu = time.perf_counter(), time.process_time()
     run()
-    return (time.perf_counter() - wall) * 1e6 / jobs, (time.process_time() - cpu) * 1e6 / jobs
+    return (time.perf_counter() - wall) * 1e6 / jobs, (
+        time.process_time() - cpu
+    ) * 1e6 / jobs
 
 
 def main() -> None:
@@ -360,9 +399,17 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=100)
     parser.add_argument("--jobs", type=int, default=20_000)
     args = parser.parse_args()
-    handoffs = {"handoff-asyncio": handoff_asyncio, "handoff-threads": handoff_threads, "handoff-pipe": handoff_pipe}
+    handoffs = {
+        "handoff-asyncio": handoff_asyncio,
+        "handoff-threads": handoff_threads,
+        "handoff-pipe": handoff_pipe,
+    }
     parks = {"park-tasks": park_tasks, "park-threads": park_threads}
-    clients = {"client-asyncio": client_asyncio, "client-threads": client_threads, "client-processes": client_processes}
+    clients = {
+        "client-asyncio": client_asyncio,
+        "client-threads": client_threads,
+        "client-processes": client_processes,
+    }
     bare = {
         "bare-pool-asyncio": bare_pool_asyncio,
         "bare-fanout-asyncio": bare_fanout_asyncio,
@@ -372,12 +419,19 @@ def main() -> None:
     }
     name = args.subcommand
     if name == "start-thread":
-        result: dict[str, Any] = {"samples_us": repeat(args.samples, lambda: start_thread(args.rounds))}
+        result: dict[str, Any] = {
+            "samples_us": repeat(args.samples, lambda: start_thread(args.rounds))
+        }
     elif name in ("cpu-threads", "cpu-processes"):
         kind = name.removeprefix("cpu-")
-        result = {"one": cpu_bound(kind, args.rounds, 1), "two": cpu_bound(kind, args.rounds, 2)}
+        result = {
+            "one": cpu_bound(kind, args.rounds, 1),
+            "two": cpu_bound(kind, args.rounds, 2),
+        }
     elif name in handoffs:
-        result = {"samples_us": repeat(args.samples, lambda: handoffs[name](args.rounds))}
+        result = {
+            "samples_us": repeat(args.samples, lambda: handoffs[name](args.rounds))
+        }
     elif name in parks:
         result = parks[name](args.units)
     elif name in clients:
@@ -385,7 +439,10 @@ def main() -> None:
     elif name in bare:
         bare[name](args.jobs, args.workers)  # warm-up
         samples = [bare[name](args.jobs, args.workers) for _ in range(args.samples)]
-        result = {"samples_us": [wall for wall, _ in samples], "cpu_samples_us": [cpu for _, cpu in samples]}
+        result = {
+            "samples_us": [wall for wall, _ in samples],
+            "cpu_samples_us": [cpu for _, cpu in samples],
+        }
     else:
         sys.exit(f"unknown subcommand {name!r}")
     print(json.dumps(result))

@@ -12,14 +12,26 @@ import argparse
 import json
 import multiprocessing
 import time
+from multiprocessing.context import ForkContext, ForkServerContext, SpawnContext
+from typing import Literal
+
+Method = Literal["fork", "forkserver", "spawn"]
 
 
 def nothing() -> None:
     pass
 
 
-def start_processes(method: str, count: int) -> float:
-    context = multiprocessing.get_context(method)
+def context_for(method: Method) -> ForkContext | ForkServerContext | SpawnContext:
+    if method == "fork":
+        return multiprocessing.get_context("fork")
+    if method == "forkserver":
+        return multiprocessing.get_context("forkserver")
+    return multiprocessing.get_context("spawn")
+
+
+def start_processes(method: Method, count: int) -> float:
+    context = context_for(method)
     start = time.perf_counter()
     for _ in range(count):
         process = context.Process(target=nothing)
