@@ -2,7 +2,8 @@
 // of every target, each figure next to a baseline measured in the same run:
 // CPU-bound speed-up over one worker, I/O-bound time against the ideal,
 // overhead per job, memory per concurrent task, start-up time.
-// docs/choosing.md explains what the figures mean.
+// End to end, through the programs; the claims and components themselves are
+// measured by bench/claims.mjs, whose figures docs/benchmarks.md explains.
 //   npm run build && node bench/targets.mjs [--quick]
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

@@ -1,0 +1,3 @@
+module benchprobe
+
+go 1.25
