@@ -90,7 +90,7 @@ test('a finite source ends the service by itself', { timeout }, async () => {
 
 test(
   'an endless run of instant jobs keeps memory for the jobs in flight, not the jobs finished',
-  { timeout },
+  { timeout: 60_000 },
   async () => {
     // The program's own composition, its events thrown away instead of written.
     const jobs = new Jobs(
@@ -110,14 +110,14 @@ test(
         jobs.submit(job);
         await jobs.run(job, { worker, signal });
         // After a warm-up, and after four times as many jobs again.
-        if (job === 50_000 || job === 250_000) heap.push(retainedHeapMb());
-        if (job === 250_000) stop.abort();
+        if (job === 20_000 || job === 120_000) heap.push(retainedHeapMb());
+        if (job === 120_000) stop.abort();
       },
     });
     const [warm = 0, later = 0] = heap;
-    assert.ok(later - warm < 2, `the heap grew ${(later - warm).toFixed(1)} MB over 200 000 jobs`);
+    assert.ok(later - warm < 1, `the heap grew ${(later - warm).toFixed(1)} MB over 100 000 jobs`);
     const summary = jobs.finish();
-    assert.ok(summary.completed >= 250_000 && summary.completed === summary.submitted);
+    assert.ok(summary.completed >= 120_000 && summary.completed === summary.submitted);
   },
 );
 
