@@ -1,5 +1,4 @@
 // Small helpers for `npm run bench`: time a function, print a figure beside its baseline.
-import { setMaxListeners } from 'node:events';
 
 /** Runs `fn` once to warm up, then `runs` times, and returns the median wall time in ms. */
 export async function median(fn: () => Promise<unknown>, runs = 5): Promise<number> {
@@ -27,6 +26,5 @@ export function report(label: string, value: number, unit: string, baseline?: nu
   console.log(`${label.padEnd(60)} ${figure.padStart(12)}${comparison}`);
 }
 
-/** A signal that never aborts, shared by many tasks at once (hence no listener limit). */
+/** A signal that never aborts, for the runs that are not stopped. */
 export const never = new AbortController().signal;
-setMaxListeners(0, never);

@@ -120,15 +120,16 @@ function toHuman(event: ProgramEvent): string {
   }
 }
 
-type JobState = 'submitted' | 'running' | 'ended';
+type JobState = 'submitted' | 'running';
 
 /**
  * Follows every job from submission to its one terminal event (done, fail, timeout, cancel),
  * writes its events, and counts what the summary reports. A job that would get a second
- * terminal event, or any event after it, is a bug in the pattern: it throws.
+ * terminal event, or any event after it, is a bug in the pattern: it throws. Only the jobs not
+ * yet ended are remembered, so an endless service holds memory for the jobs in flight alone.
  */
 export class Jobs {
-  readonly #states = new Map<number, JobState>();
+  readonly #live = new Map<number, JobState>();
   readonly #summary: Summary = {
     submitted: 0,
     completed: 0,
@@ -146,8 +147,8 @@ export class Jobs {
 
   /** Hands `job` to the pattern: from now on it must reach a terminal event. */
   submit(job: number): void {
-    if (this.#states.has(job)) throw new Error(`job ${job} was submitted twice`);
-    this.#states.set(job, 'submitted');
+    if (this.#live.has(job)) throw new Error(`job ${job} was submitted twice`);
+    this.#live.set(job, 'submitted');
     this.#summary.submitted++;
   }
 
@@ -180,7 +181,7 @@ export class Jobs {
     work: Work = this.work,
   ): Promise<void> {
     this.#expect(job, 'submitted');
-    this.#states.set(job, 'running');
+    this.#live.set(job, 'running');
     this.#running++;
     this.#summary.max_concurrency = Math.max(this.#summary.max_concurrency, this.#running);
     this.events.emit({ event: 'start', job, worker });
@@ -201,7 +202,7 @@ export class Jobs {
 
   /** Cancels every submitted job that never started, and returns the counts for the summary. */
   finish(): Summary {
-    for (const [job, state] of this.#states) {
+    for (const [job, state] of this.#live) {
       if (state === 'running') throw new Error(`job ${job} is still running`);
       if (state === 'submitted') this.#end(job, 'cancelled', { event: 'cancel', job });
     }
@@ -213,15 +214,15 @@ export class Jobs {
     outcome: Exclude<keyof Summary, 'submitted' | 'max_concurrency'>,
     event: JobEvent,
   ) {
-    if (this.#states.get(job) === 'running') this.#running--;
-    this.#states.set(job, 'ended');
+    if (this.#live.get(job) === 'running') this.#running--;
+    this.#live.delete(job);
     this.#summary[outcome]++;
     this.events.emit(event);
   }
 
   #expect(job: number, state: JobState): void {
-    const actual = this.#states.get(job);
+    const actual = this.#live.get(job);
     if (actual !== state)
-      throw new Error(`job ${job} is ${actual ?? 'unknown'}, expected ${state}`);
+      throw new Error(`job ${job} is ${actual ?? 'ended or unknown'}, expected ${state}`);
   }
 }

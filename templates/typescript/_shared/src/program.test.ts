@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readdirSync } from 'node:fs';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { checkInvariants, run } from './testing.js';
@@ -153,4 +154,14 @@ test('a reader that stops early ends the program quietly', { timeout }, async ()
   const [code] = (await once(child, 'exit')) as [number | null];
   assert.equal(stderr, '', 'no stack trace');
   assert.equal(code, 128 + 13, 'the status of death by SIGPIPE');
+});
+
+test('the build leaves in dist/ only what the sources compile to', { timeout }, () => {
+  // `npm test` runs dist/*.test.js: a test compiled from a source deleted since would still run.
+  const dist = fileURLToPath(new URL('.', import.meta.url));
+  const sources = new Set(readdirSync(new URL('../src', import.meta.url)));
+  const stale = readdirSync(dist)
+    .filter((file) => file.endsWith('.js'))
+    .filter((file) => !sources.has(file.replace(/\.js$/, '.ts')));
+  assert.deepEqual(stale, []);
 });

@@ -1,4 +1,3 @@
-import { setMaxListeners } from 'node:events';
 import { calibrate } from './cpu.js';
 import { StopRequested, UsageError } from './errors.js';
 import { EventWriter, Jobs } from './jobs.js';
@@ -12,8 +11,8 @@ export const target = 'typescript';
 export interface PatternProgram {
   id: 'fan-out' | 'producer-consumer' | 'worker-pool' | 'timeout' | 'graceful-stop';
   defaults: PatternDefaults;
-  /** The most jobs that can run at once: the size of the thread pool for `--work cpu`. */
-  concurrency(options: Options): number;
+  /** How many worker threads `--work cpu` may start: the most jobs that compute at once. */
+  threads(options: Options): number;
   /** On the first signal, drain in-flight jobs (graceful-stop) instead of cancelling the run. */
   drainOnStop?: boolean;
   run(context: RunContext): Promise<void>;
@@ -57,9 +56,9 @@ export async function runProgram(
   }
 
   const events = new EventWriter(options.json, startedAt);
+  // The patterns give each job a signal of its own, linked to this one by a single listener,
+  // so Node's warning of a listener leak, past 10 of them, stays on: it would be a real leak.
   const stopping = new AbortController();
-  // Every running job listens to this one signal: past 10 listeners Node warns of a leak.
-  setMaxListeners(0, stopping.signal);
   const drainMs = options.drainMs;
   let finished = false;
   let first: { signal: NodeJS.Signals; at: number } | undefined;
@@ -77,7 +76,7 @@ export async function runProgram(
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
-  const threads = options.work === 'cpu' ? new ThreadPool(pattern.concurrency(options)) : undefined;
+  const threads = options.work === 'cpu' ? new ThreadPool(pattern.threads(options)) : undefined;
   const cpu = threads && { threads, iterationsPerMs: calibrate() };
   const jobs = new Jobs(events, simulatedWork(options, cpu));
   if (pattern.drainOnStop) events.emit({ event: 'ready' });

@@ -44,3 +44,21 @@ test('a task that throws before returning its promise rejects', { timeout }, asy
   );
   children.close();
 });
+
+test(
+  'abort stops every task, running or still to run; the first reason wins',
+  { timeout },
+  async () => {
+    const children = new ChildSignals(new AbortController().signal);
+    const first = new Error('first');
+    const running = children.run((signal) =>
+      sleep(10_000, undefined, { signal }).catch(() => signal.reason),
+    );
+    children.abort(first);
+    children.abort(new Error('second'));
+    assert.equal(await running, first);
+    assert.equal(await children.run(async (signal) => signal.reason), first);
+    assert.deepEqual([children.aborted, children.reason], [true, first]);
+    children.close();
+  },
+);

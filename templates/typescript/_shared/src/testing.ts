@@ -4,6 +4,8 @@ import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 
 export interface Event {
   event: string;
@@ -82,6 +84,10 @@ export class Program {
     const seen = this.events.find(predicate);
     if (seen !== undefined) return Promise.resolve(seen);
     return new Promise((resolve) => this.#waiters.push({ predicate, resolve }));
+  }
+
+  get pid(): number {
+    return this.#child.pid!;
   }
 
   /** Sends `signal` to the program's whole process group, like Ctrl-C in a terminal. */
@@ -201,4 +207,16 @@ export async function assertNothingLeft(before: string[]): Promise<void> {
     if (index >= 0) left.splice(index, 1);
   }
   assert.deepEqual(left, [], `left running: ${left.join(', ')}`);
+}
+
+/**
+ * Megabytes of JavaScript heap still in use after a full garbage collection: what the code
+ * under test keeps, not what it has merely not freed yet.
+ */
+export function retainedHeapMb(): number {
+  // Exposes `gc` to contexts created from now on, the way `node --expose-gc` would.
+  setFlagsFromString('--expose-gc');
+  const collectGarbage = runInNewContext('gc') as () => void;
+  collectGarbage();
+  return process.memoryUsage().heapUsed / 2 ** 20;
 }

@@ -1,11 +1,21 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Worker } from 'node:worker_threads';
 import { calibrate, compute } from './cpu.js';
 import { assertNothingLeft } from './testing.js';
 import { ThreadPool } from './thread-pool.js';
 
 const timeout = 20_000;
 const never = new AbortController().signal;
+const threads = () => process.getActiveResourcesInfo().filter((name) => name === 'MessagePort');
+
+/** Keeps the main thread busy for `ms`, so that nothing else runs on it meanwhile. */
+function blockMainThread(ms: number): void {
+  const until = performance.now() + ms;
+  while (performance.now() < until);
+}
 
 test('runs the computation on its threads and closes them all', { timeout }, async () => {
   const before = process.getActiveResourcesInfo();
@@ -21,7 +31,6 @@ test('runs the computation on its threads and closes them all', { timeout }, asy
 
 test('never starts more threads than its size', { timeout }, async () => {
   const pool = new ThreadPool(2);
-  const threads = () => process.getActiveResourcesInfo().filter((name) => name === 'MessagePort');
   const baseline = threads().length;
   const runs = Array.from({ length: 6 }, () => pool.run(200_000, never));
   let most = 0;
@@ -71,3 +80,53 @@ test(
     await assertNothingLeft(before);
   },
 );
+
+test(
+  'a result that loses the race with its cancellation does not hand the next job a dying thread',
+  { timeout },
+  async () => {
+    const before = process.getActiveResourcesInfo();
+    const pool = new ThreadPool(1);
+    assert.equal(await pool.run(1000, never), compute(1000), 'the thread is up');
+    const cancel = new AbortController();
+    const cancelled = pool.run(1000, cancel.signal);
+    // The thread computes and posts its result while the main thread is busy, so the result
+    // is waiting, unread, when the job is cancelled and its thread terminated.
+    blockMainThread(300);
+    cancel.abort(new Error('stop'));
+    await assert.rejects(cancelled, { message: 'stop' });
+    assert.equal(await pool.run(2000, never), compute(2000), 'the next job gets a live thread');
+    await pool.close();
+    await assertNothingLeft(before);
+  },
+);
+
+test(
+  "a cancelled job's thread is replaced at once, so the next job finds a thread already up",
+  { timeout },
+  async () => {
+    const started: Promise<unknown>[] = [];
+    const onThread = (thread: Worker) => started.push(once(thread, 'exit'));
+    process.on('worker', onThread);
+    const pool = new ThreadPool(1);
+    try {
+      const cancel = new AbortController();
+      const endless = pool.run(Number.MAX_SAFE_INTEGER, cancel.signal);
+      await sleep(50);
+      cancel.abort(new Error('stop'));
+      await assert.rejects(endless, { message: 'stop' });
+      await started[0]; // the terminated thread is gone
+      assert.equal(started.length, 2, 'a new thread started, before any job needs it');
+    } finally {
+      process.off('worker', onThread);
+      await pool.close();
+    }
+  },
+);
+
+test('a pool of fewer than one thread is refused', () => {
+  assert.throws(() => new ThreadPool(0), {
+    name: 'RangeError',
+    message: 'size must be an integer of at least 1, got 0',
+  });
+});

@@ -9,13 +9,17 @@ interface Task {
 }
 
 /**
- * A fixed set of worker threads that run CPU-bound jobs in parallel with the main thread.
+ * A fixed number of worker threads that run CPU-bound jobs in parallel with the main thread.
  * Threads start on first use and are reused for every job after that; jobs beyond `size` wait
  * for a free thread. A running computation cannot be interrupted from outside, so cancelling
- * one terminates its thread; the next job that needs a thread gets a fresh one.
+ * one terminates its thread, and the pool starts a replacement at once: a thread takes tens of
+ * milliseconds to start, which the next job should not have to spend inside its own deadline.
  */
 export class ThreadPool {
+  /** The threads that take jobs: idle or running one. A terminated thread leaves at once. */
   readonly #threads = new Set<Worker>();
+  /** Every thread that has not exited yet, terminated ones included. */
+  readonly #alive = new Set<Worker>();
   readonly #idle: Worker[] = [];
   readonly #running = new Map<Worker, Task>();
   readonly #waiting: Task[] = [];
@@ -24,7 +28,11 @@ export class ThreadPool {
   constructor(
     readonly size: number,
     readonly script: URL = new URL('./cpu-worker.js', import.meta.url),
-  ) {}
+  ) {
+    if (!Number.isInteger(size) || size < 1) {
+      throw new RangeError(`size must be an integer of at least 1, got ${size}`);
+    }
+  }
 
   /** Runs `iterations` of computation on a pool thread; rejects with `signal.reason` if aborted. */
   run(iterations: number, signal: AbortSignal): Promise<number> {
@@ -50,7 +58,7 @@ export class ThreadPool {
     for (const task of this.#waiting.splice(0)) {
       this.#settle(task, () => task.reject(new Error('the thread pool closed')));
     }
-    await Promise.all([...this.#threads].map((thread) => thread.terminate()));
+    await Promise.all([...this.#alive].map((thread) => thread.terminate()));
   }
 
   #dispatch(): void {
@@ -67,20 +75,25 @@ export class ThreadPool {
   #spawn(): Worker {
     const thread = new Worker(this.script);
     this.#threads.add(thread);
+    this.#alive.add(thread);
     thread.on('message', (result: number) => {
       const task = this.#running.get(thread);
+      // The job was cancelled after this result was posted: the thread is being terminated,
+      // and must not go back among the idle ones.
+      if (task === undefined) return;
       this.#running.delete(thread);
       this.#idle.push(thread);
-      if (task !== undefined) this.#settle(task, () => task.resolve(result));
+      this.#settle(task, () => task.resolve(result));
       this.#dispatch();
     });
     thread.on('error', (error) =>
       this.#fail(thread, new Error('a worker thread failed', { cause: error })),
     );
-    // Counted out only once really gone, so that the pool never runs more than `size` threads.
     thread.on('exit', (code) => {
+      this.#alive.delete(thread);
+      // A thread the pool terminated has already left it, and been replaced.
+      if (!this.#threads.delete(thread)) return;
       this.#fail(thread, new Error(`a worker thread exited with code ${code}`));
-      this.#threads.delete(thread);
       const idleAt = this.#idle.indexOf(thread);
       if (idleAt >= 0) this.#idle.splice(idleAt, 1);
       if (!this.#closed) this.#dispatch();
@@ -99,12 +112,24 @@ export class ThreadPool {
     const waitingAt = this.#waiting.indexOf(task);
     if (waitingAt >= 0) this.#waiting.splice(waitingAt, 1);
     for (const [thread, running] of this.#running) {
-      if (running === task) {
-        this.#running.delete(thread);
-        void thread.terminate();
-      }
+      if (running === task) this.#terminate(thread);
     }
     this.#settle(task, () => task.reject(task.signal.reason));
+  }
+
+  /** Ends a thread in the middle of its job: its computation stops at once. */
+  #terminate(thread: Worker): void {
+    this.#running.delete(thread);
+    this.#threads.delete(thread);
+    void thread.terminate();
+    // The replacement starts once this turn of the event loop is over: a stop cancels every
+    // job in one turn and closes the pool, and needs no new thread. A job submitted meanwhile
+    // starts one at once (`#dispatch`), and then this one is not needed.
+    setImmediate(() => {
+      if (this.#closed || this.#threads.size >= this.size) return;
+      this.#idle.push(this.#spawn());
+      this.#dispatch();
+    });
   }
 
   #settle(task: Task, settle: () => void): void {

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { getEventListeners } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fanOut, type Task } from './fan-out.js';
-import { assertNothingLeft, checkInvariants, only, run, runUntil } from './testing.js';
+import { assertNothingLeft, checkInvariants, only, Program, run, runUntil } from './testing.js';
 
 const timeout = 20_000;
 const never = new AbortController().signal;
@@ -134,6 +136,46 @@ test('the program fans CPU jobs out to worker threads', { timeout }, async () =>
   assert.equal(exit.code, 0, exit.stderr);
   assert.equal(checkInvariants(exit.events, 3).completed, 3);
 });
+
+/** The most threads the program's process had at once while fanning out `jobs` CPU tasks. */
+async function peakThreads(jobs: number): Promise<number> {
+  const program = new Program(['--json', '--work', 'cpu', '--jobs', `${jobs}`, '--work-ms', '100']);
+  let peak = 0;
+  const sample = () => {
+    const status = readFileSync(`/proc/${program.pid}/status`, 'utf8');
+    peak = Math.max(peak, Number(/^Threads:\s+(\d+)/m.exec(status)?.[1]));
+  };
+  const sampler = setInterval(() => {
+    try {
+      sample();
+    } catch {
+      // The process has just exited.
+    }
+  }, 5);
+  try {
+    const exit = await program.exited;
+    assert.equal(exit.code, 0, exit.stderr);
+    assert.equal(checkInvariants(exit.events, jobs).completed, jobs);
+  } finally {
+    clearInterval(sampler);
+    program.kill();
+  }
+  return peak;
+}
+
+test(
+  'the program computes CPU tasks on no more worker threads than there are cores',
+  { timeout, skip: process.platform !== 'linux' && 'counts threads in /proc' },
+  async () => {
+    const oneTask = await peakThreads(1);
+    const manyTasks = await peakThreads(40);
+    const cores = availableParallelism();
+    assert.ok(
+      manyTasks - oneTask <= cores + 1,
+      `${manyTasks} threads for 40 tasks, ${oneTask} for one, on ${cores} cores`,
+    );
+  },
+);
 
 test('--jobs 0 runs nothing and exits 0', { timeout }, async () => {
   const exit = await run(['--json', '--jobs', '0']);

@@ -1,11 +1,13 @@
+import { availableParallelism } from 'node:os';
 import { fanOut } from './fan-out.js';
 import { runProgram } from './program.js';
 
 await runProgram({
   id: 'fan-out',
   defaults: { jobs: 3, workMs: 1000 },
-  // Every job starts at once, so `--work cpu` gets a thread for each.
-  concurrency: (options) => options.jobs,
+  // Every job starts at once, but a thread per job would cost megabytes each and compute no
+  // faster: with `--work cpu` the jobs share one thread per core, and wait for a free one.
+  threads: () => availableParallelism(),
   async run({ jobs, options, stop }) {
     const tasks = jobs
       .submitAll(options.jobs)

@@ -1,8 +1,18 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { getEventListeners } from 'node:events';
 import { DrainTimeoutError, serve } from './graceful-stop.js';
-import { assertNothingLeft, checkInvariants, only, Program, run, type Event } from './testing.js';
+import { EventWriter, Jobs } from './jobs.js';
+import {
+  assertNothingLeft,
+  checkInvariants,
+  only,
+  Program,
+  retainedHeapMb,
+  run,
+  type Event,
+} from './testing.js';
 
 const timeout = 20_000;
 
@@ -76,6 +86,102 @@ test('a finite source ends the service by itself', { timeout }, async () => {
     handle: async (job) => void handled.push(job),
   });
   assert.deepEqual(handled, [1, 2, 3, 4, 5]);
+});
+
+test(
+  'an endless run of instant jobs keeps memory for the jobs in flight, not the jobs finished',
+  { timeout: 60_000 },
+  async () => {
+    // The program's own composition, its events thrown away instead of written.
+    const jobs = new Jobs(
+      new (class extends EventWriter {
+        override emit() {}
+      })(false),
+      async (job) => job * 2,
+    );
+    const stop = new AbortController();
+    const heap: number[] = [];
+    await serve({
+      source: endless(),
+      workers: 3,
+      stop: stop.signal,
+      drainMs: 5000,
+      async handle(job, worker, signal) {
+        jobs.submit(job);
+        await jobs.run(job, { worker, signal });
+        // After a warm-up, and after four times as many jobs again.
+        if (job === 20_000 || job === 120_000) heap.push(retainedHeapMb());
+        if (job === 120_000) stop.abort();
+      },
+    });
+    const [warm = 0, later = 0] = heap;
+    assert.ok(later - warm < 1, `the heap grew ${(later - warm).toFixed(1)} MB over 100 000 jobs`);
+    const summary = jobs.finish();
+    assert.ok(summary.completed >= 120_000 && summary.completed === summary.submitted);
+  },
+);
+
+test(
+  'each worker hands its jobs a signal of its own: no listener piles up on a shared one',
+  { timeout },
+  async () => {
+    let most = 0;
+    await serve({
+      source: Array.from({ length: 40 }, (_, index) => index),
+      workers: 20,
+      stop: new AbortController().signal,
+      drainMs: 5000,
+      async handle(_job, _worker, signal) {
+        const sleeping = sleep(5, undefined, { signal });
+        most = Math.max(most, getEventListeners(signal, 'abort').length);
+        await sleeping;
+      },
+    });
+    assert.equal(most, 1, 'only its own job listens to a job signal');
+  },
+);
+
+test(
+  'a handle that throws stops intake; its error is thrown once the jobs in flight finish',
+  { timeout },
+  async () => {
+    const failure = new Error('handler bug');
+    const started: number[] = [];
+    const finished: number[] = [];
+    await assert.rejects(
+      serve({
+        source: endless(),
+        workers: 2,
+        stop: new AbortController().signal,
+        drainMs: 5000,
+        async handle(job) {
+          started.push(job);
+          if (job === 1) {
+            await sleep(5);
+            throw failure;
+          }
+          await sleep(50);
+          finished.push(job);
+        },
+      }),
+      (error) => error === failure,
+    );
+    assert.deepEqual(started, [1, 2], 'no job taken after the failure');
+    assert.deepEqual(finished, [2], 'the job in flight was waited for');
+  },
+);
+
+test('fewer than one worker is refused', { timeout }, async () => {
+  await assert.rejects(
+    serve({
+      source: [1],
+      workers: 0,
+      stop: new AbortController().signal,
+      drainMs: 0,
+      handle: async () => {},
+    }),
+    { name: 'RangeError', message: 'workers must be an integer of at least 1, got 0' },
+  );
 });
 
 /** Starts the service, waits until three jobs have started, then sends `signal`. */

@@ -1,6 +1,5 @@
-import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { forEachLimited } from './limit.js';
+import { ChildSignals } from './signals.js';
 
 /** The reason in-flight jobs are cancelled with when a stop's drain time runs out. */
 export class DrainTimeoutError extends Error {
@@ -27,11 +26,20 @@ export interface ServeOptions<T> {
 /**
  * Runs `workers` workers that take jobs from `source` one after another until it runs out or
  * `stop` aborts, then lets the jobs in flight finish, cancelling those still running `drainMs`
- * after the stop. Resolves once every worker has returned; nothing is left running.
+ * after the stop. Resolves once every worker has returned; nothing is left running. A `handle`
+ * that throws is a bug in it: no worker takes a job after that, and the error is thrown once
+ * the jobs in flight have finished.
  */
 export async function serve<T>({ source, workers, stop, drainMs, handle }: ServeOptions<T>) {
+  if (!Number.isInteger(workers) || workers < 1) {
+    throw new RangeError(`workers must be an integer of at least 1, got ${workers}`);
+  }
+  const jobs = source[Symbol.iterator]();
+  // The jobs never see `stop`. Each worker hands its jobs a signal of its own, aborted only
+  // when the drain time is up: a service that runs for months puts no listener per job on one
+  // shared signal.
   const cancel = new AbortController();
-  setMaxListeners(0, cancel.signal); // one listener per job in flight: no leak, however many
+  const workerSignals = new ChildSignals(cancel.signal);
   const finished = new AbortController();
   const startDrainClock = () => {
     // The drain time counts from the stop. `finished` clears this timer if the jobs are done
@@ -43,22 +51,28 @@ export async function serve<T>({ source, workers, stop, drainMs, handle }: Serve
   };
   if (stop.aborted) startDrainClock();
   else stop.addEventListener('abort', startDrainClock, { once: true });
+
+  let failure: { error: unknown } | undefined;
+  const worker = (id: number) =>
+    workerSignals
+      .run(async (signal) => {
+        // `stop` is checked before each job is taken, not after: once it aborts, no job is
+        // taken from `source`, let alone started.
+        while (!stop.aborted && failure === undefined) {
+          const next = jobs.next();
+          if (next.done) return;
+          await handle(next.value, id, signal);
+        }
+      })
+      .catch((error: unknown) => {
+        failure ??= { error }; // the other workers see it, and take no more jobs
+      });
   try {
-    await forEachLimited(takeUntil(source, stop), workers, (job, worker) =>
-      handle(job, worker, cancel.signal),
-    );
+    await Promise.all(Array.from({ length: workers }, (_, index) => worker(index + 1)));
   } finally {
     stop.removeEventListener('abort', startDrainClock);
     finished.abort();
+    workerSignals.close();
   }
-}
-
-/** The items of `source` until `stop` aborts: checked before each item is taken, not after. */
-function* takeUntil<T>(source: Iterable<T>, stop: AbortSignal): Generator<T, void, undefined> {
-  const items = source[Symbol.iterator]();
-  while (!stop.aborted) {
-    const next = items.next();
-    if (next.done) return;
-    yield next.value;
-  }
+  if (failure !== undefined) throw failure.error;
 }

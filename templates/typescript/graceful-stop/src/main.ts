@@ -9,7 +9,7 @@ function* jobIds(count: number): Generator<number, void, undefined> {
 await runProgram({
   id: 'graceful-stop',
   defaults: { jobs: 0, workMs: 500 },
-  concurrency: (options) => options.workers,
+  threads: (options) => options.workers,
   drainOnStop: true,
   async run({ jobs, options, stop }) {
     await serve({

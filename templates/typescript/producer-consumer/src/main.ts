@@ -4,7 +4,7 @@ import { runPipeline } from './producer-consumer.js';
 await runProgram({
   id: 'producer-consumer',
   defaults: { jobs: 5, workMs: 500 },
-  concurrency: (options) => options.workers,
+  threads: (options) => options.workers,
   async run({ jobs, options, stop }) {
     await runPipeline<number>({
       capacity: options.buffer,

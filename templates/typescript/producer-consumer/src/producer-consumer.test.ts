@@ -94,6 +94,40 @@ test(
   },
 );
 
+test('a stopped queue hands out no item, even with items left in it', { timeout }, async () => {
+  const queue = new BoundedQueue<number>(2);
+  await queue.put(1, never);
+  const stop = new AbortController();
+  const reason = new Error('stop');
+  stop.abort(reason);
+  await assert.rejects(queue.take(stop.signal), (error) => error === reason);
+  await assert.rejects(queue.put(2, stop.signal), (error) => error === reason);
+  assert.equal(queue.size, 1, 'the item is still there, for whoever takes it next');
+});
+
+test(
+  'fewer than one consumer, or a buffer of less than one item, is refused',
+  { timeout },
+  async () => {
+    const pipeline = (capacity: number, consumers: number) =>
+      runPipeline<number>({
+        capacity,
+        consumers,
+        signal: never,
+        produce: async (put) => put(1),
+        consume: async () => {},
+      });
+    await assert.rejects(pipeline(1, 0), {
+      name: 'RangeError',
+      message: 'consumers must be an integer of at least 1, got 0',
+    });
+    await assert.rejects(pipeline(0, 1), {
+      name: 'RangeError',
+      message: 'capacity must be an integer of at least 1, got 0',
+    });
+  },
+);
+
 test(
   'every consumer returns when the input ends, even with more consumers than items',
   { timeout },
@@ -226,5 +260,17 @@ test(
     const summary = checkInvariants(exit.events, 2);
     assert.equal(summary.cancelled, summary.submitted);
     assert.ok(summary.submitted < 10, 'the producer was held back by the full buffer');
+    // The signal came while items 1 and 2 ran: the items in the buffer were never taken out.
+    assert.deepEqual(
+      exit.events
+        .filter((event) => event.event === 'consume' || event.event === 'start')
+        .map((event) => [event.event, event.job]),
+      [
+        ['consume', 1],
+        ['start', 1],
+        ['consume', 2],
+        ['start', 2],
+      ],
+    );
   },
 );

@@ -1,4 +1,4 @@
-import { setMaxListeners } from 'node:events';
+import { ChildSignals } from './signals.js';
 
 /** Thrown by `put` on a queue that was closed: the producer has said it was done. */
 export class QueueClosedError extends Error {
@@ -26,7 +26,9 @@ export class BoundedQueue<T> {
   #closed = false;
 
   constructor(readonly capacity: number) {
-    if (!(capacity >= 1)) throw new RangeError(`capacity must be at least 1, got ${capacity}`);
+    if (!Number.isInteger(capacity) || capacity < 1) {
+      throw new RangeError(`capacity must be an integer of at least 1, got ${capacity}`);
+    }
   }
 
   /** How many items the queue holds now. */
@@ -36,6 +38,7 @@ export class BoundedQueue<T> {
 
   /** Adds `item`, first waiting for room if the queue is full. */
   async put(item: T, signal: AbortSignal): Promise<void> {
+    signal.throwIfAborted();
     while (this.#items.length >= this.capacity && !this.#closed) {
       await wait(this.#producers, signal);
     }
@@ -46,6 +49,8 @@ export class BoundedQueue<T> {
 
   /** Removes the oldest item, first waiting for one; `done` once the queue is closed and empty. */
   async take(signal: AbortSignal): Promise<IteratorResult<T, undefined>> {
+    // Checked first, not only before a wait: after a stop, the items left are not handed out.
+    signal.throwIfAborted();
     // A loop, not an `if`: another consumer may take the item between our wake-up and our turn.
     while (this.#items.length === 0) {
       if (this.#closed) return { done: true, value: undefined };
@@ -104,35 +109,44 @@ export interface PipelineOptions<T> {
 /**
  * Runs one producer and `consumers` consumers joined by a `BoundedQueue`, and resolves once the
  * producer has finished and every consumer has processed its last item and returned. If either
- * side fails (or `signal` aborts), the other side is stopped too, and the first error is thrown
- * once all of them have returned.
+ * side fails (or `signal` aborts), the other side is stopped too, and the first error (or the
+ * signal's reason) is thrown once all of them have returned.
  */
 export async function runPipeline<T>(options: PipelineOptions<T>): Promise<void> {
   const { capacity, consumers, produce, consume } = options;
+  if (!Number.isInteger(consumers) || consumers < 1) {
+    throw new RangeError(`consumers must be an integer of at least 1, got ${consumers}`);
+  }
   const queue = new BoundedQueue<T>(capacity);
-  // Without this, a producer waiting on a full buffer would wait forever for consumers that
-  // have died, and consumers would wait forever for a producer that has.
-  const failed = new AbortController();
-  const signal = AbortSignal.any([options.signal, failed.signal]);
-  setMaxListeners(0, signal); // one listener per waiting consumer: no leak, however many
-  const stopOthersOnFailure = (error: unknown) => {
-    failed.abort(error);
-    throw error;
-  };
+  // Each side gets a signal of its own, aborted when `options.signal` is, or by the first
+  // failure: without that, a producer waiting on a full buffer would wait forever for
+  // consumers that have died, and consumers would wait forever for a producer that has.
+  const sides = new ChildSignals(options.signal);
+  const stopOthersOnFailure = (error: unknown) => sides.abort(error);
 
-  const producer = (async () => {
-    try {
-      await produce((item) => queue.put(item, signal), signal);
-    } finally {
-      queue.close(); // in `finally`: a producer that fails must still release the consumers
-    }
-  })().catch(stopOthersOnFailure);
-  const consumerRuns = Array.from({ length: consumers }, async (_, index) => {
-    for (let next = await queue.take(signal); !next.done; next = await queue.take(signal)) {
-      await consume(next.value, index + 1, signal);
-    }
-  }).map((run) => run.catch(stopOthersOnFailure));
+  const producer = sides
+    .run(async (signal) => {
+      try {
+        await produce((item) => queue.put(item, signal), signal);
+      } finally {
+        queue.close(); // in `finally`: a producer that fails must still release the consumers
+      }
+    })
+    .catch(stopOthersOnFailure);
+  const consumerRuns = Array.from({ length: consumers }, (_, index) =>
+    sides
+      .run(async (signal) => {
+        for (let next = await queue.take(signal); !next.done; next = await queue.take(signal)) {
+          await consume(next.value, index + 1, signal);
+        }
+      })
+      .catch(stopOthersOnFailure),
+  );
 
-  await Promise.allSettled([producer, ...consumerRuns]);
-  signal.throwIfAborted();
+  try {
+    await Promise.all([producer, ...consumerRuns]);
+  } finally {
+    sides.close();
+  }
+  if (sides.aborted) throw sides.reason;
 }

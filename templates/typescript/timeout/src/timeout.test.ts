@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict';
+import { getEventListeners } from 'node:events';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { assertNothingLeft, checkInvariants, only, run, runUntil } from './testing.js';
+import {
+  assertNothingLeft,
+  checkInvariants,
+  only,
+  retainedHeapMb,
+  run,
+  runUntil,
+} from './testing.js';
 import { TimeoutError, withTimeout } from './timeout.js';
 
 const timeout = 20_000;
@@ -66,6 +74,27 @@ test('a cancelled caller gets its own reason, not a timeout', { timeout }, async
     (error) => error === reason || (error instanceof Error && error.cause === reason),
   );
 });
+
+test(
+  'operations on a long-lived signal leave nothing behind on it',
+  { timeout: 60_000 },
+  async () => {
+    // `AbortSignal.any([signal, deadline])` made per operation leaks on Node 20: the long-lived
+    // signal keeps a reference for each operation it ever joined (nodejs/node#55351).
+    const stop = new AbortController();
+    const operations = async (count: number) => {
+      for (let index = 0; index < count; index++) {
+        await withTimeout(async () => index, 1000, stop.signal);
+      }
+    };
+    await operations(5_000);
+    const warm = retainedHeapMb();
+    await operations(20_000);
+    const grown = retainedHeapMb() - warm;
+    assert.ok(grown < 1, `the heap grew ${grown.toFixed(1)} MB over 20 000 operations`);
+    assert.equal(getEventListeners(stop.signal, 'abort').length, 0, 'no listener left on it');
+  },
+);
 
 test(
   'the program reports a timeout at the deadline and exits 0 well before the work would end',
@@ -133,4 +162,34 @@ test('SIGINT to the process group cancels the operations and exits 130', { timeo
   assert.equal(exit.code, 130);
   const summary = checkInvariants(exit.events, 2);
   assert.deepEqual([summary.submitted, summary.cancelled, summary.timed_out], [4, 4, 0]);
+  assert.deepEqual(
+    only(exit.events, 'start').map((event) => event.job),
+    [1, 2],
+    'the operations not yet started were cancelled without starting',
+  );
 });
+
+test(
+  'tight deadlines on CPU work end in results or timeouts, never in failures',
+  { timeout },
+  async () => {
+    // Deadlines that fire just as a thread posts its result: each such race once handed the
+    // next operation a thread that was being terminated.
+    const exit = await run([
+      '--json',
+      ...['--work', 'cpu', '--jobs', '60', '--workers', '2'],
+      ...['--work-ms', '30', '--timeout-ms', '60'],
+    ]);
+    assert.equal(
+      exit.code,
+      0,
+      exit.stdout
+        .split('\n')
+        .filter((line) => line.includes('"fail"'))
+        .join('\n'),
+    );
+    const summary = checkInvariants(exit.events, 2);
+    assert.equal(summary.failed, 0);
+    assert.equal(summary.completed + summary.timed_out, 60);
+  },
+);

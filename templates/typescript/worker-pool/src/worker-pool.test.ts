@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { getEventListeners } from 'node:events';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { assertNothingLeft, checkInvariants, only, run, runUntil } from './testing.js';
@@ -99,6 +100,33 @@ test(
     await assertNothingLeft(before);
   },
 );
+
+test(
+  'each worker hands its jobs a signal of its own: the shared signal keeps one listener',
+  { timeout },
+  async () => {
+    const stop = new AbortController();
+    let most = 0;
+    await runPool(
+      range(40),
+      { workers: 20, signal: stop.signal },
+      async (_job, _worker, signal) => {
+        const sleeping = sleep(5, undefined, { signal });
+        most = Math.max(most, getEventListeners(stop.signal, 'abort').length);
+        await sleeping;
+      },
+    );
+    assert.equal(most, 1);
+    assert.equal(getEventListeners(stop.signal, 'abort').length, 0, 'none left behind');
+  },
+);
+
+test('fewer than one worker is refused', { timeout }, async () => {
+  await assert.rejects(
+    runPool([1, 2], { workers: 0, signal: never }, async (job) => job),
+    { name: 'RangeError', message: 'workers must be an integer of at least 1, got 0' },
+  );
+});
 
 test('the program runs every job on at most --workers workers', { timeout }, async () => {
   const exit = await run(['--json', '--jobs', '9', '--workers', '3', '--work-ms', '30']);
