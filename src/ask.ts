@@ -4,14 +4,13 @@
 //
 // The generator only asks, so it runs in a small environment of our own
 // rather than yeoman-environment's: the run loop Yeoman defines (its
-// priorities, in order), an in-memory file store that nothing commits, and a
-// terminal adapter that shows the same @inquirer prompts Yeoman's does. No
-// generator lookup, no package installer, no file conflicts to resolve.
+// priorities, in order), an in-memory file store that nothing commits, and
+// Yeoman's own terminal adapter for the prompts. No generator lookup, no
+// package installer, no file conflicts to resolve.
 
 import { EventEmitter } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import input from '@inquirer/input';
-import select from '@inquirer/select';
+import { TerminalAdapter } from '@yeoman/adapter';
 import { create as createMemFs } from 'mem-fs';
 import AppGenerator, { type AppOptions } from '../generators/app/index.js';
 import type { Draft, ProjectChoice, ProjectRequest } from './settle.js';
@@ -35,50 +34,6 @@ const priorities = [
   'end',
 ] as const;
 
-interface Question {
-  type: 'select' | 'input';
-  name: string;
-  message: string;
-  choices?: Array<{ name: string; value: unknown }>;
-  default?: string;
-  validate?: (value: string) => Promise<string | boolean> | string | boolean;
-}
-
-/** Writes nothing: errors are reported once, by main(). */
-const silentLog = Object.assign(() => {}, {
-  write: () => silentLog,
-  writeln: () => silentLog,
-  ok: () => silentLog,
-  error: () => silentLog,
-  info: () => silentLog,
-  skip: () => silentLog,
-  force: () => silentLog,
-  create: () => silentLog,
-  invoke: () => silentLog,
-  conflict: () => silentLog,
-  identical: () => silentLog,
-});
-
-/** The part of Yeoman's adapter a generator that asks needs: prompts on the terminal, a log. */
-class TerminalAdapter {
-  readonly log = silentLog;
-
-  constructor(private readonly terminal: Terminal) {}
-
-  async prompt(questions: Question | Question[], initialAnswers: Record<string, unknown> = {}) {
-    const answers: Record<string, unknown> = { ...initialAnswers };
-    const context = { input: this.terminal.stdin, output: this.terminal.stdout };
-    for (const question of Array.isArray(questions) ? questions : [questions]) {
-      if (answers[question.name] !== undefined) continue;
-      answers[question.name] =
-        question.type === 'select'
-          ? await select({ message: question.message, choices: question.choices ?? [] }, context)
-          : await input({ message: question.message, default: question.default, validate: question.validate }, context);
-    }
-    return answers;
-  }
-}
-
 /** Just enough of a Yeoman environment to run a generator's tasks, priority by priority. */
 class PromptEnvironment extends EventEmitter {
   readonly sharedFs = createMemFs();
@@ -90,7 +45,11 @@ class PromptEnvironment extends EventEmitter {
     terminal: Terminal,
   ) {
     super();
-    this.adapter = new TerminalAdapter(terminal);
+    // Its types ask for a TTY's streams; the prompts only read and write them.
+    this.adapter = new TerminalAdapter({
+      stdin: terminal.stdin as NodeJS.ReadStream,
+      stdout: terminal.stdout as NodeJS.WriteStream,
+    });
   }
 
   /** The generator checks the environment's version; ours has none to compare. */

@@ -40,7 +40,7 @@ export default class AppGenerator extends Generator<Record<string, never>, AppOp
       type: 'select',
       name: 'pattern',
       message: 'Which concurrency pattern?',
-      choices: patterns.map((p) => ({ name: `${p.id.padEnd(18)} ${p.summary}`, value: p.id })),
+      choices: patterns.map((p) => ({ name: `${p.id.padEnd(18)} ${p.summary}`, value: p.id, short: p.id })),
     });
     return findPattern(pattern)!;
   }
@@ -52,7 +52,7 @@ export default class AppGenerator extends Generator<Record<string, never>, AppOp
       message: 'In which language and concurrency model?',
       choices: targets
         .filter((t) => t.patterns.includes(pattern.id))
-        .map((t) => ({ name: `${t.id.padEnd(23)} ${t.summary}`, value: t.id })),
+        .map((t) => ({ name: `${t.id.padEnd(23)} ${t.summary}`, value: t.id, short: t.id })),
     });
     return findTarget(target)!;
   }

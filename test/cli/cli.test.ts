@@ -257,6 +257,10 @@ describe('in a terminal', () => {
     expect(result.exit, result.screen).toBe(0);
     expect(result.screen).toContain(patterns[0]!.summary);
     expect(result.screen).toContain(targets[0]!.summary);
+    // SPEC §2: once answered, a prompt's line shows the chosen id alone.
+    const shown = result.screen.replaceAll(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
+    expect(shown).toMatch(/Which concurrency pattern\? worker-pool\s*$/m);
+    expect(shown).toMatch(/In which language and concurrency model\? python-threading\s*$/m);
     expect(await fs.readFile(path.join(workDir, 'my-pool', 'pyproject.toml'), 'utf8')).toContain('my-pool');
   });
 
