@@ -94,7 +94,6 @@ def run_job(
     ``stop`` is already set does not start; ``Recorder.cancel_unfinished``
     reports it.
     """
-    _leave_stop_signals_to_the_main_thread()
     if stop.is_set():
         return
     recorder.start(job, worker)
@@ -109,14 +108,18 @@ def run_job(
         recorder.done(job, result)
 
 
-def _leave_stop_signals_to_the_main_thread() -> None:
-    # Python runs signal handlers in the main thread only, yet the kernel may
-    # deliver SIGINT or SIGTERM to any thread: one that lands on a worker
-    # leaves the main thread asleep in its wait (a drain of many seconds).
-    # Blocked in every worker, the signals can only go to the main thread.
-    if threading.current_thread() is not threading.main_thread() and hasattr(
-        signal, "pthread_sigmask"
-    ):
+def block_stop_signals() -> None:
+    """Leave SIGINT and SIGTERM to the main thread: block them in this thread.
+
+    Pass it as the ``initializer`` of every thread pool, so that each of its
+    threads blocks them once, as it starts; never call it in the main
+    thread. Python runs signal handlers in the main thread only, yet the
+    kernel may deliver the process's signal to any thread that does not
+    block it, and one that lands on a worker leaves the main thread asleep
+    in its wait (a drain of many seconds). Blocked everywhere else, the
+    signals can only go to the main thread.
+    """
+    if hasattr(signal, "pthread_sigmask"):  # not on Windows
         signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
 
 
