@@ -37,7 +37,10 @@ async def run_pool(
     At most ``workers`` jobs run at once. A job whose handler raises gets
     the exception as its outcome and its worker goes on with the next job.
     When ``run_pool`` returns or is cancelled, every worker has ended.
+    Raises ValueError if ``workers`` < 1: no worker would ever take a job.
     """
+    if workers < 1:
+        raise ValueError(f"workers must be at least 1, got {workers}")
     queue: asyncio.Queue[tuple[int, J]] = asyncio.Queue(maxsize=workers)
     outcomes: dict[int, Outcome[R]] = {}
 
