@@ -3,8 +3,9 @@
 ``run_pool`` feeds jobs into a bounded ``asyncio.Queue`` that ``workers``
 tasks drain, all inside one ``asyncio.TaskGroup``, and returns every job's
 outcome. The queue is bounded, so jobs are taken from the input only as
-workers become free: the pool works the same for five jobs or an endless
-generator's first million.
+workers become free: a generator of a million jobs is never in memory at
+once. The outcomes are, since they are all returned together; for an
+endless source, hand each outcome on as it comes instead of keeping it.
 """
 
 from __future__ import annotations

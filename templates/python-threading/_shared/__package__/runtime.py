@@ -153,9 +153,10 @@ def run_cancellable(config: Config, body: Callable[[Run], None]) -> NoReturn:
     reported as cancelled and the program exits with 130. A second signal
     exits at once. ``body`` must keep the main thread in blocking waits
     (joining a pool, ``Future.result``, ``Queue.put``), which Python
-    interrupts to run the signal handler, and must not wait on ``cancel``
-    there itself: a handler that sets an Event whose lock the interrupted
-    thread holds would deadlock.
+    interrupts to run the signal handler, and must never set or wait on
+    ``cancel`` in the main thread: the handler sets it, interrupting the
+    main thread wherever it is, and would deadlock on the event's lock if
+    that thread were holding it.
     """
     work = SimulatedWork.for_config(config)  # before the run's clock starts
     recorder = Recorder(config)
