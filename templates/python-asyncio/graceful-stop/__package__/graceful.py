@@ -29,7 +29,14 @@ class Service(Generic[J]):
     """Workers that take jobs until told to stop, then drain."""
 
     def __init__(self, *, workers: int, drain: float) -> None:
-        """Serve with ``workers`` workers; give jobs ``drain`` seconds to finish."""
+        """Serve with ``workers`` workers; give jobs ``drain`` seconds to finish.
+
+        Raises ValueError if ``workers`` < 1 or ``drain`` < 0.
+        """
+        if workers < 1:
+            raise ValueError(f"workers must be at least 1, got {workers}")
+        if drain < 0:
+            raise ValueError(f"drain must be >= 0 seconds, got {drain}")
         self._workers = workers
         self._drain = drain
         self._stopping = False

@@ -28,7 +28,13 @@ async def produce_consume(
     exactly once, by one consumer. Returns the items whose handler raised,
     with the exception, in the order they failed; a failure does not stop
     its consumer. When it returns or is cancelled, every consumer has ended.
+    Raises ValueError if ``consumers`` or ``buffer`` is below 1: no consumer
+    would ever take an item, and ``asyncio.Queue(maxsize=0)`` is unbounded.
     """
+    if consumers < 1:
+        raise ValueError(f"consumers must be at least 1, got {consumers}")
+    if buffer < 1:
+        raise ValueError(f"buffer must be at least 1, got {buffer}")
     queue: asyncio.Queue[T] = asyncio.Queue(maxsize=buffer)
     failures: list[tuple[T, Exception]] = []
 

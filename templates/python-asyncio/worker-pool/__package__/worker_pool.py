@@ -3,8 +3,9 @@
 ``run_pool`` feeds jobs into a bounded ``asyncio.Queue`` that ``workers``
 tasks drain, all inside one ``asyncio.TaskGroup``, and returns every job's
 outcome. The queue is bounded, so jobs are taken from the input only as
-workers become free: the pool works the same for five jobs or an endless
-generator's first million.
+workers become free: a generator of a million jobs is never in memory at
+once. The outcomes are, since they are all returned together; for an
+endless source, hand each outcome on as it comes instead of keeping it.
 """
 
 from __future__ import annotations
@@ -37,7 +38,10 @@ async def run_pool(
     At most ``workers`` jobs run at once. A job whose handler raises gets
     the exception as its outcome and its worker goes on with the next job.
     When ``run_pool`` returns or is cancelled, every worker has ended.
+    Raises ValueError if ``workers`` < 1: no worker would ever take a job.
     """
+    if workers < 1:
+        raise ValueError(f"workers must be at least 1, got {workers}")
     queue: asyncio.Queue[tuple[int, J]] = asyncio.Queue(maxsize=workers)
     outcomes: dict[int, Outcome[R]] = {}
 

@@ -94,7 +94,6 @@ def run_job(
     ``stop`` is already set does not start; ``Recorder.cancel_unfinished``
     reports it.
     """
-    _leave_stop_signals_to_the_main_thread()
     if stop.is_set():
         return
     recorder.start(job, worker)
@@ -109,14 +108,18 @@ def run_job(
         recorder.done(job, result)
 
 
-def _leave_stop_signals_to_the_main_thread() -> None:
-    # Python runs signal handlers in the main thread only, yet the kernel may
-    # deliver SIGINT or SIGTERM to any thread: one that lands on a worker
-    # leaves the main thread asleep in its wait (a drain of many seconds).
-    # Blocked in every worker, the signals can only go to the main thread.
-    if threading.current_thread() is not threading.main_thread() and hasattr(
-        signal, "pthread_sigmask"
-    ):
+def block_stop_signals() -> None:
+    """Leave SIGINT and SIGTERM to the main thread: block them in this thread.
+
+    Pass it as the ``initializer`` of every thread pool, so that each of its
+    threads blocks them once, as it starts; never call it in the main
+    thread. Python runs signal handlers in the main thread only, yet the
+    kernel may deliver the process's signal to any thread that does not
+    block it, and one that lands on a worker leaves the main thread asleep
+    in its wait (a drain of many seconds). Blocked everywhere else, the
+    signals can only go to the main thread.
+    """
+    if hasattr(signal, "pthread_sigmask"):  # not on Windows
         signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
 
 
@@ -150,9 +153,10 @@ def run_cancellable(config: Config, body: Callable[[Run], None]) -> NoReturn:
     reported as cancelled and the program exits with 130. A second signal
     exits at once. ``body`` must keep the main thread in blocking waits
     (joining a pool, ``Future.result``, ``Queue.put``), which Python
-    interrupts to run the signal handler, and must not wait on ``cancel``
-    there itself: a handler that sets an Event whose lock the interrupted
-    thread holds would deadlock.
+    interrupts to run the signal handler, and must never set or wait on
+    ``cancel`` in the main thread: the handler sets it, interrupting the
+    main thread wherever it is, and would deadlock on the event's lock if
+    that thread were holding it.
     """
     work = SimulatedWork.for_config(config)  # before the run's clock starts
     recorder = Recorder(config)

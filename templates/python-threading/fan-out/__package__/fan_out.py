@@ -16,19 +16,25 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
-def fan_out(task: Callable[[T], R], items: Sequence[T]) -> list[Future[R]]:
+def fan_out(
+    task: Callable[[T], R],
+    items: Sequence[T],
+    *,
+    initializer: Callable[[], object] | None = None,
+) -> list[Future[R]]:
     """Run ``task(item)`` for every item, all at once, and wait for them all.
 
     Returns one done Future per item, in the order of ``items``: its
     ``result()`` is the task's return value, or raises the task's exception.
     A failing task does not stop the others. When this returns, no thread it
-    started is still running.
+    started is still running. ``initializer()``, when given, runs first in
+    each thread, as in ``ThreadPoolExecutor``.
     """
     if not items:
         return []  # ThreadPoolExecutor refuses max_workers=0
     # One thread per item: every task starts now, none waits for a free thread.
     with ThreadPoolExecutor(
-        max_workers=len(items), thread_name_prefix="fan-out"
+        max_workers=len(items), thread_name_prefix="fan-out", initializer=initializer
     ) as pool:
         futures = [pool.submit(task, item) for item in items]
     # Leaving the with block joined every thread, so every future is done.

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from typing import NoReturn
 
 from .harness import Recorder, StopSignals, parse_config
-from .runtime import TARGET, SimulatedWork, run_job
+from .runtime import TARGET, SimulatedWork, block_stop_signals, run_job
 from .service import Service
 
 
@@ -39,7 +39,9 @@ def main() -> NoReturn:
 
     endless = config.jobs == 0
     jobs: Iterable[int] = itertools.count(1) if endless else range(1, config.jobs + 1)
-    service = Service(handle, jobs, workers=config.workers)
+    service = Service(
+        handle, jobs, workers=config.workers, initializer=block_stop_signals
+    )
 
     def stop_intake(signum: int) -> None:
         service.stop()

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 from .harness import parse_config
 from .pipeline import produce_and_consume
-from .runtime import TARGET, Run, run_cancellable
+from .runtime import TARGET, Run, block_stop_signals, run_cancellable
 
 
 def produce_and_consume_jobs(run: Run) -> None:
@@ -29,6 +29,7 @@ def produce_and_consume_jobs(run: Run) -> None:
         consumers=run.config.workers,
         capacity=run.config.buffer,
         cancel=run.cancel,
+        initializer=block_stop_signals,
     )
 
 

@@ -34,6 +34,7 @@ def produce_and_consume(
     consumers: int,
     capacity: int,
     cancel: threading.Event,
+    initializer: Callable[[], object] | None = None,
 ) -> None:
     """Feed ``items`` through a queue of ``capacity`` to ``consumers`` threads.
 
@@ -43,11 +44,18 @@ def produce_and_consume(
     consumer: the other items are still consumed, then the errors are raised
     together in an ExceptionGroup. Once ``cancel`` is set, no new item enters
     the queue and the consumers drop what is left in it without consuming it.
+    ``initializer()``, when given, runs first in each consumer thread, as in
+    ``ThreadPoolExecutor``. Raises ValueError if ``consumers`` or
+    ``capacity`` is below 1 (``queue.Queue(maxsize=0)`` would be unbounded).
     """
+    if consumers < 1:
+        raise ValueError(f"consumers must be at least 1, got {consumers}")
+    if capacity < 1:
+        raise ValueError(f"capacity must be at least 1, got {capacity}")
     buffer: queue.Queue[T | _End] = queue.Queue(maxsize=capacity)
     pipeline = _Consumers(buffer, consume, cancel)
     with ThreadPoolExecutor(
-        max_workers=consumers, thread_name_prefix="consumer"
+        max_workers=consumers, thread_name_prefix="consumer", initializer=initializer
     ) as pool:
         running = [
             pool.submit(pipeline.run, number) for number in range(1, consumers + 1)

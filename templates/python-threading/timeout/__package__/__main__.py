@@ -8,7 +8,13 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 from .harness import job_result, parse_config
-from .runtime import TARGET, Run, WorkCancelledError, run_cancellable
+from .runtime import (
+    TARGET,
+    Run,
+    WorkCancelledError,
+    block_stop_signals,
+    run_cancellable,
+)
 from .timeout import Deadline, call_with_timeout
 
 
@@ -40,7 +46,9 @@ def run_operations(run: Run) -> None:
 
     jobs = range(1, config.jobs + 1)
     with ThreadPoolExecutor(
-        max_workers=config.workers, thread_name_prefix="operation"
+        max_workers=config.workers,
+        thread_name_prefix="operation",
+        initializer=block_stop_signals,
     ) as pool:
         for job in jobs:
             recorder.submit(job)

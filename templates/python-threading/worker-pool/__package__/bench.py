@@ -24,8 +24,10 @@ def pool_against_a_loop(work: SimulatedWork, jobs: int) -> tuple[float, float]:
             work.run(never)
 
     on_the_pool = best_seconds(
-        lambda: run_pool(
-            lambda stop, worker: work.run(stop), [never] * jobs, workers=WORKERS
+        lambda: list(
+            run_pool(
+                lambda stop, worker: work.run(stop), [never] * jobs, workers=WORKERS
+            )
         )
     )
     return on_the_pool, best_seconds(in_a_loop)
@@ -50,7 +52,7 @@ def main() -> None:
 
     jobs = 2000
     pooled = best_seconds(
-        lambda: run_pool(lambda job, worker: job, range(jobs), workers=WORKERS)
+        lambda: list(run_pool(lambda job, worker: job, range(jobs), workers=WORKERS))
     )
     print(
         f"overhead, {jobs} empty jobs: {per_item_us(pooled, jobs)} per job"

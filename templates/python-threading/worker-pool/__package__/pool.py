@@ -1,18 +1,24 @@
 """Worker pool: a fixed number of threads run any number of jobs.
 
-``ThreadPoolExecutor`` is the pool: its threads take jobs from an unbounded
-internal queue, so at most ``workers`` jobs run at once however many are
-submitted, and each job's value or exception lands in its own ``Future``.
-What this module adds is the worker's number (1..workers), which the
-handler gets so that it can say who ran the job.
+``ThreadPoolExecutor`` is the pool: at most ``workers`` jobs run at once,
+and each job's value or exception lands in its own ``Future``. What this
+module adds:
+
+- backpressure: the executor queues whatever it is given, without limit,
+  so submitting every job up front would never end with an endless source.
+  ``run_pool`` keeps at most ``2 * workers`` jobs submitted and not yet
+  handed back (``Executor.map`` has ``buffersize`` for this since 3.14);
+- results handed back as they finish, each with its job;
+- the worker's number (1..workers), which the handler gets so that it can
+  say who ran the job.
 """
 
 from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable, Generator, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import TypeVar
 
 J = TypeVar("J")
@@ -20,32 +26,76 @@ R = TypeVar("R")
 
 
 def run_pool(
-    handle: Callable[[J, int], R], jobs: Iterable[J], *, workers: int
-) -> list[Future[R]]:
+    handle: Callable[[J, int], R],
+    jobs: Iterable[J],
+    *,
+    workers: int,
+    initializer: Callable[[], object] | None = None,
+) -> Generator[tuple[J, Future[R]], None, None]:
     """Run ``handle(job, worker)`` for every job on ``workers`` threads.
 
-    Returns one done Future per job, in the order of ``jobs``: its
-    ``result()`` is the handler's return value, or raises its exception. A
-    failing job neither stops its worker nor the pool. When this returns,
-    every worker thread has exited.
+    Yields ``(job, future)`` for each job as it finishes, a done future
+    whose ``result()`` is the handler's return value or raises its
+    exception. A failing job neither stops its worker nor the pool. The
+    next job is taken from ``jobs`` only once a submitted one has been
+    handed back, so ``jobs`` may be endless. ``initializer()``, when given,
+    runs once in each worker thread as it starts.
+
+    When the iteration ends, every worker thread has exited. Closing the
+    iterator early (``close()``) cancels the jobs that have not started and
+    waits for those running. Raises ValueError at once if ``workers`` < 1.
     """
+    if workers < 1:
+        raise ValueError(f"workers must be at least 1, got {workers}")
+    return _results(handle, iter(jobs), workers, initializer)
+
+
+def _results(
+    handle: Callable[[J, int], R],
+    jobs: Iterator[J],
+    workers: int,
+    initializer: Callable[[], object] | None,
+) -> Generator[tuple[J, Future[R]], None, None]:
     numbers: queue.SimpleQueue[int] = queue.SimpleQueue()
     for number in range(1, workers + 1):
         numbers.put(number)
     local = threading.local()
 
-    def take_a_number() -> None:
+    def start_thread() -> None:
         # The executor runs this once in each thread it starts, and starts at
         # most ``workers`` of them: each takes its own number.
         local.worker = numbers.get_nowait()
+        if initializer is not None:
+            initializer()
 
     def call(job: J) -> R:
         worker: int = local.worker
         return handle(job, worker)
 
+    # Twice the workers: while the caller handles one result, a job is
+    # already queued behind each busy worker, so no worker waits for the
+    # caller to submit its next job.
+    most_in_flight = 2 * workers
+    in_flight: dict[Future[R], J] = {}
     with ThreadPoolExecutor(
-        max_workers=workers, thread_name_prefix="worker", initializer=take_a_number
+        max_workers=workers, thread_name_prefix="worker", initializer=start_thread
     ) as pool:
-        futures = [pool.submit(call, job) for job in jobs]
-    # Leaving the with block waited for every job and joined every thread.
-    return futures
+        try:
+            for job in jobs:
+                if len(in_flight) == most_in_flight:
+                    yield from _hand_back_finished(in_flight)
+                in_flight[pool.submit(call, job)] = job
+            while in_flight:
+                yield from _hand_back_finished(in_flight)
+        finally:
+            # Closed early, or jobs raised: what has not started never will.
+            pool.shutdown(cancel_futures=True)
+
+
+def _hand_back_finished(
+    in_flight: dict[Future[R], J],
+) -> Iterator[tuple[J, Future[R]]]:
+    """Wait for at least one job to finish; yield each finished one."""
+    finished, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+    for future in finished:
+        yield in_flight.pop(future), future
