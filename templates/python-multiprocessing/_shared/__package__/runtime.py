@@ -120,8 +120,9 @@ class RemoteError(Exception):
     """A job's error that could not cross to the parent as itself.
 
     An exception crosses pickled. One that cannot be pickled (it holds a
-    lock, a file, a lambda), or that cannot be rebuilt from its pickle (its
-    ``__init__`` takes other arguments than its ``args``), is replaced by this:
+    lock, a file, a lambda), that cannot be rebuilt from its pickle (its
+    ``__init__`` takes other arguments than its ``args``), or whose ``str``
+    or ``repr`` raises (its message then says so), is replaced by this:
     its type's name, its message and, as its ``__cause__``, its traceback.
     Its ``str`` is the message, or the type's name when there is none.
     """
@@ -408,12 +409,22 @@ def run_job(reports: Sender, run: JobFunction, job: int, worker: int) -> None:
 
 def _failure(job: int, worker: int, error: Exception) -> Failed:
     """``error`` as it can cross to the parent, with its traceback as text."""
-    shown = "".join(traceback.format_exception(error))
+    kind = type(error)
+    type_name = f"{kind.__module__}.{kind.__qualname__}"
+    shown = "".join(traceback.format_exception(error))  # copes with a str() that fails
     try:
-        pickle.loads(pickle.dumps(error))
-    except Exception:
-        kind = type(error)
-        error = RemoteError(f"{kind.__module__}.{kind.__qualname__}", str(error))
+        # The parent writes str() and may show repr(): one that raises there
+        # would end the whole run, not fail this job.
+        message = str(error)
+        repr(error)
+    except Exception as broken:
+        message = f"<str() failed: {type(broken).__name__}>"
+        error = RemoteError(type_name, message)
+    else:
+        try:
+            pickle.loads(pickle.dumps(error))
+        except Exception:
+            error = RemoteError(type_name, message)
     return Failed(job, worker, error, shown)
 
 
@@ -478,13 +489,24 @@ class Workers:
         return len(self._jobs)
 
     def run(self, worker: int, job: int) -> None:
-        """Hand ``job`` to the idle ``worker``."""
+        """Hand ``job`` to the idle ``worker``.
+
+        A worker whose process has died since its last job (killed, or ended
+        by a thread its job left behind) gets a fresh process for this one.
+        """
         if worker in self._jobs:
             raise RuntimeError(f"worker {worker} is busy with job {self._jobs[worker]}")
         child = self._children[worker]
+        if child is not None:
+            try:
+                child.connection.send(job)
+            except OSError:  # BrokenPipeError: its process died while idle
+                self._remove(worker)
+                child = None
         if child is None:
+            # The job never reached the dead process, so a fresh one can run it.
             child = self._children[worker] = start_child(_serve, worker, self._run)
-        child.connection.send(job)
+            child.connection.send(job)
         self._jobs[worker] = job
 
     def receive(self, stop: StopRequest, timeout: float | None = None) -> list[Message]:
