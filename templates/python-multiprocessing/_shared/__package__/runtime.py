@@ -34,7 +34,15 @@ from multiprocessing.process import BaseProcess
 from types import TracebackType
 from typing import Any, NoReturn, Protocol, TypeAlias
 
-from .harness import STOP_SIGNALS, Config, CpuWork, Recorder, StopSignals, job_result
+from .harness import (
+    EXIT_BROKEN_PIPE,
+    STOP_SIGNALS,
+    Config,
+    CpuWork,
+    Recorder,
+    StopSignals,
+    job_result,
+)
 
 TARGET = "python-multiprocessing"
 
@@ -650,7 +658,7 @@ def run_program(
     job = SimulatedJob.from_config(config)  # before the recorder starts its clock
     # A reader of stdout that goes away (``--json | head -1``) ends the run
     # at the next event: the children go first, like on a second signal.
-    recorder = Recorder(config, before_exit=kill_children)
+    recorder = Recorder(config, before_exit=_unwind_for_the_gone_reader)
     with StopRequest() as stop:
 
         def on_first(signum: int) -> None:
@@ -660,11 +668,37 @@ def run_program(
 
         signals = StopSignals(recorder, on_first, before_exit=kill_children)
         signals.install()
-        if graceful:
-            recorder.ready()
-        completed = pattern(Program(config, job, recorder, stop))
-    if not completed:
-        # Every process has been killed and waited for: nothing can end a job now.
-        recorder.cancel_unfinished()
-    code = recorder.finish(interrupted=not completed)
+        try:
+            if graceful:
+                recorder.ready()
+            completed = pattern(Program(config, job, recorder, stop))
+            if not completed:
+                # Every process has been killed and waited for: nothing can
+                # end a job now.
+                recorder.cancel_unfinished()
+            code = recorder.finish(interrupted=not completed)
+        except ReaderGone:
+            code = EXIT_BROKEN_PIPE
     signals.exit_with(code)
+
+
+class ReaderGone(BaseException):
+    """Unwinds the program once the reader of its events has gone.
+
+    A BaseException, like KeyboardInterrupt, so that no ``except Exception``
+    stops it on its way up.
+    """
+
+
+def _unwind_for_the_gone_reader() -> NoReturn:
+    """The recorder's last act when stdout's reader has gone: unwind, do not exit.
+
+    The children are killed at once, so that none runs on for nobody. The
+    ``finally`` blocks and ``with`` blocks on the way up then reap them and
+    close the buffers, and the program exits normally, with
+    EXIT_BROKEN_PIPE: exit handlers run, among them multiprocessing's, which
+    release the buffer's semaphores. ``os._exit`` would skip them, and the
+    resource tracker would warn on stderr about leaked semaphores.
+    """
+    kill_children()
+    raise ReaderGone

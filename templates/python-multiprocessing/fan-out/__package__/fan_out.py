@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Sequence
 
 from .runtime import (
@@ -24,7 +23,7 @@ many jobs, a job waits for the process of a finished one."""
 
 def usable_cores() -> int:
     """The cores this process may run on: its CPU affinity, where there is one."""
-    if sys.platform == "linux":
+    if hasattr(os, "sched_getaffinity"):  # not on macOS
         return len(os.sched_getaffinity(0))
     return os.cpu_count() or 1
 

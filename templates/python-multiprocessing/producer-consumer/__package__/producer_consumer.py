@@ -178,7 +178,17 @@ def produce_and_consume(
                     continue
                 # End of file: the process has ended, or died.
                 code = running.pop(connection).reap()
-                died = pipeline.ended(worker_of[connection], code) or died
+                worker = worker_of[connection]
+                if not pipeline.died(worker, code):
+                    continue
+                # What the others wrote before it died may not be read yet:
+                # read it, so that the dead consumer's last job is known.
+                for other in running:
+                    while other.poll() and pipeline.read(other, worker_of[other]):
+                        pass
+                pipeline.report_death(worker, code)
+                died = True
+                break  # the others' pipes are read: none may be read again
     finally:
         for child in running.values():
             child.kill()  # still running: stopped, a death, or an exception got here
@@ -221,24 +231,23 @@ class _Pipeline:
             self._next += 1
         return True
 
-    def ended(self, worker: int | None, code: int | None) -> bool:
-        """A process ended with ``code``; True if it died.
+    def died(self, worker: int | None, code: int | None) -> bool:
+        """Whether a process that ended with ``code`` died.
 
         The producer ends with 0 once it has put every end marker. A
         consumer ends once it has taken its own, and says so first
         (``Reports.finish``): one that ends without saying so has died, even
-        with code 0, and its job, if it had one, fails.
+        with code 0.
         """
-        if worker is None and code == 0:
-            return False
-        if worker is not None and worker in self._finished and code == 0:
-            return False
+        return code != 0 or (worker is not None and worker not in self._finished)
+
+    def report_death(self, worker: int | None, code: int | None) -> None:
+        """Name the dead process on stderr, and fail its job if it had one."""
         name = "producer" if worker is None else f"consumer {worker}"
         print(f"{name} died: its process exited with code {code}", file=sys.stderr)
         if worker is not None and worker in self._jobs_of:
             error = WorkerDiedError(f"consumer process exited with code {code}")
             self._pass_on(Failed(self._jobs_of[worker], worker, error))
-        return True
 
     def cancel_open_jobs(self) -> None:
         """Report every job produced and not yet ended as cancelled."""
