@@ -34,7 +34,15 @@ from multiprocessing.process import BaseProcess
 from types import TracebackType
 from typing import Any, NoReturn, Protocol, TypeAlias
 
-from .harness import STOP_SIGNALS, Config, CpuWork, Recorder, StopSignals, job_result
+from .harness import (
+    EXIT_BROKEN_PIPE,
+    STOP_SIGNALS,
+    Config,
+    CpuWork,
+    Recorder,
+    StopSignals,
+    job_result,
+)
 
 TARGET = "python-multiprocessing"
 
@@ -120,8 +128,9 @@ class RemoteError(Exception):
     """A job's error that could not cross to the parent as itself.
 
     An exception crosses pickled. One that cannot be pickled (it holds a
-    lock, a file, a lambda), or that cannot be rebuilt from its pickle (its
-    ``__init__`` takes other arguments than its ``args``), is replaced by this:
+    lock, a file, a lambda), that cannot be rebuilt from its pickle (its
+    ``__init__`` takes other arguments than its ``args``), or whose ``str``
+    or ``repr`` raises (its message then says so), is replaced by this:
     its type's name, its message and, as its ``__cause__``, its traceback.
     Its ``str`` is the message, or the type's name when there is none.
     """
@@ -408,12 +417,22 @@ def run_job(reports: Sender, run: JobFunction, job: int, worker: int) -> None:
 
 def _failure(job: int, worker: int, error: Exception) -> Failed:
     """``error`` as it can cross to the parent, with its traceback as text."""
-    shown = "".join(traceback.format_exception(error))
+    kind = type(error)
+    type_name = f"{kind.__module__}.{kind.__qualname__}"
+    shown = "".join(traceback.format_exception(error))  # copes with a str() that fails
     try:
-        pickle.loads(pickle.dumps(error))
-    except Exception:
-        kind = type(error)
-        error = RemoteError(f"{kind.__module__}.{kind.__qualname__}", str(error))
+        # The parent writes str() and may show repr(): one that raises there
+        # would end the whole run, not fail this job.
+        message = str(error)
+        repr(error)
+    except Exception as broken:
+        message = f"<str() failed: {type(broken).__name__}>"
+        error = RemoteError(type_name, message)
+    else:
+        try:
+            pickle.loads(pickle.dumps(error))
+        except Exception:
+            error = RemoteError(type_name, message)
     return Failed(job, worker, error, shown)
 
 
@@ -478,13 +497,24 @@ class Workers:
         return len(self._jobs)
 
     def run(self, worker: int, job: int) -> None:
-        """Hand ``job`` to the idle ``worker``."""
+        """Hand ``job`` to the idle ``worker``.
+
+        A worker whose process has died since its last job (killed, or ended
+        by a thread its job left behind) gets a fresh process for this one.
+        """
         if worker in self._jobs:
             raise RuntimeError(f"worker {worker} is busy with job {self._jobs[worker]}")
         child = self._children[worker]
+        if child is not None:
+            try:
+                child.connection.send(job)
+            except OSError:  # BrokenPipeError: its process died while idle
+                self._remove(worker)
+                child = None
         if child is None:
+            # The job never reached the dead process, so a fresh one can run it.
             child = self._children[worker] = start_child(_serve, worker, self._run)
-        child.connection.send(job)
+            child.connection.send(job)
         self._jobs[worker] = job
 
     def receive(self, stop: StopRequest, timeout: float | None = None) -> list[Message]:
@@ -628,7 +658,7 @@ def run_program(
     job = SimulatedJob.from_config(config)  # before the recorder starts its clock
     # A reader of stdout that goes away (``--json | head -1``) ends the run
     # at the next event: the children go first, like on a second signal.
-    recorder = Recorder(config, before_exit=kill_children)
+    recorder = Recorder(config, before_exit=_unwind_for_the_gone_reader)
     with StopRequest() as stop:
 
         def on_first(signum: int) -> None:
@@ -638,11 +668,37 @@ def run_program(
 
         signals = StopSignals(recorder, on_first, before_exit=kill_children)
         signals.install()
-        if graceful:
-            recorder.ready()
-        completed = pattern(Program(config, job, recorder, stop))
-    if not completed:
-        # Every process has been killed and waited for: nothing can end a job now.
-        recorder.cancel_unfinished()
-    code = recorder.finish(interrupted=not completed)
+        try:
+            if graceful:
+                recorder.ready()
+            completed = pattern(Program(config, job, recorder, stop))
+            if not completed:
+                # Every process has been killed and waited for: nothing can
+                # end a job now.
+                recorder.cancel_unfinished()
+            code = recorder.finish(interrupted=not completed)
+        except ReaderGone:
+            code = EXIT_BROKEN_PIPE
     signals.exit_with(code)
+
+
+class ReaderGone(BaseException):
+    """Unwinds the program once the reader of its events has gone.
+
+    A BaseException, like KeyboardInterrupt, so that no ``except Exception``
+    stops it on its way up.
+    """
+
+
+def _unwind_for_the_gone_reader() -> NoReturn:
+    """The recorder's last act when stdout's reader has gone: unwind, do not exit.
+
+    The children are killed at once, so that none runs on for nobody. The
+    ``finally`` blocks and ``with`` blocks on the way up then reap them and
+    close the buffers, and the program exits normally, with
+    EXIT_BROKEN_PIPE: exit handlers run, among them multiprocessing's, which
+    release the buffer's semaphores. ``os._exit`` would skip them, and the
+    resource tracker would warn on stderr about leaked semaphores.
+    """
+    kill_children()
+    raise ReaderGone

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 
 from .runtime import (
@@ -13,11 +14,27 @@ from .runtime import (
     require_at_least_one,
 )
 
-MAX_PROCESSES = 64
-"""The most processes a fan-out runs at once.
+IO_PROCESS_LIMIT = 64
+"""The most processes a fan-out of io work runs at once.
 
 A process costs milliseconds to start and megabytes of memory: past this
 many jobs, a job waits for the process of a finished one."""
+
+
+def usable_cores() -> int:
+    """The cores this process may run on: its CPU affinity, where there is one."""
+    if hasattr(os, "sched_getaffinity"):  # not on macOS
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def process_limit(work: str) -> int:
+    """The most processes a fan-out of ``work`` ("io" or "cpu") runs at once.
+
+    CPU work gets one process per usable core: more would only take turns
+    on the cores, each holding its memory while it waits.
+    """
+    return usable_cores() if work == "cpu" else IO_PROCESS_LIMIT
 
 
 def fan_out(
@@ -26,7 +43,7 @@ def fan_out(
     *,
     events: JobEvents,
     stop: StopRequest,
-    max_processes: int = MAX_PROCESSES,
+    max_processes: int = IO_PROCESS_LIMIT,
 ) -> bool:
     """Run ``run(job)`` for every job at once, each in a process of its own.
 

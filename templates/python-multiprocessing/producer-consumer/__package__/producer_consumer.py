@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+import sys
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.queues import Queue
@@ -81,6 +82,15 @@ class Reports:
             number = self._counter.value.to_bytes(8, "big")
             self._connection.send_bytes(number + data)
 
+    def finish(self) -> None:
+        """Tell the parent this consumer has taken its end marker (an empty report).
+
+        A consumer's process can also end with code 0 in the middle of a job,
+        when the job calls ``sys.exit()`` or ``os._exit(0)``: only this report
+        tells the parent that it ended because its work was over.
+        """
+        self._connection.send_bytes(b"")
+
 
 def produce(
     connection: Connection,
@@ -112,6 +122,7 @@ def consume(
     while (job := buffer.get()) is not None:
         reports.send(Consumed(job, worker))
         run_job(reports, run, job, worker)
+    reports.finish()
 
 
 def produce_and_consume(
@@ -131,7 +142,8 @@ def produce_and_consume(
     work, or False as soon as ``stop`` is requested, after killing the
     producer and the consumers.
 
-    A process that dies (a crash, the OOM killer) ends the run at once: it
+    A process that dies (a crash, the OOM killer, a job that exits) ends the
+    run at once, with a line on stderr naming it and its exit code: it
     may have died holding the queue's lock, or left an end marker that no
     one will take, and the others would wait forever. Its job, if it had
     one, fails with WorkerDiedError; every other job still open is
@@ -166,7 +178,17 @@ def produce_and_consume(
                     continue
                 # End of file: the process has ended, or died.
                 code = running.pop(connection).reap()
-                died = pipeline.ended(worker_of[connection], code) or died
+                worker = worker_of[connection]
+                if not pipeline.died(worker, code):
+                    continue
+                # What the others wrote before it died may not be read yet:
+                # read it, so that the dead consumer's last job is known.
+                for other in running:
+                    while other.poll() and pipeline.read(other, worker_of[other]):
+                        pass
+                pipeline.report_death(worker, code)
+                died = True
+                break  # the others' pipes are read: none may be read again
     finally:
         for child in running.values():
             child.kill()  # still running: stopped, a death, or an exception got here
@@ -187,6 +209,7 @@ class _Pipeline:
         self._early: dict[int, tuple[int | None, bytes]] = {}  # number -> report
         self._jobs_of: dict[int, int] = {}  # consumer -> the job it is running
         self._open: set[int] = set()  # produced, and not yet ended
+        self._finished: set[int] = set()  # consumers that took their end marker
 
     def read(self, connection: Connection, worker: int | None) -> bool:
         """Read a report from consumer ``worker`` (None: the producer).
@@ -199,25 +222,32 @@ class _Pipeline:
             data = connection.recv_bytes()
         except EOFError:
             return False
+        if not data and worker is not None:
+            self._finished.add(worker)
+            return True
         self._early[int.from_bytes(data[:8], "big")] = (worker, data[8:])
         while self._next in self._early:
             self._report(*self._early.pop(self._next))
             self._next += 1
         return True
 
-    def ended(self, worker: int | None, code: int | None) -> bool:
-        """A process ended with ``code``; True if it died.
+    def died(self, worker: int | None, code: int | None) -> bool:
+        """Whether a process that ended with ``code`` died.
 
-        The producer ends with 0 once it has put every end marker, and a
-        consumer once it has taken its own; any other code is a death, and
-        the job of a consumer that died, if it had one, fails.
+        The producer ends with 0 once it has put every end marker. A
+        consumer ends once it has taken its own, and says so first
+        (``Reports.finish``): one that ends without saying so has died, even
+        with code 0.
         """
-        if code == 0:
-            return False
+        return code != 0 or (worker is not None and worker not in self._finished)
+
+    def report_death(self, worker: int | None, code: int | None) -> None:
+        """Name the dead process on stderr, and fail its job if it had one."""
+        name = "producer" if worker is None else f"consumer {worker}"
+        print(f"{name} died: its process exited with code {code}", file=sys.stderr)
         if worker is not None and worker in self._jobs_of:
             error = WorkerDiedError(f"consumer process exited with code {code}")
             self._pass_on(Failed(self._jobs_of[worker], worker, error))
-        return True
 
     def cancel_open_jobs(self) -> None:
         """Report every job produced and not yet ended as cancelled."""
