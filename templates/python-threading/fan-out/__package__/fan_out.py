@@ -1,4 +1,4 @@
-"""Fan-out: start every task at once on its own thread, then wait for all.
+"""Fan-out: submit every task at once, each to its own thread; wait for all.
 
 A bare ``threading.Thread`` per task would lose each task's return value and
 exception (an exception only reaches ``threading.excepthook``, which prints
@@ -22,7 +22,7 @@ def fan_out(
     *,
     initializer: Callable[[], object] | None = None,
 ) -> list[Future[R]]:
-    """Run ``task(item)`` for every item, all at once, and wait for them all.
+    """Run ``task(item)`` for every item, each on its own thread; wait for all.
 
     Returns one done Future per item, in the order of ``items``: its
     ``result()`` is the task's return value, or raises the task's exception.
@@ -32,7 +32,10 @@ def fan_out(
     """
     if not items:
         return []  # ThreadPoolExecutor refuses max_workers=0
-    # One thread per item: every task starts now, none waits for a free thread.
+    # One thread per item: every task is submitted now and none waits for a
+    # free thread. Waiting tasks all start at once; CPU-bound ones do not,
+    # because under the GIL each new thread starts only when the submitting
+    # thread gets its turn between the busy ones.
     with ThreadPoolExecutor(
         max_workers=len(items), thread_name_prefix="fan-out", initializer=initializer
     ) as pool:

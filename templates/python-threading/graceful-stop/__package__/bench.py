@@ -32,7 +32,7 @@ def main() -> None:
     )
     print(
         f"throughput, {jobs} jobs without work: {per_item_us(served, jobs)} per job"
-        " (a hand-over from the reader thread, a thread switch)"
+        " (a hand-over from the reader thread's read-ahead, a thread switch)"
     )
 
     drain_s = 0.1

@@ -2,17 +2,18 @@
 
 On ``stop()`` no worker takes another job; the jobs in flight may finish
 within the drain time, and those still running after it are told to abort.
-One reader thread takes jobs from the source, one for each worker waiting
-for a job, so a source that blocks holds up the reader alone: a stop still
-wakes every waiting worker. Workers wait on a condition and jobs on the
-abort event, so the whole service is asleep whenever it has nothing to
-compute.
+One reader thread reads ahead from the source, at most one job per worker,
+so a source that blocks holds up the reader alone: a stop still wakes
+every waiting worker. A job read but never started is handed back, not
+dropped. Workers wait on a condition and jobs on the abort event, so the
+whole service is asleep whenever it has nothing to compute.
 """
 
 from __future__ import annotations
 
 import queue
 import threading
+from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from enum import Enum
@@ -26,9 +27,8 @@ class _Stop(Enum):
 
 
 class _Marker(Enum):
-    # Enum members rather than None, so that None can be a job and mypy can
-    # tell a marker from a job.
-    NO_JOB = "no job on offer"
+    # An Enum member rather than None, so that None can be a job and mypy
+    # can tell the marker from a job.
     END = "no more jobs"
 
 
@@ -38,8 +38,11 @@ class Service(Generic[J]):
     Jobs come from ``jobs`` (possibly endless, possibly blocking), each taken
     by one worker, numbered 1..workers. ``handle`` must return soon after
     ``abort`` is set: wait on it rather than sleep, check it between steps
-    of computation. ``initializer()``, when given, runs first in every
-    thread the service starts, as in ``ThreadPoolExecutor``.
+    of computation. ``on_unstarted(job)``, when given, is called in the
+    serving thread for each job read from the source that no worker
+    started because the service stopped. ``initializer()``, when given,
+    runs first in every thread the service starts, as in
+    ``ThreadPoolExecutor``.
     """
 
     def __init__(
@@ -48,6 +51,7 @@ class Service(Generic[J]):
         jobs: Iterable[J],
         *,
         workers: int,
+        on_unstarted: Callable[[J], object] | None = None,
         initializer: Callable[[], object] | None = None,
     ) -> None:
         if workers < 1:
@@ -55,15 +59,23 @@ class Service(Generic[J]):
         self._handle = handle
         self._jobs = iter(jobs)
         self._workers = workers
+        self._on_unstarted = on_unstarted
         self._initializer = initializer
         self._abort = threading.Event()
-        # The hand-over from the reader to the workers, all guarded by
-        # _handover: the job on offer, how many workers wait for one, whether
-        # the reader is inside the source, and whether intake is still open.
-        self._handover = threading.Condition()
-        self._offered: J | _Marker = _Marker.NO_JOB
-        self._waiting = 0
+        # A plain attribute store, so stop() may set it from a signal
+        # handler; workers read it before taking each job.
+        self._stop_requested = False
+        # The hand-over from the reader to the workers, all guarded by one
+        # lock: the jobs read ahead (one per worker at most, so a stop hands
+        # back few), whether the reader is inside the source, whether the
+        # source has ended and whether intake is still open. Each condition
+        # has one kind of waiter, so notify() wakes exactly the one needed.
+        self._lock = threading.Lock()
+        self._has_job = threading.Condition(self._lock)
+        self._has_room = threading.Condition(self._lock)
+        self._read_ahead: deque[J] = deque()
         self._reading = False
+        self._source_ended = False
         self._intake_open = True
         self._source_error: Exception | None = None
         # What wakes the serving thread: a stop request, or a worker that has
@@ -74,11 +86,13 @@ class Service(Generic[J]):
     def stop(self) -> None:
         """Stop taking jobs and start the drain. Safe in a signal handler.
 
-        It only posts a message to the thread in ``serve``, which closes
-        intake itself. A handler that set an Event or took a lock here
-        could deadlock: Python runs it in the main thread between two
-        bytecodes, maybe while that thread holds the same lock.
+        It sets a flag the workers check before each job and posts a
+        message to the thread in ``serve``, which closes intake itself. A
+        handler that set an Event or took a lock here could deadlock:
+        Python runs it in the main thread between two bytecodes, maybe
+        while that thread holds the same lock.
         """
+        self._stop_requested = True
         self._mailbox.put(_Stop.REQUESTED)
 
     def serve(self, *, drain_seconds: float) -> bool:
@@ -86,14 +100,17 @@ class Service(Generic[J]):
 
         Returns True when every job that started has finished, False when
         some were still running ``drain_seconds`` after the stop and had to
-        be aborted. Blocks the calling thread in a wait that signals
-        interrupt, so call ``stop()`` from a signal handler. A worker's
-        exception (a bug in ``handle``) stops the service and is raised;
-        so is the source's, once the jobs in flight have finished.
+        be aborted. Jobs read ahead and never started go to
+        ``on_unstarted`` before this returns. Blocks the calling thread in
+        a wait that signals interrupt, so call ``stop()`` from a signal
+        handler. A worker's exception (a bug in ``handle``) stops the
+        service and is raised; so is the source's, once the jobs in flight
+        have finished.
 
         A reader still blocked in the source is not waited for: Python
         cannot interrupt it. It is a daemon thread, which ends once the
-        source returns (that job is dropped), or with the process.
+        source returns (a job it returns then reaches no one), or with the
+        process.
         """
         if drain_seconds < 0:
             raise ValueError(f"drain_seconds must be >= 0, got {drain_seconds}")
@@ -117,7 +134,13 @@ class Service(Generic[J]):
                 self._abort.set()
         # Leaving the with block joined every worker.
         if not reader_in_source:
-            reader.join()  # it is waiting for demand, and intake is closed
+            reader.join()  # it is waiting for room, and intake is closed
+        with self._lock:
+            unstarted = list(self._read_ahead)
+            self._read_ahead.clear()
+        if self._on_unstarted is not None:
+            for job in unstarted:
+                self._on_unstarted(job)
         for worker in workers:
             worker.result()  # raises the exception of a failed worker
         if self._source_error is not None:
@@ -136,9 +159,10 @@ class Service(Generic[J]):
 
     def _close_intake(self) -> bool:
         """No worker takes another job; returns whether the reader is in the source."""
-        with self._handover:
+        with self._lock:
             self._intake_open = False
-            self._handover.notify_all()
+            self._has_job.notify_all()
+            self._has_room.notify_all()
             return self._reading
 
     def _work(self, worker: int) -> None:
@@ -146,50 +170,49 @@ class Service(Generic[J]):
             self._handle(job, worker, self._abort)
 
     def _take(self) -> J | _Marker:
-        """Wait for the reader's next job; END once intake is closed."""
-        with self._handover:
-            self._waiting += 1
-            self._handover.notify_all()  # the reader reads for waiting workers
-            while self._intake_open and self._offered is _Marker.NO_JOB:
-                self._handover.wait()
-            self._waiting -= 1
-            job = self._offered if self._intake_open else _Marker.END
-            self._offered = _Marker.NO_JOB
-            self._handover.notify_all()
+        """Wait for a job read ahead; END once stopped or the source is done."""
+        with self._lock:
+            while not (
+                self._read_ahead
+                or self._source_ended
+                or self._stop_requested
+                or not self._intake_open
+            ):
+                self._has_job.wait()
+            if self._stop_requested or not self._intake_open or not self._read_ahead:
+                return _Marker.END  # what is left is handed back by serve
+            job = self._read_ahead.popleft()
+            self._has_room.notify()
             return job
 
     def _read(self) -> None:
-        """Take a job from the source each time a worker waits for one."""
+        """Keep up to one job per worker read ahead of the workers."""
         try:
             if self._initializer is not None:
                 self._initializer()
-            while self._wait_for_demand():
+            while self._wait_for_room():
                 # Outside the lock: the source may block for as long as it likes.
                 job = next(self._jobs, _Marker.END)
-                if not self._offer(job):
-                    return
+                with self._lock:
+                    self._reading = False
+                    if job is _Marker.END:
+                        return
+                    # Kept even after a stop: serve hands it back.
+                    self._read_ahead.append(job)
+                    self._has_job.notify()
         except Exception as error:
             self._source_error = error
         finally:
-            self._close_intake()  # the source ended or failed: workers end too
+            # The source ended or failed: workers take what is read, then end.
+            with self._lock:
+                self._reading = False
+                self._source_ended = True
+                self._has_job.notify_all()
 
-    def _wait_for_demand(self) -> bool:
-        """Wait until a worker waits and nothing is on offer; False once closed."""
-        with self._handover:
-            while self._intake_open and (
-                self._waiting == 0 or self._offered is not _Marker.NO_JOB
-            ):
-                self._handover.wait()
+    def _wait_for_room(self) -> bool:
+        """Wait until fewer jobs than workers are read ahead; False once closed."""
+        with self._lock:
+            while self._intake_open and len(self._read_ahead) >= self._workers:
+                self._has_room.wait()
             self._reading = self._intake_open
             return self._intake_open
-
-    def _offer(self, job: J | _Marker) -> bool:
-        """Offer ``job`` to the waiting workers; False if there is none to offer."""
-        with self._handover:
-            self._reading = False
-            # A job read after the stop is dropped: no worker takes it.
-            if job is _Marker.END or not self._intake_open:
-                return False
-            self._offered = job
-            self._handover.notify_all()
-            return True

@@ -5,6 +5,7 @@ Run it as ``python -m`` with the package name; ``--help`` lists the flags.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 
 from .harness import parse_config
@@ -19,16 +20,21 @@ def run_jobs_on_a_pool(run: Run) -> None:
     # The pool takes jobs from the source as workers free up; after a cancel
     # the source ends, and the jobs it never gave are reported as cancelled.
     source = itertools.takewhile(lambda _job: not run.cancel.is_set(), jobs)
-    outcomes = run_pool(
-        run.process,
-        source,
-        workers=run.config.workers,
-        initializer=block_stop_signals,
-    )
-    for _job, outcome in outcomes:
-        # run.process reports a job's own failure; what raises here is a bug,
-        # and it must end the program with a traceback, not pass unnoticed.
-        outcome.result()
+    # closing(): should a result raise, the pool is closed at once, not
+    # whenever the garbage collector gets to the generator.
+    with contextlib.closing(
+        run_pool(
+            run.process,
+            source,
+            workers=run.config.workers,
+            initializer=block_stop_signals,
+        )
+    ) as outcomes:
+        for _job, outcome in outcomes:
+            # run.process reports a job's own failure; what raises here is a
+            # bug, and it must end the program with a traceback, not pass
+            # unnoticed.
+            outcome.result()
 
 
 if __name__ == "__main__":

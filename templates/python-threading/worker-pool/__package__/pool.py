@@ -41,9 +41,13 @@ def run_pool(
     handed back, so ``jobs`` may be endless. ``initializer()``, when given,
     runs once in each worker thread as it starts.
 
-    When the iteration ends, every worker thread has exited. Closing the
-    iterator early (``close()``) cancels the jobs that have not started and
-    waits for those running. Raises ValueError at once if ``workers`` < 1.
+    If ``jobs`` raises, no further job is taken, every job already taken
+    is still run and handed back, and then the source's exception is
+    raised. When the iteration ends, every worker thread has exited.
+    Closing the iterator early (``close()``) cancels the jobs that have not
+    started, waits for those running and drops every outcome not yet
+    handed back: a caller that needs them all iterates to the end.
+    Raises ValueError at once if ``workers`` < 1.
     """
     if workers < 1:
         raise ValueError(f"workers must be at least 1, got {workers}")
@@ -81,14 +85,26 @@ def _results(
         max_workers=workers, thread_name_prefix="worker", initializer=start_thread
     ) as pool:
         try:
-            for job in jobs:
+            source_error: Exception | None = None
+            while True:
                 if len(in_flight) == most_in_flight:
                     yield from _hand_back_finished(in_flight)
+                try:
+                    job = next(jobs)
+                except StopIteration:
+                    break
+                except Exception as error:
+                    # The jobs already given are the caller's: finish and hand
+                    # them back before the source's error ends the iteration.
+                    source_error = error
+                    break
                 in_flight[pool.submit(call, job)] = job
             while in_flight:
                 yield from _hand_back_finished(in_flight)
+            if source_error is not None:
+                raise source_error
         finally:
-            # Closed early, or jobs raised: what has not started never will.
+            # Closed early by the caller: what has not started never will.
             pool.shutdown(cancel_futures=True)
 
 

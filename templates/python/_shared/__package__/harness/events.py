@@ -160,7 +160,7 @@ class Recorder:
 
     def fail(self, job: int, error: BaseException) -> None:
         """``job`` failed with ``error`` (its message, or its type when empty)."""
-        message = str(error) or type(error).__name__
+        message = _message_of(error)
         with self._section() as live:
             if live:
                 self._end(
@@ -386,3 +386,13 @@ class Recorder:
         if self._before_exit is not None:
             self._before_exit()
         os._exit(EXIT_BROKEN_PIPE)
+
+
+def _message_of(error: BaseException) -> str:
+    """``error``'s message; its type's name when that is empty or unreadable."""
+    try:
+        message = str(error)
+    except Exception:
+        # As traceback does: a broken __str__ must not hide the failure itself.
+        message = ""
+    return message or type(error).__name__
