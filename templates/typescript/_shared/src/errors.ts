@@ -32,3 +32,20 @@ export class StopRequested extends Error {
     super(`received ${signal}`);
   }
 }
+
+/**
+ * What went wrong, as text, whatever was thrown. Never throws itself: code may throw anything,
+ * including an object without `toString` or one whose `message` getter throws, and the report
+ * of that failure must not become a second, unreported one.
+ */
+export function describeError(error: unknown): string {
+  try {
+    return error instanceof Error ? error.message : String(error);
+  } catch {
+    try {
+      return Object.prototype.toString.call(error);
+    } catch {
+      return '<unprintable error>';
+    }
+  }
+}

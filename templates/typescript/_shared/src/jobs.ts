@@ -1,4 +1,4 @@
-import { TimeoutError } from './errors.js';
+import { describeError, TimeoutError } from './errors.js';
 import type { Work } from './work.js';
 
 export interface Summary {
@@ -194,8 +194,7 @@ export class Jobs {
       } else if (signal.aborted) {
         this.#end(job, 'cancelled', { event: 'cancel', job, worker });
       } else {
-        const message = error instanceof Error ? error.message : String(error);
-        this.#end(job, 'failed', { event: 'fail', job, worker, error: message });
+        this.#end(job, 'failed', { event: 'fail', job, worker, error: describeError(error) });
       }
     }
   }

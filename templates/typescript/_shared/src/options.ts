@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { UsageError } from './errors.js';
+import { describeError, UsageError } from './errors.js';
 
 export type WorkKind = 'io' | 'cpu';
 
@@ -82,7 +82,7 @@ function readFlags(argv: string[]) {
     return parseArgs({ args: argv, options: flags, strict: true, allowPositionals: false }).values;
   } catch (error) {
     // parseArgs explains unknown flags, missing values and stray arguments well: keep its words.
-    throw new UsageError(error instanceof Error ? error.message : String(error), { cause: error });
+    throw new UsageError(describeError(error), { cause: error });
   }
 }
 

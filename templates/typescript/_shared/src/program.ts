@@ -11,7 +11,10 @@ export const target = 'typescript';
 export interface PatternProgram {
   id: 'fan-out' | 'producer-consumer' | 'worker-pool' | 'timeout' | 'graceful-stop';
   defaults: PatternDefaults;
-  /** How many worker threads `--work cpu` may start: the most jobs that compute at once. */
+  /**
+   * How many worker threads `--work cpu` may use: the most jobs that compute at once. The pool
+   * caps it at the number of cores.
+   */
   threads(options: Options): number;
   /** On the first signal, drain in-flight jobs (graceful-stop) instead of cancelling the run. */
   drainOnStop?: boolean;
@@ -77,7 +80,11 @@ export async function runProgram(
   process.on('SIGTERM', onSignal);
 
   const threads = options.work === 'cpu' ? new ThreadPool(pattern.threads(options)) : undefined;
+  // The threads start while the main thread calibrates, and are online before the first job,
+  // so that no job spends its time (or its deadline) waiting for one to start.
+  const starting = threads?.start();
   const cpu = threads && { threads, iterationsPerMs: calibrate() };
+  await starting;
   const jobs = new Jobs(events, simulatedWork(options, cpu));
   if (pattern.drainOnStop) events.emit({ event: 'ready' });
   try {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import { calibrate, compute } from './cpu.js';
 import { assertNothingLeft } from './testing.js';
@@ -110,6 +111,7 @@ test(
     process.on('worker', onThread);
     const pool = new ThreadPool(1);
     try {
+      await pool.start(); // so that the job below is running, not waiting, when cancelled
       const cancel = new AbortController();
       const endless = pool.run(Number.MAX_SAFE_INTEGER, cancel.signal);
       await sleep(50);
@@ -123,6 +125,84 @@ test(
     }
   },
 );
+
+/** Records, for every message the main thread posts to a pool thread, whether it was online. */
+function watchDispatches(): { postedToOnline: boolean[]; threads: Worker[]; stop(): void } {
+  const postedToOnline: boolean[] = [];
+  const threads: Worker[] = [];
+  const onThread = (thread: Worker) => {
+    threads.push(thread);
+    let online = false;
+    // Before the pool's own listener, which may post a job to the thread at once.
+    thread.prependOnceListener('online', () => (online = true));
+    const post = thread.postMessage.bind(thread);
+    thread.postMessage = (message: unknown) => {
+      postedToOnline.push(online);
+      post(message);
+    };
+  };
+  process.on('worker', onThread);
+  return { postedToOnline, threads, stop: () => process.off('worker', onThread) };
+}
+
+test('start() brings every thread online before the first job', { timeout }, async () => {
+  const watch = watchDispatches();
+  const pool = new ThreadPool(2);
+  try {
+    await pool.start();
+    assert.deepEqual(await Promise.all([pool.run(1000, never), pool.run(2000, never)]), [
+      compute(1000),
+      compute(2000),
+    ]);
+    assert.deepEqual(watch.postedToOnline, [true, true]);
+    assert.equal(watch.threads.length, Math.min(2, availableParallelism()));
+  } finally {
+    watch.stop();
+    await pool.close();
+  }
+});
+
+test(
+  'the job right after a cancellation waits for the replacement thread to be online',
+  { timeout },
+  async () => {
+    const watch = watchDispatches();
+    const pool = new ThreadPool(1);
+    try {
+      await pool.start();
+      const cancel = new AbortController();
+      const endless = pool.run(Number.MAX_SAFE_INTEGER, cancel.signal);
+      await sleep(20);
+      cancel.abort(new Error('stop'));
+      const next = pool.run(1000, never); // in the same turn as the cancellation
+      await assert.rejects(endless, { message: 'stop' });
+      assert.equal(await next, compute(1000));
+      assert.deepEqual(watch.postedToOnline, [true, true], 'each job went to an online thread');
+      assert.equal(watch.threads.length, 2, 'one replacement, not one per job');
+    } finally {
+      watch.stop();
+      await pool.close();
+    }
+  },
+);
+
+test('a pool never has more threads than the machine has cores', { timeout }, async () => {
+  const cores = availableParallelism();
+  const watch = watchDispatches();
+  const pool = new ThreadPool(cores + 2);
+  try {
+    assert.equal(pool.size, cores);
+    const runs = Array.from({ length: cores + 2 }, (_, n) => pool.run(1000 + n, never));
+    assert.deepEqual(
+      await Promise.all(runs),
+      runs.map((_, n) => compute(1000 + n)),
+    );
+    assert.equal(watch.threads.length, cores);
+  } finally {
+    watch.stop();
+    await pool.close();
+  }
+});
 
 test('a pool of fewer than one thread is refused', () => {
   assert.throws(() => new ThreadPool(0), {

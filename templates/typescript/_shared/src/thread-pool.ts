@@ -1,3 +1,5 @@
+import { once } from 'node:events';
+import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 
 interface Task {
@@ -9,15 +11,21 @@ interface Task {
 }
 
 /**
- * A fixed number of worker threads that run CPU-bound jobs in parallel with the main thread.
- * Threads start on first use and are reused for every job after that; jobs beyond `size` wait
- * for a free thread. A running computation cannot be interrupted from outside, so cancelling
- * one terminates its thread, and the pool starts a replacement at once: a thread takes tens of
- * milliseconds to start, which the next job should not have to spend inside its own deadline.
+ * A fixed number of worker threads that run CPU-bound jobs in parallel with the main thread:
+ * as many as asked for, but never more than the machine has cores, since more would compute no
+ * faster and cost megabytes each. `start()` brings them all online ahead of the work; otherwise
+ * they start on first use. They are reused for every job after that; jobs beyond `size` wait
+ * for a free thread, and a job is handed only to a thread that is online, so it never spends
+ * part of its time (or its deadline) on a thread's start. A running computation cannot be
+ * interrupted from outside, so cancelling one terminates its thread, and the pool starts a
+ * replacement at once.
  */
 export class ThreadPool {
-  /** The threads that take jobs: idle or running one. A terminated thread leaves at once. */
+  readonly size: number;
+  /** The threads that take jobs: starting, idle or running one. A terminated one leaves at once. */
   readonly #threads = new Set<Worker>();
+  /** Threads of `#threads` that are not online yet. */
+  readonly #starting = new Set<Worker>();
   /** Every thread that has not exited yet, terminated ones included. */
   readonly #alive = new Set<Worker>();
   readonly #idle: Worker[] = [];
@@ -26,12 +34,19 @@ export class ThreadPool {
   #closed = false;
 
   constructor(
-    readonly size: number,
+    threads: number,
     readonly script: URL = new URL('./cpu-worker.js', import.meta.url),
   ) {
-    if (!Number.isInteger(size) || size < 1) {
-      throw new RangeError(`size must be an integer of at least 1, got ${size}`);
+    if (!Number.isInteger(threads) || threads < 1) {
+      throw new RangeError(`size must be an integer of at least 1, got ${threads}`);
     }
+    this.size = Math.min(threads, availableParallelism());
+  }
+
+  /** Starts every thread the pool may have, and resolves once they are all online. */
+  async start(): Promise<void> {
+    while (this.#threads.size < this.size) this.#spawn();
+    await Promise.all([...this.#starting].map((thread) => once(thread, 'online')));
   }
 
   /** Runs `iterations` of computation on a pool thread; rejects with `signal.reason` if aborted. */
@@ -62,20 +77,29 @@ export class ThreadPool {
   }
 
   #dispatch(): void {
-    while (this.#waiting.length > 0) {
-      const thread =
-        this.#idle.pop() ?? (this.#threads.size < this.size ? this.#spawn() : undefined);
-      if (thread === undefined) return;
+    while (this.#waiting.length > 0 && this.#idle.length > 0) {
+      const thread = this.#idle.pop()!;
       const task = this.#waiting.shift()!;
       this.#running.set(thread, task);
       thread.postMessage(task.iterations);
+    }
+    // The jobs left wait for the threads that are starting, and for new ones while there is room.
+    while (this.#starting.size < this.#waiting.length && this.#threads.size < this.size) {
+      this.#spawn();
     }
   }
 
   #spawn(): Worker {
     const thread = new Worker(this.script);
     this.#threads.add(thread);
+    this.#starting.add(thread);
     this.#alive.add(thread);
+    thread.once('online', () => {
+      this.#starting.delete(thread);
+      if (!this.#threads.has(thread)) return;
+      this.#idle.push(thread);
+      this.#dispatch();
+    });
     thread.on('message', (result: number) => {
       const task = this.#running.get(thread);
       // The job was cancelled after this result was posted: the thread is being terminated,
@@ -86,11 +110,17 @@ export class ThreadPool {
       this.#settle(task, () => task.resolve(result));
       this.#dispatch();
     });
-    thread.on('error', (error) =>
-      this.#fail(thread, new Error('a worker thread failed', { cause: error })),
-    );
+    thread.on('error', (error) => {
+      const failure = new Error('a worker thread failed', { cause: error });
+      // A thread that fails to start fails a waiting job instead, so that a thread that can
+      // never start fails the jobs one by one rather than being restarted forever.
+      const task = this.#starting.has(thread) ? this.#waiting.shift() : this.#running.get(thread);
+      this.#running.delete(thread);
+      if (task !== undefined) this.#settle(task, () => task.reject(failure));
+    });
     thread.on('exit', (code) => {
       this.#alive.delete(thread);
+      this.#starting.delete(thread);
       // A thread the pool terminated has already left it, and been replaced.
       if (!this.#threads.delete(thread)) return;
       this.#fail(thread, new Error(`a worker thread exited with code ${code}`));
@@ -117,19 +147,12 @@ export class ThreadPool {
     this.#settle(task, () => task.reject(task.signal.reason));
   }
 
-  /** Ends a thread in the middle of its job: its computation stops at once. */
+  /** Ends a thread in the middle of its job, and starts its replacement at once. */
   #terminate(thread: Worker): void {
     this.#running.delete(thread);
     this.#threads.delete(thread);
     void thread.terminate();
-    // The replacement starts once this turn of the event loop is over: a stop cancels every
-    // job in one turn and closes the pool, and needs no new thread. A job submitted meanwhile
-    // starts one at once (`#dispatch`), and then this one is not needed.
-    setImmediate(() => {
-      if (this.#closed || this.#threads.size >= this.size) return;
-      this.#idle.push(this.#spawn());
-      this.#dispatch();
-    });
+    if (!this.#closed) this.#spawn();
   }
 
   #settle(task: Task, settle: () => void): void {
