@@ -153,7 +153,9 @@ def run_cancellable(config: Config, body: Callable[[Run], None]) -> NoReturn:
     reported as cancelled and the program exits with 130. A second signal
     exits at once. ``body`` must keep the main thread in blocking waits
     (joining a pool, ``Future.result``, ``Queue.put``), which Python
-    interrupts to run the signal handler, and must never set or wait on
+    interrupts to run the signal handler (though a signal landing just
+    before such a wait begins is acted on only when it ends; graceful-stop's
+    service bounds its waits for that reason), and must never set or wait on
     ``cancel`` in the main thread: the handler sets it, interrupting the
     main thread wherever it is, and would deadlock on the event's lock if
     that thread were holding it.

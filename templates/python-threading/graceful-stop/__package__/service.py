@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import queue
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
@@ -20,6 +21,13 @@ from enum import Enum
 from typing import Generic, TypeVar
 
 J = TypeVar("J")
+
+# CPython runs a Python signal handler only when the main thread executes
+# bytecode. A signal that lands after the interpreter's last check but
+# before a blocking wait begins is not acted on until that wait ends, so
+# the serving thread never blocks longer than this: a stop, or a second
+# signal, takes effect within it.
+SIGNAL_CHECK_SECONDS = 0.1
 
 
 class _Stop(Enum):
@@ -129,7 +137,7 @@ class Service(Generic[J]):
             reader.start()
             self._wait_for_stop(len(workers))
             reader_in_source = self._close_intake()
-            _, still_running = wait(workers, timeout=drain_seconds)
+            still_running = self._drain(workers, drain_seconds)
             if still_running:
                 self._abort.set()
         # Leaving the with block joined every worker.
@@ -150,12 +158,28 @@ class Service(Generic[J]):
     def _wait_for_stop(self, workers: int) -> None:
         """Sleep until a stop request, a failed worker or the last worker's end."""
         while workers:
-            message = self._mailbox.get()
+            try:
+                message = self._mailbox.get(timeout=SIGNAL_CHECK_SECONDS)
+            except queue.Empty:
+                continue
             if message is _Stop.REQUESTED:
                 return
             if isinstance(message, Future) and message.exception() is not None:
                 return
             workers -= 1
+
+    def _drain(
+        self, workers: list[Future[None]], drain_seconds: float
+    ) -> set[Future[None]]:
+        """Wait up to ``drain_seconds`` for the workers; return those still running."""
+        deadline = time.monotonic() + drain_seconds
+        while True:
+            left = deadline - time.monotonic()
+            _, still_running = wait(
+                workers, timeout=max(0.0, min(left, SIGNAL_CHECK_SECONDS))
+            )
+            if not still_running or left <= SIGNAL_CHECK_SECONDS:
+                return still_running
 
     def _close_intake(self) -> bool:
         """No worker takes another job; returns whether the reader is in the source."""
