@@ -281,3 +281,32 @@ export function combinations(): Array<{ pattern: Pattern; target: Target }> {
     patterns.filter((pattern) => target.patterns.includes(pattern.id)).map((pattern) => ({ pattern, target })),
   );
 }
+
+/**
+ * The component's module name: the pattern's id cased as the language
+ * expects (Go package `workerpool`, Python module `worker_pool`, TypeScript
+ * file `worker-pool`). The glossary in templates/README.md states the rule.
+ */
+export function componentModule(patternId: string, language: LanguageId): string {
+  switch (language) {
+    case 'go':
+      return patternId.replaceAll('-', '');
+    case 'python':
+      return patternId.replaceAll('-', '_');
+    case 'typescript':
+      return patternId;
+  }
+}
+
+/** Where a project keeps its component, relative to the project root. */
+export function componentFile(patternId: string, language: LanguageId, packageName: string): string {
+  const module = componentModule(patternId, language);
+  switch (language) {
+    case 'go':
+      return `${module}/${module}.go`;
+    case 'python':
+      return `${packageName}/${module}.py`;
+    case 'typescript':
+      return `src/${module}.ts`;
+  }
+}

@@ -9,7 +9,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ejs from 'ejs';
-import { targets, type Command, type Target } from './catalogue.js';
+import { componentFile, componentModule, targets, type Command, type Target } from './catalogue.js';
 import type { ProjectChoice } from './settle.js';
 
 /** What rendering needs of a settled choice. */
@@ -67,22 +67,24 @@ async function exists(file: string): Promise<boolean> {
   );
 }
 
-function outputPath(templatePath: string, packageName: string): string {
+/** Path segments that templates name by role; see templates/README.md. */
+function outputPath(templatePath: string, renamed: Readonly<Record<string, string>>): string {
   return templatePath
     .replace(/\.ejs$/, '')
     .split('/')
-    .map((segment) => (segment === '__package__' ? packageName : segment === '_gitignore' ? '.gitignore' : segment))
+    .map((segment) => renamed[segment] ?? segment)
     .join('/');
 }
 
 export async function renderProject(choice: RenderChoice): Promise<ProjectFile[]> {
   const root = await templatesRoot();
-  const values = {
-    name: choice.name,
-    packageName: choice.packageName,
-    pattern: choice.pattern,
-    target: choice.target,
+  const { pattern, target, packageName } = choice;
+  const component = {
+    module: componentModule(pattern.id, target.language),
+    file: componentFile(pattern.id, target.language, packageName),
   };
+  const values = { name: choice.name, packageName, pattern, target, component };
+  const renamed = { __package__: packageName, __component__: component.module, _gitignore: '.gitignore' };
   const layers = [...choice.target.layers, `${choice.target.id}/${choice.pattern.id}`];
   const files = new Map<string, string>();
   const readmeSections = new Map<string, string>();
@@ -94,9 +96,9 @@ export async function renderProject(choice: RenderChoice): Promise<ProjectFile[]
       const contents = templatePath.endsWith('.ejs')
         ? ejs.render(source, values, { filename: path.join(layerDir, templatePath) })
         : source;
-      const target = outputPath(templatePath, choice.packageName);
-      if (target === '_readme.md') readmeSections.set(layer, contents);
-      else files.set(target, contents);
+      const output = outputPath(templatePath, renamed);
+      if (output === '_readme.md') readmeSections.set(layer, contents);
+      else files.set(output, contents);
     }
   }
   const patternLayer = layers.at(-1)!;
