@@ -48,7 +48,8 @@ async function* pool<J, R>(
   stop: AbortSignal,
   cancel: AbortSignal,
 ): AsyncGenerator<Outcome<J, R>, void, undefined> {
-  const source = Symbol.asyncIterator in jobs ? jobs[Symbol.asyncIterator]() : jobs[Symbol.iterator]();
+  const source =
+    Symbol.asyncIterator in jobs ? jobs[Symbol.asyncIterator]() : jobs[Symbol.iterator]();
   const done: { outcome: Outcome<J, R>; worker: number }[] = [];
   const idle: number[] = [];
   let hired = 0;

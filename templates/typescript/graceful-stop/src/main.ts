@@ -10,7 +10,11 @@ process.once('SIGINT', onSignal);
 process.once('SIGTERM', onSignal);
 demo.ready();
 const { workers, drainMs: drain } = demo.options;
-for await (const outcome of run(demo.jobs(), demo.handle, { workers, drain, signal: stop.signal })) {
+for await (const outcome of run(demo.jobs(), demo.handle, {
+  workers,
+  drain,
+  signal: stop.signal,
+})) {
   demo.report(outcome);
 }
 await demo.end();

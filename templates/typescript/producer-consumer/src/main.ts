@@ -10,7 +10,11 @@ process.once('SIGINT', onSignal);
 process.once('SIGTERM', onSignal);
 
 const { workers, buffer } = demo.options;
-for await (const outcome of run(demo.jobs(), demo.handle, { workers, buffer, signal: stop.signal })) {
+for await (const outcome of run(demo.jobs(), demo.handle, {
+  workers,
+  buffer,
+  signal: stop.signal,
+})) {
   demo.report(outcome);
 }
 await demo.end();

@@ -22,7 +22,7 @@ export function calibrate(sampleMs = 20): number {
   let best = 0;
   // Early samples run before the JIT has compiled the loop, and any may be slowed by another
   // process: grow the sample to `sampleMs`, then keep the fastest of a few.
-  for (let samples = 0; samples < 5; ) {
+  for (let samples = 0; samples < 5;) {
     const started = performance.now();
     compute(iterations);
     const elapsed = performance.now() - started;

@@ -7,7 +7,8 @@ import type { Outcome } from '../outcome.js';
 import { calibrate } from './cpu.js';
 import { ThreadPool } from './thread-pool.js';
 
-export type PatternId = 'fan-out' | 'producer-consumer' | 'worker-pool' | 'timeout' | 'graceful-stop';
+export type PatternId =
+  'fan-out' | 'producer-consumer' | 'worker-pool' | 'timeout' | 'graceful-stop';
 
 const defaults = {
   'fan-out': { jobs: 3, workMs: 1000 },
@@ -219,7 +220,8 @@ export class Demo {
     if (outcome.ok) this.#end(job, 'completed', 'done', { worker, result: outcome.value });
     else if (outcome.error instanceof Error && outcome.error.name === 'TimeoutError') {
       this.#end(job, 'timed_out', 'timeout', {});
-    } else if (outcome.error instanceof Cancelled) this.#end(job, 'cancelled', 'cancel', { worker });
+    } else if (outcome.error instanceof Cancelled)
+      this.#end(job, 'cancelled', 'cancel', { worker });
     else this.#end(job, 'failed', 'fail', { worker, error: describeError(outcome.error) });
   }
 
