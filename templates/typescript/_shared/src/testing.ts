@@ -84,3 +84,9 @@ export function assertEveryJobEndedOnce(events: ProgramEvent[]): Record<string, 
   );
   return summary as Record<string, number>;
 }
+
+/** An async source that gives `jobs`, then waits for ever, like a queue with nothing more in it. */
+export async function* quiet<J>(...jobs: J[]): AsyncGenerator<J> {
+  yield* jobs;
+  await new Promise(() => {});
+}

@@ -1,5 +1,11 @@
 import type { Outcome } from './outcome.js';
 
+/** Where jobs come from: an array, a generator that may never end, or an async iterable. */
+export type JobSource<J> = AsyncIterable<J> | Iterable<J>;
+
+/** Runs one job; `worker` (1..workers) runs it, and `signal` aborts when it must stop. */
+export type Handler<J, R> = (job: J, worker: number, signal: AbortSignal) => Promise<R>;
+
 export interface PoolOptions {
   /** How many jobs run at once: an integer of at least 1, or `Infinity` for no limit. */
   workers: number;
@@ -30,8 +36,8 @@ export interface PoolOptions {
  *   yielded, then that error is thrown.
  */
 export function run<J, R>(
-  jobs: AsyncIterable<J> | Iterable<J>,
-  handle: (job: J, worker: number, signal: AbortSignal) => Promise<R>,
+  jobs: JobSource<J>,
+  handle: Handler<J, R>,
   { workers, signal, cancel = signal }: PoolOptions,
 ): AsyncGenerator<Outcome<J, R>, void, undefined> {
   // Checked here, not in the generator, whose body would only run at the first `next()`.
@@ -42,8 +48,8 @@ export function run<J, R>(
 }
 
 async function* pool<J, R>(
-  jobs: AsyncIterable<J> | Iterable<J>,
-  handle: (job: J, worker: number, signal: AbortSignal) => Promise<R>,
+  jobs: JobSource<J>,
+  handle: Handler<J, R>,
   workers: number,
   stop: AbortSignal,
   cancel: AbortSignal,

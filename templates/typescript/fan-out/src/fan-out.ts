@@ -1,5 +1,5 @@
 import type { Outcome } from './outcome.js';
-import { run as runPool } from './worker-pool.js';
+import { run as runPool, type JobSource } from './worker-pool.js';
 
 export interface FanOutOptions {
   /** Stops the fan-out: no job is read after it aborts, and the tasks running are cancelled. */
@@ -15,7 +15,7 @@ export interface FanOutOptions {
  * throws comes after the outcomes of the tasks already started.
  */
 export function run<J, R>(
-  jobs: AsyncIterable<J> | Iterable<J>,
+  jobs: JobSource<J>,
   handle: (job: J, signal: AbortSignal) => Promise<R>,
   { signal }: FanOutOptions,
 ): AsyncGenerator<Outcome<J, R>, void, undefined> {

@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { DrainTimeoutError, run } from './graceful-stop.js';
-import { assertNothingLeft, never } from './testing.js';
+import { assertNothingLeft, collect, never, quiet } from './testing.js';
 
 const timeout = 10_000;
 
@@ -19,26 +19,22 @@ test(
   async () => {
     const before = process.getActiveResourcesInfo();
     const stop = new AbortController();
-    const started: number[] = [];
-    const handle = async (job: number, _worker: number, signal: AbortSignal) => {
-      started.push(job);
-      if (job === 3) stop.abort(); // three jobs in flight
-      return sleep(50, job, { signal });
-    };
-    const outcomes = [];
-    for await (const outcome of run(endless(), handle, {
-      workers: 3,
-      drain: 5000,
-      signal: stop.signal,
-    })) {
-      outcomes.push(outcome);
-    }
-    assert.deepEqual(started, [1, 2, 3]);
-    assert.deepEqual(outcomes.map((outcome) => [outcome.job, outcome.ok]).sort(), [
-      [1, true],
-      [2, true],
-      [3, true],
-    ]);
+    const options = { workers: 3, drain: 5000, signal: stop.signal };
+    const outcomes = await collect(
+      run(
+        endless(),
+        (job, _worker, signal) => {
+          if (job === 3) stop.abort(); // with three jobs in flight
+          return sleep(50, job, { signal });
+        },
+        options,
+      ),
+    );
+    // Each ran to its end: none was cancelled, and no fourth one was taken.
+    assert.deepEqual(
+      outcomes.sort((a, b) => a.job - b.job),
+      [1, 2, 3].map((job) => ({ job, ok: true, value: job })),
+    );
     await assertNothingLeft(before); // the drain clock too
   },
 );
@@ -68,19 +64,10 @@ test('the drain time cancels the jobs still running', { timeout }, async () => {
 
 test('a stop wakes the workers waiting for a job that does not come', { timeout }, async () => {
   const stop = new AbortController();
-  async function* quiet() {
-    yield 1;
-    await new Promise(() => {}); // a socket with nobody writing, for ever
-  }
-  const outcomes = [];
-  for await (const outcome of run(quiet(), async (job) => job, {
-    workers: 3,
-    drain: 5000,
-    signal: stop.signal,
-  })) {
-    outcomes.push(outcome);
-    setTimeout(() => stop.abort(), 10);
-  }
+  setTimeout(() => stop.abort(), 50);
+  const outcomes = await collect(
+    run(quiet(1), async (job) => job, { workers: 3, drain: 5000, signal: stop.signal }),
+  );
   assert.deepEqual(outcomes, [{ job: 1, ok: true, value: 1 }]);
 });
 

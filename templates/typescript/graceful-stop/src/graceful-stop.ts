@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Outcome } from './outcome.js';
-import { run as runPool } from './worker-pool.js';
+import { run as runPool, type Handler, type JobSource } from './worker-pool.js';
 
 /** Why the jobs still running when the drain time ran out were cancelled. */
 export class DrainTimeoutError extends Error {
@@ -30,39 +30,33 @@ export interface ServiceOptions {
  * the worker pool's (see `run` in `worker-pool.ts`).
  */
 export function run<J, R>(
-  jobs: AsyncIterable<J> | Iterable<J>,
-  handle: (job: J, worker: number, signal: AbortSignal) => Promise<R>,
+  jobs: JobSource<J>,
+  handle: Handler<J, R>,
   { workers, signal, drain }: ServiceOptions,
 ): AsyncGenerator<Outcome<J, R>, void, undefined> {
   if (!(Number.isInteger(drain) && drain >= 0 && drain < 2 ** 31)) {
     throw new RangeError(`drain must be an integer from 0 to ${2 ** 31 - 1} ms, got ${drain}`);
   }
-  return serve(jobs, handle, workers, signal, drain);
-}
+  return serve();
 
-async function* serve<J, R>(
-  jobs: AsyncIterable<J> | Iterable<J>,
-  handle: (job: J, worker: number, signal: AbortSignal) => Promise<R>,
-  workers: number,
-  stop: AbortSignal,
-  drain: number,
-): AsyncGenerator<Outcome<J, R>, void, undefined> {
-  const cancel = new AbortController();
-  // Aborted when the service is over, so that the drain clock does not outlive it and hold the
-  // process open for the rest of `drain`.
-  const over = new AbortController();
-  const startDrainClock = () => {
-    sleep(drain, undefined, { signal: over.signal }).then(
-      () => cancel.abort(new DrainTimeoutError(drain)),
-      () => {}, // cleared: everything drained in time
-    );
-  };
-  if (stop.aborted) startDrainClock();
-  else stop.addEventListener('abort', startDrainClock, { once: true });
-  try {
-    yield* runPool(jobs, handle, { workers, signal: stop, cancel: cancel.signal });
-  } finally {
-    stop.removeEventListener('abort', startDrainClock);
-    over.abort();
+  async function* serve(): AsyncGenerator<Outcome<J, R>, void, undefined> {
+    const cancel = new AbortController();
+    // Aborted when the service is over, so that the drain clock does not outlive it and hold
+    // the process open for the rest of `drain`.
+    const over = new AbortController();
+    const startDrainClock = () => {
+      sleep(drain, undefined, { signal: over.signal }).then(
+        () => cancel.abort(new DrainTimeoutError(drain)),
+        () => {}, // cleared: everything drained in time
+      );
+    };
+    if (signal.aborted) startDrainClock();
+    else signal.addEventListener('abort', startDrainClock, { once: true });
+    try {
+      yield* runPool(jobs, handle, { workers, signal, cancel: cancel.signal });
+    } finally {
+      signal.removeEventListener('abort', startDrainClock);
+      over.abort();
+    }
   }
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BoundedQueue, run } from './producer-consumer.js';
-import { assertNothingLeft, collect, never, range } from './testing.js';
+import { assertNothingLeft, collect, never, quiet, range } from './testing.js';
 
 const timeout = 10_000;
 
@@ -67,20 +67,11 @@ test('a put waits while the buffer is full, and a stop ends the wait', { timeout
 test('a stop wakes the consumers waiting for jobs that do not come', { timeout }, async () => {
   const before = process.getActiveResourcesInfo();
   const stop = new AbortController();
-  async function* quiet() {
-    yield 1;
-    await new Promise(() => {}); // a source with nothing more, for ever
-  }
-  const outcomes = [];
-  for await (const outcome of run(quiet(), async (job) => job, {
-    workers: 4,
-    buffer: 2,
-    signal: stop.signal,
-  })) {
-    outcomes.push(outcome);
-    setTimeout(() => stop.abort(), 10);
-  }
-  assert.deepEqual(outcomes, [{ job: 1, ok: true, value: 1 }]);
+  setTimeout(() => stop.abort(), 50);
+  const options = { workers: 4, buffer: 2, signal: stop.signal };
+  assert.deepEqual(await collect(run(quiet(1), async (job) => job * 2, options)), [
+    { job: 1, ok: true, value: 2 },
+  ]);
   await assertNothingLeft(before);
 });
 

@@ -1,5 +1,5 @@
 import type { Outcome } from './outcome.js';
-import { run as runPool } from './worker-pool.js';
+import { run as runPool, type Handler, type JobSource } from './worker-pool.js';
 
 /**
  * A first-in first-out buffer of at most `capacity` jobs between a producer and its consumers.
@@ -99,8 +99,8 @@ export interface PipelineOptions {
  * `run` in `worker-pool.ts`); an error of `jobs` comes after every job put before it.
  */
 export function run<J, R>(
-  jobs: AsyncIterable<J> | Iterable<J>,
-  handle: (job: J, worker: number, signal: AbortSignal) => Promise<R>,
+  jobs: JobSource<J>,
+  handle: Handler<J, R>,
   { workers, buffer, signal }: PipelineOptions,
 ): AsyncGenerator<Outcome<J, R>, void, undefined> {
   const queue = new BoundedQueue<J>(buffer);
@@ -108,7 +108,7 @@ export function run<J, R>(
 }
 
 async function* pipeline<J, R>(
-  jobs: AsyncIterable<J> | Iterable<J>,
+  jobs: JobSource<J>,
   queue: BoundedQueue<J>,
   consumers: AsyncGenerator<Outcome<J, R>, void, undefined>,
   signal: AbortSignal,

@@ -1,5 +1,5 @@
 import type { Outcome } from './outcome.js';
-import { run as runPool } from './worker-pool.js';
+import { run as runPool, type Handler, type JobSource } from './worker-pool.js';
 
 /** An operation that did not finish before its deadline. */
 export class TimeoutError extends Error {
@@ -69,8 +69,8 @@ export interface TimeoutOptions extends CallOptions {
  * `run` in `worker-pool.ts`).
  */
 export function run<J, R>(
-  jobs: AsyncIterable<J> | Iterable<J>,
-  handle: (job: J, worker: number, signal: AbortSignal) => Promise<R>,
+  jobs: JobSource<J>,
+  handle: Handler<J, R>,
   { workers, timeout, signal }: TimeoutOptions,
 ): AsyncGenerator<Outcome<J, R>, void, undefined> {
   checkTimeout(timeout);

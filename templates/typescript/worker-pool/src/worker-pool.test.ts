@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { getEventListeners } from 'node:events';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { assertNothingLeft, collect, never, range } from './testing.js';
+import { assertNothingLeft, collect, never, quiet, range } from './testing.js';
 import { run } from './worker-pool.js';
 
 const timeout = 10_000;
@@ -97,19 +97,10 @@ test(
   async () => {
     const before = process.getActiveResourcesInfo();
     const stop = new AbortController();
-    async function* quiet() {
-      yield 1;
-      yield 2;
-      await new Promise(() => {}); // a queue with nothing in it, for ever
-    }
-    const outcomes = [];
-    for await (const outcome of run(quiet(), async (job) => job, {
-      workers: 2,
-      signal: stop.signal,
-    })) {
-      outcomes.push(outcome);
-      if (outcomes.length === 2) setTimeout(() => stop.abort(), 10);
-    }
+    setTimeout(() => stop.abort(), 50);
+    const outcomes = await collect(
+      run(quiet(1, 2), async (job) => job, { workers: 2, signal: stop.signal }),
+    );
     assert.deepEqual(outcomes.map((outcome) => outcome.job).sort(), [1, 2]);
     await assertNothingLeft(before);
   },
