@@ -272,15 +272,15 @@ export const targets: readonly Target[] = [
     },
     idioms: {
       'fan-out':
-        '`Promise.allSettled(tasks.map(async (task) => task(signal)))` starts every task at once and waits for all; one `AbortSignal` cancels them; CPU tasks go to `worker_threads`',
+        'an `async function*` starts a task per job as it is read (the worker pool with `workers: Infinity`) and yields each `Outcome` as it settles; `break` or an `AbortSignal` cancels the rest',
       'producer-consumer':
-        'a `BoundedQueue` whose `put` awaits while full and `take` while empty; `close()` gives every consumer `done`; `AbortSignal.any` stops both sides when one fails',
+        'the producer `put`s into a `BoundedQueue` that waits while full; the consumers are the worker pool reading it as an async iterable that ends once it is closed and empty (no sentinel)',
       'worker-pool':
-        "N async loops share one iterator and catch each job's error into a `PromiseSettledResult`; `--work cpu` runs on a reused pool of `worker_threads`",
+        'an `async function*`: one reader hands each job of an (async) iterable to a free worker and yields its `Outcome`; a worker takes its next job only once its outcome is taken; `break` cancels the rest',
       timeout:
-        'the operation gets `AbortSignal.any([signal, deadline])` and is awaited, not raced; a cleared `setTimeout` aborts the deadline; `TimeoutError` carries the cause',
+        '`call` gives the handler a signal aborted by a cleared `setTimeout` and awaits it, never races it; `run` calls it through the worker pool; `TimeoutError` carries the cause',
       'graceful-stop':
-        "`process.on('SIGTERM')` aborts a stop signal; workers take jobs from a generator that checks it; a `timers/promises` sleep cancels stragglers after the drain time",
+        "`process.once('SIGTERM')` aborts the stop, which ends the pool's intake; the jobs get a separate signal that a `timers/promises` sleep aborts when the drain time is up",
     },
   },
 ];
