@@ -84,6 +84,11 @@ class Cancelled extends Error {}
  */
 export async function startDemo(pattern: PatternId, argv = process.argv.slice(2)): Promise<Demo> {
   const startedAt = performance.now(); // every t_ms counts from here
+  // Once the reader of stdout is gone (`| head -1`), exit as a C or Go program dies of SIGPIPE.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit(128 + 13);
+  });
   let options: ReturnType<typeof parse>;
   try {
     options = parse(argv, pattern);
@@ -95,11 +100,6 @@ export async function startDemo(pattern: PatternId, argv = process.argv.slice(2)
     process.stdout.write(usage(pattern));
     process.exit(0);
   }
-  // Once the reader of stdout is gone (`| head -1`), exit as a C or Go program dies of SIGPIPE.
-  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EPIPE') throw error;
-    process.exit(128 + 13);
-  });
   if (options.work === 'io') return new Demo(pattern, options, startedAt);
   // At most one thread per core: more would compute no faster, and cost megabytes each.
   const size = pattern === 'fan-out' ? options.jobs : options.workers;
