@@ -28,8 +28,8 @@ export interface PoolOptions {
  * - A handler that throws or rejects gives its job an outcome with that error, and its worker
  *   goes on with the next job: the pool never stops or throws because a job failed.
  * - Once `signal` aborts, no job is taken from `jobs` (a read of an async source already waiting
- *   is abandoned: what it yields is dropped), and the jobs running get an aborted signal (`cancel`).
- *   Their outcomes are yielded, then the loop ends.
+ *   is abandoned: what it yields is dropped). The jobs running are cancelled, when `cancel`
+ *   aborts (by default with `signal`). Their outcomes are yielded, then the loop ends.
  * - Leaving the loop early (`break`, `return`, a throw) cancels the jobs running and waits for
  *   them to settle: nothing the pool started is left running.
  * - If `jobs` itself throws, intake ends, the jobs in flight finish and their outcomes are
@@ -67,7 +67,7 @@ async function* pool<J, R>(
   let sourceError: { error: unknown } | undefined;
 
   // The intake and the loop below wait for each other: each change wakes whoever waits.
-  let waiters: (() => void)[] = [];
+  const waiters: (() => void)[] = [];
   const changed = () => new Promise<void>((resolve) => waiters.push(resolve));
   const notify = () => waiters.splice(0).forEach((wake) => wake());
   const endIntake = () => {
