@@ -1,0 +1,8 @@
+package harness
+
+// Produce writes that the producer is about to put job into the buffer; the
+// job counts as submitted from here.
+func (d *Demo) Produce(job int) { d.emit(event{Event: "produce", Job: job}) }
+
+// Consume writes that the consumer worker took job out of the buffer.
+func (d *Demo) Consume(job, worker int) { d.emit(event{Event: "consume", Job: job, Worker: worker}) }
