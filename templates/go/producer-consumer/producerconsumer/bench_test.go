@@ -1,4 +1,4 @@
-package prodcons
+package producerconsumer
 
 import (
 	"context"
@@ -6,30 +6,13 @@ import (
 	"testing"
 )
 
-// BenchmarkThroughput moves b.N items from one producer to four consumers
-// that do no work, for several buffer sizes, against a plain loop that
-// hands each item to the consumer directly. Each op is one item; the
-// difference in ns/op is the cost of the hand-over between goroutines.
-func BenchmarkThroughput(b *testing.B) {
-	consume := func(ctx context.Context, consumer, item int) error { return nil }
-	b.Run("direct-call", func(b *testing.B) {
-		for item := 0; b.Loop(); item++ {
-			consume(b.Context(), 1, item)
-		}
-	})
-	for _, capacity := range []int{1, 16, 256} {
-		b.Run(fmt.Sprintf("buffer-%d", capacity), func(b *testing.B) {
-			produce := func(ctx context.Context, put func(int) error) error {
-				for item := range b.N {
-					if err := put(item); err != nil {
-						return err
-					}
-				}
-				return nil
-			}
-			failed := func(consumer, item int, err error) { b.Error(err) }
-			if err := Run(b.Context(), capacity, []Producer[int]{produce}, 4, consume, failed); err != nil {
-				b.Fatal(err)
+// BenchmarkHandOver measures what passing a job through the buffer costs
+// when consumers do no work. Each op is one job.
+func BenchmarkHandOver(b *testing.B) {
+	noWork := func(ctx context.Context, job, worker int) (int, error) { return job, nil }
+	for _, buffer := range []int{1, 64} {
+		b.Run(fmt.Sprintf("buffer-%d", buffer), func(b *testing.B) {
+			for range Run(b.Context(), producer(feed(b.Context(), b.N)), noWork, 4, buffer) {
 			}
 		})
 	}
