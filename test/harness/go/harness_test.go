@@ -11,15 +11,20 @@ import (
 	"time"
 )
 
-// demo parses args as the program of pattern "test" does and returns a
-// demo that writes to out.
+// newDemo returns the demo of a pattern "test", writing to out.
+func newDemo(out io.Writer) *Demo {
+	return &Demo{pattern: "test", began: time.Now(), out: out, inFlight: map[int]bool{}, ended: map[string]int{}}
+}
+
+// demo parses args as the program of pattern "test" does, with 3 jobs by
+// default, and returns a demo that writes to out.
 func demo(t *testing.T, out io.Writer, args ...string) *Demo {
 	t.Helper()
-	cfg, err := parse("test", 3, 0, args, io.Discard)
-	if err != nil {
+	d := newDemo(out)
+	if err := d.parse(args, 3, 0); err != nil {
 		t.Fatal(err)
 	}
-	return newDemo(cfg, "test", out, time.Now())
+	return d
 }
 
 // withoutTimes replaces every time in output by T, so lines can be compared.
@@ -34,7 +39,7 @@ func TestBadFlagsAreRefusedWithAMessage(t *testing.T) {
 		{"--work-ms", "ten"}, {"--work", "gpu"}, {"--no-such-flag"}, {"stray"},
 	} {
 		var stdout bytes.Buffer
-		if _, err := parse("test", 3, 0, args, &stdout); err == nil || stdout.Len() > 0 {
+		if err := newDemo(&stdout).parse(args, 3, 0); err == nil || stdout.Len() > 0 {
 			t.Errorf("%v: err %v, stdout %q; want an error and nothing on stdout", args, err, stdout.String())
 		}
 	}
@@ -42,7 +47,7 @@ func TestBadFlagsAreRefusedWithAMessage(t *testing.T) {
 
 func TestHelpGoesToStdout(t *testing.T) {
 	var stdout bytes.Buffer
-	if _, err := parse("test", 3, 0, []string{"-h"}, &stdout); err == nil || !strings.Contains(stdout.String(), "-fail-every") {
+	if err := newDemo(&stdout).parse([]string{"-h"}, 3, 0); err == nil || !strings.Contains(stdout.String(), "-fail-every") {
 		t.Errorf("err %v, stdout %q", err, stdout.String())
 	}
 }
@@ -50,7 +55,8 @@ func TestHelpGoesToStdout(t *testing.T) {
 func TestJSONEventsAndExitCode(t *testing.T) {
 	var out bytes.Buffer
 	d := demo(t, &out, "--json", "--jobs=2", "--fail-every", "2")
-	for job := range d.Submit(t.Context()) {
+	d.Submit()
+	for job := 1; job <= d.Jobs; job++ {
 		d.Handle(t.Context(), job, 1)
 	}
 	code := d.Summarize(false)
@@ -71,7 +77,7 @@ func TestJSONEventsAndExitCode(t *testing.T) {
 func TestHumanLinesAndTheEndOfEachJob(t *testing.T) {
 	var out bytes.Buffer
 	d := demo(t, &out, "--timeout-ms", "250", "--work-ms", "60000")
-	d.Submit(t.Context()) // jobs 1..3, of which only 1 and 2 run
+	d.Submit() // jobs 1..3, of which only 1 and 2 run
 	cancelled, cancel := context.WithCancel(t.Context())
 	cancel()
 	d.Handle(cancelled, 1, 2)
@@ -97,26 +103,12 @@ summary: 3 submitted, 0 completed, 0 failed, 1 timed out, 2 cancelled, max concu
 // exit code is the one the summary calls for, not 130.
 func TestSignalAfterTheLastJobKeepsTheExitCode(t *testing.T) {
 	d := demo(t, io.Discard, "--jobs", "2")
-	for job := range d.Submit(t.Context()) {
+	d.Submit()
+	for job := 1; job <= d.Jobs; job++ {
 		d.Handle(t.Context(), job, 1)
 	}
 	if code := d.Summarize(true); code != 0 {
 		t.Errorf("exit code %d after a run where every job completed, want 0", code)
-	}
-}
-
-// Once the summary is out the run is over: a second signal may neither
-// write nor end the process with 130 after a summary that called for
-// another exit code, and late events are dropped.
-func TestNothingFollowsTheSummary(t *testing.T) {
-	var out bytes.Buffer
-	d := demo(t, &out, "--jobs", "1")
-	d.Summarize(false)
-	written := out.String()
-	d.Abort() // would exit the test binary with 130
-	d.Handle(t.Context(), 1, 1)
-	if out.String() != written {
-		t.Errorf("output after the summary:\n%s", strings.TrimPrefix(out.String(), written))
 	}
 }
 
