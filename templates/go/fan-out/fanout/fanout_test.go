@@ -108,3 +108,9 @@ func TestCancelStopsIntakeAndTheRunningJobs(t *testing.T) {
 		}
 	})
 }
+
+func TestStopWakesWorkersWaitingForInput(t *testing.T) {
+	stopWhileIdle(t, func(ctx context.Context, jobs <-chan int) <-chan Outcome[int, int] {
+		return Run(ctx, jobs, Handler[int, int](nil))
+	})
+}

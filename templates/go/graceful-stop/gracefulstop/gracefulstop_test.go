@@ -80,16 +80,8 @@ func TestDrainDeadlineCancelsStuckJobs(t *testing.T) {
 }
 
 func TestStopWakesWorkersWaitingForInput(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		stop, cancel := context.WithCancel(t.Context())
-		blocked := make(chan int) // a source with nothing to send, never closed
-		var started atomic.Int32
-		outcomes := Run(stop, blocked, sleeper(time.Second, &started), 3, time.Hour)
-		synctest.Wait()
-		cancel()
-		for o := range outcomes {
-			t.Errorf("outcome for job %d, want none", o.Job)
-		}
+	stopWhileIdle(t, func(ctx context.Context, jobs <-chan int) <-chan Outcome[int, int] {
+		return Run(ctx, jobs, Handler[int, int](nil), 3, time.Hour)
 	})
 }
 

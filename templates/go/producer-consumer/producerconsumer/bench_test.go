@@ -12,7 +12,7 @@ func BenchmarkHandOver(b *testing.B) {
 	noWork := func(ctx context.Context, job, worker int) (int, error) { return job, nil }
 	for _, buffer := range []int{1, 64} {
 		b.Run(fmt.Sprintf("buffer-%d", buffer), func(b *testing.B) {
-			for range Run(b.Context(), producer(feed(b.Context(), b.N)), noWork, 4, buffer) {
+			for range Run(b.Context(), producer(b.Context(), feed(b.Context(), b.N)), noWork, 4, buffer) {
 			}
 		})
 	}

@@ -12,12 +12,17 @@ import (
 	"time"
 )
 
-// producer yields what arrives on jobs until it is closed, as a producer
-// reading a socket or a queue does.
-func producer(jobs <-chan int) iter.Seq[int] {
+// producer yields what arrives on jobs until it is closed or ctx is done,
+// as a producer reading a socket or a queue does.
+func producer(ctx context.Context, jobs <-chan int) iter.Seq[int] {
 	return func(yield func(int) bool) {
-		for job := range jobs {
-			if !yield(job) {
+		for {
+			select {
+			case job, ok := <-jobs:
+				if !ok || !yield(job) {
+					return
+				}
+			case <-ctx.Done():
 				return
 			}
 		}
@@ -31,7 +36,7 @@ func TestEveryJobConsumedExactlyOnce(t *testing.T) {
 				synctest.Test(t, func(t *testing.T) {
 					handle := func(ctx context.Context, job, worker int) (int, error) { return double(job, false) }
 					seen := make(map[int]int)
-					for o := range Run(t.Context(), producer(feed(t.Context(), jobs)), handle, workers, 2) {
+					for o := range Run(t.Context(), producer(t.Context(), feed(t.Context(), jobs)), handle, workers, 2) {
 						if o.Err != nil || o.Value != o.Job*2 {
 							t.Errorf("job %d: got (%d, %v)", o.Job, o.Value, o.Err)
 						}
@@ -96,7 +101,7 @@ func TestEveryConsumerReturnsWhenInputEnds(t *testing.T) {
 			time.Sleep(time.Second)
 			return job, nil
 		}
-		for range Run(t.Context(), producer(feed(t.Context(), 2)), handle, 5, 1) {
+		for range Run(t.Context(), producer(t.Context(), feed(t.Context(), 2)), handle, 5, 1) {
 		}
 		if running.Load() != 0 {
 			t.Error("a consumer is still running after the outcomes closed")
@@ -113,7 +118,7 @@ func TestFailingJobDoesNotStopItsConsumer(t *testing.T) {
 			return double(job, true)
 		}
 		outcomes := 0
-		for o := range Run(t.Context(), producer(feed(t.Context(), 10)), handle, 1, 1) {
+		for o := range Run(t.Context(), producer(t.Context(), feed(t.Context(), 10)), handle, 1, 1) {
 			outcomes++
 			var panicked *PanicError
 			if o.Job == 4 && !errors.As(o.Err, &panicked) || o.Job%3 == 0 && !errors.Is(o.Err, errBoom) {
@@ -126,29 +131,15 @@ func TestFailingJobDoesNotStopItsConsumer(t *testing.T) {
 	})
 }
 
-func TestCancelWakesConsumersWaitingForInput(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		ctx, cancel := context.WithCancel(t.Context())
-		blocked := make(chan int) // a source with nothing to send, never closed
-		jobs := func(yield func(int) bool) {
-			select {
-			case job := <-blocked:
-				yield(job)
-			case <-ctx.Done(): // a producer that blocks watches ctx itself
-			}
-		}
-		outcomes := Run(ctx, jobs, func(ctx context.Context, job, worker int) (int, error) { return job, nil }, 3, 1)
-		synctest.Wait()
-		cancel()
-		for o := range outcomes {
-			t.Errorf("outcome for job %d, want none", o.Job)
-		}
+func TestStopWakesWorkersWaitingForInput(t *testing.T) {
+	stopWhileIdle(t, func(ctx context.Context, jobs <-chan int) <-chan Outcome[int, int] {
+		return Run(ctx, producer(ctx, jobs), Handler[int, int](nil), 3, 1)
 	})
 }
 
 func TestRejectsNoConsumerOrNoBuffer(t *testing.T) {
 	for _, tt := range []struct{ workers, buffer int }{{0, 1}, {1, 0}, {-1, -1}} {
-		got := panicValue(func() { Run(t.Context(), producer(nil), Handler[int, int](nil), tt.workers, tt.buffer) })
+		got := panicValue(func() { Run(t.Context(), producer(t.Context(), nil), Handler[int, int](nil), tt.workers, tt.buffer) })
 		if msg := fmt.Sprint(got); !strings.Contains(msg, "at least 1 worker and a buffer of 1") {
 			t.Errorf("%d workers, buffer %d: panic %q", tt.workers, tt.buffer, msg)
 		}

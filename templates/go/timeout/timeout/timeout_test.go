@@ -183,16 +183,9 @@ func TestRunGivesEachJobItsOwnDeadline(t *testing.T) {
 	})
 }
 
-func TestRunStopsWhileWaitingForInput(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		ctx, cancel := context.WithCancel(t.Context())
-		blocked := make(chan int) // a source with nothing to send, never closed
-		outcomes := Run(ctx, blocked, func(ctx context.Context, job int) (int, error) { return job, nil }, 2, time.Second)
-		synctest.Wait()
-		cancel()
-		for o := range outcomes {
-			t.Errorf("outcome for job %d, want none", o.Job)
-		}
+func TestStopWakesWorkersWaitingForInput(t *testing.T) {
+	stopWhileIdle(t, func(ctx context.Context, jobs <-chan int) <-chan Outcome[int, int] {
+		return Run(ctx, jobs, Handler[int, int](nil), 2, time.Second)
 	})
 }
 

@@ -121,16 +121,9 @@ func TestCancelStopsEveryWorker(t *testing.T) {
 	})
 }
 
-func TestCancelWakesWorkersWaitingForInput(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		ctx, cancel := context.WithCancel(t.Context())
-		blocked := make(chan int) // a source with nothing to send, never closed
-		outcomes := Run(ctx, blocked, func(ctx context.Context, job, worker int) (int, error) { return job, nil }, 3)
-		synctest.Wait() // every worker is waiting for a job
-		cancel()
-		for o := range outcomes {
-			t.Errorf("outcome for job %d, want none", o.Job)
-		}
+func TestStopWakesWorkersWaitingForInput(t *testing.T) {
+	stopWhileIdle(t, func(ctx context.Context, jobs <-chan int) <-chan Outcome[int, int] {
+		return Run(ctx, jobs, Handler[int, int](nil), 3)
 	})
 }
 
