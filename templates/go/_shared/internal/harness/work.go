@@ -3,16 +3,17 @@ package harness
 import (
 	"context"
 	"errors"
+	"math"
 	"runtime"
+	"sync"
 	"time"
 )
 
 // ErrInjected is the error of a job that --fail-every makes fail.
 var ErrInjected = errors.New("injected failure")
 
-// work does job's simulated work and returns job*2, or ErrInjected (after
-// the work) for every --fail-every-th job. It returns ctx.Err() as soon as
-// it sees ctx done.
+// work does job's simulated work and returns job*2, or ErrInjected for every
+// --fail-every-th job, or ctx.Err() as soon as it sees ctx done.
 func (d *Demo) work(ctx context.Context, job int) (int, error) {
 	if d.Work == "io" {
 		timer := time.NewTimer(time.Duration(d.WorkMS) * time.Millisecond)
@@ -22,15 +23,12 @@ func (d *Demo) work(ctx context.Context, job int) (int, error) {
 		case <-ctx.Done():
 		}
 	}
-	// CPU work counts only the time it spends spinning, not the clock: a
-	// job that gets less CPU takes longer instead of pretending. Between
-	// short rounds it checks ctx, which is how CPU-bound code stays
-	// cancellable, and yields, so that timers fire on time even when every
-	// core is busy.
-	for spent := time.Duration(0); d.Work == "cpu" && spent < time.Duration(d.WorkMS)*time.Millisecond && ctx.Err() == nil; {
-		began := time.Now()
-		runtime.KeepAlive(spin(uint64(job), 1<<14))
-		spent += time.Since(began)
+	// CPU work spins a fixed number of rounds, so a job that gets less CPU
+	// takes longer instead of pretending. Between milliseconds it checks ctx,
+	// which is how CPU-bound code stays cancellable, and yields, so that
+	// timers fire on time even when every core is busy.
+	for ms := 0; d.Work == "cpu" && ms < d.WorkMS && ctx.Err() == nil; ms++ {
+		runtime.KeepAlive(spin(uint64(job), roundsPerMS()))
 		runtime.Gosched()
 	}
 	if err := ctx.Err(); err != nil {
@@ -41,8 +39,20 @@ func (d *Demo) work(ctx context.Context, job int) (int, error) {
 	return job * 2, nil
 }
 
-// spin runs n rounds of a xorshift generator: cheap arithmetic whose result
-// depends on every round, so that the loop cannot be optimised away.
+// roundsPerMS measures once the spin rounds one core does in a millisecond:
+// the fastest of a few tries, as a slower one shared the core.
+var roundsPerMS = sync.OnceValue(func() int {
+	const rounds = 1 << 20
+	fastest := time.Duration(math.MaxInt64)
+	for range 5 {
+		began := time.Now()
+		runtime.KeepAlive(spin(1, rounds))
+		fastest = min(fastest, time.Since(began))
+	}
+	return max(1, int(rounds*time.Millisecond/max(fastest, 1)))
+})
+
+// spin runs n rounds of a xorshift generator, whose result needs every round.
 func spin(x uint64, n int) uint64 {
 	x |= 1 // xorshift is stuck at zero
 	for range n {
