@@ -104,6 +104,7 @@ func (p *program) exit() int {
 }
 
 func TestProgramRunsEveryJobAndReportsFailures(t *testing.T) {
+	t.Parallel()
 	p := start(t, command(t, "--jobs", "6", "--workers", "2", "--work-ms", "10", "--fail-every", "3"))
 	summary := p.await("summary")
 	if code := p.exit(); code != 1 {
