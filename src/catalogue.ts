@@ -246,7 +246,7 @@ export const targets: readonly Target[] = [
       timeout:
         '`context.WithTimeoutCause` carries the deadline; the handler stops on `ctx.Done()` and `Call` waits for it, so nothing outlives the deadline',
       'graceful-stop':
-        'the `signal.NotifyContext` context stops intake; jobs run under `context.WithoutCancel`, cancelled only when the drain timer fires',
+        'the first signal cancels the intake context; jobs run under `context.WithoutCancel`, cancelled only when the drain timer fires',
     },
   },
   {
