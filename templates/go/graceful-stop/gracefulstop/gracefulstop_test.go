@@ -2,7 +2,6 @@ package gracefulstop
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"sync/atomic"
@@ -27,16 +26,8 @@ func sleeper(work time.Duration, started *atomic.Int32) Handler[int, int] {
 
 func TestEndsWhenTheSourceRunsDry(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		handle := func(ctx context.Context, job, worker int) (int, error) { return double(job, true) }
-		seen := 0
-		for o := range Run(t.Context(), feed(t.Context(), 9), handle, 2, time.Second) {
-			if seen++; o.Job%3 == 0 != errors.Is(o.Err, errBoom) {
-				t.Errorf("job %d: err = %v", o.Job, o.Err)
-			}
-		}
-		if seen != 9 {
-			t.Errorf("%d outcomes, want 9", seen)
-		}
+		handle := func(ctx context.Context, job, worker int) (int, error) { return double(job) }
+		checkEachJobOnce(t, Run(t.Context(), feed(t.Context(), 9), handle, 2, time.Second), 9)
 	})
 }
 
@@ -68,10 +59,8 @@ func TestDrainDeadlineCancelsStuckJobs(t *testing.T) {
 		synctest.Wait()
 		cancel()
 		began := time.Now()
-		for o := range outcomes {
-			if !errors.Is(o.Err, ErrDrainTimeout) {
-				t.Errorf("job %d: err = %v, want ErrDrainTimeout", o.Job, o.Err)
-			}
+		if cancelled := endedWith(t, outcomes, ErrDrainTimeout); cancelled != 2 {
+			t.Errorf("%d jobs cancelled by the drain deadline, want 2", cancelled)
 		}
 		if elapsed := time.Since(began); elapsed != 300*time.Millisecond {
 			t.Errorf("returned %v after the stop, want the drain's 300ms", elapsed)
@@ -86,24 +75,9 @@ func TestStopWakesWorkersWaitingForInput(t *testing.T) {
 }
 
 func TestPanicDoesNotStopTheService(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		handle := func(ctx context.Context, job, worker int) (int, error) {
-			if job == 2 {
-				panic("bad job")
-			}
-			return job, nil
-		}
-		seen := 0
-		for o := range Run(t.Context(), feed(t.Context(), 5), handle, 1, time.Second) {
-			seen++
-			var panicked *PanicError
-			if (o.Job == 2) != errors.As(o.Err, &panicked) {
-				t.Errorf("job %d: err = %v", o.Job, o.Err)
-			}
-		}
-		if seen != 5 {
-			t.Errorf("%d outcomes from one worker, want 5", seen)
-		}
+	// One worker, which meets every bad job.
+	checkFailurePolicy(t, func(ctx context.Context, jobs <-chan int, handle func(int) (int, error)) <-chan Outcome[int, int] {
+		return Run(ctx, jobs, func(ctx context.Context, job, worker int) (int, error) { return handle(job) }, 1, time.Second)
 	})
 }
 

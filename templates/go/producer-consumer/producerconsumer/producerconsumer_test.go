@@ -2,7 +2,6 @@ package producerconsumer
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"iter"
 	"strings"
@@ -34,19 +33,8 @@ func TestEveryJobConsumedExactlyOnce(t *testing.T) {
 		for _, jobs := range []int{0, 1, 100} {
 			t.Run(fmt.Sprintf("%d consumers, %d jobs", workers, jobs), func(t *testing.T) {
 				synctest.Test(t, func(t *testing.T) {
-					handle := func(ctx context.Context, job, worker int) (int, error) { return double(job, false) }
-					seen := make(map[int]int)
-					for o := range Run(t.Context(), producer(t.Context(), feed(t.Context(), jobs)), handle, workers, 2) {
-						if o.Err != nil || o.Value != o.Job*2 {
-							t.Errorf("job %d: got (%d, %v)", o.Job, o.Value, o.Err)
-						}
-						seen[o.Job]++
-					}
-					for job := 1; job <= jobs; job++ {
-						if seen[job] != 1 {
-							t.Errorf("job %d consumed %d times, want once", job, seen[job])
-						}
-					}
+					handle := func(ctx context.Context, job, worker int) (int, error) { return double(job) }
+					checkEachJobOnce(t, Run(t.Context(), producer(t.Context(), feed(t.Context(), jobs)), handle, workers, 2), jobs)
 				})
 			})
 		}
@@ -75,16 +63,9 @@ func TestBufferHoldsTheProducerBack(t *testing.T) {
 			t.Errorf("producer got %d jobs in, want %d: one per consumer and a full buffer", got, workers+buffer)
 		}
 		cancel()
-		handed := 0
-		for o := range outcomes {
-			handed++
-			if !errors.Is(o.Err, context.Canceled) {
-				t.Errorf("job %d: err = %v, want context.Canceled", o.Job, o.Err)
-			}
-		}
 		// The jobs in the buffer never ran, and come back all the same,
 		// with the one the producer was offering.
-		if handed != workers+buffer+1 {
+		if handed := endedWith(t, outcomes, context.Canceled); handed != workers+buffer+1 {
 			t.Errorf("%d outcomes, want %d", handed, workers+buffer+1)
 		}
 	})
@@ -110,24 +91,9 @@ func TestEveryConsumerReturnsWhenInputEnds(t *testing.T) {
 }
 
 func TestFailingJobDoesNotStopItsConsumer(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		handle := func(ctx context.Context, job, worker int) (int, error) {
-			if job == 4 {
-				panic("bad job")
-			}
-			return double(job, true)
-		}
-		outcomes := 0
-		for o := range Run(t.Context(), producer(t.Context(), feed(t.Context(), 10)), handle, 1, 1) {
-			outcomes++
-			var panicked *PanicError
-			if o.Job == 4 && !errors.As(o.Err, &panicked) || o.Job%3 == 0 && !errors.Is(o.Err, errBoom) {
-				t.Errorf("job %d: err = %v", o.Job, o.Err)
-			}
-		}
-		if outcomes != 10 {
-			t.Errorf("%d outcomes from one consumer, want 10", outcomes)
-		}
+	// One consumer, which meets every bad job.
+	checkFailurePolicy(t, func(ctx context.Context, jobs <-chan int, handle func(int) (int, error)) <-chan Outcome[int, int] {
+		return Run(ctx, producer(ctx, jobs), func(ctx context.Context, job, worker int) (int, error) { return handle(job) }, 1, 1)
 	})
 }
 

@@ -152,6 +152,39 @@ func TestFailureAfterTheDeadlineIsNotATimeout(t *testing.T) {
 	}
 }
 
+func TestRunCompletesJobsWithinTheirDeadline(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		quick := func(ctx context.Context, job int) (int, error) {
+			time.Sleep(999 * time.Millisecond)
+			return double(job)
+		}
+		checkEachJobOnce(t, Run(t.Context(), feed(t.Context(), 20), quick, 3, time.Second), 20)
+	})
+}
+
+func TestRunHandsBackFailures(t *testing.T) {
+	checkFailurePolicy(t, func(ctx context.Context, jobs <-chan int, handle func(int) (int, error)) <-chan Outcome[int, int] {
+		return Run(ctx, jobs, func(ctx context.Context, job int) (int, error) { return handle(job) }, 2, time.Second)
+	})
+}
+
+func TestRunCancelsTheCallsInFlightOnStop(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx, cancel := context.WithCancel(t.Context())
+		waitForCancel := func(ctx context.Context, job int) (int, error) {
+			<-ctx.Done()
+			return 0, ctx.Err()
+		}
+		outcomes := Run(ctx, feed(t.Context(), -1), waitForCancel, 2, time.Hour)
+		synctest.Wait()
+		cancel()
+		// Cancelled, not timed out: the caller no longer wants them.
+		if cancelled := endedWith(t, outcomes, context.Canceled); cancelled != 2 {
+			t.Errorf("%d calls cancelled, want the 2 running", cancelled)
+		}
+	})
+}
+
 func TestRunGivesEachJobItsOwnDeadline(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var running, most atomic.Int32

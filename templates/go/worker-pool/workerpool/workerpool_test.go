@@ -2,7 +2,6 @@ package workerpool
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"sync/atomic"
@@ -24,19 +23,8 @@ func TestOutcomesMatchJobs(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				handle := func(ctx context.Context, job, worker int) (int, error) { return double(job, false) }
-				seen := make(map[int]int)
-				for o := range Run(t.Context(), feed(t.Context(), tt.jobs), handle, tt.workers) {
-					if o.Err != nil || o.Value != o.Job*2 {
-						t.Errorf("job %d: got (%d, %v), want (%d, nil)", o.Job, o.Value, o.Err, o.Job*2)
-					}
-					seen[o.Job]++
-				}
-				for job := 1; job <= tt.jobs; job++ {
-					if seen[job] != 1 {
-						t.Errorf("job %d: %d outcomes, want exactly 1", job, seen[job])
-					}
-				}
+				handle := func(ctx context.Context, job, worker int) (int, error) { return double(job) }
+				checkEachJobOnce(t, Run(t.Context(), feed(t.Context(), tt.jobs), handle, tt.workers), tt.jobs)
 			})
 		})
 	}
@@ -68,29 +56,9 @@ func TestConcurrencyNeverExceedsWorkers(t *testing.T) {
 }
 
 func TestFailingJobNeitherHangsThePoolNorHidesItsError(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		handle := func(ctx context.Context, job, worker int) (int, error) {
-			if job%4 == 0 {
-				panic("bad job")
-			}
-			return double(job, true)
-		}
-		// Two workers and twelve jobs: each worker meets bad jobs and
-		// carries on with the rest.
-		outcomes := 0
-		for o := range Run(t.Context(), feed(t.Context(), 12), handle, 2) {
-			outcomes++
-			var panicked *PanicError
-			switch {
-			case o.Job%4 == 0 && !errors.As(o.Err, &panicked):
-				t.Errorf("job %d: err = %v, want its panic", o.Job, o.Err)
-			case o.Job%4 != 0 && o.Job%3 == 0 && !errors.Is(o.Err, errBoom):
-				t.Errorf("job %d: err = %v, want errBoom", o.Job, o.Err)
-			}
-		}
-		if outcomes != 12 {
-			t.Errorf("got %d outcomes, want 12", outcomes)
-		}
+	// Two workers: each meets bad jobs and carries on with the rest.
+	checkFailurePolicy(t, func(ctx context.Context, jobs <-chan int, handle func(int) (int, error)) <-chan Outcome[int, int] {
+		return Run(ctx, jobs, func(ctx context.Context, job, worker int) (int, error) { return handle(job) }, 2)
 	})
 }
 
@@ -108,14 +76,7 @@ func TestCancelStopsEveryWorker(t *testing.T) {
 		cancel()
 		// No job starts after the cancel, so the channel closes as soon as
 		// the four running jobs return, each with its outcome.
-		received := 0
-		for o := range outcomes {
-			received++
-			if !errors.Is(o.Err, context.Canceled) {
-				t.Errorf("job %d: err = %v, want context.Canceled", o.Job, o.Err)
-			}
-		}
-		if received != 4 || started.Load() != 4 {
+		if received := endedWith(t, outcomes, context.Canceled); received != 4 || started.Load() != 4 {
 			t.Errorf("%d jobs started, %d outcomes; want the 4 running at the cancel", started.Load(), received)
 		}
 	})
