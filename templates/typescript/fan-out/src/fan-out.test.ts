@@ -27,7 +27,10 @@ test('the tasks overlap: the whole takes about one task, not the sum', { timeout
   const started = performance.now();
   await collect(run(range(20), (job) => sleep(100, job), { signal: never }));
   const took = performance.now() - started;
-  assert.ok(took < 600, `20 tasks of 100 ms took ${Math.round(took)} ms`);
+  assert.ok(
+    took < 1000,
+    `20 tasks of 100 ms (2000 ms one after another) took ${Math.round(took)} ms`,
+  );
 });
 
 test('results come back as tasks finish, not in the order they started', { timeout }, async () => {

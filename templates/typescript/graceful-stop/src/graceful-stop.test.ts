@@ -55,7 +55,7 @@ test('the drain time cancels the jobs still running', { timeout }, async () => {
     outcomes.push(outcome);
   }
   const took = performance.now() - started;
-  assert.ok(took < 500, `stopped after ${Math.round(took)} ms`);
+  assert.ok(took < 1500, `a job of 60 s stopped after ${Math.round(took)} ms`);
   assert.deepEqual(outcomes[0], { job: 1, ok: true, value: 1 });
   const stuck = outcomes[1];
   assert.ok(stuck?.job === 2 && !stuck.ok);

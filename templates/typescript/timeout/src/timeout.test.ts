@@ -11,7 +11,7 @@ test('a call past its deadline is rejected on time with a TimeoutError', { timeo
   const started = performance.now();
   await assert.rejects(call(1, slow, { timeout: 50, signal: never }), TimeoutError);
   const took = performance.now() - started;
-  assert.ok(took >= 49 && took < 250, `timed out after ${Math.round(took)} ms`);
+  assert.ok(took >= 49 && took < 500, `a call of 10 s timed out after ${Math.round(took)} ms`);
 });
 
 test('the work is really cancelled: no side effect after its deadline', { timeout }, async () => {
