@@ -30,12 +30,15 @@ test(
   'Ctrl-C cancels the jobs running and never starts the others; exit 130',
   { timeout },
   async () => {
-    const program = startProgram(['--jobs', '9', '--workers', '2', '--work-ms', '60000']);
+    const program = startProgram(['--jobs', '9', '--work-ms', '60000', '--timeout-ms', '60000']);
     await program.waitFor((event) => event.event === 'start');
     program.signalGroup('SIGINT');
     const { code, events } = await program.exited;
     assert.equal(code, 130);
     const summary = assertEveryJobEndedOnce(events);
     assert.equal(summary.cancelled, summary.submitted);
+    // Fan-out starts every job at once; the others start no more than their 3 workers.
+    const starts = events.filter((event) => event.event === 'start').length;
+    assert.equal(starts, events.at(-1)?.pattern === 'fan-out' ? 9 : 3);
   },
 );
