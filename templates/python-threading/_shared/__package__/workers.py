@@ -27,12 +27,9 @@ import sys
 import threading
 from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import CancelledError
-from typing import Generic, TypeAlias, TypeVar
+from typing import Generic, TypeAlias
 
-from .outcome import Outcome
-
-J = TypeVar("J")
-R = TypeVar("R")
+from .outcome import J, Outcome, R
 
 # CPython runs a Python signal handler only in the main thread, between two
 # bytecodes. A signal that lands just before a blocking wait begins is acted

@@ -13,13 +13,9 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Generator, Iterable
-from typing import TypeVar
 
-from .outcome import Outcome
+from .outcome import J, Outcome, R
 from .workers import run_workers
-
-J = TypeVar("J")
-R = TypeVar("R")
 
 
 def run(
