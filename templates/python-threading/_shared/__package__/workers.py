@@ -18,6 +18,10 @@ for input wakes up, and the jobs read and not started come back as
 outcomes whose error is ``NotStartedError``: no job is lost. A thread
 cannot be interrupted, so a job in flight ends when its handler returns,
 and the reader when the source returns.
+
+Why not ``ThreadPoolExecutor``: it queues every job submitted to it without
+limit, gives a job no worker number, and its idle threads wait on a queue
+that no stop can reach.
 """
 
 from __future__ import annotations
