@@ -133,7 +133,7 @@ def run_workers(
 # What a thread posts to the caller's thread: an outcome, with what its
 # worker waits on until the caller has taken it (None if no worker waits),
 # or None as its last message.
-_Message: TypeAlias = "tuple[Outcome[J, R], threading.Semaphore | None] | None"
+_Message: TypeAlias = "tuple[Outcome[J, R], threading.Lock | None] | None"
 
 
 class _Run(Generic[J, R]):
@@ -188,7 +188,7 @@ class _Run(Generic[J, R]):
 
     def _messages(
         self,
-    ) -> Iterator[tuple[Outcome[J, R], threading.Semaphore | None]]:
+    ) -> Iterator[tuple[Outcome[J, R], threading.Lock | None]]:
         """What the threads post, until each has ended; watches ``stop``."""
         while self._running:
             if self._stopping() and not self._closed:
@@ -242,7 +242,10 @@ class _Run(Generic[J, R]):
             self._outbox.put(None)
 
     def _work(self, worker: int) -> None:
-        taken = threading.Semaphore(0)
+        # Held until the caller has taken this worker's outcome; a plain lock,
+        # which any thread may release, is the cheapest way to wait for it.
+        taken = threading.Lock()
+        taken.acquire()
         try:
             while True:
                 try:
