@@ -11,10 +11,10 @@ from concurrent.futures import CancelledError
 import pytest
 
 from __package__.harness import (
-    Config,
     CpuWork,
     InjectedFailureError,
     Recorder,
+    parse_config,
 )
 from __package__.harness.simulated import (
     TARGET,
@@ -58,18 +58,13 @@ def test_every_k_th_job_fails() -> None:
 
 
 def recorder_with_jobs(out: io.StringIO, jobs: int) -> Recorder:
-    config = Config(
+    config = parse_config(
+        ["--json"],
         pattern="worker-pool",
         target=TARGET,
+        description="",
         jobs=jobs,
-        workers=1,
         work_ms=0,
-        work="io",
-        fail_every=0,
-        timeout_ms=1000,
-        buffer=1,
-        drain_ms=0,
-        json=True,
     )
     recorder = Recorder(config, out=out)
     for job in range(1, jobs + 1):

@@ -16,7 +16,7 @@ from contextlib import closing
 from typing import NoReturn
 
 from . import graceful_stop
-from .harness import STOP_SIGNALS, Recorder, StopSignals, parse_config
+from .harness import Recorder, StopSignals, parse_config
 from .harness.simulated import TARGET, SimulatedWork, report
 from .workers import NotStartedError
 
@@ -37,7 +37,7 @@ def main() -> NoReturn:
         recorder.stopping(signum)
 
     signals = StopSignals(recorder, stop_intake)
-    for signum in STOP_SIGNALS:
+    for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, signals.handle)
     recorder.ready()
 

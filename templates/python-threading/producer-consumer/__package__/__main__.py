@@ -12,7 +12,7 @@ from contextlib import closing
 from typing import NoReturn
 
 from . import producer_consumer
-from .harness import STOP_SIGNALS, Recorder, StopSignals, parse_config
+from .harness import Recorder, StopSignals, parse_config
 from .harness.simulated import TARGET, SimulatedWork, report
 
 
@@ -30,7 +30,7 @@ def main() -> NoReturn:
     # end their jobs. A second one exits at once with 130.
     stop = threading.Event()
     signals = StopSignals(recorder, lambda _signum: stop.set())
-    for signum in STOP_SIGNALS:
+    for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, signals.handle)
 
     def produce() -> Iterator[int]:

@@ -11,7 +11,7 @@ from contextlib import closing
 from typing import NoReturn
 
 from . import timeout
-from .harness import STOP_SIGNALS, Recorder, StopSignals, parse_config
+from .harness import Recorder, StopSignals, parse_config
 from .harness.simulated import TARGET, SimulatedWork, report
 
 
@@ -25,7 +25,7 @@ def main() -> NoReturn:
     # A second one exits at once with 130.
     stop = threading.Event()
     signals = StopSignals(recorder, lambda _signum: stop.set())
-    for signum in STOP_SIGNALS:
+    for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, signals.handle)
 
     def handle(job: int, deadline: timeout.Deadline) -> int:

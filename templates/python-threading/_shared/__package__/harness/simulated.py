@@ -12,9 +12,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from ..outcome import Outcome
-from .cli import Config
-from .events import Recorder
-from .work import CpuWork, InjectedFailureError, burn, job_result
+from . import Config, CpuWork, InjectedFailureError, Recorder, burn, job_result
 
 TARGET = "python-threading"
 
