@@ -3,10 +3,11 @@
 A bare ``threading.Thread`` per job would lose each job's return value and
 exception (an exception only reaches ``threading.excepthook``, which prints
 it, and the program still exits 0). Here each job's value or exception
-becomes its ``Outcome``, handed back as the job finishes. With one thread
-per job there is no queue for jobs to wait in: ``workers`` caps the
-threads, for a source too long to start at once (pass the number of jobs
-to start them all). How the threads take the jobs is in ``workers.py``.
+becomes its ``Outcome``, handed back as the job finishes. ``workers``
+threads start at once and each takes a job as soon as it is read: pass the
+number of jobs to start them all together, or fewer to cap the threads for
+a source too long for that. The threads and their queue are in
+``workers.py``.
 """
 
 from __future__ import annotations
