@@ -1,0 +1,401 @@
+"""Numbered worker processes that run one job at a time, and what they report.
+
+A worker runs ``handle(job)`` on each job the parent sends it and reports
+``Started``, then ``Finished`` with the job's ``Outcome``. The parent waits
+for those reports without polling, and kills a worker whenever it must stop
+a job: the worker's next job gets a fresh process.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import threading
+import time
+import weakref
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import CancelledError
+from contextlib import suppress
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from types import TracebackType
+from typing import Generic, Protocol, TypeVar, cast
+
+from ..outcome import Outcome
+from .children import Child, reap_all, start_child
+from .errors import (
+    ChildTraceback,
+    UnreadableOutcomeError,
+    WorkerDiedError,
+    crossable,
+    decode,
+)
+
+J = TypeVar("J")
+R = TypeVar("R")
+
+
+class Stop(threading.Event):
+    """A ``threading.Event`` whose ``set`` also wakes a parent waiting on its children.
+
+    The parent spends its time blocked in ``multiprocessing.connection.wait``
+    on its children's pipes. Python runs a signal handler between two
+    bytecodes and then resumes that wait, so an event alone would go
+    unnoticed until a child spoke: ``set`` also writes to a pipe that every
+    wait of a pool includes. Set it from a signal handler, as long as the
+    main thread never calls ``wait`` on it (that holds the event's lock).
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._reader, self._writer = os.pipe()
+        os.set_blocking(self._writer, False)  # a full pipe must not block a handler
+        weakref.finalize(self, _close_pipe, self._reader, self._writer)
+
+    def set(self) -> None:
+        super().set()
+        # Never read, so it stays readable, like the flag; a full pipe is too.
+        with suppress(BlockingIOError):
+            os.write(self._writer, b"\0")
+
+    def fileno(self) -> int:
+        """The pipe end that is readable once the stop is set."""
+        return self._reader
+
+
+def _close_pipe(*fds: int) -> None:
+    for fd in fds:
+        os.close(fd)
+
+
+@dataclass(frozen=True, slots=True)
+class Started(Generic[J]):
+    """``worker`` has begun running ``job``."""
+
+    job: J
+    worker: int
+
+
+@dataclass(frozen=True, slots=True)
+class Finished(Generic[J, R]):
+    """``worker`` has ended a job with ``outcome``.
+
+    ``traceback`` is the job's error's traceback as the child formatted it,
+    empty when there is none or the parent noticed the failure itself. It
+    is also the error's ``__cause__`` (a ``ChildTraceback``), set again when
+    the message is unpickled in the parent: a traceback printed or logged
+    there shows where the child raised.
+    """
+
+    worker: int
+    outcome: Outcome[J, R]
+    traceback: str = ""
+
+    def __post_init__(self) -> None:
+        if self.traceback and self.outcome.error is not None:
+            self.outcome.error.__cause__ = ChildTraceback(self.traceback)
+
+    def __reduce__(self) -> tuple[type[Finished[J, R]], tuple[int, Outcome[J, R], str]]:
+        # Unpickled through __init__, so that __post_init__ runs in the parent:
+        # pickling an exception keeps its args, not its __cause__.
+        return Finished, (self.worker, self.outcome, self.traceback)
+
+
+class Sender(Protocol):
+    """Where a child sends its reports to the parent (a ``Connection``)."""
+
+    def send(self, obj: object) -> None: ...
+
+
+def run_job(reports: Sender, handle: Callable[[J], R], job: J, worker: int) -> None:
+    """In a child: run ``handle(job)``, reporting ``Started`` then ``Finished``.
+
+    Whatever the handler returns or raises reaches the parent: an error that
+    would not survive the trip becomes a RemoteError, and a result that
+    cannot be pickled, the job's failure. Only an exception that is not an
+    ``Exception`` (``SystemExit``) ends the process, which the parent sees.
+    """
+    reports.send(Started(job, worker))
+    finished: Finished[J, R]
+    try:
+        finished = Finished(worker, Outcome(job, handle(job)))
+    except Exception as error:  # the job's error goes to the parent, whatever it is
+        finished = _failed(worker, job, error)
+    try:
+        pickle.dumps(finished)
+    except Exception as error:  # a value that cannot be pickled
+        finished = _failed(worker, job, error)
+    reports.send(finished)
+
+
+def _failed(worker: int, job: J, error: Exception) -> Finished[J, R]:
+    crossing, shown = crossable(error)
+    return Finished(worker, Outcome(job, error=crossing), shown)
+
+
+def read_report(connection: Connection) -> object:
+    """Read one report from a child: EOFError once its process has ended.
+
+    A report the parent cannot unpickle comes back as UnreadableOutcomeError.
+    """
+    try:
+        report: object = decode(connection.recv_bytes())
+    except UnreadableOutcomeError as error:
+        report = error
+    return report
+
+
+def require_at_least_one(**counts: int) -> None:
+    """Raise ValueError naming the first of ``counts`` that is below 1."""
+    for name, value in counts.items():
+        if value < 1:
+            raise ValueError(f"{name} must be at least 1, not {value}")
+
+
+class Intake(Generic[J]):
+    """The job source, read one job at a time, when a worker is free for it.
+
+    Reading no further ahead than that is what keeps memory bounded by the
+    jobs in flight, even with an endless source. The source is read in the
+    calling thread: while it blocks, no outcome is handed back. Intake
+    closes when the source is exhausted or raises; its error is kept for
+    ``raise_error``, so that the jobs in flight are handed back first.
+    """
+
+    def __init__(self, jobs: Iterable[J]) -> None:
+        self._jobs = iter(jobs)
+        self.open = True
+        self._error: Exception | None = None
+
+    def take(self) -> list[J]:
+        """The next job, or none once intake is closed."""
+        if self.open:
+            try:
+                return [next(self._jobs)]
+            except StopIteration:
+                self.open = False
+            except Exception as error:  # the source's own: raised after the rest
+                self._error = error
+                self.open = False
+        return []
+
+    def close(self) -> None:
+        """Read nothing more from the source."""
+        self.open = False
+
+    def raise_error(self) -> None:
+        """Raise the source's error, if it raised one."""
+        if self._error is not None:
+            raise self._error
+
+
+class ProcessPool(Generic[J, R]):
+    """Worker processes numbered 1..``workers``, each behind its own pipe.
+
+    ``feed`` hands jobs to idle workers, ``receive`` hands back the outcomes
+    of ended jobs, ``kill`` stops one job for good. A worker's process
+    starts with its first job, so no more processes start than there are
+    jobs. Leaving the ``with`` block ends every worker: politely when idle,
+    by killing it when a job still runs; either way each process is waited
+    for.
+
+    A pipe per worker, rather than one queue for all, is what makes killing
+    safe: a process killed while writing to a shared queue can leave its
+    lock held and every other writer blocked. ``handle`` is pickled to each
+    worker: a top-level function or an instance of a top-level class.
+    """
+
+    def __init__(
+        self,
+        handle: Callable[[J], R],
+        workers: int,
+        *,
+        stop: Stop | None = None,
+        on_start: Callable[[J, int], None] | None = None,
+    ) -> None:
+        """``on_start(job, worker)`` runs in this process when a worker starts a job.
+
+        Raises ValueError when ``workers`` is below 1.
+        """
+        require_at_least_one(workers=workers)
+        self._handle = handle
+        self._stop = stop
+        self._on_start = on_start
+        # None: no process yet, or it was killed or died; its next job starts one.
+        self._children: dict[int, Child | None] = dict.fromkeys(range(1, workers + 1))
+        self._jobs: dict[int, J] = {}  # worker -> the job it is running
+        self._since: dict[int, float] = {}  # worker -> when it reported Started
+
+    def __enter__(self) -> ProcessPool[J, R]:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @property
+    def stopped(self) -> bool:
+        """Whether the stop is set."""
+        return self._stop is not None and self._stop.is_set()
+
+    @property
+    def running(self) -> int:
+        """How many jobs are running (handed out and not yet ended)."""
+        return len(self._jobs)
+
+    def running_since(self) -> dict[int, float]:
+        """Each busy worker that has started its job: when (``time.monotonic``)."""
+        return dict(self._since)
+
+    def outcomes(self, jobs: Iterable[J]) -> Iterator[Outcome[J, R]]:
+        """Run every job of ``jobs``; hand back each outcome as its job ends.
+
+        Runs the pool once and closes it. On a stop, the jobs still running
+        are killed and handed back with a CancelledError, and the rest of
+        ``jobs`` is left unread. After the last outcome, an error raised by
+        ``jobs`` itself is raised.
+        """
+        intake = Intake(jobs)
+        with self:
+            self.feed(intake)
+            while self.running:
+                yield from self.receive()
+                if self.stopped:
+                    yield from self.cancel_all()
+                self.feed(intake)
+        intake.raise_error()
+
+    def feed(self, intake: Intake[J]) -> None:
+        """Hand the next job of ``intake`` to each idle worker; none once stopped.
+
+        The stop is the last thing checked before a job is taken: one that
+        arrived meanwhile leaves the rest of the source unread.
+        """
+        for worker in [w for w in self._children if w not in self._jobs]:
+            if self.stopped:
+                intake.close()
+            for job in intake.take():
+                self.run(worker, job)
+            if not intake.open:
+                return
+
+    def run(self, worker: int, job: J) -> None:
+        """Hand ``job`` to the idle ``worker``, starting its process if it has none."""
+        if worker in self._jobs:
+            raise RuntimeError(f"worker {worker} is busy")
+        child = self._children[worker]
+        if child is not None:
+            try:
+                child.connection.send((job,))
+            except OSError:  # BrokenPipeError: its process died while idle
+                self._remove(worker)
+                child = None
+        if child is None:
+            # The job never reached a dead process, so a fresh one can run it.
+            child = start_child(_serve, worker, self._handle)
+            self._children[worker] = child
+            child.connection.send((job,))
+        self._jobs[worker] = job
+
+    def receive(self, timeout: float | None = None) -> list[Outcome[J, R]]:
+        """Wait for the busy workers' reports, a stop, or ``timeout`` seconds.
+
+        Returns the outcomes of the jobs that ended. A worker whose process
+        died mid-job has its job fail with WorkerDiedError, and gets a fresh
+        process for its next job: one crash neither hangs the run nor goes
+        unnoticed. An outcome the parent cannot unpickle fails its job alone,
+        with UnreadableOutcomeError.
+        """
+        busy = {self._child(worker).connection: worker for worker in self._jobs}
+        outcomes: list[Outcome[J, R]] = []
+        for connection in self._wait(list(busy), timeout):
+            worker = busy[connection]
+            try:
+                report = read_report(connection)
+            except EOFError:
+                code = self._remove(worker)
+                report = WorkerDiedError(f"worker process exited with code {code}")
+            if isinstance(report, Started):
+                self._since[worker] = time.monotonic()
+                if self._on_start is not None:
+                    self._on_start(report.job, worker)
+                continue
+            self._since.pop(worker, None)
+            job = self._jobs.pop(worker)
+            if isinstance(report, Finished):
+                outcomes.append(report.outcome)
+            else:
+                outcomes.append(Outcome(job, error=cast(Exception, report)))
+        return outcomes
+
+    def kill(self, worker: int) -> J:
+        """Kill ``worker`` in the middle of its job; return that job.
+
+        When this returns the process is gone, so the job can have no
+        further effect.
+        """
+        self._child(worker).kill()
+        self._remove(worker)
+        self._since.pop(worker, None)
+        return self._jobs.pop(worker)
+
+    def cancel_all(self) -> list[Outcome[J, R]]:
+        """Kill every busy worker; their jobs, each with a CancelledError."""
+        busy = [self._child(worker) for worker in self._jobs]
+        for child in busy:
+            child.kill()
+        reap_all(busy)
+        for worker in self._jobs:
+            self._children[worker] = None
+        jobs, self._jobs, self._since = list(self._jobs.values()), {}, {}
+        return [Outcome(job, error=CancelledError()) for job in jobs]
+
+    def close(self) -> None:
+        """End every worker: killed if a job still runs, else told to exit.
+
+        A worker told to exit that has not within ``EXIT_GRACE_S`` is killed.
+        """
+        self.cancel_all()
+        live = [child for child in self._children.values() if child is not None]
+        for child in live:
+            with suppress(BrokenPipeError):  # it may have died on its own
+                child.connection.send(None)
+        reap_all(live)
+        self._children = dict.fromkeys(self._children)
+
+    def _wait(
+        self, connections: list[Connection], timeout: float | None
+    ) -> list[Connection]:
+        """The readable ``connections``: none after a stop or ``timeout``.
+
+        Once stopped, the stop's pipe stays readable: it is left out, or
+        every wait would return at once.
+        """
+        waking = [] if self._stop is None or self.stopped else [self._stop.fileno()]
+        ready = wait([*connections, *waking], timeout)
+        return [connection for connection in connections if connection in ready]
+
+    def _child(self, worker: int) -> Child:
+        child = self._children[worker]
+        if child is None:
+            raise RuntimeError(f"worker {worker} has no process")
+        return child
+
+    def _remove(self, worker: int) -> int | None:
+        """Wait for ``worker``'s ended process; return its exit code."""
+        code = self._child(worker).reap()
+        self._children[worker] = None
+        return code
+
+
+def _serve(connection: Connection, worker: int, handle: Callable[[J], R]) -> None:
+    """A worker process: run each job the parent sends, until it sends None.
+
+    Jobs come wrapped in a tuple, so that a job may itself be None.
+    """
+    while (message := connection.recv()) is not None:
+        run_job(connection, handle, message[0], worker)
