@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable
 from typing import TypeVar
 
 from .outcome import Outcome
@@ -37,7 +37,7 @@ def run(
     workers: int = IO_PROCESS_LIMIT,
     stop: Stop | None = None,
     on_start: Callable[[J, int], None] | None = None,
-) -> Iterator[Outcome[J, R]]:
+) -> Generator[Outcome[J, R], None, None]:
     """Start ``handle(job)`` for all jobs at once, each in a process; yield outcomes.
 
     Every job starts at once, up to ``workers`` processes (``usable_cores()``

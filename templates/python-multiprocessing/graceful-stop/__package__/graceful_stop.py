@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable
 from typing import TypeVar
 
 from .outcome import Outcome
@@ -21,7 +21,7 @@ def run(
     stop: Stop,
     drain: float,
     on_start: Callable[[J, int], None] | None = None,
-) -> Iterator[Outcome[J, R]]:
+) -> Generator[Outcome[J, R], None, None]:
     """Run ``handle(job)`` on ``workers`` processes for each job; yield each outcome.
 
     Serves until ``jobs`` is exhausted (it may be endless) or ``stop`` is
@@ -41,7 +41,7 @@ def run(
 
 def _serve(
     pool: ProcessPool[J, R], intake: Intake[J], drain: float
-) -> Iterator[Outcome[J, R]]:
+) -> Generator[Outcome[J, R], None, None]:
     with pool:
         pool.feed(intake)
         while pool.running and not pool.stopped:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import CancelledError
 from multiprocessing.connection import Connection, wait
 from multiprocessing.queues import Queue
@@ -39,7 +39,7 @@ def run(
     buffer: int,
     stop: Stop | None = None,
     on_start: Callable[[J, int], None] | None = None,
-) -> Iterator[Outcome[J, R]]:
+) -> Generator[Outcome[J, R], None, None]:
     """Pass ``jobs`` through a queue of ``buffer`` to ``workers`` consumer processes.
 
     This process is the producer: it takes a job from ``jobs`` only when it
@@ -104,7 +104,7 @@ class _Pipeline(Generic[J, R]):
         self._markers_left: int | None = None  # to put once the source is exhausted
         self._death = ""  # what ended the run when a consumer died
 
-    def outcomes(self, intake: Intake[J]) -> Iterator[Outcome[J, R]]:
+    def outcomes(self, intake: Intake[J]) -> Generator[Outcome[J, R], None, None]:
         try:
             while not (self._stopped or self._death):
                 self._fill(intake)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable
 from typing import TypeVar
 
 from .outcome import Outcome
@@ -34,7 +34,7 @@ def run(
     timeout: float,
     stop: Stop | None = None,
     on_start: Callable[[J, int], None] | None = None,
-) -> Iterator[Outcome[J, R]]:
+) -> Generator[Outcome[J, R], None, None]:
     """Run ``handle(job)`` for every job, ``workers`` at once, each up to ``timeout`` s.
 
     A job still running ``timeout`` seconds after it started is handed back
@@ -59,7 +59,7 @@ def run(
 
 def _run_with_deadlines(
     pool: ProcessPool[J, R], intake: Intake[J], timeout: float
-) -> Iterator[Outcome[J, R]]:
+) -> Generator[Outcome[J, R], None, None]:
     with pool:
         pool.feed(intake)
         while pool.running and not pool.stopped:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable
 from typing import TypeVar
 
 from .outcome import Outcome
@@ -19,7 +19,7 @@ def run(
     workers: int,
     stop: Stop | None = None,
     on_start: Callable[[J, int], None] | None = None,
-) -> Iterator[Outcome[J, R]]:
+) -> Generator[Outcome[J, R], None, None]:
     """Run ``handle(job)`` for every job on ``workers`` processes; yield each outcome.
 
     ``handle`` runs in a worker process, so it must pickle: a top-level

@@ -13,7 +13,7 @@ import pickle
 import threading
 import time
 import weakref
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable
 from concurrent.futures import CancelledError
 from contextlib import suppress
 from dataclasses import dataclass
@@ -139,7 +139,11 @@ def read_report(connection: Connection) -> object:
     A report the parent cannot unpickle comes back as UnreadableOutcomeError.
     """
     try:
-        report: object = decode(connection.recv_bytes())
+        data = connection.recv_bytes()
+    except ConnectionResetError as error:  # it was killed before we read all
+        raise EOFError from error
+    try:
+        report: object = decode(data)
     except UnreadableOutcomeError as error:
         report = error
     return report
@@ -251,7 +255,7 @@ class ProcessPool(Generic[J, R]):
         """Each busy worker that has started its job: when (``time.monotonic``)."""
         return dict(self._since)
 
-    def outcomes(self, jobs: Iterable[J]) -> Iterator[Outcome[J, R]]:
+    def outcomes(self, jobs: Iterable[J]) -> Generator[Outcome[J, R], None, None]:
         """Run every job of ``jobs``; hand back each outcome as its job ends.
 
         Runs the pool once and closes it. On a stop, the jobs still running
@@ -344,7 +348,29 @@ class ProcessPool(Generic[J, R]):
         return self._jobs.pop(worker)
 
     def cancel_all(self) -> list[Outcome[J, R]]:
-        """Kill every busy worker; their jobs, each with a CancelledError."""
+        """Kill every busy worker; its job comes back with a CancelledError.
+
+        A job whose outcome is already waiting in its pipe keeps that outcome.
+        """
+        ended = self.receive(timeout=0) if self._jobs else []
+        cancelled = self._kill_busy()
+        return ended + [Outcome(job, error=CancelledError()) for job in cancelled]
+
+    def close(self) -> None:
+        """End every worker: killed if a job still runs, else told to exit.
+
+        A worker told to exit that has not within ``EXIT_GRACE_S`` is killed.
+        """
+        self._kill_busy()
+        live = [child for child in self._children.values() if child is not None]
+        for child in live:
+            with suppress(BrokenPipeError):  # it may have died on its own
+                child.connection.send(None)
+        reap_all(live)
+        self._children = dict.fromkeys(self._children)
+
+    def _kill_busy(self) -> list[J]:
+        """Kill every busy worker and wait for it; return their jobs."""
         busy = [self._child(worker) for worker in self._jobs]
         for child in busy:
             child.kill()
@@ -352,20 +378,7 @@ class ProcessPool(Generic[J, R]):
         for worker in self._jobs:
             self._children[worker] = None
         jobs, self._jobs, self._since = list(self._jobs.values()), {}, {}
-        return [Outcome(job, error=CancelledError()) for job in jobs]
-
-    def close(self) -> None:
-        """End every worker: killed if a job still runs, else told to exit.
-
-        A worker told to exit that has not within ``EXIT_GRACE_S`` is killed.
-        """
-        self.cancel_all()
-        live = [child for child in self._children.values() if child is not None]
-        for child in live:
-            with suppress(BrokenPipeError):  # it may have died on its own
-                child.connection.send(None)
-        reap_all(live)
-        self._children = dict.fromkeys(self._children)
+        return jobs
 
     def _wait(
         self, connections: list[Connection], timeout: float | None
