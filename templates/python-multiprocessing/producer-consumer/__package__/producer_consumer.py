@@ -133,6 +133,11 @@ class _Pipeline(Generic[J, R]):
         """Put jobs into the queue while it has room, then the end markers."""
         while not self._stopped:
             if not self._taken:
+                if len(self._in_queue) >= self._buffer:
+                    # Full, as far as the consumers' reports tell: the queue
+                    # itself may have room already, but filling it before
+                    # the reports are read would run ahead of them.
+                    return
                 self._taken = intake.take()
             if not self._taken:
                 self._put_markers()
