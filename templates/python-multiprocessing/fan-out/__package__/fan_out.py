@@ -4,13 +4,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Generator, Iterable
-from typing import TypeVar
 
-from .outcome import Outcome
+from .outcome import J, Outcome, R
 from .processes import ProcessPool, Stop
-
-J = TypeVar("J")
-R = TypeVar("R")
 
 IO_PROCESS_LIMIT = 64
 """The most processes a fan-out of jobs that mostly wait runs at once.

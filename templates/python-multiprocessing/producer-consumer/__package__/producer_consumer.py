@@ -8,9 +8,9 @@ from concurrent.futures import CancelledError
 from multiprocessing.connection import Connection, wait
 from multiprocessing.queues import Queue
 from queue import Full
-from typing import Generic, TypeVar
+from typing import Generic
 
-from .outcome import Outcome
+from .outcome import J, Outcome, R
 from .processes import (
     CONTEXT,
     Intake,
@@ -22,9 +22,6 @@ from .processes import (
 )
 from .processes.children import Child, reap_all, start_child
 from .processes.pool import Finished, Started, read_report, run_job
-
-J = TypeVar("J")
-R = TypeVar("R")
 
 
 class ConsumerDiedError(Exception):

@@ -4,13 +4,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Generator, Iterable
-from typing import TypeVar
 
-from .outcome import Outcome
+from .outcome import J, Outcome, R
 from .processes import Intake, ProcessPool, Stop
-
-J = TypeVar("J")
-R = TypeVar("R")
 
 
 class DeadlineExceededError(TimeoutError):

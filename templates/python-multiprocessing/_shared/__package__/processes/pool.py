@@ -19,9 +19,9 @@ from contextlib import suppress
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from types import TracebackType
-from typing import Generic, Protocol, TypeVar, cast
+from typing import Generic, Protocol, cast
 
-from ..outcome import Outcome
+from ..outcome import J, Outcome, R
 from .children import Child, reap_all, start_child
 from .errors import (
     ChildTraceback,
@@ -30,9 +30,6 @@ from .errors import (
     crossable,
     decode,
 )
-
-J = TypeVar("J")
-R = TypeVar("R")
 
 
 class Stop(threading.Event):
