@@ -21,7 +21,7 @@ from .processes import (
     start_helper_processes,
 )
 from .processes.children import Child, reap_all, start_child
-from .processes.pool import Finished, Started, read_report, run_job
+from .processes.messages import Finished, Started, read_report, run_job
 
 
 class ConsumerDiedError(Exception):
