@@ -238,15 +238,15 @@ export const targets: readonly Target[] = [
     },
     idioms: {
       'fan-out':
-        'one goroutine per task, each writes its own result slot; `WaitGroup.Wait` is the join; failures `errors.Join`ed',
+        'a goroutine per job as it arrives, each sending its `Outcome` on one channel; a `WaitGroup` is the join, after which that channel is closed',
       'producer-consumer':
-        'a buffered channel is the bounded buffer; the function that waits for all producers closes it, which ends every consumer loop',
+        'the producer is an `iter.Seq` whose yield blocks on a buffered channel; the goroutine that puts closes it, which ends every consumer loop',
       'worker-pool':
-        'N goroutines range over a jobs channel; a separate goroutine closes the results channel after `WaitGroup.Wait`; panics become errors',
+        'N goroutines take jobs from a channel and send `Outcome`s on an unbuffered one, closed by a separate goroutine after `WaitGroup.Wait`; panics become errors',
       timeout:
-        '`context.WithTimeoutCause` carries the deadline; the operation stops on `ctx.Done()` and `Do` waits for it, so nothing outlives the deadline',
+        '`context.WithTimeoutCause` carries the deadline; the handler stops on `ctx.Done()` and `Call` waits for it, so nothing outlives the deadline',
       'graceful-stop':
-        'the signal cancels the intake context; jobs run under `context.WithoutCancel`, cancelled only when the drain timer fires',
+        'the first signal cancels the intake context; jobs run under `context.WithoutCancel`, cancelled only when the drain timer fires',
     },
   },
   {
