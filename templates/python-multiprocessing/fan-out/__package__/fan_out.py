@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Generator, Iterable
 
 from .outcome import J, Outcome, R
-from .processes import ProcessPool, Stop
+from .processes import ProcessPool
 
 IO_PROCESS_LIMIT = 64
 """The most processes a fan-out of jobs that mostly wait runs at once.
@@ -31,7 +32,7 @@ def run(
     handle: Callable[[J], R],
     *,
     workers: int = IO_PROCESS_LIMIT,
-    stop: Stop | None = None,
+    stop: threading.Event | None = None,
     on_start: Callable[[J, int], None] | None = None,
 ) -> Generator[Outcome[J, R], None, None]:
     """Start ``handle(job)`` for all jobs at once, each in a process; yield outcomes.
@@ -46,6 +47,8 @@ def run(
     the others go on. Once ``stop`` is set no job is started; the running
     ones are killed and handed back with a CancelledError. An error of
     ``jobs`` itself is raised after the outcomes of the jobs in flight.
-    Raises ValueError at once when ``workers`` is below 1.
+    Raises ValueError at once when ``workers`` is below 1. ``stop`` is a
+    ``threading.Event``: a ``processes.Stop`` ends a wait at once, even when
+    a signal handler sets it; another is checked every 0.1 s.
     """
     return ProcessPool(handle, workers, stop=stop, on_start=on_start).outcomes(jobs)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Generator, Iterable
 
 from .outcome import J, Outcome, R
-from .processes import Intake, ProcessPool, Stop
+from .processes import Intake, ProcessPool
 
 
 def run(
@@ -14,7 +15,7 @@ def run(
     handle: Callable[[J], R],
     *,
     workers: int,
-    stop: Stop,
+    stop: threading.Event,
     drain: float,
     on_start: Callable[[J, int], None] | None = None,
 ) -> Generator[Outcome[J, R], None, None]:
@@ -23,13 +24,15 @@ def run(
     Serves until ``jobs`` is exhausted (it may be endless) or ``stop`` is
     set. Then no further job is taken; the jobs in flight have ``drain``
     seconds to finish, after which their processes are killed and each is
-    handed back with a CancelledError. The generator ends once every
-    process has ended. ``jobs`` is read one job at a time as workers free
-    up, so memory holds the jobs in flight, never the finished ones.
-    ``handle`` must pickle; ``on_start(job, worker)`` runs here as each job
-    starts. A job that raises, or whose process dies, is that job's failed
-    outcome. An error of ``jobs`` itself is raised after the outcomes of the
-    jobs in flight. Raises ValueError at once when ``workers`` is below 1.
+    handed back with a CancelledError. The generator ends once every process
+    has ended. ``jobs`` is read one job at a time as workers free up, so
+    memory holds the jobs in flight, never the finished ones. ``handle``
+    must pickle; ``on_start(job, worker)`` runs here as each job starts. A
+    job that raises, or whose process dies, is that job's failed outcome. An
+    error of ``jobs`` itself is raised after the outcomes of the jobs in
+    flight. Raises ValueError at once when ``workers`` is below 1. ``stop``
+    is a ``threading.Event``: a ``processes.Stop`` ends a wait at once, even
+    when a signal handler sets it; another is checked every 0.1 s.
     """
     pool = ProcessPool(handle, workers, stop=stop, on_start=on_start)
     return _serve(pool, Intake(jobs), drain)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import CancelledError
-from multiprocessing.connection import Connection, wait
+from multiprocessing.connection import Connection
 from multiprocessing.queues import Queue
 from queue import Full
 from typing import Generic
@@ -14,7 +15,6 @@ from .outcome import J, Outcome, R
 from .processes import (
     CONTEXT,
     Intake,
-    Stop,
     UnreadableOutcomeError,
     WorkerDiedError,
     require_at_least_one,
@@ -22,6 +22,7 @@ from .processes import (
 )
 from .processes.children import Child, reap_all, start_child
 from .processes.messages import Finished, Started, read_report, run_job
+from .processes.pool import wait_or_stop
 
 
 class ConsumerDiedError(Exception):
@@ -34,7 +35,7 @@ def run(
     *,
     workers: int,
     buffer: int,
-    stop: Stop | None = None,
+    stop: threading.Event | None = None,
     on_start: Callable[[J, int], None] | None = None,
 ) -> Generator[Outcome[J, R], None, None]:
     """Pass ``jobs`` through a queue of ``buffer`` to ``workers`` consumer processes.
@@ -54,7 +55,9 @@ def run(
     its job fails with WorkerDiedError, the others are cancelled, then
     ConsumerDiedError is raised. An error of ``jobs`` itself is raised after
     the outcomes of the jobs in flight. Raises ValueError at once when
-    ``workers`` or ``buffer`` is below 1.
+    ``workers`` or ``buffer`` is below 1. ``stop`` is a ``threading.Event``:
+    a ``processes.Stop`` ends a wait at once, even when a signal handler
+    sets it; another is checked every 0.1 s.
     """
     require_at_least_one(workers=workers, buffer=buffer)
     pipeline = _Pipeline(handle, workers, buffer, stop, on_start)
@@ -83,7 +86,7 @@ class _Pipeline(Generic[J, R]):
         handle: Callable[[J], R],
         workers: int,
         buffer: int,
-        stop: Stop | None,
+        stop: threading.Event | None,
         on_start: Callable[[J, int], None] | None,
     ) -> None:
         self._handle = handle
@@ -107,9 +110,7 @@ class _Pipeline(Generic[J, R]):
                 self._fill(intake)
                 if not self._consumers:
                     break  # every consumer took its end marker, or none was needed
-                waking = [] if self._stop is None else [self._stop.fileno()]
-                ready = wait([*self._consumers, *waking])
-                for connection in [c for c in self._consumers if c in ready]:
+                for connection in wait_or_stop(list(self._consumers), self._stop):
                     yield from self._read(connection)
         finally:
             killed = bool(self._consumers)  # a stop, a death, or an error got here

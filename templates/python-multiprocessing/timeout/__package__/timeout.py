@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Generator, Iterable
 
 from .outcome import J, Outcome, R
-from .processes import Intake, ProcessPool, Stop
+from .processes import Intake, ProcessPool
 
 
 class DeadlineExceededError(TimeoutError):
@@ -28,7 +29,7 @@ def run(
     *,
     workers: int,
     timeout: float,
-    stop: Stop | None = None,
+    stop: threading.Event | None = None,
     on_start: Callable[[J, int], None] | None = None,
 ) -> Generator[Outcome[J, R], None, None]:
     """Run ``handle(job)`` for every job, ``workers`` at once, each up to ``timeout`` s.
@@ -45,7 +46,9 @@ def run(
     job is taken; the running ones are killed and handed back with a
     CancelledError. An error of ``jobs`` itself is raised after the outcomes
     of the jobs in flight. Raises ValueError at once when ``workers`` is
-    below 1 or ``timeout`` is not above 0.
+    below 1 or ``timeout`` is not above 0. ``stop`` is a
+    ``threading.Event``: a ``processes.Stop`` ends a wait at once, even when
+    a signal handler sets it; another is checked every 0.1 s.
     """
     if timeout <= 0:
         raise ValueError(f"timeout must be more than 0, not {timeout}")

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Generator, Iterable
 
 from .outcome import J, Outcome, R
-from .processes import ProcessPool, Stop
+from .processes import ProcessPool
 
 
 def run(
@@ -13,7 +14,7 @@ def run(
     handle: Callable[[J], R],
     *,
     workers: int,
-    stop: Stop | None = None,
+    stop: threading.Event | None = None,
     on_start: Callable[[J, int], None] | None = None,
 ) -> Generator[Outcome[J, R], None, None]:
     """Run ``handle(job)`` for every job on ``workers`` processes; yield each outcome.
@@ -30,6 +31,8 @@ def run(
     are killed and handed back with a CancelledError. An error of ``jobs``
     itself is raised after the outcomes of the jobs in flight. Closing the
     generator early kills what still runs. Raises ValueError at once when
-    ``workers`` is below 1.
+    ``workers`` is below 1. ``stop`` is a ``threading.Event``: a
+    ``processes.Stop`` ends a wait at once, even when a signal handler sets
+    it; another is checked every 0.1 s.
     """
     return ProcessPool(handle, workers, stop=stop, on_start=on_start).outcomes(jobs)

@@ -53,6 +53,32 @@ class Stop(threading.Event):
         return self._reader
 
 
+STOP_CHECK_S = 0.1
+"""How often a wait checks a stop that cannot wake it (a plain ``threading.Event``)."""
+
+
+def wait_or_stop(
+    connections: list[Connection],
+    stop: threading.Event | None,
+    timeout: float | None = None,
+) -> list[Connection]:
+    """Wait for ``connections`` to be readable, for ``stop``, or ``timeout`` seconds.
+
+    Returns the readable connections: none when the stop or the timeout
+    ended the wait. Once set, the stop is left out of later waits (its pipe
+    stays readable: they would all return at once), so that a drain can
+    still wait for its children.
+    """
+    waking: list[int] = []
+    if stop is not None and not stop.is_set():
+        if isinstance(stop, Stop):
+            waking = [stop.fileno()]
+        else:
+            timeout = STOP_CHECK_S if timeout is None else min(timeout, STOP_CHECK_S)
+    ready = wait([*connections, *waking], timeout)
+    return [connection for connection in connections if connection in ready]
+
+
 def _close_pipe(*fds: int) -> None:
     for fd in fds:
         os.close(fd)
@@ -123,12 +149,15 @@ class ProcessPool(Generic[J, R]):
         handle: Callable[[J], R],
         workers: int,
         *,
-        stop: Stop | None = None,
+        stop: threading.Event | None = None,
         on_start: Callable[[J, int], None] | None = None,
     ) -> None:
         """``on_start(job, worker)`` runs in this process when a worker starts a job.
 
-        Raises ValueError when ``workers`` is below 1.
+        Once ``stop`` is set no job is taken. A ``Stop`` wakes the pool's
+        waits at once, even from a signal handler; another
+        ``threading.Event`` is checked every ``STOP_CHECK_S``. Raises
+        ValueError when ``workers`` is below 1.
         """
         require_at_least_one(workers=workers)
         self._handle = handle
@@ -225,7 +254,7 @@ class ProcessPool(Generic[J, R]):
         """
         busy = {self._child(worker).connection: worker for worker in self._jobs}
         outcomes: list[Outcome[J, R]] = []
-        for connection in self._wait(list(busy), timeout):
+        for connection in wait_or_stop(list(busy), self._stop, timeout):
             worker = busy[connection]
             try:
                 report = read_report(connection)
@@ -288,18 +317,6 @@ class ProcessPool(Generic[J, R]):
             self._children[worker] = None
         jobs, self._jobs, self._since = list(self._jobs.values()), {}, {}
         return jobs
-
-    def _wait(
-        self, connections: list[Connection], timeout: float | None
-    ) -> list[Connection]:
-        """The readable ``connections``: none after a stop or ``timeout``.
-
-        Once stopped, the stop's pipe stays readable: it is left out, or
-        every wait would return at once.
-        """
-        waking = [] if self._stop is None or self.stopped else [self._stop.fileno()]
-        ready = wait([*connections, *waking], timeout)
-        return [connection for connection in connections if connection in ready]
 
     def _child(self, worker: int) -> Child:
         child = self._children[worker]
