@@ -40,9 +40,9 @@ def run(
 ) -> Generator[Outcome[J, R], None, None]:
     """Pass ``jobs`` through a queue of ``buffer`` to ``workers`` consumer processes.
 
-    This process is the producer: it takes a job from ``jobs`` only when it
-    can put it into the queue at once, so a full queue holds the source
-    back (the backpressure). Each consumer takes jobs out and runs
+    This process is the producer: it takes a job from ``jobs`` only when the
+    queue has room, as the consumers' reports show it, so a full queue holds
+    the source back (the backpressure). Each consumer takes jobs out and runs
     ``handle(job)``, which must pickle, as must the jobs; ``on_start(job,
     consumer)`` runs here once a consumer has taken a job and starts it.
     Outcomes come in the order jobs end. A consumer process starts with the
