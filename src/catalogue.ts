@@ -182,15 +182,15 @@ export const targets: readonly Target[] = [
     commands: pythonCommands,
     idioms: {
       'fan-out':
-        "a `ThreadPoolExecutor` with one thread per task; leaving its `with` block joins them all; each future's `result()` returns the value or raises the task's error",
+        "`fan_out.run` gives each job its own thread (`workers=len(jobs)`) and yields each `Outcome` as it finishes: a thread's exception lands in its outcome, not in `threading.excepthook`",
       'producer-consumer':
-        'a bounded `queue.Queue`; consumer threads call `task_done()` in `finally`; the producer `join()`s, then puts one end marker per consumer',
+        'a producer thread fills a `queue.Queue(maxsize=buffer)`; consumer threads leave `get()` when the queue is shut down (`Queue.shutdown`, a fallback before 3.13), not on end markers; a generator yields each `Outcome`',
       'worker-pool':
-        '`ThreadPoolExecutor(max_workers=N)`; an initializer numbers each thread; futures return each result or error in job order',
+        'N worker threads take jobs from a bounded queue that a reader thread fills from any iterable; a generator yields each `Outcome` as it finishes; a `threading.Event` stops intake',
       timeout:
-        'a `Deadline` (an `Event`-like `wait`/`is_set` bound to a monotonic deadline) is passed into the work, which waits on it instead of sleeping; a late result raises `TimeoutError`',
+        'a `Deadline` (an `Event`-like `wait`/`is_set` bound to a monotonic deadline) is passed into the job, which waits on it instead of sleeping; `timeout.call` raises `TimeoutError` and never uses a late result',
       'graceful-stop':
-        'N worker threads take jobs until a stopping `Event`; the signal handler sets it and wakes the main thread through a `SimpleQueue`; `futures.wait(timeout=drain)`, then an abort `Event`',
+        'the signal handler only sets a `threading.Event`; workers stop taking jobs from the shut-down queue, in-flight jobs get `drain_seconds`, then an abort `Event`; the main thread never blocks over 0.1 s',
     },
   },
   {
