@@ -205,15 +205,15 @@ export const targets: readonly Target[] = [
     commands: pythonCommands,
     idioms: {
       'fan-out':
-        "one forkserver process per job (at most 64), all started before the jobs are handed out; the parent gathers each process's reports from its own pipe with `connection.wait`",
+        '`fan_out.run` starts a worker process per job, at most one per core for CPU work, each behind its own pipe; the parent waits on every pipe with `connection.wait` and yields each `Outcome` as it arrives',
       'producer-consumer':
-        'producer and N consumer processes share a `multiprocessing.Queue(maxsize)` with one `None` marker per consumer; all report on one locked pipe, so events stay in causal order',
+        "the parent produces into a `multiprocessing.Queue(maxsize)` only as far as the consumers' reports show room; N consumer processes take jobs out until their own `None` marker and report on their own pipes",
       'worker-pool':
-        "N numbered worker processes, each behind its own `Pipe`; only an idle worker gets a job; a crashed worker's job fails with `WorkerDiedError` and the pool goes on",
+        "`worker_pool.run` over a `ProcessPool` of N numbered processes, each behind its own `Pipe`; only an idle worker gets a job; a crashed worker's job fails with `WorkerDiedError` and its next job gets a fresh process",
       timeout:
-        "each operation's deadline starts at its `Started` report; the parent sleeps until the nearest deadline and SIGKILLs the late worker's process",
+        "`timeout.run`/`call`: each job's deadline starts at its `Started` report; the parent sleeps until the nearest deadline and SIGKILLs the late worker's process (`DeadlineExceededError`)",
       'graceful-stop':
-        "workers take jobs from a generator until the signal wakes the parent's wait; it drains until `--drain-ms`, then SIGKILLs the stuck processes (`cancel`)",
+        "`graceful_stop.run` reads jobs as workers free up until the `Stop` (a `threading.Event` that wakes the parent's wait) is set by `main`'s handler; drains until `drain`, then SIGKILLs the stuck processes (`CancelledError`)",
     },
   },
   {
