@@ -145,6 +145,8 @@ function glossaryProblems(project: Project): string[] {
     };
     if (project.pattern.id !== 'fan-out') option('concurrency option');
     if (project.pattern.id === 'producer-consumer') option('buffer option');
+    if (project.pattern.id === 'timeout') option('deadline option');
+    if (project.pattern.id === 'graceful-stop') option('drain option');
     if (project.pattern.id === 'graceful-stop' || language === 'go') option('stop handle');
     option('job source');
     option('job handler');

@@ -53,7 +53,7 @@ def main() -> NoReturn:
         handle,
         workers=config.workers,
         stop=stop,
-        drain_seconds=config.drain_ms / 1000,
+        drain=config.drain_ms / 1000,
         abort=abort,
     )
     with closing(served) as outcomes:

@@ -34,7 +34,7 @@ def serve(
         lambda job, _: handle(job, abort),
         workers=WORKERS,
         stop=stop,
-        drain_seconds=drain_s,
+        drain=drain_s,
         abort=abort,
     ):
         pass

@@ -1,7 +1,7 @@
 """Graceful stop: a service whose workers take jobs until they are told to stop.
 
 When ``stop`` is set, no worker takes another job, and the jobs in flight
-may finish within ``drain_seconds``; then ``abort`` is set, and the
+may finish within ``drain``; then ``abort`` is set, and the
 handlers still running must return. The jobs read ahead and never started
 come back as outcomes (``NotStartedError``), not dropped. Workers wait on
 a queue and jobs on the abort event, so the service is asleep whenever it
@@ -23,7 +23,7 @@ def run(
     *,
     workers: int,
     stop: threading.Event,
-    drain_seconds: float,
+    drain: float,
     abort: threading.Event,
 ) -> Generator[Outcome[J, R], None, None]:
     """Serve ``jobs`` (possibly endless) on ``workers`` threads until ``stop``.
@@ -35,23 +35,28 @@ def run(
     from a signal handler: the caller's thread never waits on it, and never
     blocks for more than 0.1 s, so a stop is seen at once. A source that
     blocks should return once ``stop`` is set: the run ends when it does.
-    Raises ValueError at once if ``workers`` < 1 or ``drain_seconds`` < 0.
+    Raises ValueError at once if ``workers`` < 1 or ``drain`` < 0.
     """
-    if drain_seconds < 0:
-        raise ValueError(f"drain_seconds must be >= 0, got {drain_seconds}")
-    drain = threading.Timer(drain_seconds, abort.set)
+    if drain < 0:
+        raise ValueError(f"drain must be >= 0, got {drain}")
+    deadline = threading.Timer(drain, abort.set)
     served = run_workers(
-        jobs, handle, workers=workers, capacity=workers, stop=stop, on_stop=drain.start
+        jobs,
+        handle,
+        workers=workers,
+        capacity=workers,
+        stop=stop,
+        on_stop=deadline.start,
     )
-    return _ending_the_drain(served, drain)
+    return _ending_the_drain(served, deadline)
 
 
 def _ending_the_drain(
-    served: Generator[Outcome[J, R], None, None], drain: threading.Timer
+    served: Generator[Outcome[J, R], None, None], deadline: threading.Timer
 ) -> Generator[Outcome[J, R], None, None]:
     try:
         yield from served
     finally:
-        drain.cancel()  # every job has ended: nothing left to abort
-        if drain.is_alive():
-            drain.join()
+        deadline.cancel()  # every job has ended: nothing left to abort
+        if deadline.is_alive():
+            deadline.join()
