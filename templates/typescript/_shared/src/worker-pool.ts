@@ -91,10 +91,19 @@ async function* pool<J, R>(
   };
   let intakeOver = false;
   const intake = (async () => {
+    let lastTurn = performance.now();
     while (!intakeEnded.signal.aborted) {
       if (idle.length === 0 && hired >= workers) {
         await changed();
         continue;
+      }
+      // A ready source and handlers that settle at once keep all of this in microtasks, which
+      // run before any timer, I/O or signal: a turn of the event loop now and then lets them in,
+      // or a stop could never arrive.
+      if (performance.now() - lastTurn > 10) {
+        await new Promise((resolve) => setImmediate(resolve));
+        lastTurn = performance.now();
+        continue; // the stop may have come
       }
       sourceState = 'reading';
       const next = await unlessAborted(source.next(), intakeEnded.signal);

@@ -91,6 +91,37 @@ test(
   },
 );
 
+/** Job ids 1, 2, 3, … without end, each ready at once. */
+function* endless() {
+  for (let job = 1; ; job++) yield job;
+}
+async function* endlessAsync() {
+  yield* endless();
+}
+
+for (const [stopper, jobs, stopIn] of [
+  ['a timer', endless, (stop: () => void) => setTimeout(stop, 50)],
+  [
+    'a signal',
+    endlessAsync,
+    (stop: () => void) => {
+      process.once('SIGUSR2', stop);
+      setTimeout(() => process.kill(process.pid, 'SIGUSR2'), 50);
+    },
+  ],
+] as const) {
+  test(`${stopper} stops an endless run of instant jobs`, { timeout }, async () => {
+    // Nothing here waits for I/O: unless the pool gives the event loop a turn now and then, the
+    // timer or the signal never runs, and the loop never ends.
+    const stop = new AbortController();
+    stopIn(() => stop.abort());
+    const outcomes = run(jobs(), async (job: number) => job, { workers: 4, signal: stop.signal });
+    let taken = 0;
+    for await (const _ of outcomes) taken++;
+    assert.ok(taken > 0);
+  });
+}
+
 test(
   'a stop wakes the pool while it waits for a source that has nothing to give',
   { timeout },
