@@ -28,7 +28,8 @@ export interface PoolOptions {
  * - A handler that throws or rejects gives its job an outcome with that error, and its worker
  *   goes on with the next job: the pool never stops or throws because a job failed.
  * - Once `signal` aborts, no job is taken from `jobs` (a read of an async source already waiting
- *   is abandoned: what it yields is dropped). The jobs running are cancelled, when `cancel`
+ *   is abandoned: what it yields is dropped), and a job read as it aborted is not started: its
+ *   outcome has `signal.reason` as its error. The jobs running are cancelled when `cancel`
  *   aborts (by default with `signal`). Their outcomes are yielded, then the loop ends.
  * - Leaving the loop early (`break`, `return`, a throw) cancels the jobs running and waits for
  *   them to settle: nothing the pool started is left running.
@@ -56,7 +57,8 @@ async function* pool<J, R>(
 ): AsyncGenerator<Outcome<J, R>, void, undefined> {
   const source =
     Symbol.asyncIterator in jobs ? jobs[Symbol.asyncIterator]() : jobs[Symbol.iterator]();
-  const done: { outcome: Outcome<J, R>; worker: number }[] = [];
+  // `worker` is the worker to free once the outcome is taken; none for a job never started.
+  const done: { outcome: Outcome<J, R>; worker?: number }[] = [];
   const idle: number[] = [];
   let hired = 0;
   // One controller per running job, so that `cancel` keeps one listener however many run: every
@@ -110,6 +112,12 @@ async function* pool<J, R>(
       if (next === undefined) return;
       sourceState = next.done ? 'ended' : 'open';
       if (next.done) return;
+      // A stop that came during the read (from a handler, or the loop's body) leaves this job
+      // unstarted: its outcome still comes back, so that no job read is lost.
+      if (intakeEnded.signal.aborted) {
+        done.push({ outcome: { job: next.value, ok: false, error: stop.reason } });
+        return;
+      }
       start(next.value, idle.pop() ?? ++hired);
     }
   })()
@@ -125,7 +133,7 @@ async function* pool<J, R>(
       if (next !== undefined) {
         yield next.outcome;
         // Only now, with the outcome taken, may its worker take another job.
-        idle.push(next.worker);
+        if (next.worker !== undefined) idle.push(next.worker);
         notify();
       } else if (intakeOver && running.size === 0) {
         break;

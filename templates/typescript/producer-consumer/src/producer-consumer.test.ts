@@ -76,7 +76,7 @@ test('a stop wakes the consumers waiting for jobs that do not come', { timeout }
 });
 
 test(
-  'a stop cancels the jobs running and hands out none left in the buffer',
+  'a stop cancels the jobs running, starts none left in the buffer, and loses none',
   { timeout },
   async () => {
     const stop = new AbortController();
@@ -90,10 +90,14 @@ test(
       run(range(10), handle, { workers: 2, buffer: 3, signal: stop.signal }),
     );
     assert.deepEqual(started, [1, 2]);
+    // Jobs 3 to 5 wait in the buffer and job 6 to be put: each read, so each has an outcome.
     assert.deepEqual(
-      outcomes.map((outcome) => outcome.ok),
-      [false, false],
+      outcomes.map((outcome) => [outcome.job, outcome.ok]),
+      range(6).map((job) => [job, false]),
     );
+    for (const outcome of outcomes.slice(2)) {
+      assert.ok(!outcome.ok && outcome.error === stop.signal.reason);
+    }
   },
 );
 

@@ -35,6 +35,11 @@ export class BoundedQueue<T> implements AsyncIterable<T> {
     this.#wakeAll();
   }
 
+  /** Takes every job out of the buffer at once, oldest first. */
+  takeAll(): T[] {
+    return this.#items.splice(0);
+  }
+
   /** Ends the input. Consumers take the jobs left, then end, or get `error` if one is given. */
   close(error?: { reason: unknown }): void {
     this.#closed = { error };
@@ -94,8 +99,9 @@ export interface PipelineOptions {
  * One producer reads `jobs` and puts each into a `BoundedQueue` of `buffer` jobs; `workers`
  * consumers take them out and run `handle(job, worker, signal)`. Yields each job's `Outcome` as
  * its consumer finishes it, and ends once the producer has read the last job and the consumers
- * have finished them all. Jobs left in the buffer when `signal` aborts are never handed out.
- * Leaving the `for await` early stops both sides; the other rules are the worker pool's (see
+ * have finished them all. Once `signal` aborts, the jobs read but never handed to a consumer
+ * (left in the buffer, or being put) are not started: each comes back as an outcome with
+ * `signal.reason` as its error, after the jobs running. Leaving the `for await` early stops both sides; the other rules are the worker pool's (see
  * `run` in `worker-pool.ts`); an error of `jobs` comes after every job put before it.
  */
 export function run<J, R>(
@@ -124,9 +130,10 @@ async function* pipeline<J, R>(
     workers: 1,
     signal: producing.signal,
   });
+  const notPut: J[] = [];
   const producer = (async () => {
     try {
-      for await (const put of puts) if (!put.ok) break; // a put fails only once stopped
+      for await (const put of puts) if (!put.ok) notPut.push(put.job); // only once stopped
       queue.close();
     } catch (reason) {
       queue.close({ reason }); // `jobs` failed: consumers take what it gave, then get its error
@@ -134,6 +141,9 @@ async function* pipeline<J, R>(
   })();
   try {
     yield* consumers;
+    await producer;
+    for (const job of [...queue.takeAll(), ...notPut])
+      yield { job, ok: false, error: signal.reason };
   } finally {
     producing.abort();
     signal.removeEventListener('abort', stopProducing);

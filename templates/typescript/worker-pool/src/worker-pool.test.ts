@@ -161,6 +161,34 @@ test(
 );
 
 test(
+  'a job read as the stop comes is not started, and still has its outcome',
+  { timeout },
+  async () => {
+    const stop = new AbortController();
+    function* jobs() {
+      yield 1;
+      stop.abort(); // while job 2 is read
+      yield 2;
+      yield 3;
+    }
+    const started: number[] = [];
+    const handle = async (job: number) => {
+      started.push(job);
+      return job;
+    };
+    const outcomes = await collect(run(jobs(), handle, { workers: 2, signal: stop.signal }));
+    assert.deepEqual(started, [1]);
+    assert.deepEqual(
+      outcomes.sort((a, b) => a.job - b.job),
+      [
+        { job: 1, ok: true, value: 1 },
+        { job: 2, ok: false, error: stop.signal.reason },
+      ],
+    );
+  },
+);
+
+test(
   'leaving the loop early cancels the jobs running and waits for them',
   { timeout },
   async () => {
