@@ -3,9 +3,8 @@ import { once } from 'node:events';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Worker } from 'node:worker_threads';
-import { calibrate, compute } from './cpu.js';
 import { assertNothingLeft } from '../testing.js';
-import { ThreadPool } from './thread-pool.js';
+import { calibrate, compute, ThreadPool } from './thread-pool.js';
 
 const timeout = 20_000;
 const never = new AbortController().signal;
@@ -188,10 +187,3 @@ test(
     }
   },
 );
-
-test('a pool of fewer than one thread is refused', () => {
-  assert.throws(() => new ThreadPool(0), {
-    name: 'RangeError',
-    message: 'size must be an integer of at least 1, got 0',
-  });
-});

@@ -1,13 +1,12 @@
-import { exitOnSecondSignal, startDemo } from './harness/program.js';
+import { startDemo } from './harness/program.js';
 import { run } from './graceful-stop.js';
 
 const demo = await startDemo('graceful-stop');
 const stop = new AbortController();
-// Once a process listens for SIGINT or SIGTERM, Node no longer exits on it: the program must
-// end by itself. The first signal stops intake; the jobs in flight finish,
-// or are cancelled once the drain time is up.
-process.once('SIGINT', onSignal);
-process.once('SIGTERM', onSignal);
+// Once a process listens for SIGINT or SIGTERM, Node no longer exits on it: the program must end by
+// itself. The first signal stops intake; the jobs in flight finish, or are cancelled once the drain
+// time is up. A second signal exits at once with 130.
+process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
 demo.ready();
 const { workers, drainMs: drain } = demo.options;
 for await (const outcome of run(demo.jobs(), demo.handle, {
@@ -19,9 +18,16 @@ for await (const outcome of run(demo.jobs(), demo.handle, {
 }
 await demo.end();
 
-function onSignal(signal: NodeJS.Signals): void {
-  if (stop.signal.aborted) return; // a second signal: `exitOnSecondSignal` ends the program
-  exitOnSecondSignal(signal);
-  demo.stopping(signal);
+function onSignal(first: NodeJS.Signals): void {
+  if (stop.signal.aborted) return; // the other kind of signal: `onSecondSignal` has it
+  demo.stopping(first);
   stop.abort();
+  const at = performance.now();
+  const onSecondSignal = (signal: NodeJS.Signals) => {
+    // Under `npm start`, npm passes on the Ctrl-C the program already got from the terminal, a
+    // few ms later: that echo is not a second Ctrl-C.
+    const echo = process.env.npm_lifecycle_event === 'start' && performance.now() - at < 50;
+    if (!echo || signal !== first) process.exit(130); // a second signal: out at once
+  };
+  process.on('SIGINT', onSecondSignal).on('SIGTERM', onSecondSignal);
 }

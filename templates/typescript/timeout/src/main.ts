@@ -1,13 +1,12 @@
-import { exitOnSecondSignal, startDemo } from './harness/program.js';
+import { startDemo } from './harness/program.js';
 import { run } from './timeout.js';
 
 const demo = await startDemo('timeout');
 const stop = new AbortController();
-// Once a process listens for SIGINT or SIGTERM, Node no longer exits on it: the program must
-// end by itself. The first signal cancels the calls running, and their
-// outcomes come back.
-process.once('SIGINT', onSignal);
-process.once('SIGTERM', onSignal);
+// Once a process listens for SIGINT or SIGTERM, Node no longer exits on it: the program must end by
+// itself. The first signal cancels the calls running, and their outcomes come back. A second signal
+// exits at once with 130.
+process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
 
 const { workers, timeoutMs: timeout } = demo.options;
 for await (const outcome of run(demo.jobs(), demo.handle, {
@@ -19,9 +18,16 @@ for await (const outcome of run(demo.jobs(), demo.handle, {
 }
 await demo.end();
 
-function onSignal(signal: NodeJS.Signals): void {
-  if (stop.signal.aborted) return; // a second signal: `exitOnSecondSignal` ends the program
-  exitOnSecondSignal(signal);
-  demo.stopping(signal);
+function onSignal(first: NodeJS.Signals): void {
+  if (stop.signal.aborted) return; // the other kind of signal: `onSecondSignal` has it
+  demo.stopping(first);
   stop.abort();
+  const at = performance.now();
+  const onSecondSignal = (signal: NodeJS.Signals) => {
+    // Under `npm start`, npm passes on the Ctrl-C the program already got from the terminal, a
+    // few ms later: that echo is not a second Ctrl-C.
+    const echo = process.env.npm_lifecycle_event === 'start' && performance.now() - at < 50;
+    if (!echo || signal !== first) process.exit(130); // a second signal: out at once
+  };
+  process.on('SIGINT', onSecondSignal).on('SIGTERM', onSecondSignal);
 }

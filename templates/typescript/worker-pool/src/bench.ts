@@ -2,8 +2,7 @@
 import { availableParallelism } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { median, never, report } from './benchmarking.js';
-import { calibrate } from './harness/cpu.js';
-import { ThreadPool } from './harness/thread-pool.js';
+import { calibrate, ThreadPool } from './harness/thread-pool.js';
 import { run } from './worker-pool.js';
 
 const jobs = Array.from({ length: 24 }, (_, index) => index + 1);

@@ -4,8 +4,7 @@ import { availableParallelism } from 'node:os';
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import type { Outcome } from '../outcome.js';
-import { calibrate } from './cpu.js';
-import { ThreadPool } from './thread-pool.js';
+import { calibrate, ThreadPool } from './thread-pool.js';
 
 type PatternId = 'fan-out' | 'producer-consumer' | 'worker-pool' | 'timeout' | 'graceful-stop';
 const jobsAndWorkMs = {
@@ -15,24 +14,25 @@ const jobsAndWorkMs = {
   timeout: [1, 2000],
   'graceful-stop': [0, 500],
 } as const;
-const flags = {
-  jobs: { type: 'string' },
-  workers: { type: 'string', default: '3' },
-  'work-ms': { type: 'string' },
-  work: { type: 'string', default: 'io' },
-  'fail-every': { type: 'string', default: '0' },
-  'timeout-ms': { type: 'string', default: '1000' },
-  buffer: { type: 'string', default: '2' },
-  'drain-ms': { type: 'string', default: '5000' },
-  json: { type: 'boolean', default: false },
-  help: { type: 'boolean', short: 'h', default: false },
-} as const;
 
 function parse(argv: string[], pattern: PatternId) {
-  const { values } = parseArgs({ args: argv, options: flags, strict: true });
-  const [jobs, workMs] = jobsAndWorkMs[pattern];
-  const integer = (flag: Exclude<keyof typeof flags, 'work' | 'json' | 'help'>, min = 0) => {
-    const text = values[flag] ?? String(flag === 'jobs' ? jobs : workMs);
+  const [jobs, workMs] = jobsAndWorkMs[pattern].map(String);
+  const text = (value?: string) => ({ type: 'string', default: value }) as const;
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      ...{ jobs: text(jobs), workers: text('3'), 'work-ms': text(workMs), work: text('io') },
+      ...{ 'fail-every': text('0'), 'timeout-ms': text('1000'), buffer: text('2') },
+      ...{
+        'drain-ms': text('5000'),
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    },
+  });
+  const integer = (flag: Exclude<keyof typeof values, 'work' | 'json' | 'help'>, min = 0) => {
+    const text = values[flag]!;
     // A timer cannot wait 2 ** 31 ms or more.
     if (/^\d+$/.test(text) && Number(text) >= min && Number(text) < 2 ** 31) return Number(text);
     throw new Error(`--${flag} must be an integer from ${min} to ${2 ** 31 - 1}, got '${text}'`);
@@ -41,16 +41,10 @@ function parse(argv: string[], pattern: PatternId) {
     throw new Error(`--work must be 'io' or 'cpu', got '${values.work}'`);
   }
   return {
-    jobs: integer('jobs'),
-    workers: integer('workers', 1),
-    workMs: integer('work-ms'),
-    work: values.work,
-    failEvery: integer('fail-every'),
-    timeoutMs: integer('timeout-ms', 1),
-    buffer: integer('buffer', 1),
-    drainMs: integer('drain-ms'),
-    json: values.json,
-    help: values.help,
+    ...{ jobs: integer('jobs'), workers: integer('workers', 1), workMs: integer('work-ms') },
+    ...{ work: values.work, failEvery: integer('fail-every'), timeoutMs: integer('timeout-ms', 1) },
+    ...{ buffer: integer('buffer', 1), drainMs: integer('drain-ms'), json: values.json === true },
+    help: values.help === true,
   };
 }
 
@@ -78,9 +72,8 @@ flags:
 class Cancelled extends Error {}
 
 /**
- * Parses the flags, and exits with the usage (2) or the help (0) if that is all there is to do;
- * with `--work cpu`, starts the worker threads. `main` hands the component `jobs()` and `handle`,
- * and gives every outcome to `report`.
+ * Parses the flags (exits 2 on a bad one, 0 after `--help`); with `--work cpu`, starts the
+ * threads. `main` gives the component `jobs()` and `handle`, and every outcome to `report`.
  */
 export async function startDemo(pattern: PatternId, argv = process.argv.slice(2)): Promise<Demo> {
   const startedAt = performance.now(); // every t_ms counts from here
@@ -110,19 +103,23 @@ export async function startDemo(pattern: PatternId, argv = process.argv.slice(2)
   return new Demo(pattern, options, startedAt, cpu);
 }
 
-type Count = 'submitted' | 'completed' | 'failed' | 'timed_out' | 'cancelled' | 'max_concurrency';
+/** What each terminal event counts in the summary. */
+const ends = {
+  done: 'completed',
+  fail: 'failed',
+  timeout: 'timed_out',
+  cancel: 'cancelled',
+} as const;
 type Fields = { job?: number; worker?: number; [field: string]: unknown };
 
 export class Demo {
-  /** The jobs not ended yet: finished jobs are forgotten, so an endless run stays flat. */
-  readonly #live = new Map<number, { worker?: number; running: boolean }>();
-  readonly #counts = Object.fromEntries(
-    ['submitted', 'completed', 'failed', 'timed_out', 'cancelled', 'max_concurrency'].map((c) => [
-      c,
-      0,
-    ]),
-  ) as Record<Count, number>;
-  #running = 0;
+  /** The worker of each job started and not reported yet: finished jobs are forgotten. */
+  readonly #running = new Map<number, number | undefined>();
+  readonly #counts = {
+    ...{ submitted: 0, completed: 0, failed: 0, timed_out: 0, cancelled: 0 },
+    max_concurrency: 0,
+  };
+  #read = 0;
   #stopped = false;
   #ended = false;
 
@@ -133,36 +130,22 @@ export class Demo {
     readonly cpu?: { threads: ThreadPool; iterationsPerMs: number },
   ) {}
 
-  /**
-   * The job ids 1..`--jobs`, all submitted now so that one never started still gets `cancel`;
-   * but producer-consumer submits each as it is read (`produce`), and so does graceful-stop,
-   * whose jobs have no end with `--jobs 0`.
-   */
-  jobs(): Iterable<number> {
-    const { pattern, options } = this;
-    const read = function* (demo: Demo) {
-      for (
-        let job = 1;
-        job <= options.jobs || (pattern === 'graceful-stop' && !options.jobs);
-        job++
-      ) {
-        demo.#live.set(job, { running: false });
-        demo.#counts.submitted++;
-        if (pattern === 'producer-consumer') demo.#emit('produce', { job });
-        yield job;
-      }
-    };
-    return pattern === 'producer-consumer' || pattern === 'graceful-stop'
-      ? read(this)
-      : [...read(this)];
+  /** The job ids 1..`--jobs`, read one at a time; graceful-stop's never end with `--jobs 0`. */
+  *jobs(): Generator<number, void, undefined> {
+    const endless = this.pattern === 'graceful-stop' && this.options.jobs === 0;
+    while (endless || this.#read < this.options.jobs) {
+      const job = ++this.#read;
+      if (this.pattern === 'producer-consumer') this.#emit('produce', { job });
+      yield job;
+    }
   }
 
   /** The simulated job: `--work-ms` of io or cpu work, then `job * 2` or the injected failure. */
   readonly handle = async (job: number, worker: number, signal: AbortSignal): Promise<number> => {
     const shown = this.pattern === 'fan-out' || this.pattern === 'timeout' ? undefined : worker;
     if (this.pattern === 'producer-consumer') this.#emit('consume', { job, worker });
-    this.#live.set(job, { worker: shown, running: true });
-    this.#counts.max_concurrency = Math.max(this.#counts.max_concurrency, ++this.#running);
+    this.#running.set(job, shown);
+    this.#counts.max_concurrency = Math.max(this.#counts.max_concurrency, this.#running.size);
     this.#emit('start', { job, worker: shown });
     const { workMs, failEvery } = this.options;
     try {
@@ -181,15 +164,15 @@ export class Demo {
   /** The handler of fan-out, which has no workers. */
   readonly task = (job: number, signal: AbortSignal) => this.handle(job, 0, signal);
 
-  /** Writes the job's terminal event: `done`, `timeout`, `cancel` or `fail`. */
+  /** Writes the job's terminal event: `done`, `timeout`, `cancel` (never started, or stopped). */
   report({ job, ...outcome }: Outcome<number, number>): void {
-    const worker = this.#live.get(job)?.worker;
-    this.#running--;
-    if (outcome.ok) this.#end(job, 'completed', 'done', { worker, result: outcome.value });
-    else if ((outcome.error as Error).name === 'TimeoutError')
-      this.#end(job, 'timed_out', 'timeout');
-    else if (outcome.error instanceof Cancelled) this.#end(job, 'cancelled', 'cancel', { worker });
-    else this.#end(job, 'failed', 'fail', { worker, error: (outcome.error as Error).message });
+    const worker = this.#running.get(job);
+    const started = this.#running.delete(job);
+    if (outcome.ok) return this.#emit('done', { job, worker, result: outcome.value });
+    const error = outcome.error as Error;
+    if (error.name === 'TimeoutError') this.#emit('timeout', { job });
+    else if (!started || error instanceof Cancelled) this.#emit('cancel', { job, worker });
+    else this.#emit('fail', { job, worker, error: error.message });
   }
 
   /** graceful-stop writes `ready` once its signal listeners are in place. */
@@ -204,13 +187,14 @@ export class Demo {
     if (this.pattern === 'graceful-stop') this.#emit('stopping', { signal });
   }
 
-  /** Cancels the jobs never started, writes the summary and sets the exit code. */
+  /** Cancels the jobs never read, writes the summary and sets the exit code. */
   async end(): Promise<void> {
     await this.cpu?.threads.close();
-    for (const [job, { running }] of this.#live) {
-      if (running) throw new Error(`job ${job} is still running`);
-      this.#end(job, 'cancelled', 'cancel');
+    // The jobs never read are cancelled, except where reading a job is what submits it.
+    if (this.pattern !== 'producer-consumer' && this.pattern !== 'graceful-stop') {
+      for (const job of this.jobs()) this.#emit('cancel', { job });
     }
+    this.#counts.submitted = this.#read;
     this.#emit('summary', { pattern: this.pattern, target: 'typescript', ...this.#counts });
     this.#ended = true;
     const { failed, cancelled } = this.#counts;
@@ -222,17 +206,11 @@ export class Demo {
     }
   }
 
-  #end(job: number, count: Count, event: string, fields: Fields = {}): void {
-    this.#live.delete(job);
-    this.#counts[count]++;
-    this.#emit(event, { job, ...fields });
-  }
-
   #emit(event: string, { job, worker, ...rest }: Fields = {}): void {
+    if (event in ends) this.#counts[ends[event as keyof typeof ends]]++;
     const ms = Math.round((performance.now() - this.startedAt) * 1000) / 1000;
-    const { json, timeoutMs, drainMs } = this.options;
     // Key order is part of the contract: `stopping` has its signal first, the summary no t_ms.
-    const line = () => {
+    const json = () => {
       if (event === 'summary') return { event, ...rest, elapsed_ms: ms };
       return { event, job, worker, ...(event === 'stopping' ? rest : {}), t_ms: ms, ...rest };
     };
@@ -240,30 +218,18 @@ export class Demo {
       start: () => (worker ? `worker ${worker} processing job ${job}` : `job ${job} started`),
       done: () => `job ${job} done: ${rest.result}`,
       fail: () => `job ${job} failed: ${rest.error}`,
-      timeout: () => `job ${job}: request timed out after ${timeoutMs} ms`,
+      timeout: () => `job ${job}: request timed out after ${this.options.timeoutMs} ms`,
       cancel: () => `job ${job} cancelled`,
       produce: () => `produced ${job}`,
       consume: () => `consumed ${job}`,
       ready: () => 'ready: press Ctrl-C or send SIGTERM to stop',
       stopping: () =>
-        `received ${rest.signal}: stopping intake, draining in-flight jobs (up to ${drainMs} ms)`,
+        `received ${rest.signal}: stopping intake, draining in-flight jobs (up to ${this.options.drainMs} ms)`,
       summary: () =>
         `summary: ${rest.submitted} submitted, ${rest.completed} completed, ${rest.failed} failed, ` +
         `${rest.timed_out} timed out, ${rest.cancelled} cancelled, max concurrency ` +
         `${rest.max_concurrency}, ${Math.round(ms)} ms (${this.pattern} on typescript)`,
     };
-    process.stdout.write(`${json ? JSON.stringify(line()) : human[event]!()}\n`);
+    process.stdout.write(`${this.options.json ? JSON.stringify(json()) : human[event]!()}\n`);
   }
-}
-
-/** After a first signal, a second one of either kind ends the program at once with 130. */
-export function exitOnSecondSignal(first: NodeJS.Signals): void {
-  const at = performance.now();
-  const onSignal = (signal: NodeJS.Signals) => {
-    // Under `npm start`, npm passes on the Ctrl-C the program already got from the terminal, a
-    // few ms later: that echo is not a second Ctrl-C.
-    const echo = process.env.npm_lifecycle_event === 'start' && performance.now() - at < 50;
-    if (!echo || signal !== first) process.exit(130);
-  };
-  process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
 }
