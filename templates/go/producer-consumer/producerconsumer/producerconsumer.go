@@ -46,13 +46,8 @@ func Run[J, R any](ctx context.Context, jobs iter.Seq[J], handle Handler[J, R], 
 	var running sync.WaitGroup
 	running.Go(func() {
 		defer close(queue) // the sender closes, once it will send no more
-		for job := range jobs {
-			select {
-			case queue <- job:
-			case <-ctx.Done():
-				outcomes <- Outcome[J, R]{Job: job, Err: ctx.Err()}
-				return
-			}
+		if offered, err := fill(ctx, jobs, queue); err != nil {
+			outcomes <- Outcome[J, R]{Job: offered, Err: err}
 		}
 	})
 	for worker := 1; worker <= workers; worker++ {
@@ -73,4 +68,23 @@ func Run[J, R any](ctx context.Context, jobs iter.Seq[J], handle Handler[J, R], 
 		close(outcomes)
 	}()
 	return outcomes
+}
+
+// fill puts each job the producer yields into queue until the producer
+// returns. When ctx is done first, it returns the job the producer was
+// offering, which never went in, with ctx's error.
+func fill[J any](ctx context.Context, jobs iter.Seq[J], queue chan<- J) (offered J, err error) {
+	for job := range jobs {
+		// select picks at random among ready cases, so without this check
+		// a stop with room in the buffer could let the producer go on.
+		if ctx.Err() != nil {
+			return job, ctx.Err()
+		}
+		select {
+		case queue <- job:
+		case <-ctx.Done():
+			return job, ctx.Err()
+		}
+	}
+	return offered, nil // the producer ended: nothing on offer
 }

@@ -71,6 +71,45 @@ func TestBufferHoldsTheProducerBack(t *testing.T) {
 	})
 }
 
+// A stop halts the producer at its next yield even while the buffer has
+// room, when a put would also be ready: the job it offers comes back
+// cancelled, and no further job is taken from it.
+func TestStopHaltsTheProducerWithRoomInTheBuffer(t *testing.T) {
+	// select picks at random among ready cases: a single run could pass by luck.
+	for range 20 {
+		synctest.Test(t, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(t.Context())
+			resume := make(chan struct{})
+			var offered atomic.Int32
+			producer := func(yield func(int) bool) {
+				for job := 1; job <= 100; job++ {
+					if job == 2 {
+						<-resume // busy elsewhere when the stop comes
+					}
+					offered.Add(1)
+					if !yield(job) {
+						return
+					}
+				}
+			}
+			stuck := func(ctx context.Context, job, worker int) (int, error) {
+				<-ctx.Done()
+				return 0, ctx.Err()
+			}
+			outcomes := Run(ctx, producer, stuck, 1, 100)
+			synctest.Wait()
+			cancel()
+			close(resume)
+			if ended := endedWith(t, outcomes, context.Canceled); ended != 2 {
+				t.Errorf("%d outcomes, want 2: the running job and the one offered at the stop", ended)
+			}
+			if got := offered.Load(); got != 2 {
+				t.Errorf("the producer offered %d jobs, want 2: none after the stop's first yield", got)
+			}
+		})
+	}
+}
+
 // More consumers than jobs: once the input ends, every consumer must learn
 // it and return, which a single end-of-input sentinel does not achieve.
 func TestEveryConsumerReturnsWhenInputEnds(t *testing.T) {
