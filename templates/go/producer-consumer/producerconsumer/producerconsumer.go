@@ -26,6 +26,9 @@ type Handler[J, R any] func(ctx context.Context, job J, worker int) (R, error)
 //
 // The producer may block or never end; its yield blocks while the buffer is
 // full, and returns false once ctx is done, when the producer must return.
+// A stop reaches the producer only at its next yield: a producer that
+// blocks (reading a socket, say) must also end on ctx, or the outcomes stay
+// open until its source wakes it.
 // The caller must receive from the outcomes until the channel is closed,
 // also after cancelling ctx. Cancelling ctx stops the producer and the
 // consumers' intake, and the handlers see ctx done; jobs still in the

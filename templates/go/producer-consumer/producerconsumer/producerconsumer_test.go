@@ -110,6 +110,36 @@ func TestStopHaltsTheProducerWithRoomInTheBuffer(t *testing.T) {
 	}
 }
 
+// A stop cannot interrupt a producer blocked in its own source: the
+// outcomes stay open until the producer yields again, which is why a
+// producer that blocks must also end on ctx.
+func TestStopReachesABlockedProducerAtItsNextYield(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx, cancel := context.WithCancel(t.Context())
+		source := make(chan int) // never closed, and read without ctx
+		deaf := func(yield func(int) bool) {
+			for job := range source {
+				if !yield(job) {
+					return
+				}
+			}
+		}
+		outcomes := Run(ctx, deaf, Handler[int, int](nil), 2, 1)
+		synctest.Wait()
+		cancel()
+		synctest.Wait()
+		select {
+		case o, open := <-outcomes:
+			t.Fatalf("outcome %+v (open %v) while the producer is blocked, want none yet", o, open)
+		default:
+		}
+		source <- 7 // the next yield: it returns false, and the producer returns
+		if ended := endedWith(t, outcomes, context.Canceled); ended != 1 {
+			t.Errorf("%d outcomes, want 1: job 7, offered after the stop", ended)
+		}
+	})
+}
+
 // More consumers than jobs: once the input ends, every consumer must learn
 // it and return, which a single end-of-input sentinel does not achieve.
 func TestEveryConsumerReturnsWhenInputEnds(t *testing.T) {
