@@ -37,6 +37,9 @@ type Handler[J, R any] func(ctx context.Context, job J, worker int) (R, error)
 // A job whose handler returns an error or panics is that job's Outcome, with
 // Err set (a *PanicError for a panic); its consumer goes on with the next
 // job.
+// A producer that panics ends the intake as if it had returned: the jobs
+// it yielded are still handled, and the panic comes back as one more
+// Outcome, with a zero Job and a *PanicError.
 //
 // Run panics if workers or buffer is less than 1: without a consumer the
 // producer would wait forever, and a buffer of 0 holds nothing.
@@ -49,7 +52,9 @@ func Run[J, R any](ctx context.Context, jobs iter.Seq[J], handle Handler[J, R], 
 	var running sync.WaitGroup
 	running.Go(func() {
 		defer close(queue) // the sender closes, once it will send no more
-		if offered, err := fill(ctx, jobs, queue); err != nil {
+		// The producer runs on this goroutine: here is the only place its
+		// panic can be recovered.
+		if offered, err := catchPanic(func() (J, error) { return fill(ctx, jobs, queue) }); err != nil {
 			outcomes <- Outcome[J, R]{Job: offered, Err: err}
 		}
 	})

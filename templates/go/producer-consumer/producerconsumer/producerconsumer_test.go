@@ -2,6 +2,7 @@ package producerconsumer
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"iter"
 	"strings"
@@ -163,6 +164,34 @@ func TestFailingJobDoesNotStopItsConsumer(t *testing.T) {
 	// One consumer, which meets every bad job.
 	checkFailurePolicy(t, func(ctx context.Context, jobs <-chan int, handle func(int) (int, error)) <-chan Outcome[int, int] {
 		return Run(ctx, producer(ctx, jobs), func(ctx context.Context, job, worker int) (int, error) { return handle(job) }, 1, 1)
+	})
+}
+
+// A producer that panics ends the intake; its jobs are still handled, and
+// the panic comes back as one more outcome, with a zero Job.
+func TestPanickingProducerIsAnOutcome(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		broken := func(yield func(int) bool) {
+			for job := 1; job <= 3 && yield(job); job++ {
+			}
+			panic("source broke")
+		}
+		handle := func(ctx context.Context, job, worker int) (int, error) { return double(job) }
+		jobs, panics := 0, 0
+		for o := range Run(t.Context(), broken, handle, 2, 1) {
+			var panicked *PanicError
+			switch {
+			case o.Job == 0 && errors.As(o.Err, &panicked) && panicked.Value == "source broke":
+				panics++
+			case o.Err == nil && o.Value == o.Job*2:
+				jobs++
+			default:
+				t.Errorf("unexpected outcome %+v", o)
+			}
+		}
+		if jobs != 3 || panics != 1 {
+			t.Errorf("%d jobs handled and %d panics, want 3 and 1", jobs, panics)
+		}
 	})
 }
 
