@@ -9,7 +9,15 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ejs from 'ejs';
-import { componentModule, minimumVersions, projectLayout, targets, type Command, type Target } from './catalogue.js';
+import {
+  componentModule,
+  minimumVersions,
+  projectLayout,
+  targets,
+  type Command,
+  type Pattern,
+  type Target,
+} from './catalogue.js';
 import type { ProjectChoice } from './settle.js';
 
 /** What rendering needs of a settled choice. */
@@ -123,7 +131,7 @@ async function renderReadme(root: string, choice: RenderChoice, patternNotes: st
     minimum: minimumVersions[target.language],
     intro: await section(path.join('_patterns', `${pattern.id}.md`)),
     patternNotes: patternNotes.trimEnd(),
-    commandBlock: commandBlock(target, packageName),
+    commandBlock: commandBlock(target, pattern, packageName),
     others: targets
       .filter((other) => other.patterns.includes(pattern.id))
       .map((other) => ({ target: other, idiom: other.idioms[pattern.id] ?? '', current: other.id === target.id })),
@@ -155,13 +163,15 @@ async function furtherReading(target: Target): Promise<Array<{ title: string; ur
 }
 
 /** The README's commands, one per line, their comments aligned. */
-function commandBlock(target: Target, packageName: string): string {
+function commandBlock(target: Target, pattern: Pattern, packageName: string): string {
   const { install, devTools, run, test, checks, bench } = target.commands;
+  // --jobs 0 means "until signalled": say so, or the command looks stuck.
+  const endless = pattern.program.defaultJobs === 0 ? ', until Ctrl-C' : '';
   const lines: Array<[Command | undefined, string]> = [
     [install, 'install the dev tools'],
     [devTools, 'install the dev tools (pinned)'],
     [[...run, '--help'], 'every flag and its default'],
-    [[...run, '--json'], 'one JSON event per line'],
+    [[...run, '--json'], `one JSON event per line${endless}`],
     [test, 'the tests that prove the pattern'],
     ...checks.map((check): [Command, string] => [check, 'must pass clean']),
     [bench, 'benchmark figures'],
