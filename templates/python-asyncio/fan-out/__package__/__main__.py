@@ -2,26 +2,43 @@
 
 from __future__ import annotations
 
-from .fan_out import fan_out
-from .harness import parse_config
-from .runtime import TARGET, Jobs, run_until_cancelled
+import asyncio
+import signal
+import sys
+from contextlib import aclosing
+
+from . import fan_out
+from .harness import STOP_SIGNALS, StopSignals, parse_config
+from .harness.simulation import Simulation
 
 
-async def main(jobs: Jobs) -> None:
-    """Start jobs 1..N together and wait for all of them."""
-    jobs.submit_all()
-    # Each job reports its own start and end as it happens (jobs.run), so
-    # the outcomes fan_out returns are already on screen.
-    await fan_out(jobs.run(job) for job in jobs.ids())
+async def main(program: Simulation) -> int:
+    """Start every job at once; SIGINT or SIGTERM cancels them."""
+    loop, this_task = asyncio.get_running_loop(), asyncio.current_task()
+    assert this_task is not None
+    signals = StopSignals(program.recorder, lambda _signum: this_task.cancel())
+    for signum in STOP_SIGNALS:
+        loop.add_signal_handler(signum, signals.handle, signum)
+    try:
+        program.submit_all()
+        async with aclosing(fan_out.run(program.jobs(), program.handle)) as outcomes:
+            async for outcome in outcomes:
+                program.report(outcome)
+    except asyncio.CancelledError:
+        return program.finish(interrupted=True)
+    finally:
+        for signum in STOP_SIGNALS:  # the run is over: no signal changes its end
+            loop.remove_signal_handler(signum)
+            signal.signal(signum, signal.SIG_IGN)
+    return program.finish()
 
 
 if __name__ == "__main__":
     config = parse_config(
         pattern="fan-out",
-        target=TARGET,
+        target="python-asyncio",
         description=__doc__,
         jobs=3,
         work_ms=1000,
     )
-    jobs = Jobs.start(config)
-    run_until_cancelled(jobs, main(jobs))
+    sys.exit(asyncio.run(main(Simulation(config))))

@@ -2,40 +2,51 @@
 
 from __future__ import annotations
 
-import contextlib
-import itertools
+import asyncio
+import signal
+import sys
+from contextlib import aclosing
 
-from .graceful import Service
-from .harness import InjectedFailureError, parse_config
-from .runtime import TARGET, Jobs, run_until_stopped
+from . import graceful_stop
+from .harness import STOP_SIGNALS, StopSignals, parse_config
+from .harness.simulation import Simulation
 
 
-async def serve(jobs: Jobs, service: Service[int]) -> None:
-    """Serve jobs 1, 2, 3... (or 1..N) until the source ends or a signal."""
+async def main(program: Simulation) -> int:
+    """Serve jobs until they run out or a signal stops intake, then drain."""
+    stop = asyncio.Event()
 
-    async def handle(worker: int, job: int) -> None:
-        jobs.recorder.submit(job)  # taken from the source: it counts from here
-        # A failed job has its fail event (jobs.run); the worker goes on.
-        with contextlib.suppress(InjectedFailureError):
-            await jobs.run(job, worker)
+    def on_first_signal(signum: int) -> None:
+        program.recorder.stopping(signum)
+        stop.set()
 
-    source = itertools.count(1) if jobs.config.jobs == 0 else jobs.ids()
-    # TimeoutError: the drain deadline passed. It needs no report of its
-    # own: every job it cut short has its cancel event.
-    with contextlib.suppress(TimeoutError):
-        await service.serve(source, handle)
+    loop = asyncio.get_running_loop()
+    signals = StopSignals(program.recorder, on_first_signal)
+    for signum in STOP_SIGNALS:
+        loop.add_signal_handler(signum, signals.handle, signum)
+    program.recorder.ready()
+    service = graceful_stop.run(
+        program.jobs(on_read=program.recorder.submit),
+        program.handle,
+        workers=program.config.workers,
+        stop=stop,
+        drain=program.config.drain_ms / 1000,
+    )
+    async with aclosing(service) as outcomes:
+        async for outcome in outcomes:
+            program.report(outcome)
+    for signum in STOP_SIGNALS:  # the run is over: no signal changes its end
+        loop.remove_signal_handler(signum)
+        signal.signal(signum, signal.SIG_IGN)
+    return program.finish()
 
 
 if __name__ == "__main__":
     config = parse_config(
         pattern="graceful-stop",
-        target=TARGET,
+        target="python-asyncio",
         description=__doc__,
         jobs=0,
         work_ms=500,
     )
-    jobs = Jobs.start(config)
-    service: Service[int] = Service(
-        workers=config.workers, drain=config.drain_ms / 1000
-    )
-    run_until_stopped(jobs, serve(jobs, service), stop=service.stop)
+    sys.exit(asyncio.run(main(Simulation(config))))

@@ -2,40 +2,49 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+import signal
+import sys
+from contextlib import aclosing
 
-from .harness import parse_config
-from .producer_consumer import produce_consume
-from .runtime import TARGET, Jobs, run_until_cancelled
+from . import producer_consumer
+from .harness import STOP_SIGNALS, StopSignals, parse_config
+from .harness.simulation import Simulation
 
 
-async def main(jobs: Jobs) -> None:
-    """Produce jobs 1..N into a buffer of --buffer for --workers consumers."""
-
-    def produce() -> Iterator[int]:
-        for job in jobs.ids():
-            # The producer asks for the next item just before offering it.
-            jobs.recorder.produce(job)
-            yield job
-
-    async def consume(consumer: int, job: int) -> None:
-        jobs.recorder.consume(job, consumer)
-        await jobs.run(job)  # on the consumer that took it
-
-    # Each item reports its own end as it happens (jobs.run), so the
-    # failures produce_consume returns are already on screen.
-    await produce_consume(
-        produce(), consume, consumers=jobs.config.workers, buffer=jobs.config.buffer
-    )
+async def main(program: Simulation) -> int:
+    """Produce the jobs into ``--buffer`` slots for ``--workers`` consumers;
+    SIGINT or SIGTERM cancels them."""
+    loop, this_task = asyncio.get_running_loop(), asyncio.current_task()
+    assert this_task is not None
+    signals = StopSignals(program.recorder, lambda _signum: this_task.cancel())
+    for signum in STOP_SIGNALS:
+        loop.add_signal_handler(signum, signals.handle, signum)
+    try:
+        buffered = producer_consumer.run(
+            program.jobs(on_read=program.recorder.produce),
+            program.consume,
+            workers=program.config.workers,
+            buffer=program.config.buffer,
+        )
+        async with aclosing(buffered) as outcomes:
+            async for outcome in outcomes:
+                program.report(outcome)
+    except asyncio.CancelledError:
+        return program.finish(interrupted=True)
+    finally:
+        for signum in STOP_SIGNALS:  # the run is over: no signal changes its end
+            loop.remove_signal_handler(signum)
+            signal.signal(signum, signal.SIG_IGN)
+    return program.finish()
 
 
 if __name__ == "__main__":
     config = parse_config(
         pattern="producer-consumer",
-        target=TARGET,
+        target="python-asyncio",
         description=__doc__,
         jobs=5,
         work_ms=500,
     )
-    jobs = Jobs.start(config)
-    run_until_cancelled(jobs, main(jobs))
+    sys.exit(asyncio.run(main(Simulation(config))))

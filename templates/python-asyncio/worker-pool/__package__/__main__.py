@@ -2,30 +2,46 @@
 
 from __future__ import annotations
 
-from .harness import parse_config
-from .runtime import TARGET, Jobs, run_until_cancelled
-from .worker_pool import run_pool
+import asyncio
+import signal
+import sys
+from contextlib import aclosing
+
+from . import worker_pool
+from .harness import STOP_SIGNALS, StopSignals, parse_config
+from .harness.simulation import Simulation
 
 
-async def main(jobs: Jobs) -> None:
-    """Feed jobs 1..N to the pool and collect every outcome."""
-    jobs.submit_all()
-
-    async def process(worker: int, job: int) -> int:
-        return await jobs.run(job, worker)
-
-    # Each job reports its own start and end as it happens (jobs.run), so
-    # the outcomes run_pool returns are already on screen.
-    await run_pool(process, jobs.ids(), workers=jobs.config.workers)
+async def main(program: Simulation) -> int:
+    """Run the jobs on ``--workers`` workers; SIGINT or SIGTERM cancels them."""
+    loop, this_task = asyncio.get_running_loop(), asyncio.current_task()
+    assert this_task is not None
+    signals = StopSignals(program.recorder, lambda _signum: this_task.cancel())
+    for signum in STOP_SIGNALS:
+        loop.add_signal_handler(signum, signals.handle, signum)
+    try:
+        program.submit_all()
+        pool = worker_pool.run(
+            program.jobs(), program.handle, workers=program.config.workers
+        )
+        async with aclosing(pool) as outcomes:
+            async for outcome in outcomes:
+                program.report(outcome)
+    except asyncio.CancelledError:
+        return program.finish(interrupted=True)
+    finally:
+        for signum in STOP_SIGNALS:  # the run is over: no signal changes its end
+            loop.remove_signal_handler(signum)
+            signal.signal(signum, signal.SIG_IGN)
+    return program.finish()
 
 
 if __name__ == "__main__":
     config = parse_config(
         pattern="worker-pool",
-        target=TARGET,
+        target="python-asyncio",
         description=__doc__,
         jobs=5,
         work_ms=500,
     )
-    jobs = Jobs.start(config)
-    run_until_cancelled(jobs, main(jobs))
+    sys.exit(asyncio.run(main(Simulation(config))))
