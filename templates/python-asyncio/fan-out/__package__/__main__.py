@@ -23,7 +23,10 @@ async def main(program: Simulation) -> int:
         program.submit_all()
         async with aclosing(fan_out.run(program.jobs(), program.handle)) as outcomes:
             async for outcome in outcomes:
-                program.report(outcome)
+                if outcome.error is None:
+                    program.recorder.done(outcome.job, outcome.result())
+                else:
+                    program.recorder.fail(outcome.job, outcome.error)
     except asyncio.CancelledError:
         return program.finish(interrupted=True)
     finally:

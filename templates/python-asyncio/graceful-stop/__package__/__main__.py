@@ -34,7 +34,12 @@ async def main(program: Simulation) -> int:
     )
     async with aclosing(service) as outcomes:
         async for outcome in outcomes:
-            program.report(outcome)
+            if outcome.error is None:
+                program.recorder.done(outcome.job, outcome.result())
+            elif isinstance(outcome.error, asyncio.CancelledError):
+                program.recorder.cancel(outcome.job)  # cut short by the drain
+            else:
+                program.recorder.fail(outcome.job, outcome.error)
     for signum in STOP_SIGNALS:  # the run is over: no signal changes its end
         loop.remove_signal_handler(signum)
         signal.signal(signum, signal.SIG_IGN)

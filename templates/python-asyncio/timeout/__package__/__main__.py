@@ -30,7 +30,12 @@ async def main(program: Simulation) -> int:
         )
         async with aclosing(operations) as outcomes:
             async for outcome in outcomes:
-                program.report(outcome)
+                if outcome.error is None:
+                    program.recorder.done(outcome.job, outcome.result())
+                elif isinstance(outcome.error, TimeoutError):
+                    program.recorder.timeout(outcome.job)
+                else:
+                    program.recorder.fail(outcome.job, outcome.error)
     except asyncio.CancelledError:
         return program.finish(interrupted=True)
     finally:

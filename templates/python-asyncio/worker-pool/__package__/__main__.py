@@ -26,7 +26,10 @@ async def main(program: Simulation) -> int:
         )
         async with aclosing(pool) as outcomes:
             async for outcome in outcomes:
-                program.report(outcome)
+                if outcome.error is None:
+                    program.recorder.done(outcome.job, outcome.result())
+                else:
+                    program.recorder.fail(outcome.job, outcome.error)
     except asyncio.CancelledError:
         return program.finish(interrupted=True)
     finally:

@@ -36,10 +36,8 @@ def parse_config(
     work: Work = "io",
     cpu_supported: bool = True,
 ) -> Config:
-    """Parse ``argv`` (default ``sys.argv[1:]``); ``jobs``, ``work_ms`` and
-    ``work`` are this pattern's defaults. Every program takes every flag.
-    Bad flags exit with 2 and a message on stderr, as does ``--work cpu``
-    where ``cpu_supported`` is False."""
+    """Parse ``argv`` (``sys.argv[1:]``) with this pattern's defaults. Bad flags,
+    and ``--work cpu`` unless ``cpu_supported``, exit with 2."""
     package = __name__.partition(".")[0]
     parser = argparse.ArgumentParser(
         prog=f"python -m {package}", description=description, allow_abbrev=False

@@ -1,4 +1,4 @@
-"""The run's events, written as JSON or human lines and counted for the summary."""
+"""The run's events (JSON or human lines), its counts, and the stop signals."""
 
 from __future__ import annotations
 
@@ -9,15 +9,17 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import asdict, dataclass
-from typing import Concatenate, ParamSpec, TextIO
+from types import FrameType
+from typing import Concatenate, NoReturn, ParamSpec, TextIO
 
 from .cli import Config
 
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 EXIT_BROKEN_PIPE = 128 + signal.SIGPIPE
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 P = ParamSpec("P")
 
 
@@ -53,12 +55,10 @@ def _event(
 
 
 class Recorder:
-    """Writes the events of one run to stdout and keeps its counts.
-
-    Safe from any thread, the event loop and a signal handler. A job is open
-    from ``submit`` (or ``produce``) to its one terminal event; an event for
-    a job that is not open raises KeyError.
-    """
+    """Writes one run's events to stdout and counts them, from any thread, the
+    event loop or a signal handler. A job is open from ``submit`` (or
+    ``produce``) to its one end (``done``, ``fail``, ``timeout``, ``cancel``);
+    an event for a job that is not open raises KeyError."""
 
     def __init__(
         self,
@@ -67,8 +67,8 @@ class Recorder:
         out: TextIO | None = None,
         before_exit: Callable[[], None] | None = None,
     ) -> None:
-        """Start the run's clock. ``before_exit()`` runs just before the process
-        exits because the reader of stdout is gone (``--json | head -1``)."""
+        """``before_exit()`` runs before the process exits because the reader
+        of stdout is gone (``--json | head -1``)."""
         self._config, self._out, self._before_exit = config, out, before_exit
         self._started_at = time.perf_counter()
         # Reentrant: a signal handler may call exit_now in the middle of an event.
@@ -86,34 +86,31 @@ class Recorder:
 
     @_event
     def produce(self, job: int) -> None:
-        """``job`` is about to enter the buffer (this submits it)."""
         self.submit(job)
-        self._emit(f"produced {job}", {"event": "produce", "job": job})
+        self._emit(f"produced {job}", event="produce", job=job)
 
     @_event
     def consume(self, job: int, worker: int) -> None:
-        """Consumer ``worker`` took ``job``: its later events carry ``worker``."""
         self._workers[job] = worker
-        self._emit(
-            f"consumed {job}", {"event": "consume", "job": job, "worker": worker}
-        )
+        self._emit(f"consumed {job}", event="consume", job=job, worker=worker)
 
     @_event
     def start(self, job: int, worker: int | None = None) -> None:
+        """Without ``worker``, the worker that consumed ``job``, if any."""
         if job in self._running:
             raise RuntimeError(f"job {job} starts twice")
         worker = self._workers[job] = worker or self._workers[job]
         self._running.add(job)
         self._max_concurrency = max(self._max_concurrency, len(self._running))
         if worker is None:
-            self._emit(f"job {job} started", {"event": "start", "job": job})
+            self._emit(f"job {job} started", event="start", job=job)
         else:
-            subject = {"event": "start", "job": job, "worker": worker}
-            self._emit(f"worker {worker} processing job {job}", subject)
+            human = f"worker {worker} processing job {job}"
+            self._emit(human, event="start", job=job, worker=worker)
 
     @_event
     def done(self, job: int, result: int) -> None:
-        self._end(job, "done", f"job {job} done: {result}", {"result": result})
+        self._end(job, "done", f"job {job} done: {result}", result=result)
 
     @_event
     def fail(self, job: int, error: BaseException) -> None:
@@ -121,7 +118,7 @@ class Recorder:
             message = str(error) or type(error).__name__
         except Exception:  # as traceback does: a broken __str__ hides nothing
             message = type(error).__name__
-        self._end(job, "fail", f"job {job} failed: {message}", {"error": message})
+        self._end(job, "fail", f"job {job} failed: {message}", error=message)
 
     @_event
     def timeout(self, job: int) -> None:
@@ -134,44 +131,35 @@ class Recorder:
 
     @_event
     def cancel_unfinished(self) -> None:
-        """``cancel`` every open job, once nothing else can end one."""
         for job in sorted(self._workers):
             self.cancel(job)
 
     @_event
     def ready(self) -> None:
-        self._emit("ready: press Ctrl-C or send SIGTERM to stop", {"event": "ready"})
+        self._emit("ready: press Ctrl-C or send SIGTERM to stop", event="ready")
 
     @_event
     def stopping(self, signum: int) -> None:
         name, drain_ms = signal.Signals(signum).name, self._config.drain_ms
         human = f"received {name}: stopping intake, draining in-flight jobs"
-        subject = {"event": "stopping", "signal": name}
-        self._emit(f"{human} (up to {drain_ms} ms)", subject)
+        self._emit(f"{human} (up to {drain_ms} ms)", event="stopping", signal=name)
 
     def summary(self) -> Summary:
         with self._lock:
-            counts = self._counts
-            return Summary(
-                submitted=counts["submitted"],
-                completed=counts["done"],
-                failed=counts["fail"],
-                timed_out=counts["timeout"],
-                cancelled=counts["cancel"],
-                max_concurrency=self._max_concurrency,
-                elapsed_ms=round((time.perf_counter() - self._started_at) * 1000, 3),
-            )
+            c, ms = self._counts, (time.perf_counter() - self._started_at) * 1000
+            counts = (c["submitted"], c["done"], c["fail"], c["timeout"], c["cancel"])
+            return Summary(*counts, self._max_concurrency, round(ms, 3))
 
     def finish(self, *, interrupted: bool = False) -> int:
-        """Write the summary; return the exit code: 130 if ``interrupted``,
-        else 1 when a job failed or was cancelled, else 0."""
+        """Write the summary; return 130 if ``interrupted``, else 1 when a job
+        failed or was cancelled, else 0."""
         self._write_summary()
         s = self.summary()
         return EXIT_INTERRUPTED if interrupted else int(s.failed + s.cancelled > 0)
 
     def exit_now(self) -> None:
-        """The second signal: ``cancel`` the open jobs, write the summary, then
-        ``os._exit(130)``; an event it interrupted is written in full first."""
+        """``cancel`` the open jobs, write the summary, ``os._exit(130)``; an
+        event this call interrupted is written in full first."""
         with self._lock:
             self._exit_requested = True
             if not self._depth:
@@ -198,28 +186,21 @@ class Recorder:
             f" ({pattern} on {target})"
         )
 
-    def _end(
-        self, job: int, event: str, human: str, outcome: dict[str, object] | None = None
-    ) -> None:
+    def _end(self, job: int, event: str, human: str, **outcome: object) -> None:
         worker = self._workers.pop(job)
         self._running.discard(job)
         self._counts[event] += 1
-        subject: dict[str, object] = {"event": event, "job": job}
-        if worker is not None and event != "timeout":  # a timeout is the operation's
-            subject["worker"] = worker
-        self._emit(human, subject, outcome)
+        if event == "timeout":  # the operation's, not the worker's that ran it
+            worker = None
+        self._emit(human, event=event, job=job, worker=worker, **outcome)
 
-    def _emit(
-        self,
-        human: str,
-        subject: Mapping[str, object],
-        outcome: Mapping[str, object] | None = None,
-    ) -> None:
-        if not self._config.json:
-            self._write(human)
-            return
-        fields = {**subject, "t_ms": self.summary().elapsed_ms, **(outcome or {})}
-        self._write(json.dumps(fields, separators=(",", ":")))
+    def _emit(self, human: str, **fields: object) -> None:
+        if self._config.json:
+            subject = {k: v for k, v in fields.items() if v is not None}
+            subject["t_ms"] = self.summary().elapsed_ms
+            subject |= {k: subject.pop(k) for k in ("result", "error") if k in subject}
+            human = json.dumps(subject, separators=(",", ":"))
+        self._write(human)
 
     def _write(self, line: str) -> None:
         out = self._out or sys.stdout
@@ -235,3 +216,39 @@ class Recorder:
             if self._before_exit is not None:
                 self._before_exit()
             os._exit(EXIT_BROKEN_PIPE)
+
+
+class StopSignals:
+    """``handle`` calls ``on_first(signum)`` on the first SIGINT or SIGTERM,
+    and ``before_exit()`` then ``recorder.exit_now()`` on the second. It fits
+    ``signal.signal`` (``install``) and ``loop.add_signal_handler``."""
+
+    def __init__(
+        self,
+        recorder: Recorder,
+        on_first: Callable[[int], object],
+        *,
+        before_exit: Callable[[], None] | None = None,
+    ) -> None:
+        self._recorder, self._on_first = recorder, on_first
+        self._before_exit = before_exit
+        self.received = False
+
+    def install(self) -> None:
+        for signum in STOP_SIGNALS:
+            signal.signal(signum, self.handle)
+
+    def handle(self, signum: int, frame: FrameType | None = None) -> None:
+        if not self.received:
+            self.received = True
+            self._on_first(signum)
+            return
+        if self._before_exit is not None:
+            self._before_exit()
+        self._recorder.exit_now()
+
+    def exit_with(self, code: int) -> NoReturn:
+        """Ignore the stop signals (the run is over), then exit with ``code``."""
+        for signum in STOP_SIGNALS:
+            signal.signal(signum, signal.SIG_IGN)
+        sys.exit(code)

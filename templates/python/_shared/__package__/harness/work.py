@@ -1,8 +1,5 @@
-"""What a job does: its result or injected failure, and calibrated CPU work.
-
-All of it is picklable and free of threads, loops and output, so that a
-child process can run it.
-"""
+"""A job's result or injected failure, and calibrated CPU work: all picklable,
+free of threads, loops and output, so that a child process can run it."""
 
 from __future__ import annotations
 
@@ -18,14 +15,13 @@ class InjectedFailureError(Exception):
 
 
 def job_result(job: int, fail_every: int) -> int:
-    """``job * 2``; raises InjectedFailureError when ``fail_every`` divides ``job``."""
+    """``job * 2``, or InjectedFailureError when ``fail_every`` divides ``job``."""
     if fail_every > 0 and job % fail_every == 0:
         raise InjectedFailureError
     return job * 2
 
 
 def burn(iterations: int) -> int:
-    """Run ``iterations`` steps of an integer loop; return a checksum."""
     state = 1
     for step in range(iterations):
         state = (state * 1_103_515_245 + step) & 0xFFFF_FFFF
@@ -34,17 +30,14 @@ def burn(iterations: int) -> int:
 
 @dataclass(frozen=True, slots=True)
 class CpuWork:
-    """A fixed number of loop iterations per millisecond of ``--work-ms``.
-
-    Never a loop that spins until the clock says stop: with the GIL, every
-    thread would then "finish on time" however little CPU it got.
-    """
+    """A fixed count of loop iterations per ms of work, never a loop that spins
+    until a clock says stop: with the GIL, threads would all "finish on time"."""
 
     iterations_per_ms: int
 
     @classmethod
     def calibrate(cls) -> CpuWork:
-        """Measure one core (about 100 ms; the fastest of five samples)."""
+        """Measure one core: the fastest of five samples of 10 ms or more."""
         iterations = 1_000
         while _cpu_ms(iterations) < 10:
             iterations *= 2
@@ -52,8 +45,8 @@ class CpuWork:
         return cls(iterations_per_ms=max(1, round(iterations / fastest_ms)))
 
     def chunks(self, work_ms: int) -> Iterator[int]:
-        """``work_ms`` of work in chunks of about 1 ms: between two, a caller
-        checks for cancellation or yields."""
+        """``work_ms`` of work in chunks of about 1 ms (for ``burn``), between
+        which a caller checks for cancellation or yields."""
         remaining = round(work_ms * self.iterations_per_ms)
         while remaining > 0:
             yield min(self.iterations_per_ms, remaining)
@@ -64,8 +57,7 @@ class CpuWork:
             burn(chunk)
 
 
-def _cpu_ms(iterations: int) -> float:
-    # This thread's CPU time: other processes on the core must not count.
+def _cpu_ms(iterations: int) -> float:  # this thread's CPU time, not the wall's
     started = time.thread_time()
     burn(iterations)
     return (time.thread_time() - started) * 1000
