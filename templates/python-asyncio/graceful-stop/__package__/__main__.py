@@ -8,42 +8,49 @@ import sys
 from contextlib import aclosing
 
 from . import graceful_stop
-from .harness import STOP_SIGNALS, StopSignals, parse_config
-from .harness.simulation import Simulation
+from .harness import STOP_SIGNALS, Config, Recorder, StopSignals, parse_config
+from .harness.simulated import SimulatedWork
 
 
-async def main(program: Simulation) -> int:
+async def main(config: Config, work: SimulatedWork) -> int:
     """Serve jobs until they run out or a signal stops intake, then drain."""
+    recorder = Recorder(config)
     stop = asyncio.Event()
 
-    def on_first_signal(signum: int) -> None:
-        program.recorder.stopping(signum)
+    def stop_intake(signum: int) -> None:
+        recorder.stopping(signum)
         stop.set()
 
-    loop = asyncio.get_running_loop()
-    signals = StopSignals(program.recorder, on_first_signal)
+    # The first SIGINT or SIGTERM stops intake and starts the drain; a second
+    # one exits at once with 130.
+    loop, signals = asyncio.get_running_loop(), StopSignals(recorder, stop_intake)
     for signum in STOP_SIGNALS:
         loop.add_signal_handler(signum, signals.handle, signum)
-    program.recorder.ready()
+    recorder.ready()
+
+    async def handle(job: int, worker: int) -> int:
+        recorder.start(job, worker)
+        return await work.run(job)
+
     service = graceful_stop.run(
-        program.jobs(on_read=program.recorder.submit),
-        program.handle,
-        workers=program.config.workers,
+        work.jobs(on_read=recorder.submit),
+        handle,
+        workers=config.workers,
         stop=stop,
-        drain=program.config.drain_ms / 1000,
+        drain=config.drain_ms / 1000,
     )
     async with aclosing(service) as outcomes:
         async for outcome in outcomes:
             if outcome.error is None:
-                program.recorder.done(outcome.job, outcome.result())
+                recorder.done(outcome.job, outcome.result())
             elif isinstance(outcome.error, asyncio.CancelledError):
-                program.recorder.cancel(outcome.job)  # cut short by the drain
+                recorder.cancel(outcome.job)  # cut short by the drain deadline
             else:
-                program.recorder.fail(outcome.job, outcome.error)
+                recorder.fail(outcome.job, outcome.error)
     for signum in STOP_SIGNALS:  # the run is over: no signal changes its end
         loop.remove_signal_handler(signum)
         signal.signal(signum, signal.SIG_IGN)
-    return program.finish()
+    return recorder.finish()
 
 
 if __name__ == "__main__":
@@ -54,4 +61,4 @@ if __name__ == "__main__":
         jobs=0,
         work_ms=500,
     )
-    sys.exit(asyncio.run(main(Simulation(config))))
+    sys.exit(asyncio.run(main(config, SimulatedWork(config))))

@@ -8,38 +8,47 @@ import sys
 from contextlib import aclosing
 
 from . import producer_consumer
-from .harness import STOP_SIGNALS, StopSignals, parse_config
-from .harness.simulation import Simulation
+from .harness import STOP_SIGNALS, Config, Recorder, StopSignals, parse_config
+from .harness.simulated import SimulatedWork
 
 
-async def main(program: Simulation) -> int:
-    """Produce the jobs into ``--buffer`` slots for ``--workers`` consumers;
-    SIGINT or SIGTERM cancels them."""
+async def main(config: Config, work: SimulatedWork) -> int:
+    """Produce the jobs into ``--buffer`` slots for ``--workers`` consumers."""
+    recorder = Recorder(config)
     loop, this_task = asyncio.get_running_loop(), asyncio.current_task()
     assert this_task is not None
-    signals = StopSignals(program.recorder, lambda _signum: this_task.cancel())
+    # The first SIGINT or SIGTERM cancels this task, and with it every job in
+    # flight; a second one exits at once with 130.
+    signals = StopSignals(recorder, lambda _signum: this_task.cancel())
     for signum in STOP_SIGNALS:
         loop.add_signal_handler(signum, signals.handle, signum)
+
+    async def consume(job: int, consumer: int) -> int:
+        recorder.consume(job, consumer)
+        recorder.start(job)
+        return await work.run(job)
+
     try:
         buffered = producer_consumer.run(
-            program.jobs(on_read=program.recorder.produce),
-            program.consume,
-            workers=program.config.workers,
-            buffer=program.config.buffer,
+            work.jobs(on_read=recorder.produce),
+            consume,
+            workers=config.workers,
+            buffer=config.buffer,
         )
         async with aclosing(buffered) as outcomes:
             async for outcome in outcomes:
                 if outcome.error is None:
-                    program.recorder.done(outcome.job, outcome.result())
+                    recorder.done(outcome.job, outcome.result())
                 else:
-                    program.recorder.fail(outcome.job, outcome.error)
+                    recorder.fail(outcome.job, outcome.error)
     except asyncio.CancelledError:
-        return program.finish(interrupted=True)
+        recorder.cancel_unfinished()  # in flight, or never started
+        return recorder.finish(interrupted=True)
     finally:
         for signum in STOP_SIGNALS:  # the run is over: no signal changes its end
             loop.remove_signal_handler(signum)
             signal.signal(signum, signal.SIG_IGN)
-    return program.finish()
+    return recorder.finish()
 
 
 if __name__ == "__main__":
@@ -50,4 +59,4 @@ if __name__ == "__main__":
         jobs=5,
         work_ms=500,
     )
-    sys.exit(asyncio.run(main(Simulation(config))))
+    sys.exit(asyncio.run(main(config, SimulatedWork(config))))

@@ -8,41 +8,50 @@ import sys
 from contextlib import aclosing
 
 from . import timeout
-from .harness import STOP_SIGNALS, StopSignals, parse_config
-from .harness.simulation import Simulation
+from .harness import STOP_SIGNALS, Config, Recorder, StopSignals, parse_config
+from .harness.simulated import SimulatedWork
 
 
-async def main(program: Simulation) -> int:
-    """Run the operations, ``--workers`` at once, each under ``--timeout-ms``;
-    SIGINT or SIGTERM cancels them."""
+async def main(config: Config, work: SimulatedWork) -> int:
+    """Run the operations, ``--workers`` at once, each under ``--timeout-ms``."""
+    recorder = Recorder(config)
     loop, this_task = asyncio.get_running_loop(), asyncio.current_task()
     assert this_task is not None
-    signals = StopSignals(program.recorder, lambda _signum: this_task.cancel())
+    # The first SIGINT or SIGTERM cancels this task, and with it every job in
+    # flight; a second one exits at once with 130.
+    signals = StopSignals(recorder, lambda _signum: this_task.cancel())
     for signum in STOP_SIGNALS:
         loop.add_signal_handler(signum, signals.handle, signum)
+
+    async def operation(job: int) -> int:
+        recorder.start(job)
+        return await work.run(job)
+
     try:
-        program.submit_all()
+        for job in range(1, config.jobs + 1):
+            recorder.submit(job)
         operations = timeout.run(
-            program.jobs(),
-            program.handle,
-            workers=program.config.workers,
-            seconds=program.config.timeout_ms / 1000,
+            work.jobs(),
+            operation,
+            workers=config.workers,
+            seconds=config.timeout_ms / 1000,
         )
         async with aclosing(operations) as outcomes:
             async for outcome in outcomes:
                 if outcome.error is None:
-                    program.recorder.done(outcome.job, outcome.result())
+                    recorder.done(outcome.job, outcome.result())
                 elif isinstance(outcome.error, TimeoutError):
-                    program.recorder.timeout(outcome.job)
+                    recorder.timeout(outcome.job)  # an outcome, not a failure
                 else:
-                    program.recorder.fail(outcome.job, outcome.error)
+                    recorder.fail(outcome.job, outcome.error)
     except asyncio.CancelledError:
-        return program.finish(interrupted=True)
+        recorder.cancel_unfinished()  # in flight, or never started
+        return recorder.finish(interrupted=True)
     finally:
         for signum in STOP_SIGNALS:  # the run is over: no signal changes its end
             loop.remove_signal_handler(signum)
             signal.signal(signum, signal.SIG_IGN)
-    return program.finish()
+    return recorder.finish()
 
 
 if __name__ == "__main__":
@@ -53,4 +62,4 @@ if __name__ == "__main__":
         jobs=1,
         work_ms=2000,
     )
-    sys.exit(asyncio.run(main(Simulation(config))))
+    sys.exit(asyncio.run(main(config, SimulatedWork(config))))

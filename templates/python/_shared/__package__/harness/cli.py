@@ -5,9 +5,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal, TypeAlias
-
-Work: TypeAlias = Literal["io", "cpu"]
+from typing import Literal
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,7 +15,7 @@ class Config:
     jobs: int
     workers: int
     work_ms: int
-    work: Work
+    work: Literal["io", "cpu"]
     fail_every: int
     timeout_ms: int
     buffer: int
@@ -33,11 +31,11 @@ def parse_config(
     description: str,
     jobs: int,
     work_ms: int,
-    work: Work = "io",
+    work: Literal["io", "cpu"] = "io",
     cpu_supported: bool = True,
 ) -> Config:
-    """Parse ``argv`` (``sys.argv[1:]``) with this pattern's defaults. Bad flags,
-    and ``--work cpu`` unless ``cpu_supported``, exit with 2."""
+    """Parse ``argv``; bad flags, and ``--work cpu`` if not ``cpu_supported``,
+    exit with 2."""
     package = __name__.partition(".")[0]
     parser = argparse.ArgumentParser(
         prog=f"python -m {package}", description=description, allow_abbrev=False

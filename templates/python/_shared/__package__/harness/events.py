@@ -13,52 +13,30 @@ from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import asdict, dataclass
 from types import FrameType
-from typing import Concatenate, NoReturn, ParamSpec, TextIO
+from typing import NoReturn, TextIO
 
 from .cli import Config
 
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 EXIT_BROKEN_PIPE = 128 + signal.SIGPIPE
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
-P = ParamSpec("P")
+_ENDS = {"done": "completed", "fail": "failed", "timeout": "timed_out"}
 
 
 @dataclass(frozen=True, slots=True)
 class Summary:
-    submitted: int
-    completed: int
-    failed: int
-    timed_out: int
-    cancelled: int
-    max_concurrency: int
-    elapsed_ms: float
-
-
-def _event(
-    write: Callable[Concatenate[Recorder, P], None],
-) -> Callable[Concatenate[Recorder, P], None]:
-    """Write under the lock, and not at all once the summary is out."""
-
-    def locked(self: Recorder, /, *args: P.args, **kwargs: P.kwargs) -> None:
-        with self._lock:
-            if self._finished:
-                return
-            self._depth += 1
-            try:
-                write(self, *args, **kwargs)
-            finally:
-                self._depth -= 1
-                if self._exit_requested and not self._depth:
-                    self._exit_at_once()
-
-    return locked
+    submitted: int = 0
+    completed: int = 0
+    failed: int = 0
+    timed_out: int = 0
+    cancelled: int = 0
+    max_concurrency: int = 0
+    elapsed_ms: float = 0
 
 
 class Recorder:
-    """Writes one run's events to stdout and counts them, from any thread, the
-    event loop or a signal handler. A job is open from ``submit`` (or
-    ``produce``) to its one end (``done``, ``fail``, ``timeout``, ``cancel``);
-    an event for a job that is not open raises KeyError."""
+    """Writes one run's events and counts them, from any thread, the event loop
+    or a signal handler; once the summary is out, it ignores every call."""
 
     def __init__(
         self,
@@ -67,8 +45,7 @@ class Recorder:
         out: TextIO | None = None,
         before_exit: Callable[[], None] | None = None,
     ) -> None:
-        """``before_exit()`` runs before the process exits because the reader
-        of stdout is gone (``--json | head -1``)."""
+        """``before_exit()`` runs if the reader of stdout goes (``| head -1``)."""
         self._config, self._out, self._before_exit = config, out, before_exit
         self._started_at = time.perf_counter()
         # Reentrant: a signal handler may call exit_now in the middle of an event.
@@ -76,90 +53,65 @@ class Recorder:
         self._workers: dict[int, int | None] = {}  # the open jobs
         self._running: set[int] = set()
         self._counts: Counter[str] = Counter()
-        self._max_concurrency = self._depth = 0
+        self._depth = 0  # events this thread is in the middle of
         self._finished = self._exit_requested = False
 
-    @_event
     def submit(self, job: int) -> None:
-        self._workers[job] = None
-        self._counts["submitted"] += 1
+        self._record("submit", job)
 
-    @_event
-    def produce(self, job: int) -> None:
-        self.submit(job)
-        self._emit(f"produced {job}", event="produce", job=job)
+    def produce(self, job: int) -> None:  # submits it too
+        self._record("produce", job, f"produced {job}")
 
-    @_event
     def consume(self, job: int, worker: int) -> None:
-        self._workers[job] = worker
-        self._emit(f"consumed {job}", event="consume", job=job, worker=worker)
+        self._record("consume", job, f"consumed {job}", worker)
 
-    @_event
     def start(self, job: int, worker: int | None = None) -> None:
-        """Without ``worker``, the worker that consumed ``job``, if any."""
-        if job in self._running:
-            raise RuntimeError(f"job {job} starts twice")
-        worker = self._workers[job] = worker or self._workers[job]
-        self._running.add(job)
-        self._max_concurrency = max(self._max_concurrency, len(self._running))
-        if worker is None:
-            self._emit(f"job {job} started", event="start", job=job)
-        else:
-            human = f"worker {worker} processing job {job}"
-            self._emit(human, event="start", job=job, worker=worker)
+        """Without ``worker``: on the worker that consumed ``job``, if any."""
+        self._record("start", job, f"job {job} started", worker)
 
-    @_event
     def done(self, job: int, result: int) -> None:
-        self._end(job, "done", f"job {job} done: {result}", result=result)
+        self._record("done", job, f"job {job} done: {result}", result=result)
 
-    @_event
     def fail(self, job: int, error: BaseException) -> None:
-        try:
-            message = str(error) or type(error).__name__
-        except Exception:  # as traceback does: a broken __str__ hides nothing
-            message = type(error).__name__
-        self._end(job, "fail", f"job {job} failed: {message}", error=message)
+        message = str(error) or type(error).__name__
+        self._record("fail", job, f"job {job} failed: {message}", error=message)
 
-    @_event
     def timeout(self, job: int) -> None:
-        ms = self._config.timeout_ms
-        self._end(job, "timeout", f"job {job}: request timed out after {ms} ms")
+        human = f"job {job}: request timed out after {self._config.timeout_ms} ms"
+        self._record("timeout", job, human)
 
-    @_event
     def cancel(self, job: int) -> None:
-        self._end(job, "cancel", f"job {job} cancelled")
+        self._record("cancel", job, f"job {job} cancelled")
 
-    @_event
     def cancel_unfinished(self) -> None:
-        for job in sorted(self._workers):
-            self.cancel(job)
+        with self._lock:
+            for job in sorted(self._workers):
+                self.cancel(job)
 
-    @_event
     def ready(self) -> None:
-        self._emit("ready: press Ctrl-C or send SIGTERM to stop", event="ready")
+        self._record("ready", None, "ready: press Ctrl-C or send SIGTERM to stop")
 
-    @_event
     def stopping(self, signum: int) -> None:
         name, drain_ms = signal.Signals(signum).name, self._config.drain_ms
         human = f"received {name}: stopping intake, draining in-flight jobs"
-        self._emit(f"{human} (up to {drain_ms} ms)", event="stopping", signal=name)
+        self._record("stopping", None, f"{human} (up to {drain_ms} ms)", signal=name)
 
     def summary(self) -> Summary:
         with self._lock:
-            c, ms = self._counts, (time.perf_counter() - self._started_at) * 1000
-            counts = (c["submitted"], c["done"], c["fail"], c["timeout"], c["cancel"])
-            return Summary(*counts, self._max_concurrency, round(ms, 3))
+            ms = round((time.perf_counter() - self._started_at) * 1000, 3)
+            c = self._counts
+            ended = (c["completed"], c["failed"], c["timed_out"], c["cancelled"])
+            return Summary(c["submitted"], *ended, c["max_concurrency"], ms)
 
     def finish(self, *, interrupted: bool = False) -> int:
-        """Write the summary; return 130 if ``interrupted``, else 1 when a job
-        failed or was cancelled, else 0."""
-        self._write_summary()
+        """Write the summary; return the exit code."""
+        self._record("summary", None)
         s = self.summary()
         return EXIT_INTERRUPTED if interrupted else int(s.failed + s.cancelled > 0)
 
     def exit_now(self) -> None:
-        """``cancel`` the open jobs, write the summary, ``os._exit(130)``; an
-        event this call interrupted is written in full first."""
+        """Cancel the open jobs, write the summary, exit with 130 (after the event
+        this call interrupted, if it did)."""
         with self._lock:
             self._exit_requested = True
             if not self._depth:
@@ -168,42 +120,74 @@ class Recorder:
     def _exit_at_once(self) -> None:
         self._depth += 1  # a signal arriving from here on only asks again
         self.cancel_unfinished()
-        self._write_summary()
+        self._record("summary", None)
         os._exit(EXIT_INTERRUPTED)
 
-    @_event
+    def _record(
+        self,
+        event: str,
+        job: int | None,
+        human: str = "",
+        worker: int | None = None,
+        **outcome: object,
+    ) -> None:
+        with self._lock:
+            if self._finished:
+                return
+            self._depth += 1
+            try:
+                fields = self._count(event, job, worker)
+                if event == "start" and fields.get("worker") is not None:
+                    human = f"worker {fields['worker']} processing job {job}"
+                if human:
+                    self._write(human, fields | {"t_ms": self._ms()} | outcome)
+                elif event == "summary":
+                    self._write_summary()
+            finally:
+                self._depth -= 1
+                if self._exit_requested and not self._depth:
+                    self._exit_at_once()
+
+    def _count(
+        self, event: str, job: int | None, worker: int | None
+    ) -> dict[str, object]:
+        if event in ("submit", "produce"):
+            assert job is not None
+            self._workers[job] = None
+            self._counts["submitted"] += 1
+        elif event in ("consume", "start"):
+            assert job is not None
+            worker = self._workers[job] = worker or self._workers[job]
+            if event == "start":
+                self._running.add(job)
+                most = max(self._counts["max_concurrency"], len(self._running))
+                self._counts["max_concurrency"] = most
+        elif job is not None:  # one of the four ends
+            worker = None if event == "timeout" else self._workers[job]
+            del self._workers[job]
+            self._running.discard(job)
+            self._counts[_ENDS.get(event, "cancelled")] += 1
+        subject = {"event": event, "job": job, "worker": worker}
+        return {key: value for key, value in subject.items() if value is not None}
+
+    def _ms(self) -> float:
+        return round((time.perf_counter() - self._started_at) * 1000, 3)
+
     def _write_summary(self) -> None:
         s, pattern, target = self.summary(), self._config.pattern, self._config.target
         self._finished = True
-        if self._config.json:
-            fields = {"event": "summary", "pattern": pattern, "target": target}
-            self._write(json.dumps(fields | asdict(s), separators=(",", ":")))
-            return
+        fields = {"event": "summary", "pattern": pattern, "target": target}
         self._write(
             f"summary: {s.submitted} submitted, {s.completed} completed,"
             f" {s.failed} failed, {s.timed_out} timed out, {s.cancelled} cancelled,"
             f" max concurrency {s.max_concurrency}, {int(s.elapsed_ms + 0.5)} ms"
-            f" ({pattern} on {target})"
+            f" ({pattern} on {target})",
+            fields | asdict(s),
         )
 
-    def _end(self, job: int, event: str, human: str, **outcome: object) -> None:
-        worker = self._workers.pop(job)
-        self._running.discard(job)
-        self._counts[event] += 1
-        if event == "timeout":  # the operation's, not the worker's that ran it
-            worker = None
-        self._emit(human, event=event, job=job, worker=worker, **outcome)
-
-    def _emit(self, human: str, **fields: object) -> None:
-        if self._config.json:
-            subject = {k: v for k, v in fields.items() if v is not None}
-            subject["t_ms"] = self.summary().elapsed_ms
-            subject |= {k: subject.pop(k) for k in ("result", "error") if k in subject}
-            human = json.dumps(subject, separators=(",", ":"))
-        self._write(human)
-
-    def _write(self, line: str) -> None:
+    def _write(self, human: str, fields: dict[str, object]) -> None:
         out = self._out or sys.stdout
+        line = json.dumps(fields, separators=(",", ":")) if self._config.json else human
         try:
             out.write(line + "\n")
             out.flush()  # per line: a reader sees each event, os._exit loses none
@@ -219,9 +203,8 @@ class Recorder:
 
 
 class StopSignals:
-    """``handle`` calls ``on_first(signum)`` on the first SIGINT or SIGTERM,
-    and ``before_exit()`` then ``recorder.exit_now()`` on the second. It fits
-    ``signal.signal`` (``install``) and ``loop.add_signal_handler``."""
+    """``handle``: the first stop signal calls ``on_first(signum)``, the second
+    ``before_exit()`` and ``recorder.exit_now()``."""
 
     def __init__(
         self,
@@ -234,10 +217,6 @@ class StopSignals:
         self._before_exit = before_exit
         self.received = False
 
-    def install(self) -> None:
-        for signum in STOP_SIGNALS:
-            signal.signal(signum, self.handle)
-
     def handle(self, signum: int, frame: FrameType | None = None) -> None:
         if not self.received:
             self.received = True
@@ -248,7 +227,6 @@ class StopSignals:
         self._recorder.exit_now()
 
     def exit_with(self, code: int) -> NoReturn:
-        """Ignore the stop signals (the run is over), then exit with ``code``."""
         for signum in STOP_SIGNALS:
             signal.signal(signum, signal.SIG_IGN)
         sys.exit(code)
