@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable
 
 from .cli import Config
 from .work import CpuWork, burn, job_result
@@ -20,7 +20,7 @@ class SimulatedWork:
 
     async def jobs(
         self, on_read: Callable[[int], None] = lambda _job: None
-    ) -> AsyncIterator[int]:
+    ) -> AsyncGenerator[int, None]:
         """1..``--jobs`` (graceful-stop: endless for 0), each passed to ``on_read``."""
         count, pattern = self._config.jobs, self._config.pattern
         endless = count == 0 and pattern == "graceful-stop"

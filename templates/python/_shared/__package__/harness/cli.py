@@ -65,9 +65,8 @@ def parse_config(
 def _integer(*, minimum: int) -> Callable[[str], int]:
     def parse(text: str) -> int:
         # int() alone would take " 7", "+7" and "1_000"; the contract wants digits.
-        if not (text.isascii() and text.isdigit()) or int(text) < minimum:
-            message = f"expected an integer >= {minimum}, got {text!r}"
-            raise argparse.ArgumentTypeError(message)
-        return int(text)
+        if text.isascii() and text.isdigit() and int(text) >= minimum:
+            return int(text)
+        raise argparse.ArgumentTypeError(f"expected an integer >= {minimum}: {text!r}")
 
     return parse

@@ -11,7 +11,6 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from contextlib import suppress
-from dataclasses import asdict, dataclass
 from types import FrameType
 from typing import NoReturn, TextIO
 
@@ -20,18 +19,12 @@ from .cli import Config
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 EXIT_BROKEN_PIPE = 128 + signal.SIGPIPE
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
-_ENDS = {"done": "completed", "fail": "failed", "timeout": "timed_out"}
-
-
-@dataclass(frozen=True, slots=True)
-class Summary:
-    submitted: int = 0
-    completed: int = 0
-    failed: int = 0
-    timed_out: int = 0
-    cancelled: int = 0
-    max_concurrency: int = 0
-    elapsed_ms: float = 0
+_ENDS = {
+    "done": "completed",
+    "fail": "failed",
+    "timeout": "timed_out",
+    "cancel": "cancelled",
+}
 
 
 class Recorder:
@@ -96,18 +89,11 @@ class Recorder:
         human = f"received {name}: stopping intake, draining in-flight jobs"
         self._record("stopping", None, f"{human} (up to {drain_ms} ms)", signal=name)
 
-    def summary(self) -> Summary:
-        with self._lock:
-            ms = round((time.perf_counter() - self._started_at) * 1000, 3)
-            c = self._counts
-            ended = (c["completed"], c["failed"], c["timed_out"], c["cancelled"])
-            return Summary(c["submitted"], *ended, c["max_concurrency"], ms)
-
     def finish(self, *, interrupted: bool = False) -> int:
         """Write the summary; return the exit code."""
         self._record("summary", None)
-        s = self.summary()
-        return EXIT_INTERRUPTED if interrupted else int(s.failed + s.cancelled > 0)
+        failed = self._counts["failed"] + self._counts["cancelled"]
+        return EXIT_INTERRUPTED if interrupted else int(failed > 0)
 
     def exit_now(self) -> None:
         """Cancel the open jobs, write the summary, exit with 130 (after the event
@@ -157,7 +143,8 @@ class Recorder:
             self._counts["submitted"] += 1
         elif event in ("consume", "start"):
             assert job is not None
-            worker = self._workers[job] = worker or self._workers[job]
+            opened = self._workers[job]  # KeyError: not open
+            worker = self._workers[job] = worker or opened
             if event == "start":
                 self._running.add(job)
                 most = max(self._counts["max_concurrency"], len(self._running))
@@ -166,7 +153,7 @@ class Recorder:
             worker = None if event == "timeout" else self._workers[job]
             del self._workers[job]
             self._running.discard(job)
-            self._counts[_ENDS.get(event, "cancelled")] += 1
+            self._counts[_ENDS[event]] += 1
         subject = {"event": event, "job": job, "worker": worker}
         return {key: value for key, value in subject.items() if value is not None}
 
@@ -174,15 +161,18 @@ class Recorder:
         return round((time.perf_counter() - self._started_at) * 1000, 3)
 
     def _write_summary(self) -> None:
-        s, pattern, target = self.summary(), self._config.pattern, self._config.target
+        c, pattern, target = self._counts, self._config.pattern, self._config.target
         self._finished = True
-        fields = {"event": "summary", "pattern": pattern, "target": target}
+        counts = {key: c[key] for key in ("submitted", *_ENDS.values())}
+        most, ms = c["max_concurrency"], self._ms()
         self._write(
-            f"summary: {s.submitted} submitted, {s.completed} completed,"
-            f" {s.failed} failed, {s.timed_out} timed out, {s.cancelled} cancelled,"
-            f" max concurrency {s.max_concurrency}, {int(s.elapsed_ms + 0.5)} ms"
-            f" ({pattern} on {target})",
-            fields | asdict(s),
+            f"summary: {c['submitted']} submitted, {c['completed']} completed,"
+            f" {c['failed']} failed, {c['timed_out']} timed out,"
+            f" {c['cancelled']} cancelled, max concurrency {most},"
+            f" {int(ms + 0.5)} ms ({pattern} on {target})",
+            {"event": "summary", "pattern": pattern, "target": target}
+            | counts
+            | {"max_concurrency": most, "elapsed_ms": ms},
         )
 
     def _write(self, human: str, fields: dict[str, object]) -> None:

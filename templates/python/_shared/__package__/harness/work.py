@@ -3,6 +3,7 @@ free of threads, loops and output, so that a child process can run it."""
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -30,27 +31,28 @@ def burn(iterations: int) -> int:
 
 @dataclass(frozen=True, slots=True)
 class CpuWork:
-    """A fixed count of loop iterations per ms of work, never a loop that spins
-    until a clock says stop: with the GIL, threads would all "finish on time"."""
+    """Loop iterations per ms of work: a fixed count, never a spin until a clock
+    says stop (with the GIL, threads would all "finish on time")."""
 
     iterations_per_ms: int
 
     @classmethod
     def calibrate(cls) -> CpuWork:
-        """Measure one core: the fastest of five samples of 10 ms or more."""
+        """The fastest of five samples of at least 10 ms on this core."""
         iterations = 1_000
         while _cpu_ms(iterations) < 10:
             iterations *= 2
         fastest_ms = min(_cpu_ms(iterations) for _ in range(5))
-        return cls(iterations_per_ms=max(1, round(iterations / fastest_ms)))
+        return cls(max(1, round(iterations / fastest_ms)))
 
     def chunks(self, work_ms: int) -> Iterator[int]:
-        """``work_ms`` of work in chunks of about 1 ms (for ``burn``), between
-        which a caller checks for cancellation or yields."""
-        remaining = round(work_ms * self.iterations_per_ms)
-        while remaining > 0:
-            yield min(self.iterations_per_ms, remaining)
-            remaining -= self.iterations_per_ms
+        """About 1 ms each (for ``burn``): between two, check for a stop or yield."""
+        whole, rest = divmod(
+            round(work_ms * self.iterations_per_ms), self.iterations_per_ms
+        )
+        yield from itertools.repeat(self.iterations_per_ms, whole)
+        if rest:
+            yield rest
 
     def run(self, work_ms: int) -> None:
         for chunk in self.chunks(work_ms):
