@@ -157,9 +157,9 @@ export function renderBlocks(results) {
 
   // One list per pattern intro, in every generated README: the figures, then where they come from.
   const source =
-    `From docs/benchmarks.md of create-concur-pattern, measured ${results.date.slice(0, 10)} on ` +
-    `${results.machine.cores} cores (${results.machine.cpu}, load average ${results.machine.load_start[0]}); ` +
-    `reproduce with \`node bench/claims.mjs\` there.`;
+    `Measured ${results.date.slice(0, 10)} on ${results.machine.cores} cores (${results.machine.cpu}, ` +
+    `load average ${results.machine.load_start[0]}) by create-concur-pattern's ` +
+    `[benchmarks](https://unpkg.com/create-concur-pattern/docs/benchmarks.md).`;
   const list = (items) => `${items.map((item) => `- ${item}`).join('\n')}\n\n${source}`;
   for (const pattern of ['worker-pool', 'fan-out']) {
     blocks[`pattern-${pattern}`] = list(

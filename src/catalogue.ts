@@ -5,6 +5,13 @@
 
 export type LanguageId = 'go' | 'python' | 'typescript';
 
+/** The oldest toolchain every generated project of a language supports (SPEC §4). */
+export const minimumVersions: Readonly<Record<LanguageId, string>> = {
+  go: 'Go 1.25',
+  python: 'Python 3.11',
+  typescript: 'Node.js 20.19',
+};
+
 /** The generated program's defaults that differ by pattern, shown in its README. */
 export interface ProgramDefaults {
   /** Defaults of --jobs and --work-ms; every other flag has one default for all patterns. */
@@ -42,6 +49,11 @@ export interface Target {
   readonly commands: {
     /** Installs dependencies; absent where nothing needs installing. */
     readonly install?: Command;
+    /**
+     * Installs the pinned test runner and judges where `install` does not,
+     * in a form the minimum version's own tools accept.
+     */
+    readonly devTools?: Command;
     /** Builds what `program` runs; absent where nothing needs building. */
     readonly build?: Command;
     /** How a user runs the program from source; flags are appended. */
@@ -114,7 +126,15 @@ export const patterns: readonly Pattern[] = [
 
 const allPatterns = patterns.map((pattern) => pattern.id);
 
+/**
+ * The Python projects' pinned dev tools, also their pyproject.toml's `dev`
+ * group. Python 3.11's pip cannot install a dependency group, so the README
+ * installs them by name.
+ */
+const pythonDevTools = ['mypy==2.4.1', 'pytest==9.2.0', 'ruff==0.17.6'];
+
 const pythonCommands: Target['commands'] = {
+  devTools: ['python3', '-m', 'pip', 'install', ...pythonDevTools],
   run: ['python3', '-m', '{package}'],
   program: ['python3', '-m', '{package}'],
   test: ['python3', '-X', 'dev', '-W', 'error', '-m', 'pytest'],
@@ -218,15 +238,15 @@ export const targets: readonly Target[] = [
     },
     idioms: {
       'fan-out':
-        'one goroutine per task, each writes its own result slot; `WaitGroup.Wait` is the join; failures `errors.Join`ed',
+        'a goroutine per job as it arrives, each sending its `Outcome` on one channel; a `WaitGroup` is the join, after which that channel is closed',
       'producer-consumer':
-        'a buffered channel is the bounded buffer; the function that waits for all producers closes it, which ends every consumer loop',
+        'the producer is an `iter.Seq` whose yield blocks on a buffered channel; the goroutine that puts closes it, which ends every consumer loop',
       'worker-pool':
-        'N goroutines range over a jobs channel; a separate goroutine closes the results channel after `WaitGroup.Wait`; panics become errors',
+        'N goroutines take jobs from a channel and send `Outcome`s on an unbuffered one, closed by a separate goroutine after `WaitGroup.Wait`; panics become errors',
       timeout:
-        '`context.WithTimeoutCause` carries the deadline; the operation stops on `ctx.Done()` and `Do` waits for it, so nothing outlives the deadline',
+        '`context.WithTimeoutCause` carries the deadline; the handler stops on `ctx.Done()` and `Call` waits for it, so nothing outlives the deadline',
       'graceful-stop':
-        'the signal cancels the intake context; jobs run under `context.WithoutCancel`, cancelled only when the drain timer fires',
+        'the first signal cancels the intake context; jobs run under `context.WithoutCancel`, cancelled only when the drain timer fires',
     },
   },
   {
@@ -298,15 +318,37 @@ export function componentModule(patternId: string, language: LanguageId): string
   }
 }
 
-/** Where a project keeps its component, relative to the project root. */
-export function componentFile(patternId: string, language: LanguageId, packageName: string): string {
+/** Where a project keeps what the README points to, relative to its root (the glossary's paths). */
+export interface ProjectLayout {
+  readonly component: string;
+  readonly outcome: string;
+  readonly program: string;
+  readonly harness: string;
+}
+
+export function projectLayout(patternId: string, language: LanguageId, packageName: string): ProjectLayout {
   const module = componentModule(patternId, language);
   switch (language) {
     case 'go':
-      return `${module}/${module}.go`;
+      return {
+        component: `${module}/${module}.go`,
+        outcome: `${module}/outcome.go`,
+        program: 'main.go',
+        harness: 'internal/harness',
+      };
     case 'python':
-      return `${packageName}/${module}.py`;
+      return {
+        component: `${packageName}/${module}.py`,
+        outcome: `${packageName}/outcome.py`,
+        program: `${packageName}/__main__.py`,
+        harness: `${packageName}/harness`,
+      };
     case 'typescript':
-      return `src/${module}.ts`;
+      return {
+        component: `src/${module}.ts`,
+        outcome: 'src/outcome.ts',
+        program: 'src/main.ts',
+        harness: 'src/harness',
+      };
   }
 }

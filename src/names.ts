@@ -4,7 +4,7 @@
 // rendered, against the rules of every place it will land.
 
 import { builtinModules } from 'node:module';
-import type { LanguageId } from './catalogue.js';
+import { componentModule, patterns, type LanguageId } from './catalogue.js';
 import { goStdlibRoots, pythonKeywords, pythonStdlibModules } from './data/reserved-names.js';
 
 export const maxNameLength = 64;
@@ -26,6 +26,13 @@ const toolNames: Record<LanguageId, ReadonlySet<string>> = {
   go: new Set(['main', 'internal', 'vendor', 'testdata', 'cmd', 'std', 'all', 'tool']),
   typescript: new Set(['node_modules', 'favicon.ico', 'dist', 'src', 'test']),
 };
+
+/**
+ * The Go packages of the patterns' components: a Go project is built into a
+ * program named after itself at its root (`go build -o <name> .`), where
+ * that folder already is.
+ */
+const goComponentPackages: ReadonlySet<string> = new Set(patterns.map((pattern) => componentModule(pattern.id, 'go')));
 
 /** The import name a Python project gets: `my-app` → `my_app`. */
 export function pythonImportName(name: string): string {
@@ -146,6 +153,13 @@ function findLanguageProblem(name: string, language: LanguageId, shown: string):
       return undefined;
     }
     case 'go':
+      if (goComponentPackages.has(name)) {
+        return problem(
+          `the project name ${shown} is the folder of a pattern's Go package, where the built program would go`,
+          'pick another name',
+          name,
+        );
+      }
       return goStdlibRoots.has(name)
         ? problem(
             `the module path ${shown} would shadow the Go standard library package ${shown}`,

@@ -9,7 +9,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ejs from 'ejs';
-import { componentFile, componentModule, targets, type Command, type Target } from './catalogue.js';
+import { componentModule, minimumVersions, projectLayout, targets, type Command, type Target } from './catalogue.js';
 import type { ProjectChoice } from './settle.js';
 
 /** What rendering needs of a settled choice. */
@@ -81,7 +81,7 @@ export async function renderProject(choice: RenderChoice): Promise<ProjectFile[]
   const { pattern, target, packageName } = choice;
   const component = {
     module: componentModule(pattern.id, target.language),
-    file: componentFile(pattern.id, target.language, packageName),
+    file: projectLayout(pattern.id, target.language, packageName).component,
   };
   const values = { name: choice.name, packageName, pattern, target, component };
   const renamed = { __package__: packageName, __component__: component.module, _gitignore: '.gitignore' };
@@ -97,58 +97,69 @@ export async function renderProject(choice: RenderChoice): Promise<ProjectFile[]
         ? ejs.render(source, values, { filename: path.join(layerDir, templatePath) })
         : source;
       const output = outputPath(templatePath, renamed);
+      if (output === '_readme.md' && layer !== layers.at(-1)) {
+        throw new Error(`templates/${layer}/${templatePath}: only a pattern folder has README sections`);
+      }
       if (output === '_readme.md') readmeSections.set(layer, contents);
       else files.set(output, contents);
     }
   }
-  const patternLayer = layers.at(-1)!;
-  files.set(
-    'README.md',
-    await renderReadme(root, choice, {
-      patternNotes: readmeSections.get(patternLayer) ?? '',
-      targetNotes: layers
-        .slice(0, -1)
-        .toReversed()
-        .map((layer) => readmeSections.get(layer))
-        .filter((section) => section !== undefined),
-    }),
-  );
+  files.set('README.md', await renderReadme(root, choice, readmeSections.get(layers.at(-1)!) ?? ''));
   return [...files]
     .map(([filePath, contents]) => ({ path: filePath, contents }))
     .sort((a, b) => a.path.localeCompare(b.path));
 }
 
-async function renderReadme(
-  root: string,
-  choice: RenderChoice,
-  sections: { patternNotes: string; targetNotes: string[] },
-): Promise<string> {
+async function renderReadme(root: string, choice: RenderChoice, patternNotes: string): Promise<string> {
   const { target, pattern, packageName } = choice;
   const template = path.join(root, 'README.md.ejs');
   // Sections are joined by the template's blank lines, so their own trailing newlines go.
   const section = async (file: string) => (await fs.readFile(path.join(root, file), 'utf8')).trimEnd();
   const readme = ejs.render(await fs.readFile(template, 'utf8'), {
     name: choice.name,
-    packageName,
     pattern,
     target,
+    layout: projectLayout(pattern.id, target.language, packageName),
+    minimum: minimumVersions[target.language],
     intro: await section(path.join('_patterns', `${pattern.id}.md`)),
-    choosing: await section('_choosing.md'),
-    patternNotes: sections.patternNotes.trimEnd(),
-    targetNotes: sections.targetNotes.map((notes) => notes.trimEnd()),
+    patternNotes: patternNotes.trimEnd(),
     commandBlock: commandBlock(target, packageName),
     others: targets
       .filter((other) => other.patterns.includes(pattern.id))
       .map((other) => ({ target: other, idiom: other.idioms[pattern.id] ?? '', current: other.id === target.id })),
+    docs: await furtherReading(target),
   });
   return `${alignTables(readme).trimEnd()}\n`;
 }
 
+/**
+ * The shared essays a README links to instead of repeating them: files of
+ * this package, at the version that generated the project.
+ */
+async function furtherReading(target: Target): Promise<Array<{ title: string; url: string }>> {
+  const manifest = JSON.parse(await fs.readFile(path.join(await packageRoot(), 'package.json'), 'utf8')) as {
+    version: string;
+  };
+  const url = (file: string) => `https://unpkg.com/create-concur-pattern@${manifest.version}/${file}`;
+  return [
+    {
+      title: `${target.title}: the runtime, the tooling and this project's choices`,
+      url: url(`docs/targets/${target.id}.md`),
+    },
+    ...(target.language === 'python'
+      ? [{ title: 'What the three Python targets share', url: url('docs/targets/python.md') }]
+      : []),
+    { title: 'Choosing a target: the decision tree and the measured trade-offs', url: url('docs/choosing.md') },
+    { title: 'Every figure quoted here, how it was measured and how to rerun it', url: url('docs/benchmarks.md') },
+  ];
+}
+
 /** The README's commands, one per line, their comments aligned. */
 function commandBlock(target: Target, packageName: string): string {
-  const { install, run, test, checks, bench } = target.commands;
+  const { install, devTools, run, test, checks, bench } = target.commands;
   const lines: Array<[Command | undefined, string]> = [
     [install, 'install the dev tools'],
+    [devTools, 'install the dev tools (pinned)'],
     [[...run, '--help'], 'every flag and its default'],
     [[...run, '--json'], 'one JSON event per line'],
     [test, 'the tests that prove the pattern'],

@@ -13,6 +13,7 @@ import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { findTarget, patterns, type Command, type Target } from '../../src/catalogue.js';
 import { checkName, maxNameLength } from '../../src/names.js';
 import { defineConformanceSuite } from '../conformance/suite.js';
+import { installHarnessTests, withTestFiles } from './harness-tests.js';
 import { strictEnv } from '../program-traits.js';
 
 /**
@@ -172,6 +173,22 @@ export function defineTargetMatrix(targetId: string): void {
         cwd: directory,
         env: strictEnv[target.language],
       });
+
+      // After the project's own tests and the conformance suite: the copied
+      // tests would otherwise run with the project's own.
+      it(
+        'passes the harness tests kept in this repository (test/harness/)',
+        async () => {
+          const { copied, commands } = await installHarnessTests(target, directory, packageName);
+          expect(copied, 'harness tests that apply to this project').not.toEqual([]);
+          for (const command of commands) {
+            const resolved = await withTestFiles(command, directory);
+            const result = await run(resolved, directory);
+            expect(result.exitCode, describeFailure(resolved, result)).toBe(0);
+          }
+        },
+        toolTimeoutMs,
+      );
 
       defineNameVariant(target, pattern.id, 'default');
       defineNameVariant(target, pattern.id, 'long');

@@ -4,7 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { combinations } from '../../src/catalogue.js';
 import { checkName } from '../../src/names.js';
 import * as prettier from 'prettier';
-import { alignTables, renderProject } from '../../src/project.js';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { alignTables, packageRoot, renderProject } from '../../src/project.js';
 
 const manifests: Record<string, string> = { go: 'go.mod', python: 'pyproject.toml', typescript: 'package.json' };
 
@@ -35,19 +37,38 @@ describe.each(
   it('writes a README that teaches the pattern and gives the commands', async () => {
     const files = await renderProject({ pattern, target, name, packageName: check.packageName });
     const readme = files.find((file) => file.path === 'README.md')!.contents;
-    for (const heading of [
-      '## What it is',
-      '## When to use it',
-      '## How this implementation works',
-      '## Mistakes it avoids',
+    const headings = readme.split('\n').filter((line) => line.startsWith('## '));
+    expect(headings).toEqual([
       '## Commands',
+      '## What it is',
+      '## How it works',
+      '## Mistakes it avoids',
+      '## Build your service from it',
       '## The same pattern in other targets',
-      '## Choosing a target',
-    ]) {
-      expect(readme).toContain(heading);
-    }
+      "## The program's flags",
+      '## Further reading',
+    ]);
     expect(readme).toContain(`${target.title} (this project)`);
     expect(readme).not.toContain('{package}');
+  });
+
+  it('links shared docs that this package ships, at its own version', async () => {
+    const files = await renderProject({ pattern, target, name, packageName: check.packageName });
+    const readme = files.find((file) => file.path === 'README.md')!.contents;
+    const manifest = JSON.parse(await fs.readFile(path.join(await packageRoot(), 'package.json'), 'utf8')) as {
+      version: string;
+      files: string[];
+    };
+    const links = [...readme.matchAll(/https:\/\/unpkg\.com\/create-concur-pattern(@[^/]+)?\/([^)\s]+)/g)];
+    expect(links.length).toBeGreaterThan(0);
+    for (const [, version, file] of links) {
+      if (version !== undefined) expect(version).toBe(`@${manifest.version}`);
+      expect(
+        manifest.files.some((shipped) => file === shipped || file!.startsWith(`${shipped}/`)),
+        file,
+      ).toBe(true);
+      await expect(fs.access(path.join(await packageRoot(), file!))).resolves.toBeUndefined();
+    }
   });
 });
 

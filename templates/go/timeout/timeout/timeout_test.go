@@ -4,32 +4,29 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
 )
 
-// Every test runs in a synctest bubble: time is virtual, so "on time" can be
-// checked to the nanosecond without flakiness, and the test fails if a
-// goroutine is still blocked when it ends (a leak).
-
-func TestDo(t *testing.T) {
+func TestCall(t *testing.T) {
 	tests := []struct {
 		name         string
 		work         time.Duration // how long the operation needs
-		limit        time.Duration // Do's deadline
+		timeout      time.Duration // Call's deadline
 		callerCancel time.Duration // when the caller cancels ctx; 0 = never
 		callerLimit  time.Duration // the caller's own deadline on ctx; 0 = none
 		wantErr      error         // nil, ErrTimedOut, or the caller's reason
 		wantElapsed  time.Duration
 	}{
-		{name: "no work", work: 0, limit: time.Second, wantElapsed: 0},
-		{name: "work shorter than the deadline", work: 500 * time.Millisecond, limit: time.Second, wantElapsed: 500 * time.Millisecond},
-		{name: "work just inside the deadline", work: time.Second - time.Nanosecond, limit: time.Second, wantElapsed: time.Second - time.Nanosecond},
-		{name: "work past the deadline", work: 2 * time.Second, limit: time.Second, wantErr: ErrTimedOut, wantElapsed: time.Second},
-		{name: "caller cancels first", work: 2 * time.Second, limit: time.Second, callerCancel: 300 * time.Millisecond, wantErr: context.Canceled, wantElapsed: 300 * time.Millisecond},
-		{name: "caller's deadline is earlier", work: 2 * time.Second, limit: time.Second, callerLimit: 400 * time.Millisecond, wantErr: context.DeadlineExceeded, wantElapsed: 400 * time.Millisecond},
+		{name: "no work", work: 0, timeout: time.Second, wantElapsed: 0},
+		{name: "work shorter than the deadline", work: 500 * time.Millisecond, timeout: time.Second, wantElapsed: 500 * time.Millisecond},
+		{name: "work just inside the deadline", work: time.Second - time.Nanosecond, timeout: time.Second, wantElapsed: time.Second - time.Nanosecond},
+		{name: "work past the deadline", work: 2 * time.Second, timeout: time.Second, wantErr: ErrTimedOut, wantElapsed: time.Second},
+		{name: "caller cancels first", work: 2 * time.Second, timeout: time.Second, callerCancel: 300 * time.Millisecond, wantErr: context.Canceled, wantElapsed: 300 * time.Millisecond},
+		{name: "caller's deadline is earlier", work: 2 * time.Second, timeout: time.Second, callerLimit: 400 * time.Millisecond, wantErr: context.DeadlineExceeded, wantElapsed: 400 * time.Millisecond},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -46,9 +43,9 @@ func TestDo(t *testing.T) {
 					defer cancel()
 				}
 				var running, effects atomic.Int32
-				// The operation works for tt.work, then has a side effect
-				// (think: writes a row), unless its context is done first.
-				op := func(ctx context.Context) (string, error) {
+				// The job works for tt.work, then has a side effect (think:
+				// writes a row), unless its context is done first.
+				handle := func(ctx context.Context, job int) (string, error) {
 					running.Add(1)
 					defer running.Add(-1)
 					timer := time.NewTimer(tt.work)
@@ -63,7 +60,7 @@ func TestDo(t *testing.T) {
 				}
 
 				began := time.Now()
-				got, err := Do(ctx, tt.limit, op)
+				got, err := Call(ctx, 1, handle, tt.timeout)
 				elapsed := time.Since(began)
 
 				if elapsed != tt.wantElapsed {
@@ -78,7 +75,7 @@ func TestDo(t *testing.T) {
 					t.Errorf("err = %v: the caller's cancellation reported as a timeout", err)
 				}
 				if n := running.Load(); n != 0 {
-					t.Errorf("operation still running after Do returned")
+					t.Errorf("job still running after Call returned")
 				}
 				// Long after the work would have finished, a cancelled
 				// operation must still have had no effect.
@@ -95,43 +92,13 @@ func TestDo(t *testing.T) {
 	}
 }
 
-func TestPanicIsTheOperationsError(t *testing.T) {
-	errBoom := errors.New("boom")
-	tests := []struct {
-		name  string
-		value any
-		check func(err error) bool
-	}{
-		{"with a value", "boom", func(err error) bool { return !errors.Is(err, errBoom) }},
-		{"with an error", errBoom, func(err error) bool { return errors.Is(err, errBoom) }},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
-				op := func(ctx context.Context) (string, error) {
-					time.Sleep(100 * time.Millisecond)
-					panic(tt.value)
-				}
-				_, err := Do(t.Context(), time.Second, op)
-				var p *PanicError
-				if !errors.As(err, &p) || p.Value != tt.value || len(p.Stack) == 0 || !tt.check(err) {
-					t.Errorf("err = %v, want the operation's panic as a *PanicError, with its stack", err)
-				}
-				if errors.Is(err, ErrTimedOut) {
-					t.Errorf("err = %v: a panic within the deadline reported as a timeout", err)
-				}
-			})
-		})
-	}
-}
-
-// Only our own deadline makes a timeout. An operation that panics, or fails
-// for a reason of its own, after the deadline has passed (in its cleanup,
-// say) reports that failure: hiding a bug or a full disk behind "timed out"
+// Only Call's own deadline makes a timeout. A job that panics, or fails for
+// a reason of its own, after the deadline has passed (in its cleanup, say)
+// reports that failure: hiding a bug or a full disk behind "timed out"
 // would turn it into an expected outcome.
 func TestFailureAfterTheDeadlineIsNotATimeout(t *testing.T) {
 	errDiskFull := errors.New("disk full")
-	// isPanic reports whether err is the operation's *PanicError itself,
+	// isPanic reports whether err is the job's *PanicError itself,
 	// not wrapped in ErrTimedOut.
 	isPanic := func(err error) bool {
 		p, ok := err.(*PanicError)
@@ -139,7 +106,7 @@ func TestFailureAfterTheDeadlineIsNotATimeout(t *testing.T) {
 	}
 	tests := []struct {
 		name  string
-		after func(ctx context.Context) error // what the operation does once ctx is done
+		after func(ctx context.Context) error // what the job does once ctx is done
 		check func(err error) bool
 	}{
 		{
@@ -172,15 +139,92 @@ func TestFailureAfterTheDeadlineIsNotATimeout(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				op := func(ctx context.Context) (string, error) {
+				handle := func(ctx context.Context, job int) (string, error) {
 					<-ctx.Done()
 					return "", tt.after(ctx)
 				}
-				if _, err := Do(t.Context(), time.Second, op); !tt.check(err) {
-					t.Errorf("err = %v (errors.Is ErrTimedOut: %v), want the operation's own failure",
+				if _, err := Call(t.Context(), 1, handle, time.Second); !tt.check(err) {
+					t.Errorf("err = %v (errors.Is ErrTimedOut: %v), want the job's own failure",
 						err, errors.Is(err, ErrTimedOut))
 				}
 			})
 		})
+	}
+}
+
+func TestRunCompletesJobsWithinTheirDeadline(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		quick := func(ctx context.Context, job int) (int, error) {
+			time.Sleep(999 * time.Millisecond)
+			return double(job)
+		}
+		checkEachJobOnce(t, Run(t.Context(), feed(t.Context(), 20), quick, 3, time.Second), 20)
+	})
+}
+
+func TestRunHandsBackFailures(t *testing.T) {
+	checkFailurePolicy(t, func(ctx context.Context, jobs <-chan int, handle func(int) (int, error)) <-chan Outcome[int, int] {
+		return Run(ctx, jobs, func(ctx context.Context, job int) (int, error) { return handle(job) }, 2, time.Second)
+	})
+}
+
+func TestRunCancelsTheCallsInFlightOnStop(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx, cancel := context.WithCancel(t.Context())
+		waitForCancel := func(ctx context.Context, job int) (int, error) {
+			<-ctx.Done()
+			return 0, ctx.Err()
+		}
+		outcomes := Run(ctx, feed(t.Context(), -1), waitForCancel, 2, time.Hour)
+		synctest.Wait()
+		cancel()
+		// Cancelled, not timed out: the caller no longer wants them.
+		if cancelled := endedWith(t, outcomes, context.Canceled); cancelled != 2 {
+			t.Errorf("%d calls cancelled, want the 2 running", cancelled)
+		}
+	})
+}
+
+func TestRunGivesEachJobItsOwnDeadline(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var running, most atomic.Int32
+		// Job j needs j * 300 ms: jobs 1..3 finish, 4..6 pass the 1 s deadline.
+		handle := func(ctx context.Context, job int) (int, error) {
+			now := running.Add(1)
+			defer running.Add(-1)
+			for old := most.Load(); now > old && !most.CompareAndSwap(old, now); old = most.Load() {
+			}
+			select {
+			case <-time.After(time.Duration(job) * 300 * time.Millisecond):
+				return job, nil
+			case <-ctx.Done():
+				return 0, ctx.Err()
+			}
+		}
+		timedOut := 0
+		for o := range Run(t.Context(), feed(t.Context(), 6), handle, 2, time.Second) {
+			if errors.Is(o.Err, ErrTimedOut) != (o.Job > 3) {
+				t.Errorf("job %d: err = %v", o.Job, o.Err)
+			}
+			if o.Err != nil {
+				timedOut++
+			}
+		}
+		if timedOut != 3 || most.Load() != 2 {
+			t.Errorf("%d timed out, %d at once; want 3 and 2", timedOut, most.Load())
+		}
+	})
+}
+
+func TestStopWakesWorkersWaitingForInput(t *testing.T) {
+	stopWhileIdle(t, func(ctx context.Context, jobs <-chan int) <-chan Outcome[int, int] {
+		return Run(ctx, jobs, Handler[int, int](nil), 2, time.Second)
+	})
+}
+
+func TestRunRejectsFewerThanOneWorker(t *testing.T) {
+	got := panicValue(func() { Run(t.Context(), make(chan int), Handler[int, int](nil), 0, time.Second) })
+	if msg := fmt.Sprint(got); !strings.Contains(msg, "at least 1 worker") {
+		t.Errorf("panic %q, want one that asks for at least 1 worker", msg)
 	}
 }

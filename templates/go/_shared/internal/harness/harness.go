@@ -1,210 +1,184 @@
-// Package harness turns a concurrency pattern into the command-line program
-// every generated project shares: flags, simulated work, events in human or
-// JSON form, the summary, signal handling and exit codes.
-//
-// Pattern code never prints. It reports what happens to each job through
-// [Env], and the harness writes the lines and counts the outcomes.
+// Package harness is the demo around the component: it turns the program's
+// flags into simulated jobs and writes what happens to each job, as human
+// lines or JSON events, then a summary. Only main and benchmarks import it.
 package harness
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"maps"
+	"math"
 	"os"
-	"os/signal"
-	"syscall"
+	"slices"
+	"sync"
 	"time"
 )
 
-// Program is one pattern wired up as a command.
-type Program struct {
-	// Pattern is the pattern id, such as "worker-pool", shown in the summary.
-	Pattern string
-	// DefaultJobs and DefaultWorkMS are the pattern's defaults for --jobs
-	// and --work-ms; every other flag has the same default in every pattern.
-	DefaultJobs   int
-	DefaultWorkMS int
-	// StopsGracefully makes the first SIGINT or SIGTERM a request to stop:
-	// the harness announces ready and stopping, and the run ends with exit
-	// code 0 or 1 instead of 130. Without it the first signal cancels the run.
-	StopsGracefully bool
-	// Run runs the pattern over the jobs. Its ctx is cancelled by the first
-	// signal. Run must not return while any of its goroutines still reports
-	// on a job; submitted jobs it never ends are reported as cancelled.
-	Run func(ctx context.Context, env *Env)
+// Demo is the program's flags, its simulated jobs and its output.
+type Demo struct {
+	Jobs, Workers, WorkMS, FailEvery, TimeoutMS, Buffer, DrainMS int // -h tells what each one means
+	Work                                                         string
+	JSON                                                         bool
+
+	pattern string
+	began   time.Time // monotonic: time.Since never goes backwards
+	// mu serialises the output and the counts behind the summary, so lines
+	// never interleave and the summary agrees with the lines written.
+	mu  sync.Mutex
+	out io.Writer
+	// inFlight tells whether each job submitted and not yet ended has
+	// started. It forgets a job at its end: memory follows the work in flight.
+	inFlight                       map[int]bool
+	ended                          map[string]int // terminal events by name
+	submitted, running, maxRunning int
 }
 
-// Env is what a pattern's Run sees: the parsed flags and the calls that
-// report each job's progress.
-type Env struct {
-	Config
-	events *recorder
-	work   *simulator
+// event is one line of output, its fields in the contract's key order.
+type event struct {
+	Event  string  `json:"event"`
+	Job    int     `json:"job,omitempty"`
+	Worker int     `json:"worker,omitempty"`
+	Signal string  `json:"signal,omitempty"`
+	TimeMS float64 `json:"t_ms"`
+	Result any     `json:"result,omitempty"`
+	Error  string  `json:"error,omitempty"`
 }
 
-// SubmitAll counts jobs 1..Jobs as submitted up front, for patterns that are
-// handed every job at once (fan-out, worker-pool, timeout). A job the run
-// never reaches still gets its cancel event.
-func (e *Env) SubmitAll() {
-	for job := 1; job <= e.Jobs; job++ {
-		e.events.submit(job)
+// FromFlags reads the command line, with the pattern's defaults for --jobs
+// and --work-ms. On -h it prints usage and exits 0; on a bad flag, exits 2.
+func FromFlags(pattern string, defaultJobs, defaultWorkMS int) *Demo {
+	d := &Demo{pattern: pattern, began: time.Now(), out: os.Stdout, inFlight: map[int]bool{}, ended: map[string]int{}}
+	if err := d.parse(os.Args[1:], defaultJobs, defaultWorkMS); errors.Is(err, flag.ErrHelp) {
+		os.Exit(0)
+	} else if err != nil {
+		fmt.Fprintf(os.Stderr, "error: %v\nrun with -h for usage\n", err)
+		os.Exit(2)
 	}
+	return d
 }
 
-// Produce reports that the producer is about to offer job to the buffer;
-// the job counts as submitted from here.
-func (e *Env) Produce(job int) { e.events.produce(job) }
-
-// Consume reports that worker took job out of the buffer.
-func (e *Env) Consume(job, worker int) { e.events.consume(job, worker) }
-
-// Start reports that worker began job; worker 0 means no numbered worker
-// (fan-out, timeout). A job not submitted before counts as submitted now.
-func (e *Env) Start(job, worker int) { e.events.start(job, worker) }
-
-// Finish reports how job ended: done with result when err is nil,
-// cancelled when err is a context cancellation, failed otherwise.
-func (e *Env) Finish(job, worker, result int, err error) {
-	switch {
-	case err == nil:
-		e.events.end(event{Event: "done", Job: job, Worker: worker, Result: &result})
-	case errors.Is(err, context.Canceled):
-		e.events.end(event{Event: "cancel", Job: job, Worker: worker})
-	default:
-		e.events.end(event{Event: "fail", Job: job, Worker: worker, Error: err.Error()})
+func (d *Demo) parse(args []string, defaultJobs, defaultWorkMS int) error {
+	fs := flag.NewFlagSet(d.pattern, flag.ContinueOnError)
+	fs.SetOutput(io.Discard) // one error line on stderr, not the flag package's usage dump
+	fs.IntVar(&d.Jobs, "jobs", defaultJobs, "`N` jobs to submit (graceful-stop: 0 = until signalled)")
+	fs.IntVar(&d.Workers, "workers", 3, "`N` jobs running at once (fan-out starts every job at once)")
+	fs.IntVar(&d.WorkMS, "work-ms", defaultWorkMS, "simulated work per job, in `ms`")
+	fs.StringVar(&d.Work, "work", "io", "simulated work: `io|cpu` (io waits, cpu computes)")
+	fs.IntVar(&d.FailEvery, "fail-every", 0, "every `K`-th job fails (0 = none)")
+	fs.IntVar(&d.TimeoutMS, "timeout-ms", 1000, "deadline per job, in `ms` (timeout)")
+	fs.IntVar(&d.Buffer, "buffer", 2, "buffer capacity, in `jobs` (producer-consumer)")
+	fs.IntVar(&d.DrainMS, "drain-ms", 5000, "how long a graceful stop waits for jobs in flight, in `ms`")
+	fs.BoolVar(&d.JSON, "json", false, "write one JSON event per line")
+	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintf(d.out, "Runs the %s pattern on simulated jobs.\n\nFlags (-flag and --flag both work):\n", d.pattern)
+		fs.SetOutput(d.out)
+		fs.PrintDefaults()
+		return err
+	} else if err != nil {
+		return err
+	} else if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	} else if d.Work != "io" && d.Work != "cpu" {
+		return fmt.Errorf("--work must be io or cpu, not %q", d.Work)
 	}
-}
-
-// TimedOut reports that job ran past its deadline and was cancelled.
-func (e *Env) TimedOut(job int) { e.events.end(event{Event: "timeout", Job: job}) }
-
-// Work does job's simulated work (--work, --work-ms, --fail-every) and
-// returns job*2. It stops early with ctx.Err() when ctx is done.
-func (e *Env) Work(ctx context.Context, job int) (int, error) {
-	return e.work.work(ctx, job)
-}
-
-// Process runs job on worker from start to end: Start, Work, Finish. Its
-// signature fits the handlers of the pattern packages.
-//
-// A job that panics is reported as failed here, on its own goroutine, so
-// that its terminal event comes before its worker starts another job; the
-// panic then goes on to the pattern, whose policy recovers it.
-func (e *Env) Process(ctx context.Context, worker, job int) (int, error) {
-	e.Start(job, worker)
-	defer func() {
-		if p := recover(); p != nil {
-			e.Finish(job, worker, 0, fmt.Errorf("panic: %v", p))
-			panic(p)
+	for name, least := range map[string]int{"jobs": 0, "workers": 1, "work-ms": 0, "fail-every": 0, "timeout-ms": 1, "buffer": 1, "drain-ms": 0} {
+		if value := fs.Lookup(name).Value.(flag.Getter).Get().(int); value < least {
+			return fmt.Errorf("--%s must be at least %d, not %d", name, least, value)
 		}
-	}()
-	result, err := e.Work(ctx, job)
-	e.Finish(job, worker, result, err)
+	}
+	return nil
+}
+
+// Submit counts jobs 1..Jobs as submitted, before any starts, for a program
+// that is handed them all at once: a job the run never reaches gets its
+// cancel event with the summary.
+func (d *Demo) Submit() {
+	for job := 1; job <= d.Jobs; job++ {
+		d.inFlight[job] = false
+	}
+	d.submitted += d.Jobs
+}
+
+// Handle does job's simulated work on worker (0 for none) and writes its
+// start, then its end: done, fail, timeout when a deadline passed, cancel
+// when it was cancelled. Its shape fits the components' handlers.
+func (d *Demo) Handle(ctx context.Context, job, worker int) (int, error) {
+	started := fmt.Sprintf("worker %d processing job %d", worker, job)
+	if worker == 0 {
+		started = fmt.Sprintf("job %d started", job)
+	}
+	d.write(event{Event: "start", Job: job, Worker: worker}, started)
+	result, err := d.work(ctx, job)
+	end, line := event{Event: "done", Job: job, Worker: worker, Result: result}, fmt.Sprintf("job %d done: %d", job, result)
+	if errors.Is(err, context.DeadlineExceeded) {
+		end, line = event{Event: "timeout", Job: job, Worker: worker}, fmt.Sprintf("job %d: request timed out after %d ms", job, d.TimeoutMS)
+	} else if errors.Is(err, context.Canceled) {
+		end, line = event{Event: "cancel", Job: job, Worker: worker}, fmt.Sprintf("job %d cancelled", job)
+	} else if err != nil {
+		end, line = event{Event: "fail", Job: job, Worker: worker, Error: err.Error()}, fmt.Sprintf("job %d failed: %v", job, err)
+	}
+	d.write(end, line)
 	return result, err
 }
 
-// Sequence sends job ids 1..n on the returned channel, one at a time as they
-// are taken, and closes it after n or as soon as ctx is done. The goroutine
-// that sends is the one that closes.
-func Sequence(ctx context.Context, n int) <-chan int {
-	jobs := make(chan int)
-	go func() {
-		defer close(jobs)
-		for job := 1; job <= n; job++ {
-			select {
-			case jobs <- job:
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
-	return jobs
+// Summarize writes a cancel event for each submitted job that never started
+// (the run stopped first), then the summary, and returns the exit code: 130
+// when a signal (interrupted) cut jobs short, 1 when a job failed or was
+// cancelled, else 0. Call it once every job that started has ended.
+func (d *Demo) Summarize(interrupted bool) int {
+	for _, job := range slices.Sorted(maps.Keys(d.inFlight)) {
+		d.write(event{Event: "cancel", Job: job}, fmt.Sprintf("job %d cancelled", job))
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	n := d.ended
+	format := "summary: %[1]d submitted, %d completed, %d failed, %d timed out, %d cancelled, max concurrency %d, %.0[7]f ms (%[8]s on go)\n"
+	if d.JSON {
+		format = `{"event":"summary","pattern":%[8]q,"target":"go","submitted":%[1]d,"completed":%d,"failed":%d,"timed_out":%d,"cancelled":%d,"max_concurrency":%d,"elapsed_ms":%[7]v}` + "\n"
+	}
+	fmt.Fprintf(d.out, format, d.submitted, n["done"], n["fail"], n["timeout"], n["cancel"], d.maxRunning, d.millis(), d.pattern)
+	if interrupted && n["cancel"] > 0 {
+		return 130
+	} else if n["fail"]+n["cancel"] > 0 {
+		return 1
+	}
+	return 0
 }
 
-// Exit codes of the program.
-const (
-	exitOK          = 0
-	exitFailed      = 1 // a job failed or was cancelled
-	exitUsage       = 2
-	exitInterrupted = 130 // 128 + SIGINT, what shells report for Ctrl-C
-)
-
-// Main runs p as the program with the command-line arguments and exits.
-func Main(p Program) {
-	began := time.Now()
-	signals := make(chan os.Signal, 2)
-	// Installed before any job starts: from here on SIGINT and SIGTERM are
-	// ours to handle, and Go's default (exit at once, no summary) is off.
-	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
-	os.Exit(run(p, os.Args[1:], os.Stdout, os.Stderr, signals, began))
+// write counts e and writes it, or its human line, in one Write so that
+// each line reaches a pipe whole.
+func (d *Demo) write(e event, human string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if _, known := d.inFlight[e.Job]; !known && e.Job != 0 {
+		d.inFlight[e.Job] = false
+		d.submitted++
+	}
+	switch e.Event {
+	case "start":
+		d.inFlight[e.Job] = true
+		d.running++
+		d.maxRunning = max(d.maxRunning, d.running)
+	case "done", "fail", "timeout", "cancel":
+		if d.inFlight[e.Job] {
+			d.running--
+		}
+		delete(d.inFlight, e.Job)
+		d.ended[e.Event]++
+	}
+	line := []byte(human)
+	if d.JSON {
+		e.TimeMS = d.millis()
+		line, _ = json.Marshal(e) // only numbers and strings: cannot fail
+	}
+	d.out.Write(append(line, '\n'))
 }
 
-// run is Main without the process: it returns the exit code. A second value
-// on signals makes it write the summary and exit the process with 130 at
-// once, without waiting for jobs.
-//
-// A signal that comes once the summary is out changes nothing, and the exit
-// code is decided under the recorder's lock from the summary, so a late
-// signal can never turn a complete run into 130, nor end the process after
-// a summary that called for another code.
-func run(p Program, args []string, stdout, stderr io.Writer, signals <-chan os.Signal, began time.Time) int {
-	cfg, err := parseConfig(p, args, stdout)
-	if errors.Is(err, errHelp) {
-		return exitOK
-	}
-	if err != nil {
-		fmt.Fprintf(stderr, "error: %v\nrun with -h for usage\n", err)
-		return exitUsage
-	}
-	events := newRecorder(stdout, cfg, p.Pattern, began)
-	env := &Env{Config: cfg, events: events, work: newSimulator(cfg)}
-
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	finished := make(chan struct{})
-	defer close(finished)
-	go func() {
-		select {
-		case sig := <-signals:
-			if p.StopsGracefully {
-				events.stopping(signalName(sig), cancel)
-			} else {
-				events.interrupt(cancel)
-			}
-		case <-finished:
-			return
-		}
-		select {
-		case <-signals:
-			if events.abort() {
-				os.Exit(exitInterrupted)
-			}
-		case <-finished:
-		}
-	}()
-
-	if p.StopsGracefully {
-		events.ready()
-	}
-	p.Run(ctx, env)
-	s, interrupted := events.finish()
-
-	// Interrupted counts only when the signal cut jobs short: one that came
-	// after the last job ended leaves a complete run.
-	if interrupted && s.Cancelled > 0 {
-		return exitInterrupted
-	}
-	if s.Failed > 0 || s.Cancelled > 0 {
-		return exitFailed
-	}
-	return exitOK
-}
-
-// signalName returns the conventional name of sig, as in "received SIGTERM".
-func signalName(sig os.Signal) string {
-	if sig == syscall.SIGTERM {
-		return "SIGTERM"
-	}
-	return "SIGINT"
+// millis returns the time since the program began in ms, to 3 decimals.
+func (d *Demo) millis() float64 {
+	return math.Round(float64(time.Since(d.began))/1e3) / 1e3
 }
