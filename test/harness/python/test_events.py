@@ -101,9 +101,9 @@ def test_json_lines_are_exactly_the_contract_s() -> None:
             "max_concurrency": 1,
         },
     ]
-    assert list(json.loads(out.getvalue().splitlines()[1])) == [
-        *("event", "job", "worker", "t_ms", "result")
-    ]
+    lines = [list(json.loads(line)) for line in out.getvalue().splitlines()]
+    assert lines[1] == ["event", "job", "worker", "t_ms", "result"]
+    assert lines[7] == ["event", "signal", "t_ms"]
 
 
 def test_human_lines_are_exactly_the_contract_s() -> None:

@@ -87,7 +87,8 @@ class Recorder:
     def stopping(self, signum: int) -> None:
         name, drain_ms = signal.Signals(signum).name, self._config.drain_ms
         human = f"received {name}: stopping intake, draining in-flight jobs"
-        self._record("stopping", None, f"{human} (up to {drain_ms} ms)", signal=name)
+        human = f"{human} (up to {drain_ms} ms)"
+        self._record("stopping", None, human, signal_name=name)
 
     def finish(self, *, interrupted: bool = False) -> int:
         """Write the summary; return the exit code."""
@@ -115,6 +116,7 @@ class Recorder:
         job: int | None,
         human: str = "",
         worker: int | None = None,
+        signal_name: str | None = None,
         **outcome: object,
     ) -> None:
         with self._lock:
@@ -123,6 +125,8 @@ class Recorder:
             self._depth += 1
             try:
                 fields = self._count(event, job, worker)
+                if signal_name is not None:
+                    fields["signal"] = signal_name
                 if event == "start" and fields.get("worker") is not None:
                     human = f"worker {fields['worker']} processing job {job}"
                 if human:
