@@ -46,13 +46,8 @@ class CpuWork:
         return cls(max(1, round(iterations / fastest_ms)))
 
     def chunks(self, work_ms: int) -> Iterator[int]:
-        """About 1 ms each (for ``burn``): between two, check for a stop or yield."""
-        whole, rest = divmod(
-            round(work_ms * self.iterations_per_ms), self.iterations_per_ms
-        )
-        yield from itertools.repeat(self.iterations_per_ms, whole)
-        if rest:
-            yield rest
+        """One a ms, for ``burn``; between two, check for a stop or yield."""
+        return itertools.repeat(self.iterations_per_ms, work_ms)
 
     def run(self, work_ms: int) -> None:
         for chunk in self.chunks(work_ms):
