@@ -16,6 +16,7 @@ from .outcome import Outcome
 
 J = TypeVar("J")
 R = TypeVar("R")
+T = TypeVar("T")
 
 
 async def run(
@@ -47,11 +48,20 @@ async def run(
     if workers is not None and workers < 1:
         raise ValueError(f"workers must be at least 1, got {workers}")
     source = aiter(jobs)
+    # Every task this loop starts reports here as it ends: one wait for
+    # whichever comes first, however many jobs run.
+    ended: asyncio.Queue[asyncio.Future[Any]] = asyncio.Queue()
+
+    def start(work: Awaitable[T]) -> asyncio.Future[T]:
+        task = asyncio.ensure_future(work)
+        task.add_done_callback(ended.put_nowait)
+        return task
+
     running: dict[asyncio.Future[R], tuple[J, int]] = {}
     free_workers: list[int] = []  # numbers of workers that finished a job
     reading: asyncio.Future[J] | None = None
     intake_open = stop is None or not stop.is_set()
-    stopped = asyncio.ensure_future(stop.wait()) if stop and intake_open else None
+    stopped = start(stop.wait()) if stop and intake_open else None
     source_error: Exception | None = None
     try:
         while True:
@@ -59,30 +69,27 @@ async def run(
             if intake_open and reading is None and has_room:
                 # Reading is a task of its own: a source that blocks must not
                 # hold back the outcomes of jobs that finish meanwhile.
-                reading = asyncio.ensure_future(anext(source))
+                reading = start(anext(source))
             if not running and reading is None:
                 break
-            waits: list[asyncio.Future[Any]] = [*running]
-            waits += [w for w in (reading, stopped) if w is not None]
-            done, _ = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
-            if reading in done:
+            done = await ended.get()
+            if done is reading:
                 job_or_end, reading = _read(reading), None
                 if isinstance(job_or_end, _End):
                     intake_open, source_error = False, job_or_end.error
                 else:
                     worker = free_workers.pop() if free_workers else len(running) + 1
-                    started = asyncio.ensure_future(handle(job_or_end, worker))
-                    running[started] = (job_or_end, worker)
-            if stopped in done:
-                # Wakes the read that waits for input; a job read in this same
-                # turn still runs, as it has left the source.
+                    running[start(handle(job_or_end, worker))] = (job_or_end, worker)
+            elif done is stopped:
+                # Wakes the read that waits for input. A job it has already
+                # read still runs: it has left the source.
                 intake_open, stopped = False, None
                 if reading is not None:
                     reading.cancel()
-            for finished in done & running.keys():
-                job, worker = running.pop(finished)
+            elif done in running:
+                job, worker = running.pop(done)
                 free_workers.append(worker)
-                yield _outcome(job, finished)
+                yield _outcome(job, done)
         if source_error is not None:
             raise source_error
     finally:
