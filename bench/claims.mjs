@@ -573,7 +573,7 @@ async function pools(probes) {
     [
       'python-asyncio',
       'worker-pool',
-      '`run_pool`',
+      '`worker_pool.run`',
       '`asyncio.gather` of 4 loops over one iterator',
       jobs.asyncio,
       [python, probes.python, 'bare-pool-asyncio', '--jobs', jobs.asyncio, '--workers', poolWorkers],
@@ -581,7 +581,7 @@ async function pools(probes) {
     [
       'python-asyncio',
       'fan-out',
-      '`fan_out`',
+      '`fan_out.run`',
       '`asyncio.gather` of every job',
       jobs.asyncio,
       [python, probes.python, 'bare-fanout-asyncio', '--jobs', jobs.asyncio],
@@ -589,7 +589,7 @@ async function pools(probes) {
     [
       'python-threading',
       'worker-pool',
-      '`run_pool`',
+      '`worker_pool.run`',
       '`ThreadPoolExecutor(4).map`',
       jobs.threads,
       [python, probes.python, 'bare-pool-threads', '--jobs', jobs.threads, '--workers', poolWorkers],
@@ -597,7 +597,7 @@ async function pools(probes) {
     [
       'python-threading',
       'fan-out',
-      '`fan_out`',
+      '`fan_out.run`',
       '`ThreadPoolExecutor(jobs).map`',
       jobs.threadsFanOut,
       [python, probes.python, 'bare-fanout-threads', '--jobs', jobs.threadsFanOut],
@@ -605,7 +605,7 @@ async function pools(probes) {
     [
       'python-multiprocessing',
       'worker-pool',
-      '`run_worker_pool`',
+      '`worker_pool.run`',
       '`ProcessPoolExecutor(4).map` (forkserver)',
       jobs.processes,
       [python, probes.python, 'bare-pool-processes', '--jobs', jobs.processes, '--workers', poolWorkers],
@@ -613,7 +613,7 @@ async function pools(probes) {
     [
       'typescript',
       'worker-pool',
-      '`runPool`',
+      '`run` of worker-pool.ts',
       '`Promise.all` of 4 loops over one iterator',
       jobs.typescript,
       [process.execPath, probes.node, 'bare-pool', '--jobs', jobs.typescript, '--workers', poolWorkers],
@@ -621,7 +621,7 @@ async function pools(probes) {
     [
       'typescript',
       'fan-out',
-      '`fanOut`',
+      '`run` of fan-out.ts',
       '`Promise.all` of every job',
       jobs.typescript,
       [process.execPath, probes.node, 'bare-fanout', '--jobs', jobs.typescript],

@@ -35,9 +35,12 @@ const [pyMajor, pyMinor] = (python ?? '').split('.').map(Number);
 if (!python || pyMajor < 3 || (pyMajor === 3 && pyMinor < 11))
   fail(`Python 3.11 or newer is needed, found ${python ?? 'none'}`);
 
-const pyproject = readFileSync(path.join(repoRoot, 'templates', 'python', '_shared', 'pyproject.toml.ejs'), 'utf8');
-const devGroup = /^dev = \[([^\]]*)\]/m.exec(pyproject)?.[1] ?? fail('no dev dependency group in the Python template');
-const pins = [...devGroup.matchAll(/"([\w-]+)==([\w.]+)"/g)].map(([, name, version]) => ({ name, version }));
+// The pins are the catalogue's, which also renders them into every Python project.
+const catalogue = readFileSync(path.join(repoRoot, 'src', 'catalogue.ts'), 'utf8');
+const devTools =
+  /^const pythonDevTools = \[([^\]]*)\]/m.exec(catalogue)?.[1] ?? fail('no pythonDevTools in src/catalogue.ts');
+const pins = [...devTools.matchAll(/'([\w-]+)==([\w.]+)'/g)].map(([, name, version]) => ({ name, version }));
+if (pins.length === 0) fail('src/catalogue.ts pins no Python dev tools');
 
 if (!existsSync(venvPython)) {
   console.error(`creating a virtual environment for the Python dev tools in ${path.relative(repoRoot, venv)}`);

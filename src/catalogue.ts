@@ -182,15 +182,15 @@ export const targets: readonly Target[] = [
     commands: pythonCommands,
     idioms: {
       'fan-out':
-        "a `ThreadPoolExecutor` with one thread per task; leaving its `with` block joins them all; each future's `result()` returns the value or raises the task's error",
+        "`fan_out.run` gives each job its own thread (`workers=len(jobs)`) and yields each `Outcome` as it finishes: a thread's exception lands in its outcome, not in `threading.excepthook`",
       'producer-consumer':
-        'a bounded `queue.Queue`; consumer threads call `task_done()` in `finally`; the producer `join()`s, then puts one end marker per consumer',
+        'a producer thread fills a `queue.Queue(maxsize=buffer)`; consumer threads leave `get()` when the queue is shut down (`Queue.shutdown`, a fallback before 3.13), not on end markers; a generator yields each `Outcome`',
       'worker-pool':
-        '`ThreadPoolExecutor(max_workers=N)`; an initializer numbers each thread; futures return each result or error in job order',
+        'N worker threads take jobs from a bounded queue that a reader thread fills from any iterable; a generator yields each `Outcome` as it finishes; a `threading.Event` stops intake',
       timeout:
-        'a `Deadline` (an `Event`-like `wait`/`is_set` bound to a monotonic deadline) is passed into the work, which waits on it instead of sleeping; a late result raises `TimeoutError`',
+        'a `Deadline` (an `Event`-like `wait`/`is_set` bound to a monotonic deadline) is passed into the job, which waits on it instead of sleeping; `timeout.call` raises `TimeoutError` and never uses a late result',
       'graceful-stop':
-        'N worker threads take jobs until a stopping `Event`; the signal handler sets it and wakes the main thread through a `SimpleQueue`; `futures.wait(timeout=drain)`, then an abort `Event`',
+        'the signal handler only sets a `threading.Event`; workers stop taking jobs from the shut-down queue, in-flight jobs get `drain_seconds`, then an abort `Event`; the main thread never blocks over 0.1 s',
     },
   },
   {
@@ -205,15 +205,15 @@ export const targets: readonly Target[] = [
     commands: pythonCommands,
     idioms: {
       'fan-out':
-        "one forkserver process per job (at most 64), all started before the jobs are handed out; the parent gathers each process's reports from its own pipe with `connection.wait`",
+        '`fan_out.run` starts a worker process per job, at most one per core for CPU work, each behind its own pipe; the parent waits on every pipe with `connection.wait` and yields each `Outcome` as it arrives',
       'producer-consumer':
-        'producer and N consumer processes share a `multiprocessing.Queue(maxsize)` with one `None` marker per consumer; all report on one locked pipe, so events stay in causal order',
+        "the parent produces into a `multiprocessing.Queue(maxsize)` only as far as the consumers' reports show room; N consumer processes take jobs out until their own `None` marker and report on their own pipes",
       'worker-pool':
-        "N numbered worker processes, each behind its own `Pipe`; only an idle worker gets a job; a crashed worker's job fails with `WorkerDiedError` and the pool goes on",
+        "`worker_pool.run` over a `ProcessPool` of N numbered processes, each behind its own `Pipe`; only an idle worker gets a job; a crashed worker's job fails with `WorkerDiedError` and its next job gets a fresh process",
       timeout:
-        "each operation's deadline starts at its `Started` report; the parent sleeps until the nearest deadline and SIGKILLs the late worker's process",
+        "`timeout.run`/`call`: each job's deadline starts at its `Started` report; the parent sleeps until the nearest deadline and SIGKILLs the late worker's process (`DeadlineExceededError`)",
       'graceful-stop':
-        "workers take jobs from a generator until the signal wakes the parent's wait; it drains until `--drain-ms`, then SIGKILLs the stuck processes (`cancel`)",
+        "`graceful_stop.run` reads jobs as workers free up until the `Stop` (a `threading.Event` that wakes the parent's wait) is set by `main`'s handler; drains until `drain`, then SIGKILLs the stuck processes (`CancelledError`)",
     },
   },
   {
@@ -272,15 +272,15 @@ export const targets: readonly Target[] = [
     },
     idioms: {
       'fan-out':
-        '`Promise.allSettled(tasks.map(async (task) => task(signal)))` starts every task at once and waits for all; one `AbortSignal` cancels them; CPU tasks go to `worker_threads`',
+        'an `async function*` starts a task per job as it is read (the worker pool with `workers: Infinity`) and yields each `Outcome` as it settles; `break` or an `AbortSignal` cancels the rest',
       'producer-consumer':
-        'a `BoundedQueue` whose `put` awaits while full and `take` while empty; `close()` gives every consumer `done`; `AbortSignal.any` stops both sides when one fails',
+        'the producer `put`s into a `BoundedQueue` that waits while full; the consumers are the worker pool reading it as an async iterable that ends once it is closed and empty (no sentinel)',
       'worker-pool':
-        "N async loops share one iterator and catch each job's error into a `PromiseSettledResult`; `--work cpu` runs on a reused pool of `worker_threads`",
+        'an `async function*`: one reader hands each job of an (async) iterable to a free worker and yields its `Outcome`; a worker takes its next job only once its outcome is taken; `break` cancels the rest',
       timeout:
-        'the operation gets `AbortSignal.any([signal, deadline])` and is awaited, not raced; a cleared `setTimeout` aborts the deadline; `TimeoutError` carries the cause',
+        '`call` gives the handler a signal aborted by a cleared `setTimeout` and awaits it, never races it; `run` calls it through the worker pool; `TimeoutError` carries the cause',
       'graceful-stop':
-        "`process.on('SIGTERM')` aborts a stop signal; workers take jobs from a generator that checks it; a `timers/promises` sleep cancels stragglers after the drain time",
+        "`process.once('SIGTERM')` aborts the stop, which ends the pool's intake; the jobs get a separate signal that a `timers/promises` sleep aborts when the drain time is up",
     },
   },
 ];

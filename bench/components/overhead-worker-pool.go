@@ -6,7 +6,7 @@ import (
 	"MODULE/workerpool"
 )
 
-// run feeds jobs no-op jobs to the generated pool and reads every result.
+// run feeds jobs no-op jobs to the generated pool and reads every outcome.
 func run(jobs, workers int) {
 	queue := make(chan int)
 	go func() {
@@ -15,9 +15,10 @@ func run(jobs, workers int) {
 			queue <- job
 		}
 	}()
-	results := make([]int, jobs)
-	handle := func(_ context.Context, _ int, job int) (int, error) { return job * 2, nil }
-	for result := range workerpool.Run(context.Background(), workers, queue, handle) {
-		results[result.Job] = result.Value
+	handle := func(_ context.Context, job int, _ int) (int, error) { return job * 2, nil }
+	for outcome := range workerpool.Run(context.Background(), queue, handle, workers) {
+		if outcome.Err != nil {
+			panic(outcome.Err)
+		}
 	}
 }

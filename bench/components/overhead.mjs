@@ -17,18 +17,19 @@ const workers = Number(values.workers);
 const never = new AbortController().signal;
 const inputs = Array.from({ length: jobs }, (_, index) => index);
 
+/** Reads every outcome of one run, as a caller must; a failed no-op job is a broken component. */
+async function drain(outcomes) {
+  for await (const outcome of outcomes) if (!outcome.ok) throw outcome.error;
+}
+
 const runners = {
   'worker-pool': async () => {
-    const { runPool } = await import('./dist/worker-pool.js');
-    return () => runPool(inputs, { workers, signal: never }, async (job) => job * 2);
+    const { run } = await import('./dist/worker-pool.js');
+    return () => drain(run(inputs, async (job) => job * 2, { workers, signal: never }));
   },
   'fan-out': async () => {
-    const { fanOut } = await import('./dist/fan-out.js');
-    return () =>
-      fanOut(
-        inputs.map((job) => async () => job * 2),
-        never,
-      );
+    const { run } = await import('./dist/fan-out.js');
+    return () => drain(run(inputs, async (job) => job * 2, { signal: never }));
   },
 };
 const run = await runners[positionals[0]]();

@@ -14,7 +14,7 @@ import asyncio
 import importlib
 import json
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable
 from typing import Any
 
 
@@ -22,65 +22,42 @@ def no_op(job: int) -> int:
     return job * 2
 
 
-class Tally:
-    """Counts the events a multiprocessing component reports."""
+def drain(outcomes: Iterable[Any]) -> None:
+    """Reads every outcome of one run, as a caller must."""
+    for outcome in outcomes:
+        if outcome.error is not None:
+            raise outcome.error
 
-    def __init__(self) -> None:
-        self.finished = 0
-        self.failed = 0
 
-    def start(self, job: int, worker: int | None = None) -> None:
-        pass
+async def drain_async(outcomes: AsyncIterable[Any]) -> None:
+    async for outcome in outcomes:
+        if outcome.error is not None:
+            raise outcome.error
 
-    def done(self, job: int, result: int) -> None:
-        self.finished += 1
 
-    def fail(self, job: int, error: BaseException) -> None:
-        self.failed += 1
+async def numbers(count: int) -> AsyncIterator[int]:
+    for job in range(count):
+        yield job
 
 
 def runner(
     package: str, target: str, pattern: str, jobs: int, workers: int
 ) -> Callable[[], object]:
-    if (target, pattern) == ("python-asyncio", "worker-pool"):
-        run_pool = importlib.import_module(f"{package}.worker_pool").run_pool
+    run = importlib.import_module(f"{package}.{pattern.replace('-', '_')}").run
+    if target == "python-asyncio":
 
-        async def handle(_worker: int, job: int) -> int:
+        async def handle(job: int, *_worker: int) -> int:
             return job * 2
 
-        return lambda: asyncio.run(run_pool(handle, range(jobs), workers=workers))
-    if (target, pattern) == ("python-asyncio", "fan-out"):
-        fan_out = importlib.import_module(f"{package}.fan_out").fan_out
-
-        async def call(job: int) -> int:
-            return job * 2
-
-        return lambda: asyncio.run(fan_out(call(job) for job in range(jobs)))
-    if (target, pattern) == ("python-threading", "worker-pool"):
-        run_pool = importlib.import_module(f"{package}.pool").run_pool
-        return lambda: run_pool(
-            lambda job, _worker: job * 2, range(jobs), workers=workers
+        options = {"workers": workers} if pattern == "worker-pool" else {}
+        return lambda: asyncio.run(drain_async(run(numbers(jobs), handle, **options)))
+    if target == "python-threading":
+        workers_for = jobs if pattern == "fan-out" else workers
+        return lambda: drain(
+            run(range(jobs), lambda job, *_: job * 2, workers=workers_for)
         )
-    if (target, pattern) == ("python-threading", "fan-out"):
-        fan_out = importlib.import_module(f"{package}.fan_out").fan_out
-        return lambda: fan_out(no_op, list(range(jobs)))
-    if (target, pattern) == ("python-multiprocessing", "worker-pool"):
-        run_worker_pool = importlib.import_module(
-            f"{package}.worker_pool"
-        ).run_worker_pool
-        stop_request = importlib.import_module(f"{package}.runtime").StopRequest
-
-        def run() -> None:
-            events = Tally()
-            with stop_request() as stop:
-                if not run_worker_pool(
-                    no_op, range(jobs), workers=workers, events=events, stop=stop
-                ):
-                    raise RuntimeError("the pool stopped early")
-            if events.finished != jobs:
-                raise RuntimeError(f"{events.finished} of {jobs} jobs done")
-
-        return run
+    if target == "python-multiprocessing":
+        return lambda: drain(run(range(jobs), no_op, workers=workers))
     raise SystemExit(f"no driver for {pattern} on {target}")
 
 

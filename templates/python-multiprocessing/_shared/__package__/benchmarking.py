@@ -1,4 +1,4 @@
-"""What the benchmarks share: timing, a recorder that writes nowhere, a table.
+"""What the benchmarks share: timing, CPU jobs, a table.
 
 Every figure is printed next to a baseline measured in the same run, on the
 same machine, so that the ratio means something wherever it runs. Each is
@@ -7,13 +7,14 @@ the fastest of RUNS runs: the one least disturbed by other processes.
 
 from __future__ import annotations
 
-import io
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
-from .harness import Config, CpuWork, Recorder
-from .runtime import TARGET, SimulatedJob, StopRequest, start_helper_processes
+from .harness import CpuWork
+from .harness.program import SimulatedJob
+from .outcome import Outcome
+from .processes import start_helper_processes
 
 CORES = os.cpu_count() or 1
 RUNS = 3
@@ -24,48 +25,26 @@ def cpu_job(work_ms: int, cpu: CpuWork) -> SimulatedJob:
     return SimulatedJob(work_ms=work_ms, fail_every=0, cpu=cpu)
 
 
-def quiet_recorder(pattern: str, jobs: int, *, submit: bool = True) -> Recorder:
-    """A Recorder for ``jobs`` jobs (submitted unless ``submit`` is False)."""
-    config = Config(
-        pattern=pattern,
-        target=TARGET,
-        jobs=jobs,
-        workers=1,
-        work_ms=0,
-        work="cpu",
-        fail_every=0,
-        timeout_ms=1000,
-        buffer=1,
-        drain_ms=0,
-        json=True,
-    )
-    recorder = Recorder(config, out=io.StringIO())
-    if submit:
-        for job in range(1, jobs + 1):
-            recorder.submit(job)
-    return recorder
+def every(outcomes: Iterable[Outcome[int, int]]) -> None:
+    """Take every outcome, raising the first failure: a benchmark has none."""
+    for outcome in outcomes:
+        outcome.result()
 
 
-def time_ms(run: Callable[[StopRequest], object]) -> float:
-    """How long ``run(stop)`` takes, in milliseconds, with a stop never requested."""
-    start_helper_processes()  # once per program, so in no figure
+def time_ms(run: Callable[[], object]) -> float:
+    """How long ``run()`` takes, in milliseconds: the fastest of RUNS runs."""
+    start_helper_processes(preload=[SimulatedJob.__module__])  # in no figure
     fastest = float("inf")
     for _ in range(RUNS):
-        with StopRequest() as stop:
-            started = time.perf_counter()
-            run(stop)
-            fastest = min(fastest, (time.perf_counter() - started) * 1000)
+        started = time.perf_counter()
+        run()
+        fastest = min(fastest, (time.perf_counter() - started) * 1000)
     return fastest
 
 
 def sequential_ms(job: SimulatedJob, jobs: int) -> float:
     """The baseline: ``jobs`` jobs one after the other, in this process."""
-
-    def run(stop: StopRequest) -> None:
-        for each in range(1, jobs + 1):
-            job(each)
-
-    return time_ms(run)
+    return time_ms(lambda: [job(each) for each in range(1, jobs + 1)])
 
 
 def row(label: str, ms: float, baseline_ms: float | None = None) -> None:

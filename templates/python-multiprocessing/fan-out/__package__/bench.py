@@ -6,10 +6,10 @@ keeps each child process, which imports this module, from running it again.
 
 from __future__ import annotations
 
-from .benchmarking import CORES, cpu_job, quiet_recorder, row, sequential_ms, time_ms
-from .fan_out import fan_out
+from . import fan_out
+from .benchmarking import CORES, cpu_job, every, row, sequential_ms, time_ms
 from .harness import CpuWork
-from .runtime import SimulatedJob, StopRequest
+from .harness.program import SimulatedJob
 
 WORK_MS = 500
 IO_JOBS = 8
@@ -17,11 +17,7 @@ EMPTY_JOBS = 20
 
 
 def fan_out_ms(job: SimulatedJob, jobs: int) -> float:
-    def run(stop: StopRequest) -> None:
-        recorder = quiet_recorder("fan-out", jobs)
-        fan_out(job, range(1, jobs + 1), events=recorder, stop=stop)
-
-    return time_ms(run)
+    return time_ms(lambda: every(fan_out.run(range(1, jobs + 1), job)))
 
 
 def main() -> None:

@@ -1,72 +1,54 @@
-"""Fan-out: start every job at once, each in a process of its own, and wait for all."""
+"""Fan-out: start every job at once, each in a process, and gather the outcomes."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Generator, Iterable
 
-from .runtime import (
-    JobEvents,
-    JobFunction,
-    StopRequest,
-    Workers,
-    record,
-    require_at_least_one,
-)
+from .outcome import J, Outcome, R
+from .processes import ProcessPool
 
 IO_PROCESS_LIMIT = 64
-"""The most processes a fan-out of io work runs at once.
+"""The most processes a fan-out of jobs that mostly wait runs at once.
 
 A process costs milliseconds to start and megabytes of memory: past this
 many jobs, a job waits for the process of a finished one."""
 
 
 def usable_cores() -> int:
-    """The cores this process may run on: its CPU affinity, where there is one."""
+    """The cores this process may run on: its CPU affinity, where there is one.
+
+    The right ``workers`` for CPU-bound jobs: more processes would only take
+    turns on the cores, each holding its memory while it waits.
+    """
     if hasattr(os, "sched_getaffinity"):  # not on macOS
         return len(os.sched_getaffinity(0))
     return os.cpu_count() or 1
 
 
-def process_limit(work: str) -> int:
-    """The most processes a fan-out of ``work`` ("io" or "cpu") runs at once.
-
-    CPU work gets one process per usable core: more would only take turns
-    on the cores, each holding its memory while it waits.
-    """
-    return usable_cores() if work == "cpu" else IO_PROCESS_LIMIT
-
-
-def fan_out(
-    run: JobFunction,
-    jobs: Sequence[int],
+def run(
+    jobs: Iterable[J],
+    handle: Callable[[J], R],
     *,
-    events: JobEvents,
-    stop: StopRequest,
-    max_processes: int = IO_PROCESS_LIMIT,
-) -> bool:
-    """Run ``run(job)`` for every job at once, each in a process of its own.
+    workers: int = IO_PROCESS_LIMIT,
+    stop: threading.Event | None = None,
+    on_start: Callable[[J, int], None] | None = None,
+) -> Generator[Outcome[J, R], None, None]:
+    """Start ``handle(job)`` for all jobs at once, each in a process; yield outcomes.
 
-    Each job's start and its result or error go to ``events``; a failing
-    job is reported in its place and the others go on. Returns True once
-    every job has ended, or False as soon as ``stop`` is requested, after
-    killing the jobs still running. Raises ValueError when
-    ``max_processes`` is below 1.
+    Every job starts at once, up to ``workers`` processes (``usable_cores()``
+    for CPU-bound jobs); past that, a job takes the process of one that has
+    ended. ``handle`` must pickle: a top-level function or an instance of a
+    top-level class. Outcomes come in the order jobs end; ``on_start(job,
+    process)`` runs here as each starts.
+
+    A job that raises, or whose process dies, is that job's failed outcome;
+    the others go on. Once ``stop`` is set no job is started; the running
+    ones are killed and handed back with a CancelledError. An error of
+    ``jobs`` itself is raised after the outcomes of the jobs in flight.
+    Raises ValueError at once when ``workers`` is below 1. ``stop`` is a
+    ``threading.Event``: a ``processes.Stop`` ends a wait at once, even when
+    a signal handler sets it; another is checked every 0.1 s.
     """
-    require_at_least_one(max_processes=max_processes)
-    pending = iter(jobs)
-    # Start the processes first, then hand out the jobs: they begin together
-    # instead of one by one behind each process start-up.
-    with Workers(run, min(len(jobs), max_processes)) as processes:
-        while not stop.requested:
-            for process in processes.idle:
-                job = next(pending, None)
-                if job is None:
-                    break
-                processes.run(process, job)
-            if not processes.running:
-                return True
-            for message in processes.receive(stop):
-                # A process per job: its number would say nothing more.
-                record(message, events, show_worker=False)
-        return False
+    return ProcessPool(handle, workers, stop=stop, on_start=on_start).outcomes(jobs)

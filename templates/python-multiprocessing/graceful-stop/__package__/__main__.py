@@ -3,46 +3,68 @@
 from __future__ import annotations
 
 import itertools
+import signal
 from collections.abc import Iterator
+from types import FrameType
 
-from .graceful_stop import serve
+from . import graceful_stop
 from .harness import Recorder, parse_config
-from .runtime import TARGET, Program, run_program
+from .harness.program import (
+    SimulatedJob,
+    exit_program,
+    record,
+    unwind_for_the_gone_reader,
+)
+from .processes import Stop, kill_children, start_helper_processes
 
 
-def endless_or_first(jobs: int, recorder: Recorder) -> Iterator[int]:
+def submitted(recorder: Recorder, jobs: int) -> Iterator[int]:
     """Job ids 1, 2, ... (up to ``jobs`` when > 0), each submitted as it is taken."""
-    ids = itertools.count(1) if jobs == 0 else iter(range(1, jobs + 1))
-    for job in ids:
+    for job in itertools.count(1) if jobs == 0 else range(1, jobs + 1):
         recorder.submit(job)
         yield job
 
 
-def run_service(program: Program) -> bool:
-    config = program.config
-    # An endless source keeps every worker busy; N jobs need N at most.
-    workers = config.workers if config.jobs == 0 else min(config.workers, config.jobs)
-    serve(
-        program.job,
-        endless_or_first(config.jobs, program.recorder),
-        workers=workers,
-        drain_s=config.drain_ms / 1000,
-        events=program.recorder,
-        stop=program.stop,
+def main() -> int:
+    config = parse_config(
+        pattern="graceful-stop",
+        target="python-multiprocessing",
+        description=__doc__,
+        jobs=0,
+        work_ms=500,
+        work="cpu",
     )
-    return True  # a graceful stop is a normal end, not an interruption
+    # Before the signal handlers: none may interrupt multiprocessing while
+    # it starts its helpers, holding its locks.
+    start_helper_processes(preload=[SimulatedJob.__module__])
+    handle = SimulatedJob.from_config(config)  # before the recorder starts its clock
+    recorder = Recorder(config, before_exit=unwind_for_the_gone_reader)
+    stop = Stop()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        if stop.is_set():  # the second signal: children first, then exit 130
+            kill_children()
+            recorder.exit_now()
+        else:
+            recorder.stopping(signum)
+            stop.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    recorder.ready()
+
+    outcomes = graceful_stop.run(
+        submitted(recorder, config.jobs),
+        handle,
+        workers=config.workers,
+        stop=stop,
+        drain=config.drain_ms / 1000,
+        on_start=recorder.start,
+    )
+    for outcome in outcomes:
+        record(recorder, outcome)  # a job stopped at the drain deadline: cancel
+    return recorder.finish()  # a graceful stop is a normal end, not an interruption
 
 
 if __name__ == "__main__":
-    run_program(
-        parse_config(
-            pattern="graceful-stop",
-            target=TARGET,
-            description=__doc__,
-            jobs=0,
-            work_ms=500,
-            work="cpu",
-        ),
-        run_service,
-        graceful=True,
-    )
+    exit_program(main)

@@ -7,44 +7,31 @@ keeps each child process, which imports this module, from running it again.
 from __future__ import annotations
 
 import itertools
-import signal
 import threading
-from collections.abc import Iterator
 
-from .benchmarking import CORES, cpu_job, quiet_recorder, row, sequential_ms, time_ms
-from .graceful_stop import serve
-from .harness import CpuWork, Recorder
-from .runtime import SimulatedJob, StopRequest
+from . import graceful_stop
+from .benchmarking import CORES, cpu_job, every, row, sequential_ms, time_ms
+from .harness import CpuWork
+from .harness.program import SimulatedJob
+from .processes import Stop
 
 JOBS = 8
 WORK_MS = 250
 STOP_AFTER_S = 0.5
 
 
-def submitting(recorder: Recorder, ids: Iterator[int]) -> Iterator[int]:
-    for job in ids:
-        recorder.submit(job)
-        yield job
-
-
-def service_ms(job: SimulatedJob, jobs: int | None, drain_s: float) -> float:
+def service_ms(job: SimulatedJob, jobs: int | None, drain: float) -> float:
     """Serve ``jobs`` jobs, or an endless source stopped after STOP_AFTER_S."""
 
-    def run(stop: StopRequest) -> None:
-        recorder = quiet_recorder("graceful-stop", 0)
-        ids = itertools.count(1) if jobs is None else iter(range(1, jobs + 1))
+    def run() -> None:
+        stop = Stop()
+        ids = itertools.count(1) if jobs is None else range(1, jobs + 1)
         # What SIGTERM's handler would do, from a timer thread.
-        signal_handler = threading.Timer(STOP_AFTER_S, stop, args=(signal.SIGTERM,))
+        signal_handler = threading.Timer(STOP_AFTER_S, stop.set)
         if jobs is None:
             signal_handler.start()
-        serve(
-            job,
-            submitting(recorder, ids),
-            workers=CORES,
-            drain_s=drain_s,
-            events=recorder,
-            stop=stop,
-        )
+        outcomes = graceful_stop.run(ids, job, workers=CORES, stop=stop, drain=drain)
+        every(o for o in outcomes if o.ok or jobs is not None)
         if jobs is None:
             signal_handler.join()
 
@@ -57,7 +44,7 @@ def main() -> None:
     print(f"{JOBS} jobs of {WORK_MS} ms of CPU work, {CORES} workers")
     baseline = sequential_ms(job, JOBS)
     row("sequential loop in one process (baseline)", baseline)
-    row("service with a finite source", service_ms(job, JOBS, drain_s=5), baseline)
+    row("service with a finite source", service_ms(job, JOBS, drain=5), baseline)
 
     ms = STOP_AFTER_S * 1000
     print(f"\nAn endless source, stopped after {ms:.0f} ms (the baseline)")

@@ -2,66 +2,54 @@
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Iterator
-from typing import Protocol
+from collections.abc import Callable, Generator, Iterable
 
-from .runtime import (
-    JobEvents,
-    JobFunction,
-    StopRequest,
-    Workers,
-    record,
-    require_at_least_one,
-)
+from .outcome import J, Outcome, R
+from .processes import Intake, ProcessPool
 
 
-class ServiceEvents(JobEvents, Protocol):
-    """Job events, plus the one for a job stopped at the drain deadline."""
-
-    def cancel(self, job: int) -> None: ...
-
-
-def serve(
-    run: JobFunction,
-    source: Iterator[int],
+def run(
+    jobs: Iterable[J],
+    handle: Callable[[J], R],
     *,
     workers: int,
-    drain_s: float,
-    events: ServiceEvents,
-    stop: StopRequest,
-) -> None:
-    """Run ``run(job)`` on ``workers`` processes for each job taken from ``source``.
+    stop: threading.Event,
+    drain: float,
+    on_start: Callable[[J, int], None] | None = None,
+) -> Generator[Outcome[J, R], None, None]:
+    """Run ``handle(job)`` on ``workers`` processes for each job; yield each outcome.
 
-    Runs until ``source`` is exhausted, or until ``stop`` is requested. Then
-    no further job is taken; the jobs in flight have ``drain_s`` seconds to
-    finish, after which their processes are killed and each is reported with
-    ``cancel``. Returns once every process has ended. Raises ValueError
-    when ``workers`` is below 1.
+    Serves until ``jobs`` is exhausted (it may be endless) or ``stop`` is
+    set. Then no further job is taken; the jobs in flight have ``drain``
+    seconds to finish, after which their processes are killed and each is
+    handed back with a CancelledError. The generator ends once every process
+    has ended. ``jobs`` is read one job at a time as workers free up, so
+    memory holds the jobs in flight, never the finished ones. ``handle``
+    must pickle; ``on_start(job, worker)`` runs here as each job starts. A
+    job that raises, or whose process dies, is that job's failed outcome. An
+    error of ``jobs`` itself is raised after the outcomes of the jobs in
+    flight. Raises ValueError at once when ``workers`` is below 1. ``stop``
+    is a ``threading.Event``: a ``processes.Stop`` ends a wait at once, even
+    when a signal handler sets it; another is checked every 0.1 s.
     """
-    require_at_least_one(workers=workers)
-    with Workers(run, workers) as service:
-        while not stop.requested:
-            for worker in service.idle:
-                # Taking a job is the last thing checked before running it: a
-                # stop that arrived meanwhile leaves the rest of the source alone.
-                job = None if stop.requested else next(source, None)
-                if job is None:
-                    break
-                service.run(worker, job)
-            if not service.running:
-                return
-            for message in service.receive(stop):
-                record(message, events)
+    pool = ProcessPool(handle, workers, stop=stop, on_start=on_start)
+    return _serve(pool, Intake(jobs), drain)
 
+
+def _serve(
+    pool: ProcessPool[J, R], intake: Intake[J], drain: float
+) -> Generator[Outcome[J, R], None, None]:
+    with pool:
+        pool.feed(intake)
+        while pool.running and not pool.stopped:
+            yield from pool.receive()
+            pool.feed(intake)
         # Intake is closed. The drain deadline counts from here, which is the
-        # moment the stop signal woke up the receive above.
-        deadline = time.monotonic() + drain_s
-        while service.running:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                break
-            for message in service.receive(stop, timeout=remaining):
-                record(message, events)
-        for job in service.kill_all():
-            events.cancel(job)
+        # moment the stop woke up the receive above.
+        deadline = time.monotonic() + drain
+        while pool.running and (remaining := deadline - time.monotonic()) > 0:
+            yield from pool.receive(remaining)
+        yield from pool.cancel_all()
+    intake.raise_error()

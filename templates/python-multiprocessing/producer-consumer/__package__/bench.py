@@ -6,10 +6,10 @@ keeps each child process, which imports this module, from running it again.
 
 from __future__ import annotations
 
-from .benchmarking import CORES, cpu_job, quiet_recorder, row, sequential_ms, time_ms
+from . import producer_consumer
+from .benchmarking import CORES, cpu_job, every, row, sequential_ms, time_ms
 from .harness import CpuWork
-from .producer_consumer import produce_and_consume
-from .runtime import SimulatedJob, StopRequest
+from .harness.program import SimulatedJob
 
 ITEMS = 8
 WORK_MS = 250
@@ -17,16 +17,9 @@ TINY_ITEMS = 1000
 
 
 def pipeline_ms(job: SimulatedJob, items: int, consumers: int, buffer: int) -> float:
-    def run(stop: StopRequest) -> None:
-        recorder = quiet_recorder("producer-consumer", items, submit=False)
-        produce_and_consume(
-            job,
-            items,
-            consumers=consumers,
-            buffer_size=buffer,
-            events=recorder,
-            stop=stop,
-        )
+    def run() -> None:
+        ids = range(1, items + 1)
+        every(producer_consumer.run(ids, job, workers=consumers, buffer=buffer))
 
     return time_ms(run)
 

@@ -1,281 +1,228 @@
-"""Producer-consumer: a producer process feeds consumer processes through a queue."""
+"""Producer-consumer: this process fills a bounded queue; consumers empty it."""
 
 from __future__ import annotations
 
-import pickle
-import sys
-from dataclasses import dataclass
+import threading
+from collections import deque
+from collections.abc import Callable, Generator, Iterable, Iterator
+from concurrent.futures import CancelledError
 from multiprocessing.connection import Connection
 from multiprocessing.queues import Queue
-from multiprocessing.sharedctypes import Synchronized
-from typing import Protocol, TypeAlias
+from queue import Full
+from typing import Generic
 
-from .runtime import (
+from .outcome import J, Outcome, R
+from .processes import (
     CONTEXT,
-    Done,
-    Failed,
-    JobEvents,
-    JobFunction,
-    Message,
-    Started,
-    StopRequest,
+    Intake,
     UnreadableOutcomeError,
     WorkerDiedError,
-    decode,
-    reap_all,
-    record,
     require_at_least_one,
-    run_job,
-    start_child,
-    wait_for,
+    start_helper_processes,
 )
+from .processes.children import Child, reap_all, start_child
+from .processes.messages import Finished, Started, read_report, run_job
+from .processes.pool import wait_or_stop
 
 
-class BufferEvents(JobEvents, Protocol):
-    """Job events, plus an item entering and leaving the buffer, and a cancel."""
-
-    def produce(self, job: int) -> None: ...
-    def consume(self, job: int, worker: int) -> None: ...
-    def cancel(self, job: int) -> None: ...
+class ConsumerDiedError(Exception):
+    """A consumer process died: the run ended, since the queue may be broken."""
 
 
-@dataclass(frozen=True, slots=True)
-class Produced:
-    """The producer is about to put ``job`` into the buffer."""
+def run(
+    jobs: Iterable[J],
+    handle: Callable[[J], R],
+    *,
+    workers: int,
+    buffer: int,
+    stop: threading.Event | None = None,
+    on_start: Callable[[J, int], None] | None = None,
+) -> Generator[Outcome[J, R], None, None]:
+    """Pass ``jobs`` through a queue of ``buffer`` to ``workers`` consumer processes.
 
-    job: int
+    This process is the producer: it takes a job from ``jobs`` only when the
+    queue has room, as the consumers' reports show it, so a full queue holds
+    the source back (the backpressure). Each consumer takes jobs out and runs
+    ``handle(job)``, which must pickle, as must the jobs; ``on_start(job,
+    consumer)`` runs here once a consumer has taken a job and starts it.
+    Outcomes come in the order jobs end. A consumer process starts with the
+    job that needs it: none for no jobs.
 
-
-@dataclass(frozen=True, slots=True)
-class Consumed:
-    """Consumer ``worker`` has just taken ``job`` out of the buffer."""
-
-    job: int
-    worker: int
-
-
-Report: TypeAlias = Produced | Consumed | Message
-
-Counter: TypeAlias = "Synchronized[int]"
-
-
-class Reports:
-    """A child's reports to the parent, numbered in the order they are written.
-
-    Each process reports on its own pipe, so that one killed in the middle
-    of a report garbles no other's. The numbers come from one counter that
-    every process shares, taken while the report is written: the parent
-    puts the reports of every pipe back in the order they happened. It sees
-    an item produced before it is consumed, and never more items produced
-    and not yet consumed than the buffer allows.
+    A job that raises is that job's failed outcome. Once ``stop`` is set no
+    job is taken; every process is killed, and each job taken and not ended
+    is handed back with a CancelledError. A consumer that dies (a crash, the
+    OOM killer, a job that exits) may hold the queue's lock: the run ends,
+    its job fails with WorkerDiedError, the others are cancelled, then
+    ConsumerDiedError is raised. An error of ``jobs`` itself is raised after
+    the outcomes of the jobs in flight. Raises ValueError at once when
+    ``workers`` or ``buffer`` is below 1. ``stop`` is a ``threading.Event``:
+    a ``processes.Stop`` ends a wait at once, even when a signal handler
+    sets it; another is checked every 0.1 s.
     """
-
-    def __init__(self, connection: Connection, counter: Counter) -> None:
-        self._connection = connection
-        self._counter = counter
-
-    def send(self, obj: Report) -> None:
-        """Write one report to the parent (in a child)."""
-        data = pickle.dumps(obj)
-        with self._counter.get_lock():
-            self._counter.value += 1
-            number = self._counter.value.to_bytes(8, "big")
-            self._connection.send_bytes(number + data)
-
-    def finish(self) -> None:
-        """Tell the parent this consumer has taken its end marker (an empty report).
-
-        A consumer's process can also end with code 0 in the middle of a job,
-        when the job calls ``sys.exit()`` or ``os._exit(0)``: only this report
-        tells the parent that it ended because its work was over.
-        """
-        self._connection.send_bytes(b"")
-
-
-def produce(
-    connection: Connection,
-    counter: Counter,
-    jobs: int,
-    buffer: Queue[int | None],
-    consumers: int,
-) -> None:
-    """The producer process: put jobs 1..``jobs`` into ``buffer``, then end markers."""
-    reports = Reports(connection, counter)
-    for job in range(1, jobs + 1):
-        reports.send(Produced(job))
-        buffer.put(job)  # waits while the buffer is full: the backpressure
-    # One end marker per consumer: each consumer stops at the first it takes,
-    # so a single marker would leave every other consumer waiting forever.
-    for _ in range(consumers):
-        buffer.put(None)
+    require_at_least_one(workers=workers, buffer=buffer)
+    pipeline = _Pipeline(handle, workers, buffer, stop, on_start)
+    return pipeline.outcomes(Intake(jobs))
 
 
 def consume(
     connection: Connection,
-    counter: Counter,
     worker: int,
-    buffer: Queue[int | None],
-    run: JobFunction,
+    queue: Queue[tuple[J] | None],
+    handle: Callable[[J], R],
 ) -> None:
-    """A consumer process: take jobs out of ``buffer`` and run them, until a marker."""
-    reports = Reports(connection, counter)
-    while (job := buffer.get()) is not None:
-        reports.send(Consumed(job, worker))
-        run_job(reports, run, job, worker)
-    reports.finish()
+    """A consumer process: run the jobs it takes out of ``queue``, until a marker."""
+    while (item := queue.get()) is not None:
+        run_job(connection, handle, item[0], worker)
+    # Says why it ends: a job may also end the process with code 0
+    # (``sys.exit()``), in the middle of its work.
+    connection.send(None)
 
 
-def produce_and_consume(
-    run: JobFunction,
-    jobs: int,
-    *,
-    consumers: int,
-    buffer_size: int,
-    events: BufferEvents,
-    stop: StopRequest,
-) -> bool:
-    """Pass jobs 1..``jobs`` through a buffer of ``buffer_size`` to ``consumers``.
+class _Pipeline(Generic[J, R]):
+    """The parent's side: the queue, the consumers, and every job not yet ended."""
 
-    One producer process puts the jobs into a ``multiprocessing.Queue``;
-    each consumer process takes them out and runs ``run(job)``. Every step
-    goes to ``events``. Returns True once every consumer has run out of
-    work, or False as soon as ``stop`` is requested, after killing the
-    producer and the consumers.
+    def __init__(
+        self,
+        handle: Callable[[J], R],
+        workers: int,
+        buffer: int,
+        stop: threading.Event | None,
+        on_start: Callable[[J, int], None] | None,
+    ) -> None:
+        self._handle = handle
+        self._workers = workers
+        self._stop = stop
+        self._on_start = on_start
+        self._buffer = buffer
+        self._queue: Queue[tuple[J] | None] | None = None  # made with the first job
+        self._consumers: dict[Connection, tuple[int, Child]] = {}  # still running
+        self._started = 0  # consumers started, numbered 1..workers
+        self._taken: list[J] = []  # a job read from the source, not yet in the queue
+        self._in_queue: deque[J] = deque()  # oldest first, as the queue hands them out
+        self._running: dict[int, J] = {}  # consumer -> its job
+        self._ended: set[int] = set()  # consumers that took their end marker
+        self._markers_left: int | None = None  # to put once the source is exhausted
+        self._death = ""  # what ended the run when a consumer died
 
-    A process that dies (a crash, the OOM killer, a job that exits) ends the
-    run at once, with a line on stderr naming it and its exit code: it
-    may have died holding the queue's lock, or left an end marker that no
-    one will take, and the others would wait forever. Its job, if it had
-    one, fails with WorkerDiedError; every other job still open is
-    cancelled; the function returns True.
-
-    No more consumers start than there are jobs, and none (nor the
-    producer) when there are no jobs: a process costs milliseconds to start.
-    Raises ValueError when ``consumers`` or ``buffer_size`` is below 1.
-    """
-    require_at_least_one(consumers=consumers, buffer_size=buffer_size)
-    if jobs == 0:
-        return not stop.requested
-    consumers = min(consumers, jobs)
-    buffer: Queue[int | None] = CONTEXT.Queue(maxsize=buffer_size)
-    counter: Counter = CONTEXT.Value("Q", 0)
-    pipeline = _Pipeline(events)
-    producer = start_child(produce, counter, jobs, buffer, consumers)
-    consumer_children = [
-        start_child(consume, counter, worker, buffer, run)
-        for worker in range(1, consumers + 1)
-    ]
-    worker_of = {producer.connection: None} | {
-        child.connection: worker
-        for worker, child in enumerate(consumer_children, start=1)
-    }
-    running = {child.connection: child for child in [producer, *consumer_children]}
-    died = False
-    try:
-        while running and not died and not stop.requested:
-            for connection in wait_for(list(running), stop):
-                if pipeline.read(connection, worker_of[connection]):
-                    continue
-                # End of file: the process has ended, or died.
-                code = running.pop(connection).reap()
-                worker = worker_of[connection]
-                if not pipeline.died(worker, code):
-                    continue
-                # What the others wrote before it died may not be read yet:
-                # read it, so that the dead consumer's last job is known.
-                for other in running:
-                    while other.poll() and pipeline.read(other, worker_of[other]):
-                        pass
-                pipeline.report_death(worker, code)
-                died = True
-                break  # the others' pipes are read: none may be read again
-    finally:
-        for child in running.values():
-            child.kill()  # still running: stopped, a death, or an exception got here
-        reap_all(running.values())
-        buffer.close()
-    if died:
-        pipeline.cancel_open_jobs()
-        return True
-    return not stop.requested
-
-
-class _Pipeline:
-    """The parent's view of a run: reports in order, jobs running, jobs open."""
-
-    def __init__(self, events: BufferEvents) -> None:
-        self._events = events
-        self._next = 1  # the number of the next report to pass on
-        self._early: dict[int, tuple[int | None, bytes]] = {}  # number -> report
-        self._jobs_of: dict[int, int] = {}  # consumer -> the job it is running
-        self._open: set[int] = set()  # produced, and not yet ended
-        self._finished: set[int] = set()  # consumers that took their end marker
-
-    def read(self, connection: Connection, worker: int | None) -> bool:
-        """Read a report from consumer ``worker`` (None: the producer).
-
-        Reports are passed on in the order of their numbers; one that comes
-        early waits for those before it. Returns False at the end of file:
-        the process has ended.
-        """
+    def outcomes(self, intake: Intake[J]) -> Generator[Outcome[J, R], None, None]:
         try:
-            data = connection.recv_bytes()
+            while not (self._stopped or self._death):
+                self._fill(intake)
+                if not self._consumers:
+                    break  # every consumer took its end marker, or none was needed
+                for connection in wait_or_stop(list(self._consumers), self._stop):
+                    yield from self._read(connection)
+        finally:
+            killed = bool(self._consumers)  # a stop, a death, or an error got here
+            for _, child in self._consumers.values():
+                child.kill()
+            reap_all(child for _, child in self._consumers.values())
+            self._close_queue(killed)
+        yield from self._cancel_open_jobs()
+        if self._death:
+            raise ConsumerDiedError(self._death)
+        intake.raise_error()
+
+    @property
+    def _stopped(self) -> bool:
+        return self._stop is not None and self._stop.is_set()
+
+    def _fill(self, intake: Intake[J]) -> None:
+        """Put jobs into the queue while it has room, then the end markers."""
+        while not self._stopped:
+            if not self._taken:
+                if len(self._in_queue) >= self._buffer:
+                    # Full, as far as the consumers' reports tell: the queue
+                    # itself may have room already, but filling it before
+                    # the reports are read would run ahead of them.
+                    return
+                self._taken = intake.take()
+            if not self._taken:
+                self._put_markers()
+                return
+            [job] = self._taken
+            if self._queue is None:
+                start_helper_processes()  # the queue's locks may start one
+                self._queue = CONTEXT.Queue(maxsize=self._buffer)
+            queue = self._queue
+            try:
+                queue.put_nowait((job,))
+            except Full:
+                return  # a consumer that takes a job reports it: then try again
+            self._taken = []
+            self._in_queue.append(job)
+            if self._started < self._workers:
+                self._start_consumer(queue)
+
+    def _put_markers(self) -> None:
+        # One end marker per consumer: each stops at the first it takes, so
+        # a single marker would leave every other consumer waiting forever.
+        if self._markers_left is None:
+            self._markers_left = self._started
+        while self._markers_left and self._queue is not None:
+            try:
+                self._queue.put_nowait(None)
+            except Full:
+                return
+            self._markers_left -= 1
+
+    def _start_consumer(self, queue: Queue[tuple[J] | None]) -> None:
+        self._started += 1
+        worker = self._started
+        child = start_child(consume, worker, queue, self._handle)
+        self._consumers[child.connection] = (worker, child)
+
+    def _read(self, connection: Connection) -> Iterator[Outcome[J, R]]:
+        worker, child = self._consumers[connection]
+        try:
+            report = read_report(connection)
         except EOFError:
-            return False
-        if not data and worker is not None:
-            self._finished.add(worker)
-            return True
-        self._early[int.from_bytes(data[:8], "big")] = (worker, data[8:])
-        while self._next in self._early:
-            self._report(*self._early.pop(self._next))
-            self._next += 1
-        return True
-
-    def died(self, worker: int | None, code: int | None) -> bool:
-        """Whether a process that ended with ``code`` died.
-
-        The producer ends with 0 once it has put every end marker. A
-        consumer ends once it has taken its own, and says so first
-        (``Reports.finish``): one that ends without saying so has died, even
-        with code 0.
-        """
-        return code != 0 or (worker is not None and worker not in self._finished)
-
-    def report_death(self, worker: int | None, code: int | None) -> None:
-        """Name the dead process on stderr, and fail its job if it had one."""
-        name = "producer" if worker is None else f"consumer {worker}"
-        print(f"{name} died: its process exited with code {code}", file=sys.stderr)
-        if worker is not None and worker in self._jobs_of:
-            error = WorkerDiedError(f"consumer process exited with code {code}")
-            self._pass_on(Failed(self._jobs_of[worker], worker, error))
-
-    def cancel_open_jobs(self) -> None:
-        """Report every job produced and not yet ended as cancelled."""
-        for job in sorted(self._open):
-            self._events.cancel(job)
-        self._open.clear()
-
-    def _report(self, worker: int | None, data: bytes) -> None:
-        report: Report
-        try:
-            report = decode(data)
-        except UnreadableOutcomeError as error:
-            if worker is None:
-                raise  # the producer sends job numbers only: a bug, not a job's fault
-            report = Failed(self._jobs_of[worker], worker, error)
-        self._pass_on(report)
-
-    def _pass_on(self, report: Report) -> None:
+            del self._consumers[connection]
+            code = child.reap()
+            if code != 0 or worker not in self._ended:
+                yield from self._died(worker, code)
+            return
         match report:
-            case Produced(job):
-                self._open.add(job)
-                self._events.produce(job)
-            case Consumed(job, worker):
-                self._jobs_of[worker] = job
-                self._events.consume(job, worker)
-            case Started():
-                record(report, self._events)
-            case Done() | Failed():
-                del self._jobs_of[report.worker]
-                self._open.discard(report.job)
-                record(report, self._events)
+            case None:
+                self._ended.add(worker)
+            case Started(job=job):
+                self._running[worker] = job
+                self._in_queue.popleft()  # the queue's oldest job left it
+                if self._on_start is not None:
+                    self._on_start(job, worker)
+            case Finished(outcome=outcome):
+                del self._running[worker]
+                yield outcome
+            case UnreadableOutcomeError() as unreadable:  # that job fails alone
+                yield Outcome(self._running.pop(worker), error=unreadable)
+
+    def _died(self, worker: int, code: int | None) -> Iterator[Outcome[J, R]]:
+        """Fail the dead consumer's job, and hand back what the others reported."""
+        message = f"consumer {worker} died: its process exited with code {code}"
+        if worker in self._running:
+            error = WorkerDiedError(message)
+            yield Outcome(self._running.pop(worker), error=error)
+        if self._death:
+            return  # another death, found while reading after the first
+        self._death = message
+        for other in list(self._consumers):
+            while other in self._consumers and other.poll():
+                yield from self._read(other)
+
+    def _cancel_open_jobs(self) -> Iterator[Outcome[J, R]]:
+        """Every job taken and not ended, once no process is left to end it."""
+        open_jobs = [*self._running.values(), *self._in_queue, *self._taken]
+        self._running, self._in_queue, self._taken = {}, deque(), []
+        for job in open_jobs:
+            yield Outcome(job, error=CancelledError())
+
+    def _close_queue(self, killed: bool) -> None:
+        if self._queue is None:
+            return
+        self._queue.close()
+        if killed:
+            # The queue's thread may wait forever to write into a pipe that
+            # no consumer reads any more: this process does not wait for it.
+            self._queue.cancel_join_thread()
+        else:
+            self._queue.join_thread()

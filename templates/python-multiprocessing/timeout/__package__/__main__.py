@@ -2,35 +2,67 @@
 
 from __future__ import annotations
 
-from .harness import parse_config
-from .runtime import TARGET, Program, run_program
-from .timeout import run_with_deadlines
+import signal
+from types import FrameType
+
+from . import timeout
+from .harness import Recorder, parse_config
+from .harness.program import (
+    SimulatedJob,
+    exit_program,
+    record,
+    unwind_for_the_gone_reader,
+)
+from .processes import Stop, kill_children, start_helper_processes
 
 
-def run_jobs(program: Program) -> bool:
-    config, recorder = program.config, program.recorder
+def main() -> int:
+    config = parse_config(
+        pattern="timeout",
+        target="python-multiprocessing",
+        description=__doc__,
+        jobs=1,
+        work_ms=2000,
+        work="cpu",
+    )
+    if config.jobs > 0:
+        # Before the signal handlers: none may interrupt multiprocessing
+        # while it starts its helpers, holding its locks.
+        start_helper_processes(preload=[SimulatedJob.__module__])
+    handle = SimulatedJob.from_config(config)  # before the recorder starts its clock
+    recorder = Recorder(config, before_exit=unwind_for_the_gone_reader)
+    stop = Stop()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        if stop.is_set():  # the second signal: children first, then exit 130
+            kill_children()
+            recorder.exit_now()
+        else:
+            stop.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+
     jobs = range(1, config.jobs + 1)
     for job in jobs:
         recorder.submit(job)
-    return run_with_deadlines(
-        program.job,
+    outcomes = timeout.run(
         jobs,
+        handle,
         workers=config.workers,
-        timeout_s=config.timeout_ms / 1000,
-        events=recorder,
-        stop=program.stop,
+        timeout=config.timeout_ms / 1000,
+        stop=stop,
+        on_start=lambda job, _worker: recorder.start(job),
     )
+    for outcome in outcomes:
+        if isinstance(outcome.error, timeout.DeadlineExceededError):
+            recorder.timeout(outcome.job)  # an expected outcome, not a failure
+        else:
+            record(recorder, outcome)
+    if stop.is_set():
+        recorder.cancel_unfinished()  # the jobs never started
+    return recorder.finish(interrupted=stop.is_set())
 
 
 if __name__ == "__main__":
-    run_program(
-        parse_config(
-            pattern="timeout",
-            target=TARGET,
-            description=__doc__,
-            jobs=1,
-            work_ms=2000,
-            work="cpu",
-        ),
-        run_jobs,
-    )
+    exit_program(main)

@@ -8,27 +8,19 @@ keeps each child process, which imports this module, from running it again.
 
 from __future__ import annotations
 
-from .benchmarking import CORES, quiet_recorder, row, time_ms
-from .runtime import SimulatedJob, StopRequest
-from .timeout import run_with_deadlines
+from . import timeout
+from .benchmarking import CORES, row, time_ms
+from .harness.program import SimulatedJob
 
 OPERATIONS = 20
 DEADLINE_MS = 50
 
 
 def operations_ms(job: SimulatedJob, deadline_ms: int) -> float:
-    def run(stop: StopRequest) -> None:
-        recorder = quiet_recorder("timeout", OPERATIONS)
-        run_with_deadlines(
-            job,
-            range(1, OPERATIONS + 1),
-            workers=CORES,
-            timeout_s=deadline_ms / 1000,
-            events=recorder,
-            stop=stop,
-        )
-
-    return time_ms(run)
+    ids = range(1, OPERATIONS + 1)
+    return time_ms(
+        lambda: list(timeout.run(ids, job, workers=CORES, timeout=deadline_ms / 1000))
+    )
 
 
 def main() -> None:

@@ -1,76 +1,79 @@
-"""Timeout: each operation runs under its own deadline and is killed at it."""
+"""Timeout: each job runs under its own deadline, and is killed at it."""
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Iterable
-from typing import Protocol
+from collections.abc import Callable, Generator, Iterable
 
-from .runtime import (
-    JobEvents,
-    JobFunction,
-    Started,
-    StopRequest,
-    Workers,
-    processes_for,
-    record,
-    require_at_least_one,
-)
+from .outcome import J, Outcome, R
+from .processes import Intake, ProcessPool
 
 
-class TimeoutEvents(JobEvents, Protocol):
-    """Job events, plus the one for an operation past its deadline."""
-
-    def timeout(self, job: int) -> None: ...
+class DeadlineExceededError(TimeoutError):
+    """A job was still running at its deadline; its process was killed."""
 
 
-def run_with_deadlines(
-    run: JobFunction,
-    jobs: Iterable[int],
+def call(job: J, handle: Callable[[J], R], *, timeout: float) -> R:
+    """Return ``handle(job)``, run in a process that is killed at ``timeout`` seconds.
+
+    Raises DeadlineExceededError at the deadline, or what the job raised.
+    """
+    [outcome] = run([job], handle, workers=1, timeout=timeout)
+    return outcome.result()
+
+
+def run(
+    jobs: Iterable[J],
+    handle: Callable[[J], R],
     *,
     workers: int,
-    timeout_s: float,
-    events: TimeoutEvents,
-    stop: StopRequest,
-) -> bool:
-    """Run ``run(job)`` for every job, ``workers`` at once, each up to ``timeout_s``.
+    timeout: float,
+    stop: threading.Event | None = None,
+    on_start: Callable[[J, int], None] | None = None,
+) -> Generator[Outcome[J, R], None, None]:
+    """Run ``handle(job)`` for every job, ``workers`` at once, each up to ``timeout`` s.
 
-    An operation still running ``timeout_s`` after it started is reported as
-    ``timeout`` once its process has been killed: a job in another process
-    cannot be interrupted, only stopped with its process, and the worker's
-    number passes to a fresh one. Returns True once every job has ended, or
-    False as soon as ``stop`` is requested, after killing the jobs still
-    running. Raises ValueError when ``workers`` is below 1 or ``timeout_s``
-    is not above 0.
+    A job still running ``timeout`` seconds after it started is handed back
+    with a DeadlineExceededError once its process is killed: a job in
+    another process cannot be interrupted, only stopped with its process.
+    Its worker gets a fresh process for its next job. The deadline counts
+    from the job's start in its worker, so a process start-up does not eat
+    into it. ``handle`` must pickle; ``on_start(job, worker)`` runs here as
+    each job starts.
+
+    A job that raises is that job's failed outcome. Once ``stop`` is set no
+    job is taken; the running ones are killed and handed back with a
+    CancelledError. An error of ``jobs`` itself is raised after the outcomes
+    of the jobs in flight. Raises ValueError at once when ``workers`` is
+    below 1 or ``timeout`` is not above 0. ``stop`` is a
+    ``threading.Event``: a ``processes.Stop`` ends a wait at once, even when
+    a signal handler sets it; another is checked every 0.1 s.
     """
-    require_at_least_one(workers=workers)
-    if timeout_s <= 0:
-        raise ValueError(f"timeout_s must be more than 0, not {timeout_s}")
-    pending = iter(jobs)
-    deadlines: dict[int, float] = {}  # worker -> when its operation's time is up
-    with Workers(run, processes_for(jobs, workers)) as operations:
-        while not stop.requested:
-            for worker in operations.idle:
-                job = next(pending, None)
-                if job is None:
-                    break
-                operations.run(worker, job)
-            if not operations.running:
-                return True
-            # Sleep until the next message or the nearest deadline, whichever
+    if timeout <= 0:
+        raise ValueError(f"timeout must be more than 0, not {timeout}")
+    pool = ProcessPool(handle, workers, stop=stop, on_start=on_start)
+    return _run_with_deadlines(pool, Intake(jobs), timeout)
+
+
+def _run_with_deadlines(
+    pool: ProcessPool[J, R], intake: Intake[J], timeout: float
+) -> Generator[Outcome[J, R], None, None]:
+    with pool:
+        pool.feed(intake)
+        while pool.running and not pool.stopped:
+            # Sleep until the next report or the nearest deadline, whichever
             # comes first: no polling, and a deadline is noticed on time.
-            nearest = min(deadlines.values(), default=None)
-            wait_s = None if nearest is None else max(0.0, nearest - time.monotonic())
-            for message in operations.receive(stop, timeout=wait_s):
-                if isinstance(message, Started):
-                    deadlines[message.worker] = time.monotonic() + timeout_s
-                else:
-                    # pop: a worker that crashed may never have sent Started.
-                    deadlines.pop(message.worker, None)
-                record(message, events, show_worker=False)
+            started = pool.running_since()
+            nearest = min(started.values(), default=None)
+            wait_s = None if nearest is None else nearest + timeout - time.monotonic()
+            yield from pool.receive(None if wait_s is None else max(0.0, wait_s))
             now = time.monotonic()
-            for worker, deadline in list(deadlines.items()):
-                if deadline <= now:
-                    del deadlines[worker]
-                    events.timeout(operations.kill(worker))
-        return False
+            for worker, since in pool.running_since().items():
+                if now - since >= timeout:
+                    job = pool.kill(worker)
+                    error = DeadlineExceededError(f"deadline of {timeout} s passed")
+                    yield Outcome(job, error=error)
+            pool.feed(intake)
+        yield from pool.cancel_all()
+    intake.raise_error()

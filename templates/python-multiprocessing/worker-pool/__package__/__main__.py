@@ -1,31 +1,60 @@
-"""Worker pool: --workers processes share out --jobs jobs and collect every result."""
+"""Worker pool: --jobs jobs shared out among --workers processes."""
 
 from __future__ import annotations
 
-from .harness import parse_config
-from .runtime import TARGET, Program, run_program
-from .worker_pool import run_worker_pool
+import signal
+from types import FrameType
+
+from . import worker_pool
+from .harness import Recorder, parse_config
+from .harness.program import (
+    SimulatedJob,
+    exit_program,
+    record,
+    unwind_for_the_gone_reader,
+)
+from .processes import Stop, kill_children, start_helper_processes
 
 
-def run_jobs(program: Program) -> bool:
-    config, recorder = program.config, program.recorder
+def main() -> int:
+    config = parse_config(
+        pattern="worker-pool",
+        target="python-multiprocessing",
+        description=__doc__,
+        jobs=5,
+        work_ms=500,
+        work="cpu",
+    )
+    if config.jobs > 0:
+        # Before the signal handlers: none may interrupt multiprocessing
+        # while it starts its helpers, holding its locks.
+        start_helper_processes(preload=[SimulatedJob.__module__])
+    handle = SimulatedJob.from_config(config)  # before the recorder starts its clock
+    recorder = Recorder(config, before_exit=unwind_for_the_gone_reader)
+    stop = Stop()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        if stop.is_set():  # the second signal: children first, then exit 130
+            kill_children()
+            recorder.exit_now()
+        else:
+            stop.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+
     jobs = range(1, config.jobs + 1)
     for job in jobs:
         recorder.submit(job)
-    return run_worker_pool(
-        program.job, jobs, workers=config.workers, events=recorder, stop=program.stop
+    outcomes = worker_pool.run(
+        jobs, handle, workers=config.workers, stop=stop, on_start=recorder.start
     )
+    for outcome in outcomes:
+        record(recorder, outcome)
+    if stop.is_set():
+        recorder.cancel_unfinished()  # the jobs never started
+    return recorder.finish(interrupted=stop.is_set())
 
 
 if __name__ == "__main__":
-    run_program(
-        parse_config(
-            pattern="worker-pool",
-            target=TARGET,
-            description=__doc__,
-            jobs=5,
-            work_ms=500,
-            work="cpu",
-        ),
-        run_jobs,
-    )
+    exit_program(main)

@@ -6,10 +6,10 @@ keeps each child process, which imports this module, from running it again.
 
 from __future__ import annotations
 
-from .benchmarking import CORES, cpu_job, quiet_recorder, row, sequential_ms, time_ms
+from . import worker_pool
+from .benchmarking import CORES, cpu_job, every, row, sequential_ms, time_ms
 from .harness import CpuWork
-from .runtime import SimulatedJob, StopRequest
-from .worker_pool import run_worker_pool
+from .harness.program import SimulatedJob
 
 JOBS = 8
 WORK_MS = 250
@@ -17,12 +17,8 @@ TINY_JOBS = 1000
 
 
 def pool_ms(job: SimulatedJob, jobs: int, workers: int) -> float:
-    def run(stop: StopRequest) -> None:
-        recorder = quiet_recorder("worker-pool", jobs)
-        ids = range(1, jobs + 1)
-        run_worker_pool(job, ids, workers=workers, events=recorder, stop=stop)
-
-    return time_ms(run)
+    ids = range(1, jobs + 1)
+    return time_ms(lambda: every(worker_pool.run(ids, job, workers=workers)))
 
 
 def main() -> None:

@@ -2,49 +2,37 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import threading
+from collections.abc import Callable, Generator, Iterable
 
-from .runtime import (
-    JobEvents,
-    JobFunction,
-    StopRequest,
-    Workers,
-    processes_for,
-    record,
-    require_at_least_one,
-)
+from .outcome import J, Outcome, R
+from .processes import ProcessPool
 
 
-def run_worker_pool(
-    run: JobFunction,
-    jobs: Iterable[int],
+def run(
+    jobs: Iterable[J],
+    handle: Callable[[J], R],
     *,
     workers: int,
-    events: JobEvents,
-    stop: StopRequest,
-) -> bool:
-    """Run ``run(job)`` for every job on ``workers`` processes.
+    stop: threading.Event | None = None,
+    on_start: Callable[[J, int], None] | None = None,
+) -> Generator[Outcome[J, R], None, None]:
+    """Run ``handle(job)`` for every job on ``workers`` processes; yield each outcome.
 
-    Fewer processes start when there are fewer jobs than workers. Raises
-    ValueError when ``workers`` is below 1.
+    ``handle`` runs in a worker process, so it must pickle: a top-level
+    function or an instance of a top-level class, not a lambda. Only an idle
+    worker gets a job, and ``jobs`` is read one job at a time as workers
+    free up: never more than ``workers`` jobs run at once or are read ahead,
+    even from an endless source. Outcomes come in the order jobs end;
+    ``on_start(job, worker)`` runs here when worker 1..``workers`` starts one.
 
-    Each job's start (with its worker's number) and result or error go to
-    ``events``. Returns True once every job has ended, or False as soon as
-    ``stop`` is requested, after killing the jobs still running.
+    A job that raises, or whose process dies, is that job's failed outcome;
+    the pool goes on. Once ``stop`` is set no job is taken; the running ones
+    are killed and handed back with a CancelledError. An error of ``jobs``
+    itself is raised after the outcomes of the jobs in flight. Closing the
+    generator early kills what still runs. Raises ValueError at once when
+    ``workers`` is below 1. ``stop`` is a ``threading.Event``: a
+    ``processes.Stop`` ends a wait at once, even when a signal handler sets
+    it; another is checked every 0.1 s.
     """
-    require_at_least_one(workers=workers)
-    pending = iter(jobs)
-    with Workers(run, processes_for(jobs, workers)) as pool:
-        while not stop.requested:
-            # Only an idle worker gets a job: never more jobs at once than
-            # workers, and no job waits in a pipe while its worker is busy.
-            for worker in pool.idle:
-                job = next(pending, None)
-                if job is None:
-                    break
-                pool.run(worker, job)
-            if not pool.running:
-                return True
-            for message in pool.receive(stop):
-                record(message, events)
-        return False
+    return ProcessPool(handle, workers, stop=stop, on_start=on_start).outcomes(jobs)

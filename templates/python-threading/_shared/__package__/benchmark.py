@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import platform
+import sys
 import time
 from collections.abc import Callable
-
-from .runtime import gil_enabled
 
 
 def best_seconds(action: Callable[[], object], *, repeat: int = 3) -> float:
@@ -24,7 +23,9 @@ def best_seconds(action: Callable[[], object], *, repeat: int = 3) -> float:
 
 def interpreter() -> str:
     """Which Python runs the benchmark, and whether its GIL is on."""
-    gil = "enabled" if gil_enabled() else "disabled (free-threaded)"
+    gil = "enabled"
+    if sys.version_info >= (3, 13) and not sys._is_gil_enabled():
+        gil = "disabled (free-threaded)"
     return f"Python {platform.python_version()}, GIL {gil}"
 
 

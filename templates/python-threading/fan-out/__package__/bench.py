@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import threading
 
+from . import fan_out
 from .benchmark import best_seconds, compare, interpreter, per_item_us
-from .fan_out import fan_out
 from .harness import CpuWork
-from .runtime import SimulatedWork
+from .harness.simulated import SimulatedWork
 
 
 def fan_out_against_a_loop(work: SimulatedWork, tasks: int) -> tuple[float, float]:
@@ -18,11 +18,16 @@ def fan_out_against_a_loop(work: SimulatedWork, tasks: int) -> tuple[float, floa
     never = threading.Event()
 
     def in_a_loop() -> None:
-        for _ in range(tasks):
-            work.run(never)
+        for task in range(tasks):
+            work.run(task, never)
 
-    together = best_seconds(lambda: fan_out(work.run, [never] * tasks))
-    return together, best_seconds(in_a_loop)
+    def fanned_out() -> None:
+        for _ in fan_out.run(
+            range(tasks), lambda task: work.run(task, never), workers=tasks
+        ):
+            pass
+
+    return best_seconds(fanned_out), best_seconds(in_a_loop)
 
 
 def main() -> None:
@@ -47,7 +52,7 @@ def main() -> None:
     )
 
     tasks = 500
-    together = best_seconds(lambda: fan_out(lambda _: None, range(tasks)))
+    together, _ = fan_out_against_a_loop(SimulatedWork(ms=0, cpu=None), tasks)
     print(
         f"overhead, {tasks} empty tasks: {per_item_us(together, tasks)} per task"
         " (a thread started and joined for each)"

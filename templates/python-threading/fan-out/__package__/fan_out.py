@@ -1,44 +1,40 @@
-"""Fan-out: submit every task at once, each to its own thread; wait for all.
+"""Fan-out: start every job at once, each on its own thread; gather the outcomes.
 
-A bare ``threading.Thread`` per task would lose each task's return value and
+A bare ``threading.Thread`` per job would lose each job's return value and
 exception (an exception only reaches ``threading.excepthook``, which prints
-it, and the program still exits 0). A ``ThreadPoolExecutor`` with one thread
-per task keeps both in a ``Future``.
+it, and the program still exits 0). Here each job's value or exception
+becomes its ``Outcome``, handed back as the job finishes. ``workers``
+threads start at once and each takes a job as soon as it is read: pass the
+number of jobs to start them all together, or fewer to cap the threads for
+a source too long for that. The threads and their queue are in
+``workers.py``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
-from typing import TypeVar
+import threading
+from collections.abc import Callable, Generator, Iterable
 
-T = TypeVar("T")
-R = TypeVar("R")
+from .outcome import J, Outcome, R
+from .workers import run_workers
 
 
-def fan_out(
-    task: Callable[[T], R],
-    items: Sequence[T],
+def run(
+    jobs: Iterable[J],
+    handle: Callable[[J], R],
     *,
-    initializer: Callable[[], object] | None = None,
-) -> list[Future[R]]:
-    """Run ``task(item)`` for every item, each on its own thread; wait for all.
+    workers: int,
+    stop: threading.Event | None = None,
+) -> Generator[Outcome[J, R], None, None]:
+    """Run ``handle(job)`` for every job, up to ``workers`` at once; yield outcomes.
 
-    Returns one done Future per item, in the order of ``items``: its
-    ``result()`` is the task's return value, or raises the task's exception.
-    A failing task does not stop the others. When this returns, no thread it
-    started is still running. ``initializer()``, when given, runs first in
-    each thread, as in ``ThreadPoolExecutor``.
+    One Outcome per job, as it finishes; a failing job does not stop the
+    others. Once ``stop`` is set no job starts, and a job read but not
+    started comes back with a ``NotStartedError``; ``handle`` must itself
+    watch ``stop`` for running jobs to end early. When the generator ends,
+    or is closed, no thread it started is left. Raises ValueError at once if
+    ``workers`` < 1.
     """
-    if not items:
-        return []  # ThreadPoolExecutor refuses max_workers=0
-    # One thread per item: every task is submitted now and none waits for a
-    # free thread. Waiting tasks all start at once; CPU-bound ones do not,
-    # because under the GIL each new thread starts only when the submitting
-    # thread gets its turn between the busy ones.
-    with ThreadPoolExecutor(
-        max_workers=len(items), thread_name_prefix="fan-out", initializer=initializer
-    ) as pool:
-        futures = [pool.submit(task, item) for item in items]
-    # Leaving the with block joined every thread, so every future is done.
-    return futures
+    return run_workers(
+        jobs, lambda job, _thread: handle(job), workers=workers, capacity=1, stop=stop
+    )

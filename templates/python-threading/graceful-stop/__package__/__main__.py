@@ -9,56 +9,61 @@ itself after N jobs. Run it as ``python -m`` with the package name;
 from __future__ import annotations
 
 import itertools
+import signal
 import threading
 from collections.abc import Iterable
+from contextlib import closing
 from typing import NoReturn
 
+from . import graceful_stop
 from .harness import Recorder, StopSignals, parse_config
-from .runtime import TARGET, SimulatedWork, block_stop_signals, run_job
-from .service import Service
+from .harness.simulated import TARGET, SimulatedWork, report
+from .workers import NotStartedError
 
 
 def main() -> NoReturn:
-    """Serve jobs until the source ends or a signal stops the service."""
     config = parse_config(
         pattern="graceful-stop", target=TARGET, description=__doc__, jobs=0, work_ms=500
     )
     work = SimulatedWork.for_config(config)  # before the run's clock starts
     recorder = Recorder(config)
-
-    def handle(job: int, worker: int, abort: threading.Event) -> None:
-        recorder.submit(job)  # taken from the source
-        run_job(
-            recorder,
-            job,
-            work=work,
-            stop=abort,
-            fail_every=config.fail_every,
-            worker=worker,
-        )
-
-    # A job counts as submitted when a worker takes it (handle, above). The
-    # few the service read ahead and never started at a stop were never
-    # submitted, so no on_unstarted here: reporting them as cancelled would
-    # turn every clean stop into exit 1, against the contract's exit 0; and
-    # this source only counts, so skipping a number loses no work.
-    endless = config.jobs == 0
-    jobs: Iterable[int] = itertools.count(1) if endless else range(1, config.jobs + 1)
-    service = Service(
-        handle, jobs, workers=config.workers, initializer=block_stop_signals
-    )
+    # The first SIGINT or SIGTERM sets stop: intake ends, jobs in flight
+    # drain. A second one exits at once with 130. The handler only sets an
+    # event and writes a line: the main thread never waits on that event.
+    stop, abort = threading.Event(), threading.Event()
 
     def stop_intake(signum: int) -> None:
-        service.stop()
+        stop.set()
         recorder.stopping(signum)
 
-    stop = StopSignals(recorder, stop_intake)
-    stop.install()
+    signals = StopSignals(recorder, stop_intake)
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, signals.handle)
     recorder.ready()
-    service.serve(drain_seconds=config.drain_ms / 1000)
-    # A job taken just as the drain ended may not have started: report it.
-    recorder.cancel_unfinished()
-    stop.exit_with(recorder.finish())
+
+    def handle(job: int, worker: int) -> int:
+        recorder.submit(job)  # a job counts once a worker takes it
+        recorder.start(job, worker)
+        return work.run(job, abort)
+
+    endless = config.jobs == 0
+    jobs: Iterable[int] = itertools.count(1) if endless else range(1, config.jobs + 1)
+    served = graceful_stop.run(
+        jobs,
+        handle,
+        workers=config.workers,
+        stop=stop,
+        drain=config.drain_ms / 1000,
+        abort=abort,
+    )
+    with closing(served) as outcomes:
+        for outcome in outcomes:
+            # A job read ahead at the stop was never submitted: a clean
+            # stop must exit 0, and this source only counts, so nothing is
+            # lost by skipping it.
+            if not isinstance(outcome.error, NotStartedError):
+                report(recorder, outcome)
+    signals.exit_with(recorder.finish())
 
 
 if __name__ == "__main__":

@@ -5,35 +5,18 @@ Run it as ``python -m`` with the package name; ``--help`` lists the flags.
 
 from __future__ import annotations
 
+import signal
+import threading
 from collections.abc import Iterator
+from contextlib import closing
+from typing import NoReturn
 
-from .harness import parse_config
-from .pipeline import produce_and_consume
-from .runtime import TARGET, Run, block_stop_signals, run_cancellable
-
-
-def produce_and_consume_jobs(run: Run) -> None:
-    def produce() -> Iterator[int]:
-        for job in range(1, run.config.jobs + 1):
-            # Just before the producer offers the job to the queue.
-            run.recorder.produce(job)
-            yield job
-
-    def consume(job: int, consumer: int) -> None:
-        run.recorder.consume(job, consumer)
-        run.process(job)  # on the consumer that took it
-
-    produce_and_consume(
-        produce(),
-        consume,
-        consumers=run.config.workers,
-        capacity=run.config.buffer,
-        cancel=run.cancel,
-        initializer=block_stop_signals,
-    )
+from . import producer_consumer
+from .harness import Recorder, StopSignals, parse_config
+from .harness.simulated import TARGET, SimulatedWork, report
 
 
-if __name__ == "__main__":
+def main() -> NoReturn:
     config = parse_config(
         pattern="producer-consumer",
         target=TARGET,
@@ -41,4 +24,34 @@ if __name__ == "__main__":
         jobs=5,
         work_ms=500,
     )
-    run_cancellable(config, produce_and_consume_jobs)
+    work = SimulatedWork.for_config(config)  # before the run's clock starts
+    recorder = Recorder(config)
+    # The first SIGINT or SIGTERM sets stop: the producer stops, consumers
+    # end their jobs. A second one exits at once with 130.
+    stop = threading.Event()
+    signals = StopSignals(recorder, lambda _signum: stop.set())
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, signals.handle)
+
+    def produce() -> Iterator[int]:
+        for job in range(1, config.jobs + 1):
+            recorder.produce(job)  # just before the producer puts it
+            yield job
+
+    def handle(job: int, consumer: int) -> int:
+        recorder.consume(job, consumer)
+        recorder.start(job)
+        return work.run(job, stop)
+
+    with closing(
+        producer_consumer.run(
+            produce(), handle, workers=config.workers, buffer=config.buffer, stop=stop
+        )
+    ) as outcomes:
+        for outcome in outcomes:
+            report(recorder, outcome)
+    signals.exit_with(recorder.finish(interrupted=signals.received))
+
+
+if __name__ == "__main__":
+    main()

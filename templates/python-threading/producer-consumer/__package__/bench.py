@@ -7,29 +7,31 @@ from __future__ import annotations
 
 import threading
 
+from . import producer_consumer
 from .benchmark import best_seconds, compare, interpreter, per_item_us
-from .pipeline import produce_and_consume
-from .runtime import SimulatedWork
+from .harness.simulated import SimulatedWork
 
-CONSUMERS, CAPACITY = 4, 8
+CONSUMERS, BUFFER = 4, 8
 
 
 def through_the_queue(items: int, work: SimulatedWork) -> float:
     never = threading.Event()
-    return best_seconds(
-        lambda: produce_and_consume(
+
+    def consume_all() -> None:
+        for _ in producer_consumer.run(
             range(items),
-            lambda item, consumer: work.run(never),
-            consumers=CONSUMERS,
-            capacity=CAPACITY,
-            cancel=never,
-        )
-    )
+            lambda item, _: work.run(item, never),
+            workers=CONSUMERS,
+            buffer=BUFFER,
+        ):
+            pass
+
+    return best_seconds(consume_all)
 
 
 def main() -> None:
     print(
-        f"producer-consumer, {CONSUMERS} consumer threads, queue of {CAPACITY},"
+        f"producer-consumer, {CONSUMERS} consumer threads, queue of {BUFFER},"
         f" {interpreter()}"
     )
     never = threading.Event()
@@ -37,8 +39,8 @@ def main() -> None:
     items, io = 40, SimulatedWork(ms=20, cpu=None)
 
     def in_a_loop() -> None:
-        for _ in range(items):
-            io.run(never)
+        for item in range(items):
+            io.run(item, never)
 
     piped = through_the_queue(items, io)
     print(
@@ -50,7 +52,7 @@ def main() -> None:
     piped = through_the_queue(items, SimulatedWork(ms=0, cpu=None))
     print(
         f"overhead, {items} items without work: {per_item_us(piped, items)} per"
-        " item (put, get, task_done, with threads taking turns)"
+        " item (put, get, and the outcome's way back, with threads taking turns)"
     )
 
 

@@ -5,62 +5,50 @@ Run it as ``python -m`` with the package name; ``--help`` lists the flags.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+import signal
+import threading
+from contextlib import closing
+from typing import NoReturn
 
-from .harness import job_result, parse_config
-from .runtime import (
-    TARGET,
-    Run,
-    WorkCancelledError,
-    block_stop_signals,
-    run_cancellable,
-)
-from .timeout import Deadline, call_with_timeout
+from . import timeout
+from .harness import Recorder, StopSignals, parse_config
+from .harness.simulated import TARGET, SimulatedWork, report
 
 
-def run_operations(run: Run) -> None:
-    config, recorder = run.config, run.recorder
-
-    def operation(job: int, deadline: Deadline) -> int:
-        run.work.run(deadline)
-        return job_result(job, config.fail_every)
-
-    def run_operation(job: int) -> None:
-        if run.cancel.is_set():
-            return  # never started: reported as cancelled at the end
-        recorder.start(job)
-        try:
-            result = call_with_timeout(
-                lambda deadline: operation(job, deadline),
-                config.timeout_ms / 1000,
-                run.cancel,
-            )
-        except TimeoutError:
-            recorder.timeout(job)
-        except WorkCancelledError:
-            recorder.cancel(job)
-        except Exception as error:
-            recorder.fail(job, error)
-        else:
-            recorder.done(job, result)
-
-    jobs = range(1, config.jobs + 1)
-    with ThreadPoolExecutor(
-        max_workers=config.workers,
-        thread_name_prefix="operation",
-        initializer=block_stop_signals,
-    ) as pool:
-        for job in jobs:
-            recorder.submit(job)
-        outcomes = [pool.submit(run_operation, job) for job in jobs]
-    for outcome in outcomes:
-        # run_operation reports every outcome of an operation; what raises
-        # here is a bug, and it must end the program with a traceback.
-        outcome.result()
-
-
-if __name__ == "__main__":
+def main() -> NoReturn:
     config = parse_config(
         pattern="timeout", target=TARGET, description=__doc__, jobs=1, work_ms=2000
     )
-    run_cancellable(config, run_operations)
+    work = SimulatedWork.for_config(config)  # before the run's clock starts
+    recorder = Recorder(config)
+    # The first SIGINT or SIGTERM sets stop: every deadline fires at once.
+    # A second one exits at once with 130.
+    stop = threading.Event()
+    signals = StopSignals(recorder, lambda _signum: stop.set())
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, signals.handle)
+
+    def handle(job: int, deadline: timeout.Deadline) -> int:
+        recorder.start(job)
+        return work.run(job, deadline)
+
+    jobs = range(1, config.jobs + 1)
+    for job in jobs:
+        recorder.submit(job)
+    with closing(
+        timeout.run(
+            jobs,
+            handle,
+            workers=config.workers,
+            timeout=config.timeout_ms / 1000,
+            stop=stop,
+        )
+    ) as outcomes:
+        for outcome in outcomes:
+            report(recorder, outcome)
+    recorder.cancel_unfinished()  # the jobs a stop left unread
+    signals.exit_with(recorder.finish(interrupted=signals.received))
+
+
+if __name__ == "__main__":
+    main()

@@ -9,9 +9,9 @@ import statistics
 import threading
 import time
 
+from . import timeout
 from .benchmark import best_seconds, interpreter, per_item_us
-from .runtime import SimulatedWork, Stop
-from .timeout import call_with_timeout
+from .harness.simulated import SimulatedWork
 
 DEADLINE_S = 0.05
 
@@ -25,7 +25,7 @@ def main() -> None:
     for _ in range(20):
         started = time.perf_counter()
         try:
-            call_with_timeout(slow.run, DEADLINE_S, never)
+            timeout.call(1, slow.run, timeout=DEADLINE_S)
         except TimeoutError:
             timed_out.append(time.perf_counter() - started - DEADLINE_S)
         started = time.perf_counter()
@@ -41,16 +41,16 @@ def main() -> None:
 
     calls = 20_000
 
-    def nothing(stop: Stop) -> None:
-        pass
+    def nothing(job: int, deadline: object) -> int:
+        return job
 
     def guarded() -> None:
-        for _ in range(calls):
-            call_with_timeout(nothing, 1.0, never)
+        for job in range(calls):
+            timeout.call(job, nothing, timeout=1.0)
 
     def direct() -> None:
-        for _ in range(calls):
-            nothing(never)
+        for job in range(calls):
+            nothing(job, never)
 
     print(
         f"{calls} empty operations: under a deadline"

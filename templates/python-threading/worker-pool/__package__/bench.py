@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import threading
 
+from . import worker_pool
 from .benchmark import best_seconds, compare, interpreter, per_item_us
 from .harness import CpuWork
-from .pool import run_pool
-from .runtime import SimulatedWork
+from .harness.simulated import SimulatedWork
 
 WORKERS = 4
 
@@ -20,17 +20,16 @@ def pool_against_a_loop(work: SimulatedWork, jobs: int) -> tuple[float, float]:
     never = threading.Event()
 
     def in_a_loop() -> None:
-        for _ in range(jobs):
-            work.run(never)
+        for job in range(jobs):
+            work.run(job, never)
 
-    on_the_pool = best_seconds(
-        lambda: list(
-            run_pool(
-                lambda stop, worker: work.run(stop), [never] * jobs, workers=WORKERS
-            )
-        )
-    )
-    return on_the_pool, best_seconds(in_a_loop)
+    def on_the_pool() -> None:
+        for _ in worker_pool.run(
+            range(jobs), lambda job, _: work.run(job, never), workers=WORKERS
+        ):
+            pass
+
+    return best_seconds(on_the_pool), best_seconds(in_a_loop)
 
 
 def main() -> None:
@@ -50,13 +49,11 @@ def main() -> None:
         f" GIL; about 1/{WORKERS} without it, given {WORKERS} free cores)"
     )
 
-    jobs = 2000
-    pooled = best_seconds(
-        lambda: list(run_pool(lambda job, worker: job, range(jobs), workers=WORKERS))
-    )
+    jobs, empty = 5000, SimulatedWork(ms=0, cpu=None)
+    pooled, _ = pool_against_a_loop(empty, jobs)
     print(
         f"overhead, {jobs} empty jobs: {per_item_us(pooled, jobs)} per job"
-        " (a Future, a queue hand-off, a thread switch)"
+        " (a hand-over through the queue and back)"
     )
 
 

@@ -1,206 +1,29 @@
-// Helpers for the tests: run the program as a subprocess, read its events, check the contract.
+// Helpers for the tests: collect what a component yields, check that nothing is left behind,
+// run the program.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { EventEmitter, once } from 'node:events';
 import { createInterface } from 'node:readline';
-import type { Readable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 
-export interface Event {
-  event: string;
-  job?: number;
-  worker?: number;
-  t_ms: number;
-  result?: number;
-  error?: string;
-  signal?: string;
-  [key: string]: unknown;
+/** Every outcome `outcomes` yields, in order (`Array.fromAsync` needs Node 22). */
+export async function collect<T>(outcomes: AsyncIterable<T>): Promise<T[]> {
+  const all: T[] = [];
+  for await (const outcome of outcomes) all.push(outcome);
+  return all;
 }
 
-export interface Summary extends Event {
-  event: 'summary';
-  submitted: number;
-  completed: number;
-  failed: number;
-  timed_out: number;
-  cancelled: number;
-  max_concurrency: number;
-  elapsed_ms: number;
-}
+/** 1, 2, …, `count`. */
+export const range = (count: number) => Array.from({ length: count }, (_, index) => index + 1);
 
-export interface Exit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  events: Event[];
-  stdout: string;
-  stderr: string;
-}
-
-const main = fileURLToPath(new URL('./main.js', import.meta.url));
-const terminal = new Set(['done', 'fail', 'timeout', 'cancel']);
+/** A signal that never aborts. */
+export const never = new AbortController().signal;
 
 /**
- * The program running in its own process group (as a shell runs a command), so that a test
- * can signal the whole group the way Ctrl-C in a terminal does.
- */
-export class Program {
-  readonly events: Event[] = [];
-  readonly exited: Promise<Exit>;
-  readonly #child: ChildProcessByStdio<null, Readable, Readable>;
-  readonly #waiters: { predicate: (event: Event) => boolean; resolve: (event: Event) => void }[] =
-    [];
-
-  constructor(args: string[]) {
-    this.#child = spawn(process.execPath, [main, ...args], {
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    this.#child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const lines = createInterface({ input: this.#child.stdout });
-    lines.on('line', (line) => {
-      stdout += `${line}\n`;
-      if (!args.includes('--json')) return;
-      const event = JSON.parse(line) as Event;
-      this.events.push(event);
-      for (const waiter of this.#waiters.filter((waiter) => waiter.predicate(event))) {
-        this.#waiters.splice(this.#waiters.indexOf(waiter), 1);
-        waiter.resolve(event);
-      }
-    });
-    const closed = new Promise<void>((resolve) => lines.once('close', resolve));
-    this.exited = new Promise((resolve, reject) => {
-      this.#child.once('error', reject);
-      this.#child.once('exit', (code, signal) => {
-        void closed.then(() => resolve({ code, signal, events: this.events, stdout, stderr }));
-      });
-    });
-  }
-
-  /** Resolves with the first event (already seen or still to come) that matches. */
-  waitFor(predicate: (event: Event) => boolean): Promise<Event> {
-    const seen = this.events.find(predicate);
-    if (seen !== undefined) return Promise.resolve(seen);
-    return new Promise((resolve) => this.#waiters.push({ predicate, resolve }));
-  }
-
-  get pid(): number {
-    return this.#child.pid!;
-  }
-
-  /** Sends `signal` to the program's whole process group, like Ctrl-C in a terminal. */
-  signalGroup(signal: NodeJS.Signals): void {
-    process.kill(-this.#child.pid!, signal);
-  }
-
-  signal(signal: NodeJS.Signals): void {
-    this.#child.kill(signal);
-  }
-
-  /** Kills whatever is left of the group: for `finally`, so a failed test leaves no process. */
-  kill(): void {
-    if (this.#child.exitCode === null && this.#child.signalCode === null) {
-      this.signalGroup('SIGKILL');
-    }
-  }
-}
-
-/** Runs the program to its end with `args`. */
-export async function run(args: string[]): Promise<Exit> {
-  const program = new Program(args);
-  try {
-    return await program.exited;
-  } finally {
-    program.kill();
-  }
-}
-
-/**
- * Runs the program with `args`, and sends `signal` to its whole process group (as Ctrl-C in a
- * terminal does) as soon as it writes an event that matches `when`.
- */
-export async function runUntil(
-  args: string[],
-  when: (event: Event) => boolean,
-  signal: NodeJS.Signals = 'SIGINT',
-): Promise<Exit> {
-  const program = new Program(args);
-  try {
-    await program.waitFor(when);
-    program.signalGroup(signal);
-    return await program.exited;
-  } finally {
-    program.kill();
-  }
-}
-
-/**
- * Checks the invariants every run must keep: each submitted job ends in exactly one terminal
- * event and nothing happens to it after that, the summary adds up, and no more than
- * `maxConcurrency` jobs run at once.
- */
-export function checkInvariants(events: Event[], maxConcurrency: number): Summary {
-  const summary = events.at(-1);
-  assert.ok(summary !== undefined && isSummary(summary), 'the last line is the summary');
-  const ended = new Set<number>();
-  const running = new Set<number>();
-  let peak = 0;
-  const counts = { done: 0, fail: 0, timeout: 0, cancel: 0 };
-  for (const event of events.slice(0, -1)) {
-    assert.equal(event.event === 'summary', false, 'one summary, at the end');
-    if (event.job === undefined) continue;
-    assert.equal(ended.has(event.job), false, `job ${event.job} has an event after its end`);
-    if (event.event === 'start') {
-      running.add(event.job);
-      peak = Math.max(peak, running.size);
-    }
-    if (terminal.has(event.event)) {
-      running.delete(event.job);
-      ended.add(event.job);
-      counts[event.event as keyof typeof counts]++;
-    }
-  }
-  assert.equal(running.size, 0, 'every started job ended');
-  assert.ok(peak <= maxConcurrency, `${peak} jobs ran at once, limit ${maxConcurrency}`);
-  assert.deepEqual(
-    {
-      submitted: summary.submitted,
-      completed: summary.completed,
-      failed: summary.failed,
-      timed_out: summary.timed_out,
-      cancelled: summary.cancelled,
-      max_concurrency: summary.max_concurrency,
-    },
-    {
-      submitted: ended.size,
-      completed: counts.done,
-      failed: counts.fail,
-      timed_out: counts.timeout,
-      cancelled: counts.cancel,
-      max_concurrency: peak,
-    },
-  );
-  return summary;
-}
-
-function isSummary(event: Event): event is Summary {
-  return event.event === 'summary';
-}
-
-/** The events of one kind, in order. */
-export function only(events: Event[], kind: string): Event[] {
-  return events.filter((event) => event.event === kind);
-}
-
-/**
- * Fails if the code under test left a handle behind (a timer, a thread, a socket). Take
- * `before` with `process.getActiveResourcesInfo()` before the run.
+ * Fails if the code under test left a handle behind (a timer, a thread, a socket) since `before`,
+ * taken with `process.getActiveResourcesInfo()`.
  */
 export async function assertNothingLeft(before: string[]): Promise<void> {
-  // Let handles that are already closing finish closing.
-  await new Promise((resolve) => setImmediate(resolve));
+  await new Promise((resolve) => setImmediate(resolve)); // handles already closing may finish
   const left = [...process.getActiveResourcesInfo()];
   for (const resource of before) {
     const index = left.indexOf(resource);
@@ -209,14 +32,61 @@ export async function assertNothingLeft(before: string[]): Promise<void> {
   assert.deepEqual(left, [], `left running: ${left.join(', ')}`);
 }
 
+export interface ProgramEvent {
+  event: string;
+  job?: number;
+  [field: string]: unknown;
+}
+
 /**
- * Megabytes of JavaScript heap still in use after a full garbage collection: what the code
- * under test keeps, not what it has merely not freed yet.
+ * The program (`dist/main.js`) with `--json` and `args`, in a process group of its own, so that a
+ * test can signal the whole group the way Ctrl-C in a terminal does.
  */
-export function retainedHeapMb(): number {
-  // Exposes `gc` to contexts created from now on, the way `node --expose-gc` would.
-  setFlagsFromString('--expose-gc');
-  const collectGarbage = runInNewContext('gc') as () => void;
-  collectGarbage();
-  return process.memoryUsage().heapUsed / 2 ** 20;
+export function startProgram(args: string[]) {
+  const main = new URL('./main.js', import.meta.url).pathname;
+  const child = spawn(process.execPath, [main, '--json', ...args], {
+    detached: true,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const events: ProgramEvent[] = [];
+  const seen = new EventEmitter();
+  createInterface({ input: child.stdout }).on('line', (line) => {
+    events.push(JSON.parse(line) as ProgramEvent);
+    seen.emit('event');
+  });
+  const exited = once(child, 'close').then(([code]) => ({ code: code as number | null, events }));
+  return {
+    events,
+    exited,
+    /** Resolves once an event that matches has been written. */
+    async waitFor(matches: (event: ProgramEvent) => boolean): Promise<void> {
+      while (!events.some(matches)) await once(seen, 'event');
+    },
+    /** Sends `signal` to the whole process group. */
+    signalGroup: (signal: NodeJS.Signals) => process.kill(-child.pid!, signal),
+    signal: (signal: NodeJS.Signals) => child.kill(signal),
+  };
+}
+
+/** Each job that started ended in exactly one terminal event, and the summary adds them up. */
+export function assertEveryJobEndedOnce(events: ProgramEvent[]): Record<string, number> {
+  const summary = events.at(-1)!;
+  assert.equal(summary.event, 'summary');
+  const ends = events.filter((event) =>
+    ['done', 'fail', 'timeout', 'cancel'].includes(event.event),
+  );
+  const jobs = ends.map((event) => event.job);
+  assert.equal(new Set(jobs).size, jobs.length, 'no job ends twice');
+  const count = (kind: string) => ends.filter((event) => event.event === kind).length;
+  assert.deepEqual(
+    [summary.submitted, summary.completed, summary.failed, summary.timed_out, summary.cancelled],
+    [jobs.length, count('done'), count('fail'), count('timeout'), count('cancel')],
+  );
+  return summary as Record<string, number>;
+}
+
+/** An async source that gives `jobs`, then waits for ever, like a queue with nothing more in it. */
+export async function* quiet<J>(...jobs: J[]): AsyncGenerator<J> {
+  yield* jobs;
+  await new Promise(() => {});
 }

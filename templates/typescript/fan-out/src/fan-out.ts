@@ -1,27 +1,27 @@
-import { ChildSignals } from './signals.js';
+import type { Outcome } from './outcome.js';
+import { run as runPool, type JobSource } from './worker-pool.js';
 
-/** One unit of work in a fan-out: it gets a signal, and must stop when that signal aborts. */
-export type Task<R> = (signal: AbortSignal) => Promise<R>;
+export interface FanOutOptions {
+  /** Stops the fan-out: no job is read after it aborts, and the tasks running are cancelled. */
+  signal: AbortSignal;
+}
 
 /**
- * Starts every task at once and waits for all of them. Resolves with one outcome per task, in
- * the order of `tasks`, only once every task has settled: a failing task is reported in its
- * place and neither stops nor hides the others. Aborting `signal` asks every task to stop.
+ * Fans out: starts a task, `handle(job, signal)`, for every job the moment it is read, with no
+ * limit, and fans the results back in: yields each job's `Outcome` as its task finishes. A task
+ * that fails becomes an outcome with its error; the others go on, and none is lost. Aborting
+ * `signal`, or leaving the `for await` early, cancels the tasks running (their `signal` aborts)
+ * and waits for them: nothing is left running. `jobs` may be an async iterable; an error it
+ * throws comes after the outcomes of the tasks already started.
  */
-export async function fanOut<R>(
-  tasks: readonly Task<R>[],
-  signal: AbortSignal,
-): Promise<PromiseSettledResult<R>[]> {
-  // Each task gets a signal of its own, linked to `signal` by one listener: thousands of tasks
-  // each listening to `signal` itself would make starting them quadratic (see `ChildSignals`).
-  const children = new ChildSignals(signal);
-  try {
-    // `allSettled`, not `all`: `Promise.all` rejects at the first failure while the other tasks
-    // keep running, unobserved, past the join. And `children.run` turns a task that throws
-    // before returning its promise into one more rejected outcome, instead of an exception that
-    // leaves the tasks already started running with nobody waiting for them.
-    return await Promise.allSettled(tasks.map((task) => children.run(task)));
-  } finally {
-    children.close();
-  }
+export function run<J, R>(
+  jobs: JobSource<J>,
+  handle: (job: J, signal: AbortSignal) => Promise<R>,
+  { signal }: FanOutOptions,
+): AsyncGenerator<Outcome<J, R>, void, undefined> {
+  // A worker pool without a limit: every job gets a worker of its own as soon as it is read.
+  return runPool(jobs, (job, _worker, taskSignal) => handle(job, taskSignal), {
+    workers: Infinity,
+    signal,
+  });
 }

@@ -1,17 +1,22 @@
-import { availableParallelism } from 'node:os';
-import { fanOut } from './fan-out.js';
-import { runProgram } from './program.js';
+import { exitOnSecondSignal, startDemo } from './harness/program.js';
+import { run } from './fan-out.js';
 
-await runProgram({
-  id: 'fan-out',
-  defaults: { jobs: 3, workMs: 1000 },
-  // Every job starts at once, but a thread per job would cost megabytes each and compute no
-  // faster: with `--work cpu` the jobs share one thread per core, and wait for a free one.
-  threads: () => availableParallelism(),
-  async run({ jobs, options, stop }) {
-    const tasks = jobs
-      .submitAll(options.jobs)
-      .map((job) => (signal: AbortSignal) => jobs.run(job, { signal }));
-    await fanOut(tasks, stop);
-  },
-});
+const demo = await startDemo('fan-out');
+const stop = new AbortController();
+// Once a process listens for SIGINT or SIGTERM, Node no longer exits on it: the program must
+// end by itself. The first signal cancels the tasks running, and their
+// outcomes come back.
+process.once('SIGINT', onSignal);
+process.once('SIGTERM', onSignal);
+
+for await (const outcome of run(demo.jobs(), demo.task, { signal: stop.signal })) {
+  demo.report(outcome);
+}
+await demo.end();
+
+function onSignal(signal: NodeJS.Signals): void {
+  if (stop.signal.aborted) return; // a second signal: `exitOnSecondSignal` ends the program
+  exitOnSecondSignal(signal);
+  demo.stopping(signal);
+  stop.abort();
+}

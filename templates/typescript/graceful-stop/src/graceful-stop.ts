@@ -1,78 +1,62 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ChildSignals } from './signals.js';
+import type { Outcome } from './outcome.js';
+import { run as runPool, type Handler, type JobSource } from './worker-pool.js';
 
-/** The reason in-flight jobs are cancelled with when a stop's drain time runs out. */
+/** Why the jobs still running when the drain time ran out were cancelled. */
 export class DrainTimeoutError extends Error {
   override name = 'DrainTimeoutError';
 
-  constructor(readonly drainMs: number) {
-    super(`in-flight jobs did not finish within ${drainMs} ms of the stop`);
+  constructor(readonly drain: number) {
+    super(`in-flight jobs did not finish within ${drain} ms of the stop`);
   }
 }
 
-export interface ServeOptions<T> {
-  /** Where jobs come from; it may be endless. */
-  source: Iterable<T>;
+export interface ServiceOptions {
   /** How many jobs run at once. */
   workers: number;
-  /** Aborting it stops intake: no job is taken after that, and the ones in flight may finish. */
-  stop: AbortSignal;
-  /** How long in-flight jobs may still run after `stop` before they are cancelled. */
-  drainMs: number;
-  /** Runs one job; `signal` aborts if the job is still running when the drain time is up. */
-  handle(job: T, worker: number, signal: AbortSignal): Promise<void>;
+  /** The stop: once it aborts, no job is taken; the jobs in flight may finish. */
+  signal: AbortSignal;
+  /** How long, in milliseconds from the stop, the jobs in flight may still run. */
+  drain: number;
 }
 
 /**
- * Runs `workers` workers that take jobs from `source` one after another until it runs out or
- * `stop` aborts, then lets the jobs in flight finish, cancelling those still running `drainMs`
- * after the stop. Resolves once every worker has returned; nothing is left running. A `handle`
- * that throws is a bug in it: no worker takes a job after that, and the error is thrown once
- * the jobs in flight have finished.
+ * A long-running service: `workers` workers take jobs from `jobs` (endless, or an async iterable
+ * that waits for work) and yield each job's `Outcome` as it finishes, until `jobs` ends or
+ * `signal` aborts. After the stop no job is taken, the jobs in flight finish, and those still
+ * running `drain` ms after it are cancelled: their signal aborts with a `DrainTimeoutError`.
+ * The jobs never see `signal` itself. Memory is held for the jobs in flight, never for the jobs
+ * finished. Leaving the `for await` early cancels the jobs running at once; the other rules are
+ * the worker pool's (see `run` in `worker-pool.ts`).
  */
-export async function serve<T>({ source, workers, stop, drainMs, handle }: ServeOptions<T>) {
-  if (!Number.isInteger(workers) || workers < 1) {
-    throw new RangeError(`workers must be an integer of at least 1, got ${workers}`);
+export function run<J, R>(
+  jobs: JobSource<J>,
+  handle: Handler<J, R>,
+  { workers, signal, drain }: ServiceOptions,
+): AsyncGenerator<Outcome<J, R>, void, undefined> {
+  if (!(Number.isInteger(drain) && drain >= 0 && drain < 2 ** 31)) {
+    throw new RangeError(`drain must be an integer from 0 to ${2 ** 31 - 1} ms, got ${drain}`);
   }
-  const jobs = source[Symbol.iterator]();
-  // The jobs never see `stop`. Each worker hands its jobs a signal of its own, aborted only
-  // when the drain time is up: a service that runs for months puts no listener per job on one
-  // shared signal.
-  const cancel = new AbortController();
-  const workerSignals = new ChildSignals(cancel.signal);
-  const finished = new AbortController();
-  const startDrainClock = () => {
-    // The drain time counts from the stop. `finished` clears this timer if the jobs are done
-    // first, so that no timer outlives the service and holds the process open.
-    sleep(drainMs, undefined, { signal: finished.signal }).then(
-      () => cancel.abort(new DrainTimeoutError(drainMs)),
-      () => {}, // cleared: everything drained in time
-    );
-  };
-  if (stop.aborted) startDrainClock();
-  else stop.addEventListener('abort', startDrainClock, { once: true });
+  return serve();
 
-  let failure: { error: unknown } | undefined;
-  const worker = (id: number) =>
-    workerSignals
-      .run(async (signal) => {
-        // `stop` is checked before each job is taken, not after: once it aborts, no job is
-        // taken from `source`, let alone started.
-        while (!stop.aborted && failure === undefined) {
-          const next = jobs.next();
-          if (next.done) return;
-          await handle(next.value, id, signal);
-        }
-      })
-      .catch((error: unknown) => {
-        failure ??= { error }; // the other workers see it, and take no more jobs
-      });
-  try {
-    await Promise.all(Array.from({ length: workers }, (_, index) => worker(index + 1)));
-  } finally {
-    stop.removeEventListener('abort', startDrainClock);
-    finished.abort();
-    workerSignals.close();
+  async function* serve(): AsyncGenerator<Outcome<J, R>, void, undefined> {
+    const cancel = new AbortController();
+    // Aborted when the service is over, so that the drain clock does not outlive it and hold
+    // the process open for the rest of `drain`.
+    const over = new AbortController();
+    const startDrainClock = () => {
+      sleep(drain, undefined, { signal: over.signal }).then(
+        () => cancel.abort(new DrainTimeoutError(drain)),
+        () => {}, // cleared: everything drained in time
+      );
+    };
+    if (signal.aborted) startDrainClock();
+    else signal.addEventListener('abort', startDrainClock, { once: true });
+    try {
+      yield* runPool(jobs, handle, { workers, signal, cancel: cancel.signal });
+    } finally {
+      signal.removeEventListener('abort', startDrainClock);
+      over.abort();
+    }
   }
-  if (failure !== undefined) throw failure.error;
 }

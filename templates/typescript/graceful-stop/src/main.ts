@@ -1,26 +1,27 @@
-import { serve } from './graceful-stop.js';
-import { runProgram } from './program.js';
+import { exitOnSecondSignal, startDemo } from './harness/program.js';
+import { run } from './graceful-stop.js';
 
-/** Job ids 1, 2, 3, …: `count` of them, or without end when `count` is 0. */
-function* jobIds(count: number): Generator<number, void, undefined> {
-  for (let job = 1; count === 0 || job <= count; job++) yield job;
+const demo = await startDemo('graceful-stop');
+const stop = new AbortController();
+// Once a process listens for SIGINT or SIGTERM, Node no longer exits on it: the program must
+// end by itself. The first signal stops intake; the jobs in flight finish,
+// or are cancelled once the drain time is up.
+process.once('SIGINT', onSignal);
+process.once('SIGTERM', onSignal);
+demo.ready();
+const { workers, drainMs: drain } = demo.options;
+for await (const outcome of run(demo.jobs(), demo.handle, {
+  workers,
+  drain,
+  signal: stop.signal,
+})) {
+  demo.report(outcome);
 }
+await demo.end();
 
-await runProgram({
-  id: 'graceful-stop',
-  defaults: { jobs: 0, workMs: 500 },
-  threads: (options) => options.workers,
-  drainOnStop: true,
-  async run({ jobs, options, stop }) {
-    await serve({
-      source: jobIds(options.jobs),
-      workers: options.workers,
-      stop,
-      drainMs: options.drainMs,
-      async handle(job, worker, signal) {
-        jobs.submit(job);
-        await jobs.run(job, { worker, signal });
-      },
-    });
-  },
-});
+function onSignal(signal: NodeJS.Signals): void {
+  if (stop.signal.aborted) return; // a second signal: `exitOnSecondSignal` ends the program
+  exitOnSecondSignal(signal);
+  demo.stopping(signal);
+  stop.abort();
+}

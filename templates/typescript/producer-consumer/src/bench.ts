@@ -1,29 +1,17 @@
-// What the bounded buffer costs per item, and how its capacity changes it.
+// What the bounded buffer costs per job, and how its size and the consumers change it.
 import { median, never, report } from './benchmarking.js';
-import { runPipeline } from './producer-consumer.js';
+import { run } from './producer-consumer.js';
 
-const items = 100_000;
-let sink = 0;
+const jobs = Array.from({ length: 100_000 }, (_, index) => index);
 const direct = await median(async () => {
-  for (let item = 0; item < items; item++) sink += await Promise.resolve(item);
+  for (const job of jobs) await Promise.resolve(job);
 });
-report(`${items} items handed over by direct await (baseline)`, direct, 'ms');
-for (const capacity of [1, 16, 256]) {
-  for (const consumers of [1, 4]) {
-    const piped = await median(() =>
-      runPipeline<number>({
-        capacity,
-        consumers,
-        signal: never,
-        async produce(put) {
-          for (let item = 0; item < items; item++) await put(item);
-        },
-        async consume(item) {
-          sink += item;
-        },
-      }),
-    );
-    report(`${items} items, buffer ${capacity}, ${consumers} consumer(s)`, piped, 'ms', direct);
+report(`${jobs.length} jobs handed over by direct await (baseline)`, direct, 'ms');
+for (const buffer of [1, 16, 256]) {
+  for (const workers of [1, 4]) {
+    const piped = await median(async () => {
+      for await (const _ of run(jobs, async (job) => job, { workers, buffer, signal: never }));
+    });
+    report(`${jobs.length} jobs, buffer ${buffer}, ${workers} consumer(s)`, piped, 'ms', direct);
   }
 }
-if (Number.isNaN(sink)) console.log(sink); // keeps the work observable

@@ -1,25 +1,27 @@
-import { runProgram } from './program.js';
-import { runPipeline } from './producer-consumer.js';
+import { exitOnSecondSignal, startDemo } from './harness/program.js';
+import { run } from './producer-consumer.js';
 
-await runProgram({
-  id: 'producer-consumer',
-  defaults: { jobs: 5, workMs: 500 },
-  threads: (options) => options.workers,
-  async run({ jobs, options, stop }) {
-    await runPipeline<number>({
-      capacity: options.buffer,
-      consumers: options.workers,
-      signal: stop,
-      async produce(put) {
-        for (let job = 1; job <= options.jobs; job++) {
-          jobs.produce(job);
-          await put(job);
-        }
-      },
-      async consume(job, consumer, signal) {
-        jobs.consume(job, consumer);
-        await jobs.run(job, { worker: consumer, signal });
-      },
-    });
-  },
-});
+const demo = await startDemo('producer-consumer');
+const stop = new AbortController();
+// Once a process listens for SIGINT or SIGTERM, Node no longer exits on it: the program must
+// end by itself. The first signal stops the producer and cancels the jobs
+// running, and their outcomes come back.
+process.once('SIGINT', onSignal);
+process.once('SIGTERM', onSignal);
+
+const { workers, buffer } = demo.options;
+for await (const outcome of run(demo.jobs(), demo.handle, {
+  workers,
+  buffer,
+  signal: stop.signal,
+})) {
+  demo.report(outcome);
+}
+await demo.end();
+
+function onSignal(signal: NodeJS.Signals): void {
+  if (stop.signal.aborted) return; // a second signal: `exitOnSecondSignal` ends the program
+  exitOnSecondSignal(signal);
+  demo.stopping(signal);
+  stop.abort();
+}

@@ -1,276 +1,127 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BoundedQueue, QueueClosedError, runPipeline } from './producer-consumer.js';
-import { assertNothingLeft, checkInvariants, only, run, runUntil } from './testing.js';
+import { BoundedQueue, run } from './producer-consumer.js';
+import { assertNothingLeft, collect, never, quiet, range } from './testing.js';
 
-const timeout = 20_000;
-const never = new AbortController().signal;
-const range = (count: number) => Array.from({ length: count }, (_, index) => index + 1);
+const timeout = 10_000;
 
-for (const consumers of [1, 2, 3, 8]) {
+for (const workers of [1, 2, 5, 20]) {
   test(
-    `every item is consumed exactly once with ${consumers} consumer(s)`,
+    `every job is consumed exactly once by ${workers} consumer(s), who all end`,
     { timeout },
     async () => {
-      const before = process.getActiveResourcesInfo();
       const consumed: number[] = [];
-      await runPipeline<number>({
-        capacity: 2,
-        consumers,
-        signal: never,
-        async produce(put) {
-          for (const item of range(50)) await put(item);
-        },
-        async consume(item) {
-          await sleep(item % 3);
-          consumed.push(item);
-        },
-      });
+      const handle = async (job: number) => {
+        consumed.push(job);
+        await sleep(job % 3);
+        return job;
+      };
+      // The loop ends only once every consumer has ended: no consumer is left waiting for a
+      // sentinel that another consumer took.
+      const outcomes = await collect(run(range(50), handle, { workers, buffer: 4, signal: never }));
       assert.deepEqual(
         consumed.sort((a, b) => a - b),
         range(50),
       );
-      await assertNothingLeft(before);
+      assert.equal(outcomes.length, 50);
     },
   );
 }
 
 test(
-  'a full buffer makes the producer wait: it never holds more than its capacity',
+  'the buffer holds back a fast producer: it never holds more than `buffer`',
   { timeout },
   async () => {
-    const queue = new BoundedQueue<number>(2);
-    await queue.put(1, never);
-    await queue.put(2, never);
-    let third = false;
-    const putting = queue.put(3, never).then(() => (third = true));
-    await sleep(20);
-    assert.equal(third, false, 'put waits while the buffer is full');
-    assert.equal(queue.size, 2);
-    assert.deepEqual(await queue.take(never), { done: false, value: 1 });
-    await putting;
-    assert.equal(queue.size, 2);
-  },
-);
-
-test(
-  'the buffer stays within capacity under a fast producer and slow consumers',
-  { timeout },
-  async () => {
-    let largest = 0;
-    const queue = new BoundedQueue<number>(3);
-    const producer = (async () => {
-      for (const item of range(40)) {
-        await queue.put(item, never);
-        largest = Math.max(largest, queue.size);
+    let read = 0;
+    let handled = 0;
+    function* fast() {
+      for (const job of range(40)) {
+        // Jobs read but not yet handed to a consumer: in the buffer, or the one being put.
+        assert.ok(read - handled <= 3 + 1, `${read - handled} jobs between producer and consumers`);
+        read++;
+        yield job;
       }
-      queue.close();
-    })();
-    const consumer = async () => {
-      for (let next = await queue.take(never); !next.done; next = await queue.take(never))
-        await sleep(1);
+    }
+    const handle = async (job: number) => {
+      handled++;
+      await sleep(2);
+      return job;
     };
-    await Promise.all([producer, consumer(), consumer()]);
-    assert.equal(largest, 3);
+    await collect(run(fast(), handle, { workers: 2, buffer: 3, signal: never }));
+    assert.equal(handled, 40);
   },
 );
 
-test(
-  'closing wakes every waiting consumer, however many: no sentinel per consumer',
-  { timeout },
-  async () => {
-    const queue = new BoundedQueue<number>(1);
-    const takes = range(10).map(() => queue.take(never));
-    await queue.put(7, never);
-    queue.close();
-    const results = await Promise.all(takes);
-    assert.deepEqual(
-      results.filter((result) => !result.done).map((result) => result.value),
-      [7],
-    );
-    assert.equal(results.filter((result) => result.done).length, 9);
-    await assert.rejects(queue.put(8, never), QueueClosedError);
-  },
-);
-
-test('a stopped queue hands out no item, even with items left in it', { timeout }, async () => {
-  const queue = new BoundedQueue<number>(2);
+test('a put waits while the buffer is full, and a stop ends the wait', { timeout }, async () => {
+  const queue = new BoundedQueue<number>(1);
   await queue.put(1, never);
   const stop = new AbortController();
-  const reason = new Error('stop');
-  stop.abort(reason);
-  await assert.rejects(queue.take(stop.signal), (error) => error === reason);
-  await assert.rejects(queue.put(2, stop.signal), (error) => error === reason);
-  assert.equal(queue.size, 1, 'the item is still there, for whoever takes it next');
+  const waiting = queue.put(2, stop.signal);
+  await sleep(20);
+  assert.equal(queue.size, 1);
+  stop.abort(new Error('stopped'));
+  await assert.rejects(waiting, { message: 'stopped' });
+});
+
+test('a stop wakes the consumers waiting for jobs that do not come', { timeout }, async () => {
+  const before = process.getActiveResourcesInfo();
+  const stop = new AbortController();
+  setTimeout(() => stop.abort(), 50);
+  const options = { workers: 4, buffer: 2, signal: stop.signal };
+  assert.deepEqual(await collect(run(quiet(1), async (job) => job * 2, options)), [
+    { job: 1, ok: true, value: 2 },
+  ]);
+  await assertNothingLeft(before);
 });
 
 test(
-  'fewer than one consumer, or a buffer of less than one item, is refused',
+  'a stop cancels the jobs running and hands out none left in the buffer',
   { timeout },
   async () => {
-    const pipeline = (capacity: number, consumers: number) =>
-      runPipeline<number>({
-        capacity,
-        consumers,
-        signal: never,
-        produce: async (put) => put(1),
-        consume: async () => {},
-      });
-    await assert.rejects(pipeline(1, 0), {
-      name: 'RangeError',
-      message: 'consumers must be an integer of at least 1, got 0',
-    });
-    await assert.rejects(pipeline(0, 1), {
-      name: 'RangeError',
-      message: 'capacity must be an integer of at least 1, got 0',
-    });
-  },
-);
-
-test(
-  'every consumer returns when the input ends, even with more consumers than items',
-  { timeout },
-  async () => {
-    const before = process.getActiveResourcesInfo();
-    const consumedBy: number[] = [];
-    await runPipeline<number>({
-      capacity: 1,
-      consumers: 8,
-      signal: never,
-      async produce(put) {
-        await put(1);
-        await put(2);
-      },
-      async consume(_item, consumer) {
-        consumedBy.push(consumer);
-      },
-    });
-    assert.equal(consumedBy.length, 2);
-    await assertNothingLeft(before);
-  },
-);
-
-test(
-  'a failing consumer stops the producer instead of leaving it blocked',
-  { timeout },
-  async () => {
-    const failure = new Error('consumer failed');
-    await assert.rejects(
-      runPipeline<number>({
-        capacity: 1,
-        consumers: 1,
-        signal: never,
-        async produce(put) {
-          for (const item of range(100)) await put(item);
-        },
-        async consume(item) {
-          if (item === 3) throw failure;
-        },
-      }),
-      (error) => error === failure,
+    const stop = new AbortController();
+    const started: number[] = [];
+    const handle = async (job: number, _worker: number, signal: AbortSignal) => {
+      started.push(job);
+      await sleep(10_000, undefined, { signal });
+    };
+    setTimeout(() => stop.abort(), 30);
+    const outcomes = await collect(
+      run(range(10), handle, { workers: 2, buffer: 3, signal: stop.signal }),
     );
-  },
-);
-
-test('a failing producer still releases every consumer', { timeout }, async () => {
-  const failure = new Error('producer failed');
-  await assert.rejects(
-    runPipeline<number>({
-      capacity: 4,
-      consumers: 3,
-      signal: never,
-      async produce(put) {
-        await put(1);
-        throw failure;
-      },
-      consume: () => sleep(10),
-    }),
-    (error) => error === failure,
-  );
-});
-
-test(
-  'the program consumes every item once, never more than --buffer ahead',
-  { timeout },
-  async () => {
-    const exit = await run([
-      '--json',
-      '--jobs',
-      '30',
-      '--workers',
-      '3',
-      '--buffer',
-      '2',
-      '--work-ms',
-      '5',
-    ]);
-    assert.equal(exit.code, 0, exit.stderr);
-    const summary = checkInvariants(exit.events, 3);
-    assert.equal(summary.completed, 30);
+    assert.deepEqual(started, [1, 2]);
     assert.deepEqual(
-      only(exit.events, 'consume')
-        .map((event) => event.job)
-        .sort((a, b) => a! - b!),
-      range(30),
+      outcomes.map((outcome) => outcome.ok),
+      [false, false],
     );
-    // `produce` is written just before the item is offered, so the producer can be one item
-    // ahead of a full buffer: produced minus consumed never exceeds buffer + 1.
-    let ahead = 0;
-    const seen = new Set<number>();
-    for (const event of exit.events) {
-      if (event.event === 'produce') ahead++;
-      if (event.event === 'consume') {
-        assert.ok(seen.has(event.job!) === false, 'consumed once');
-        seen.add(event.job!);
-        ahead--;
-      }
-      assert.ok(ahead <= 3, `${ahead} items produced and not yet consumed, buffer 2`);
+  },
+);
+
+test('an error of the source reaches the loop after every job it gave', { timeout }, async () => {
+  const broken = new Error('the source broke');
+  function* failing() {
+    yield* range(5);
+    throw broken;
+  }
+  const jobs: number[] = [];
+  await assert.rejects(async () => {
+    for await (const outcome of run(failing(), (job) => sleep(5, job), {
+      workers: 2,
+      buffer: 2,
+      signal: never,
+    })) {
+      jobs.push(outcome.job);
     }
-    const order = exit.events.filter((event) => event.job === 5).map((event) => event.event);
-    assert.deepEqual(order, ['produce', 'consume', 'start', 'done']);
-  },
-);
-
-test('the program with more consumers than items ends and exits 0', { timeout }, async () => {
-  const exit = await run(['--json', '--jobs', '2', '--workers', '8', '--work-ms', '10']);
-  assert.equal(exit.code, 0);
-  assert.equal(checkInvariants(exit.events, 8).completed, 2);
+  }, broken);
+  assert.deepEqual(jobs.sort(), range(5));
 });
 
-test('the program reports failed items and exits 1', { timeout }, async () => {
-  const exit = await run(['--json', '--jobs', '6', '--work-ms', '10', '--fail-every', '2']);
-  assert.equal(exit.code, 1);
-  assert.deepEqual(
-    only(exit.events, 'fail').map((event) => event.job),
-    [2, 4, 6],
-  );
-  checkInvariants(exit.events, 3);
+test('a buffer or a number of consumers under 1 is refused at once', () => {
+  const handle = async (job: number) => job;
+  assert.throws(() => run([1], handle, { workers: 1, buffer: 0, signal: never }), {
+    message: 'buffer must be an integer of at least 1, got 0',
+  });
+  assert.throws(() => run([1], handle, { workers: 0, buffer: 1, signal: never }), {
+    message: 'workers must be an integer of at least 1, got 0',
+  });
 });
-
-test(
-  'SIGINT to the process group cancels the items in flight and in the buffer, exit 130',
-  { timeout },
-  async () => {
-    const exit = await runUntil(
-      ['--json', '--jobs', '10', '--workers', '2', '--buffer', '2', '--work-ms', '10000'],
-      (event) => event.event === 'start' && event.job === 2,
-    );
-    assert.equal(exit.code, 130);
-    const summary = checkInvariants(exit.events, 2);
-    assert.equal(summary.cancelled, summary.submitted);
-    assert.ok(summary.submitted < 10, 'the producer was held back by the full buffer');
-    // The signal came while items 1 and 2 ran: the items in the buffer were never taken out.
-    assert.deepEqual(
-      exit.events
-        .filter((event) => event.event === 'consume' || event.event === 'start')
-        .map((event) => [event.event, event.job]),
-      [
-        ['consume', 1],
-        ['start', 1],
-        ['consume', 2],
-        ['start', 2],
-      ],
-    );
-  },
-);

@@ -1,152 +1,142 @@
-import { ChildSignals } from './signals.js';
-
-/** Thrown by `put` on a queue that was closed: the producer has said it was done. */
-export class QueueClosedError extends Error {
-  override name = 'QueueClosedError';
-
-  constructor() {
-    super('the queue is closed');
-  }
-}
-
-interface Waiter {
-  wake(): void;
-}
+import type { Outcome } from './outcome.js';
+import { run as runPool, type Handler, type JobSource } from './worker-pool.js';
 
 /**
- * A first-in first-out queue that holds at most `capacity` items. `put` waits while it is full,
- * which is what slows a fast producer down to the pace of its consumers (backpressure); `take`
- * waits while it is empty. `close` ends the input: once the queue is closed and empty, every
- * `take`, waiting or not, returns `done` (no sentinel value, however many consumers there are).
+ * A first-in first-out buffer of at most `capacity` jobs between a producer and its consumers.
+ * `put` waits while it is full, which slows a fast producer down to the pace of its consumers
+ * (backpressure). Consumers read it as an async iterable, which waits while it is empty and ends
+ * once it is closed and empty: no sentinel value, however many consumers there are.
  */
-export class BoundedQueue<T> {
+export class BoundedQueue<T> implements AsyncIterable<T> {
   readonly #items: T[] = [];
-  readonly #producers = new Set<Waiter>();
-  readonly #consumers = new Set<Waiter>();
-  #closed = false;
+  readonly #waiting = new Set<() => void>();
+  #closed: { error?: { reason: unknown } } | undefined;
 
   constructor(readonly capacity: number) {
-    if (!Number.isInteger(capacity) || capacity < 1) {
-      throw new RangeError(`capacity must be an integer of at least 1, got ${capacity}`);
+    if (!(Number.isInteger(capacity) && capacity >= 1)) {
+      throw new RangeError(`buffer must be an integer of at least 1, got ${capacity}`);
     }
   }
 
-  /** How many items the queue holds now. */
+  /** How many jobs the buffer holds now. */
   get size(): number {
     return this.#items.length;
   }
 
-  /** Adds `item`, first waiting for room if the queue is full. */
+  /** Adds `item` once there is room; rejects if `signal` aborts first, or the buffer is closed. */
   async put(item: T, signal: AbortSignal): Promise<void> {
-    signal.throwIfAborted();
-    while (this.#items.length >= this.capacity && !this.#closed) {
-      await wait(this.#producers, signal);
+    // A loop, not an `if`: whoever wakes first may have taken the room.
+    while (this.#items.length >= this.capacity && this.#closed === undefined) {
+      await this.#change(signal);
     }
-    if (this.#closed) throw new QueueClosedError();
+    signal.throwIfAborted();
+    if (this.#closed !== undefined) throw new Error('the buffer is closed');
     this.#items.push(item);
-    wakeOne(this.#consumers);
+    this.#wakeAll();
   }
 
-  /** Removes the oldest item, first waiting for one; `done` once the queue is closed and empty. */
-  async take(signal: AbortSignal): Promise<IteratorResult<T, undefined>> {
-    // Checked first, not only before a wait: after a stop, the items left are not handed out.
-    signal.throwIfAborted();
-    // A loop, not an `if`: another consumer may take the item between our wake-up and our turn.
-    while (this.#items.length === 0) {
-      if (this.#closed) return { done: true, value: undefined };
-      await wait(this.#consumers, signal);
+  /** Ends the input. Consumers take the jobs left, then end, or get `error` if one is given. */
+  close(error?: { reason: unknown }): void {
+    this.#closed = { error };
+    this.#wakeAll();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<T, void, undefined> {
+    const never = new AbortController().signal;
+    for (;;) {
+      if (this.#items.length > 0) {
+        const item = this.#items.shift() as T;
+        this.#wakeAll(); // a producer may be waiting for this room
+        yield item;
+      } else if (this.#closed?.error !== undefined) {
+        throw this.#closed.error.reason;
+      } else if (this.#closed !== undefined) {
+        return;
+      } else {
+        await this.#change(never);
+      }
     }
-    const item = this.#items.shift() as T;
-    wakeOne(this.#producers);
-    return { done: false, value: item };
   }
 
-  /** Ends the input: items already in the queue are still taken, then every `take` is `done`. */
-  close(): void {
-    this.#closed = true;
-    // Every waiting consumer, not one: each of them must see the end.
-    for (const waiter of [...this.#consumers, ...this.#producers]) waiter.wake();
-  }
-}
-
-/** Waits until `wakeOne` or `close` wakes it, or rejects with the reason when `signal` aborts. */
-function wait(waiters: Set<Waiter>, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    signal.throwIfAborted();
-    const onAbort = () => {
-      waiters.delete(waiter);
-      reject(signal.reason);
-    };
-    const waiter: Waiter = {
-      wake: () => {
-        waiters.delete(waiter);
+  #change(signal: AbortSignal): Promise<void> {
+    return new Promise((resolve, reject) => {
+      signal.throwIfAborted();
+      const onAbort = () => {
+        this.#waiting.delete(wake);
+        reject(signal.reason);
+      };
+      const wake = () => {
         signal.removeEventListener('abort', onAbort);
         resolve();
-      },
-    };
-    waiters.add(waiter);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
+      };
+      this.#waiting.add(wake);
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  #wakeAll(): void {
+    const waiting = [...this.#waiting];
+    this.#waiting.clear();
+    waiting.forEach((wake) => wake());
+  }
 }
 
-function wakeOne(waiters: Set<Waiter>): void {
-  const [first] = waiters;
-  first?.wake();
-}
-
-export interface PipelineOptions<T> {
-  /** How many items the buffer between the producer and the consumers holds. */
-  capacity: number;
-  /** How many consumers take items out at once. */
-  consumers: number;
-  /** Puts the items in with `put`; the buffer is closed when it returns. */
-  produce(put: (item: T) => Promise<void>, signal: AbortSignal): Promise<void>;
-  /** Processes one item; `consumer` is 1..`consumers`. */
-  consume(item: T, consumer: number, signal: AbortSignal): Promise<void>;
+export interface PipelineOptions {
+  /** How many consumers take jobs out of the buffer at once. */
+  workers: number;
+  /** How many jobs the buffer between the producer and the consumers holds. */
+  buffer: number;
+  /** Stops both sides: the producer puts nothing more, and the jobs running are cancelled. */
   signal: AbortSignal;
 }
 
 /**
- * Runs one producer and `consumers` consumers joined by a `BoundedQueue`, and resolves once the
- * producer has finished and every consumer has processed its last item and returned. If either
- * side fails (or `signal` aborts), the other side is stopped too, and the first error (or the
- * signal's reason) is thrown once all of them have returned.
+ * One producer reads `jobs` and puts each into a `BoundedQueue` of `buffer` jobs; `workers`
+ * consumers take them out and run `handle(job, worker, signal)`. Yields each job's `Outcome` as
+ * its consumer finishes it, and ends once the producer has read the last job and the consumers
+ * have finished them all. Jobs left in the buffer when `signal` aborts are never handed out.
+ * Leaving the `for await` early stops both sides; the other rules are the worker pool's (see
+ * `run` in `worker-pool.ts`); an error of `jobs` comes after every job put before it.
  */
-export async function runPipeline<T>(options: PipelineOptions<T>): Promise<void> {
-  const { capacity, consumers, produce, consume } = options;
-  if (!Number.isInteger(consumers) || consumers < 1) {
-    throw new RangeError(`consumers must be an integer of at least 1, got ${consumers}`);
-  }
-  const queue = new BoundedQueue<T>(capacity);
-  // Each side gets a signal of its own, aborted when `options.signal` is, or by the first
-  // failure: without that, a producer waiting on a full buffer would wait forever for
-  // consumers that have died, and consumers would wait forever for a producer that has.
-  const sides = new ChildSignals(options.signal);
-  const stopOthersOnFailure = (error: unknown) => sides.abort(error);
+export function run<J, R>(
+  jobs: JobSource<J>,
+  handle: Handler<J, R>,
+  { workers, buffer, signal }: PipelineOptions,
+): AsyncGenerator<Outcome<J, R>, void, undefined> {
+  const queue = new BoundedQueue<J>(buffer);
+  return pipeline(jobs, queue, runPool(queue, handle, { workers, signal }), signal);
+}
 
-  const producer = sides
-    .run(async (signal) => {
-      try {
-        await produce((item) => queue.put(item, signal), signal);
-      } finally {
-        queue.close(); // in `finally`: a producer that fails must still release the consumers
-      }
-    })
-    .catch(stopOthersOnFailure);
-  const consumerRuns = Array.from({ length: consumers }, (_, index) =>
-    sides
-      .run(async (signal) => {
-        for (let next = await queue.take(signal); !next.done; next = await queue.take(signal)) {
-          await consume(next.value, index + 1, signal);
-        }
-      })
-      .catch(stopOthersOnFailure),
-  );
-
+async function* pipeline<J, R>(
+  jobs: JobSource<J>,
+  queue: BoundedQueue<J>,
+  consumers: AsyncGenerator<Outcome<J, R>, void, undefined>,
+  signal: AbortSignal,
+): AsyncGenerator<Outcome<J, R>, void, undefined> {
+  // Stops the producer when `signal` aborts or the consumers are gone.
+  const producing = new AbortController();
+  const stopProducing = () => producing.abort(signal.reason);
+  signal.addEventListener('abort', stopProducing, { once: true });
+  if (signal.aborted) stopProducing();
+  // The producer is a pool of one worker whose job is to put jobs into the buffer: it reads
+  // `jobs` one at a time, and a stop does not wait for a source that waits for its next job.
+  const puts = runPool(jobs, (job, _worker, putSignal) => queue.put(job, putSignal), {
+    workers: 1,
+    signal: producing.signal,
+  });
+  const producer = (async () => {
+    try {
+      for await (const put of puts) if (!put.ok) break; // a put fails only once stopped
+      queue.close();
+    } catch (reason) {
+      queue.close({ reason }); // `jobs` failed: consumers take what it gave, then get its error
+    }
+  })();
   try {
-    await Promise.all([producer, ...consumerRuns]);
+    yield* consumers;
   } finally {
-    sides.close();
+    producing.abort();
+    signal.removeEventListener('abort', stopProducing);
+    await producer;
   }
-  if (sides.aborted) throw sides.reason;
 }

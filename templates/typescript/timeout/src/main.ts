@@ -1,19 +1,27 @@
-import { forEachLimited } from './limit.js';
-import { runProgram } from './program.js';
-import { withTimeout } from './timeout.js';
+import { exitOnSecondSignal, startDemo } from './harness/program.js';
+import { run } from './timeout.js';
 
-await runProgram({
-  id: 'timeout',
-  defaults: { jobs: 1, workMs: 2000 },
-  threads: (options) => options.workers,
-  async run({ jobs, options, stop }) {
-    // An operation is the job's simulated work under its own deadline.
-    const operation = (job: number, signal: AbortSignal) =>
-      withTimeout((deadline) => jobs.work(job, deadline), options.timeoutMs, signal);
-    await forEachLimited(
-      jobs.submitAll(options.jobs),
-      { limit: options.workers, signal: stop },
-      (job, _lane, signal) => jobs.run(job, { signal }, operation),
-    );
-  },
-});
+const demo = await startDemo('timeout');
+const stop = new AbortController();
+// Once a process listens for SIGINT or SIGTERM, Node no longer exits on it: the program must
+// end by itself. The first signal cancels the calls running, and their
+// outcomes come back.
+process.once('SIGINT', onSignal);
+process.once('SIGTERM', onSignal);
+
+const { workers, timeoutMs: timeout } = demo.options;
+for await (const outcome of run(demo.jobs(), demo.handle, {
+  workers,
+  timeout,
+  signal: stop.signal,
+})) {
+  demo.report(outcome);
+}
+await demo.end();
+
+function onSignal(signal: NodeJS.Signals): void {
+  if (stop.signal.aborted) return; // a second signal: `exitOnSecondSignal` ends the program
+  exitOnSecondSignal(signal);
+  demo.stopping(signal);
+  stop.abort();
+}

@@ -1,195 +1,83 @@
 import assert from 'node:assert/strict';
-import { getEventListeners } from 'node:events';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  assertNothingLeft,
-  checkInvariants,
-  only,
-  retainedHeapMb,
-  run,
-  runUntil,
-} from './testing.js';
-import { TimeoutError, withTimeout } from './timeout.js';
+import { assertNothingLeft, collect, never, range } from './testing.js';
+import { call, run, TimeoutError } from './timeout.js';
 
-const timeout = 20_000;
-const never = new AbortController().signal;
+const timeout = 10_000;
+const slow = (job: number, signal: AbortSignal) => sleep(10_000, job, { signal });
 
-test('times out on time', { timeout }, async () => {
+test('a call past its deadline is rejected on time with a TimeoutError', { timeout }, async () => {
   const started = performance.now();
-  await assert.rejects(
-    withTimeout((signal) => sleep(5000, 'late', { signal }), 100, never),
-    (error) => error instanceof TimeoutError && error.timeoutMs === 100,
-  );
-  const elapsed = performance.now() - started;
-  assert.ok(elapsed >= 99 && elapsed < 1000, `timed out after ${elapsed} ms, deadline 100 ms`);
+  await assert.rejects(call(1, slow, { timeout: 50, signal: never }), TimeoutError);
+  const took = performance.now() - started;
+  assert.ok(took >= 49 && took < 500, `a call of 10 s timed out after ${Math.round(took)} ms`);
+});
+
+test('the work is really cancelled: no side effect after its deadline', { timeout }, async () => {
+  let sideEffect = false;
+  const work = async (_job: number, signal: AbortSignal) => {
+    await sleep(100, undefined, { signal });
+    sideEffect = true;
+  };
+  await assert.rejects(call(1, work, { timeout: 20, signal: never }), TimeoutError);
+  await sleep(200);
+  assert.equal(sideEffect, false);
 });
 
 test(
-  'the timed-out work is really cancelled: no late side effect, nothing left',
+  'a call that meets its deadline returns its result, and leaves nothing',
   { timeout },
   async () => {
     const before = process.getActiveResourcesInfo();
-    const effects: string[] = [];
-    let workSignal: AbortSignal | undefined;
-    await assert.rejects(
-      withTimeout(
-        async (signal) => {
-          workSignal = signal;
-          await sleep(200, undefined, { signal });
-          effects.push('written after the deadline');
-        },
-        50,
-        never,
-      ),
-      TimeoutError,
-    );
-    assert.equal(workSignal?.aborted, true, 'the work was told to stop');
-    await assertNothingLeft(before);
-    await sleep(300); // past the moment the work would have finished
-    assert.deepEqual(effects, []);
+    assert.equal(await call(21, (job) => sleep(10, job * 2), { timeout: 1000, signal: never }), 42);
+    await assertNothingLeft(before); // the deadline's timer is cleared, not left to fire
   },
 );
 
-test('completes normally when the work is shorter than the deadline', { timeout }, async () => {
+test('a result that comes after the deadline still missed it', { timeout }, async () => {
+  const deaf = (job: number) => sleep(60, job); // ignores its signal
+  await assert.rejects(call(1, deaf, { timeout: 20, signal: never }), TimeoutError);
+});
+
+test(
+  "a caller's cancel is not a timeout: the call rejects with the handler's error",
+  { timeout },
+  async () => {
+    const stop = new AbortController();
+    setTimeout(() => stop.abort(new Error('stopped')), 10);
+    await assert.rejects(call(1, slow, { timeout: 5000, signal: stop.signal }), {
+      name: 'AbortError',
+    });
+  },
+);
+
+test('run gives every job its own deadline, at most `workers` at once', { timeout }, async () => {
   const before = process.getActiveResourcesInfo();
-  assert.equal(await withTimeout((signal) => sleep(20, 'data', { signal }), 1000, never), 'data');
+  let running = 0;
+  let most = 0;
+  const handle = async (job: number, _worker: number, signal: AbortSignal) => {
+    most = Math.max(most, ++running);
+    try {
+      return await sleep(job % 2 === 0 ? 10_000 : 10, job, { signal });
+    } finally {
+      running--;
+    }
+  };
+  const outcomes = await collect(run(range(6), handle, { workers: 2, timeout: 50, signal: never }));
+  assert.equal(most, 2);
+  for (const outcome of outcomes) {
+    if (outcome.job % 2 === 0) assert.ok(!outcome.ok && outcome.error instanceof TimeoutError);
+    else assert.deepEqual(outcome, { job: outcome.job, ok: true, value: outcome.job });
+  }
   await assertNothingLeft(before);
 });
 
-test('a result that comes after the deadline is not used', { timeout }, async () => {
-  // This operation ignores its signal, so only the check after it can keep the deadline.
-  await assert.rejects(
-    withTimeout(() => sleep(100, 'late'), 20, never),
-    TimeoutError,
-  );
-});
-
-test('a cancelled caller gets its own reason, not a timeout', { timeout }, async () => {
-  const cancel = new AbortController();
-  const reason = new Error('cancelled');
-  setTimeout(() => cancel.abort(reason), 20);
-  await assert.rejects(
-    withTimeout((signal) => sleep(5000, undefined, { signal }), 1000, cancel.signal),
-    (error) => error === reason || (error instanceof Error && error.cause === reason),
-  );
-});
-
-test(
-  'operations on a long-lived signal leave nothing behind on it',
-  { timeout: 60_000 },
-  async () => {
-    // `AbortSignal.any([signal, deadline])` made per operation leaks on Node 20: the long-lived
-    // signal keeps a reference for each operation it ever joined (nodejs/node#55351).
-    const stop = new AbortController();
-    const operations = async (count: number) => {
-      for (let index = 0; index < count; index++) {
-        await withTimeout(async () => index, 1000, stop.signal);
-      }
-    };
-    await operations(5_000);
-    const warm = retainedHeapMb();
-    await operations(20_000);
-    const grown = retainedHeapMb() - warm;
-    assert.ok(grown < 1, `the heap grew ${grown.toFixed(1)} MB over 20 000 operations`);
-    assert.equal(getEventListeners(stop.signal, 'abort').length, 0, 'no listener left on it');
-  },
-);
-
-test(
-  'the program reports a timeout at the deadline and exits 0 well before the work would end',
-  { timeout },
-  async () => {
-    const exit = await run([
-      '--json',
-      '--jobs',
-      '3',
-      '--workers',
-      '3',
-      '--work-ms',
-      '5000',
-      '--timeout-ms',
-      '200',
-    ]);
-    assert.equal(exit.code, 0, 'a timeout is an outcome, not a failure');
-    const summary = checkInvariants(exit.events, 3);
-    assert.equal(summary.timed_out, 3);
-    assert.deepEqual(only(exit.events, 'done'), []);
-    for (const timedOut of only(exit.events, 'timeout')) {
-      const start = exit.events.find(
-        (event) => event.event === 'start' && event.job === timedOut.job,
-      )!;
-      const late = timedOut.t_ms - start.t_ms - 200;
-      assert.ok(
-        late >= -1 && late < 500,
-        `job ${timedOut.job} timed out ${late} ms after its deadline`,
-      );
-    }
-    assert.ok(summary.elapsed_ms < 5000, 'did not wait for the work');
-  },
-);
-
-test('the program completes operations shorter than their deadline', { timeout }, async () => {
-  const exit = await run([
-    '--json',
-    '--jobs',
-    '4',
-    '--workers',
-    '2',
-    '--work-ms',
-    '20',
-    '--timeout-ms',
-    '2000',
-  ]);
-  assert.equal(exit.code, 0);
-  const summary = checkInvariants(exit.events, 2);
-  assert.deepEqual([summary.completed, summary.timed_out], [4, 0]);
-});
-
-test('the program cancels CPU work at the deadline by ending its thread', { timeout }, async () => {
-  const exit = await run(['--json', '--work', 'cpu', '--work-ms', '10000', '--timeout-ms', '200']);
-  assert.equal(exit.code, 0, exit.stderr);
-  const summary = checkInvariants(exit.events, 3);
-  assert.equal(summary.timed_out, 1);
-  assert.ok(summary.elapsed_ms < 5000, 'the thread was stopped, not waited for');
-});
-
-test('SIGINT to the process group cancels the operations and exits 130', { timeout }, async () => {
-  const exit = await runUntil(
-    ['--json', '--jobs', '4', '--workers', '2', '--work-ms', '10000', '--timeout-ms', '20000'],
-    (event) => event.event === 'start' && event.job === 2,
-  );
-  assert.equal(exit.code, 130);
-  const summary = checkInvariants(exit.events, 2);
-  assert.deepEqual([summary.submitted, summary.cancelled, summary.timed_out], [4, 4, 0]);
-  assert.deepEqual(
-    only(exit.events, 'start').map((event) => event.job),
-    [1, 2],
-    'the operations not yet started were cancelled without starting',
-  );
-});
-
-test(
-  'tight deadlines on CPU work end in results or timeouts, never in failures',
-  { timeout },
-  async () => {
-    // Deadlines that fire just as a thread posts its result: each such race once handed the
-    // next operation a thread that was being terminated.
-    const exit = await run([
-      '--json',
-      ...['--work', 'cpu', '--jobs', '60', '--workers', '2'],
-      ...['--work-ms', '30', '--timeout-ms', '60'],
-    ]);
-    assert.equal(
-      exit.code,
-      0,
-      exit.stdout
-        .split('\n')
-        .filter((line) => line.includes('"fail"'))
-        .join('\n'),
+test('a deadline that is not a whole number of ms from 1 up is refused', () => {
+  for (const bad of [0, -1, 1.5, 2 ** 31]) {
+    assert.throws(
+      () => run([1], async (job) => job, { workers: 1, timeout: bad, signal: never }),
+      RangeError,
     );
-    const summary = checkInvariants(exit.events, 2);
-    assert.equal(summary.failed, 0);
-    assert.equal(summary.completed + summary.timed_out, 60);
-  },
-);
+  }
+});

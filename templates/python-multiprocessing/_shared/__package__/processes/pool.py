@@ -1,0 +1,340 @@
+"""Numbered worker processes that run one job at a time, and what they report.
+
+A worker runs ``handle(job)`` on each job the parent sends it and reports
+``Started``, then ``Finished`` with the job's ``Outcome``. The parent waits
+for those reports without polling, and kills a worker whenever it must stop
+a job: the worker's next job gets a fresh process.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+import weakref
+from collections.abc import Callable, Generator, Iterable
+from concurrent.futures import CancelledError
+from contextlib import suppress
+from multiprocessing.connection import Connection, wait
+from types import TracebackType
+from typing import Generic, cast
+
+from ..outcome import J, Outcome, R
+from .children import Child, reap_all, start_child
+from .errors import WorkerDiedError
+from .messages import Finished, Started, read_report, run_job
+
+
+class Stop(threading.Event):
+    """A ``threading.Event`` whose ``set`` also wakes a parent waiting on its children.
+
+    The parent spends its time blocked in ``multiprocessing.connection.wait``
+    on its children's pipes. Python runs a signal handler between two
+    bytecodes and then resumes that wait, so an event alone would go
+    unnoticed until a child spoke: ``set`` also writes to a pipe that every
+    wait of a pool includes. Set it from a signal handler, as long as the
+    main thread never calls ``wait`` on it (that holds the event's lock).
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._reader, self._writer = os.pipe()
+        os.set_blocking(self._writer, False)  # a full pipe must not block a handler
+        weakref.finalize(self, _close_pipe, self._reader, self._writer)
+
+    def set(self) -> None:
+        super().set()
+        # Never read, so it stays readable, like the flag; a full pipe is too.
+        with suppress(BlockingIOError):
+            os.write(self._writer, b"\0")
+
+    def fileno(self) -> int:
+        """The pipe end that is readable once the stop is set."""
+        return self._reader
+
+
+STOP_CHECK_S = 0.1
+"""How often a wait checks a stop that cannot wake it (a plain ``threading.Event``)."""
+
+
+def wait_or_stop(
+    connections: list[Connection],
+    stop: threading.Event | None,
+    timeout: float | None = None,
+) -> list[Connection]:
+    """Wait for ``connections`` to be readable, for ``stop``, or ``timeout`` seconds.
+
+    Returns the readable connections: none when the stop or the timeout
+    ended the wait. Once set, the stop is left out of later waits (its pipe
+    stays readable: they would all return at once), so that a drain can
+    still wait for its children.
+    """
+    waking: list[int] = []
+    if stop is not None and not stop.is_set():
+        if isinstance(stop, Stop):
+            waking = [stop.fileno()]
+        else:
+            timeout = STOP_CHECK_S if timeout is None else min(timeout, STOP_CHECK_S)
+    ready = wait([*connections, *waking], timeout)
+    return [connection for connection in connections if connection in ready]
+
+
+def _close_pipe(*fds: int) -> None:
+    for fd in fds:
+        os.close(fd)
+
+
+def require_at_least_one(**counts: int) -> None:
+    """Raise ValueError naming the first of ``counts`` that is below 1."""
+    for name, value in counts.items():
+        if value < 1:
+            raise ValueError(f"{name} must be at least 1, not {value}")
+
+
+class Intake(Generic[J]):
+    """The job source, read one job at a time, when a worker is free for it.
+
+    Reading no further ahead than that is what keeps memory bounded by the
+    jobs in flight, even with an endless source. The source is read in the
+    calling thread: while it blocks, no outcome is handed back. Intake
+    closes when the source is exhausted or raises; its error is kept for
+    ``raise_error``, so that the jobs in flight are handed back first.
+    """
+
+    def __init__(self, jobs: Iterable[J]) -> None:
+        self._jobs = iter(jobs)
+        self.open = True
+        self._error: Exception | None = None
+
+    def take(self) -> list[J]:
+        """The next job, or none once intake is closed."""
+        if self.open:
+            try:
+                return [next(self._jobs)]
+            except StopIteration:
+                self.open = False
+            except Exception as error:  # the source's own: raised after the rest
+                self._error = error
+                self.open = False
+        return []
+
+    def close(self) -> None:
+        """Read nothing more from the source."""
+        self.open = False
+
+    def raise_error(self) -> None:
+        """Raise the source's error, if it raised one."""
+        if self._error is not None:
+            raise self._error
+
+
+class ProcessPool(Generic[J, R]):
+    """Worker processes numbered 1..``workers``, each behind its own pipe.
+
+    ``feed`` hands jobs to idle workers, ``receive`` hands back the outcomes
+    of ended jobs, ``kill`` stops one job for good. A worker's process
+    starts with its first job, so no more processes start than there are
+    jobs. Leaving the ``with`` block ends every worker: politely when idle,
+    by killing it when a job still runs; either way each process is waited
+    for.
+
+    A pipe per worker, rather than one queue for all, is what makes killing
+    safe: a process killed while writing to a shared queue can leave its
+    lock held and every other writer blocked. ``handle`` is pickled to each
+    worker: a top-level function or an instance of a top-level class.
+    """
+
+    def __init__(
+        self,
+        handle: Callable[[J], R],
+        workers: int,
+        *,
+        stop: threading.Event | None = None,
+        on_start: Callable[[J, int], None] | None = None,
+    ) -> None:
+        """``on_start(job, worker)`` runs in this process when a worker starts a job.
+
+        Once ``stop`` is set no job is taken. A ``Stop`` wakes the pool's
+        waits at once, even from a signal handler; another
+        ``threading.Event`` is checked every ``STOP_CHECK_S``. Raises
+        ValueError when ``workers`` is below 1.
+        """
+        require_at_least_one(workers=workers)
+        self._handle = handle
+        self._stop = stop
+        self._on_start = on_start
+        # None: no process yet, or it was killed or died; its next job starts one.
+        self._children: dict[int, Child | None] = dict.fromkeys(range(1, workers + 1))
+        self._jobs: dict[int, J] = {}  # worker -> the job it is running
+        self._since: dict[int, float] = {}  # worker -> when it reported Started
+
+    def __enter__(self) -> ProcessPool[J, R]:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @property
+    def stopped(self) -> bool:
+        """Whether the stop is set."""
+        return self._stop is not None and self._stop.is_set()
+
+    @property
+    def running(self) -> int:
+        """How many jobs are running (handed out and not yet ended)."""
+        return len(self._jobs)
+
+    def running_since(self) -> dict[int, float]:
+        """Each busy worker that has started its job: when (``time.monotonic``)."""
+        return dict(self._since)
+
+    def outcomes(self, jobs: Iterable[J]) -> Generator[Outcome[J, R], None, None]:
+        """Run every job of ``jobs``; hand back each outcome as its job ends.
+
+        Runs the pool once and closes it. On a stop, the jobs still running
+        are killed and handed back with a CancelledError, and the rest of
+        ``jobs`` is left unread. After the last outcome, an error raised by
+        ``jobs`` itself is raised.
+        """
+        intake = Intake(jobs)
+        with self:
+            self.feed(intake)
+            while self.running:
+                yield from self.receive()
+                if self.stopped:
+                    yield from self.cancel_all()
+                self.feed(intake)
+        intake.raise_error()
+
+    def feed(self, intake: Intake[J]) -> None:
+        """Hand the next job of ``intake`` to each idle worker; none once stopped.
+
+        The stop is the last thing checked before a job is taken: one that
+        arrived meanwhile leaves the rest of the source unread.
+        """
+        for worker in [w for w in self._children if w not in self._jobs]:
+            if self.stopped:
+                intake.close()
+            for job in intake.take():
+                self.run(worker, job)
+            if not intake.open:
+                return
+
+    def run(self, worker: int, job: J) -> None:
+        """Hand ``job`` to the idle ``worker``, starting its process if it has none."""
+        if worker in self._jobs:
+            raise RuntimeError(f"worker {worker} is busy")
+        child = self._children[worker]
+        if child is not None:
+            try:
+                child.connection.send((job,))
+            except OSError:  # BrokenPipeError: its process died while idle
+                self._remove(worker)
+                child = None
+        if child is None:
+            # The job never reached a dead process, so a fresh one can run it.
+            child = start_child(_serve, worker, self._handle)
+            self._children[worker] = child
+            child.connection.send((job,))
+        self._jobs[worker] = job
+
+    def receive(self, timeout: float | None = None) -> list[Outcome[J, R]]:
+        """Wait for the busy workers' reports, a stop, or ``timeout`` seconds.
+
+        Returns the outcomes of the jobs that ended. A worker whose process
+        died mid-job has its job fail with WorkerDiedError, and gets a fresh
+        process for its next job: one crash neither hangs the run nor goes
+        unnoticed. An outcome the parent cannot unpickle fails its job alone,
+        with UnreadableOutcomeError.
+        """
+        busy = {self._child(worker).connection: worker for worker in self._jobs}
+        outcomes: list[Outcome[J, R]] = []
+        for connection in wait_or_stop(list(busy), self._stop, timeout):
+            worker = busy[connection]
+            try:
+                report = read_report(connection)
+            except EOFError:
+                code = self._remove(worker)
+                report = WorkerDiedError(f"worker process exited with code {code}")
+            if isinstance(report, Started):
+                self._since[worker] = time.monotonic()
+                if self._on_start is not None:
+                    self._on_start(report.job, worker)
+                continue
+            self._since.pop(worker, None)
+            job = self._jobs.pop(worker)
+            if isinstance(report, Finished):
+                outcomes.append(report.outcome)
+            else:
+                outcomes.append(Outcome(job, error=cast(Exception, report)))
+        return outcomes
+
+    def kill(self, worker: int) -> J:
+        """Kill ``worker`` in the middle of its job; return that job.
+
+        When this returns the process is gone, so the job can have no
+        further effect.
+        """
+        self._child(worker).kill()
+        self._remove(worker)
+        self._since.pop(worker, None)
+        return self._jobs.pop(worker)
+
+    def cancel_all(self) -> list[Outcome[J, R]]:
+        """Kill every busy worker; its job comes back with a CancelledError.
+
+        A job whose outcome is already waiting in its pipe keeps that outcome.
+        """
+        ended = self.receive(timeout=0) if self._jobs else []
+        cancelled = self._kill_busy()
+        return ended + [Outcome(job, error=CancelledError()) for job in cancelled]
+
+    def close(self) -> None:
+        """End every worker: killed if a job still runs, else told to exit.
+
+        A worker told to exit that has not within ``EXIT_GRACE_S`` is killed.
+        """
+        self._kill_busy()
+        live = [child for child in self._children.values() if child is not None]
+        for child in live:
+            with suppress(BrokenPipeError):  # it may have died on its own
+                child.connection.send(None)
+        reap_all(live)
+        self._children = dict.fromkeys(self._children)
+
+    def _kill_busy(self) -> list[J]:
+        """Kill every busy worker and wait for it; return their jobs."""
+        busy = [self._child(worker) for worker in self._jobs]
+        for child in busy:
+            child.kill()
+        reap_all(busy)
+        for worker in self._jobs:
+            self._children[worker] = None
+        jobs, self._jobs, self._since = list(self._jobs.values()), {}, {}
+        return jobs
+
+    def _child(self, worker: int) -> Child:
+        child = self._children[worker]
+        if child is None:
+            raise RuntimeError(f"worker {worker} has no process")
+        return child
+
+    def _remove(self, worker: int) -> int | None:
+        """Wait for ``worker``'s ended process; return its exit code."""
+        code = self._child(worker).reap()
+        self._children[worker] = None
+        return code
+
+
+def _serve(connection: Connection, worker: int, handle: Callable[[J], R]) -> None:
+    """A worker process: run each job the parent sends, until it sends None.
+
+    Jobs come wrapped in a tuple, so that a job may itself be None.
+    """
+    while (message := connection.recv()) is not None:
+        run_job(connection, handle, message[0], worker)

@@ -1,0 +1,269 @@
+"""Worker threads fed from a job source: what every pattern here is built on.
+
+``run_workers`` starts one reader thread and ``workers`` worker threads:
+
+- the reader takes jobs from the source one at a time into a queue of
+  ``capacity``, blocking while it is full, so an endless source is read
+  lazily. A source that blocks holds up the reader alone: jobs already
+  read still run and their outcomes still come back;
+- each worker takes a job from the queue and calls ``handle(job, worker)``;
+  what the handler returns or raises becomes the job's ``Outcome``;
+- the caller's thread, in the generator, hands the outcomes back as they
+  finish, and a worker waits for its outcome to be taken before its next
+  job: at most ``capacity + workers + 1`` jobs are read and not yet handed
+  back, whatever the length of the source.
+
+A stop closes the queue: the reader reads no more, every worker waiting
+for input wakes up, and the jobs read and not started come back as
+outcomes whose error is ``NotStartedError``: no job is lost. A thread
+cannot be interrupted, so a job in flight ends when its handler returns,
+and the reader when the source returns.
+
+Why not ``ThreadPoolExecutor``: it queues every job submitted to it without
+limit, gives a job no worker number, and its idle threads wait on a queue
+that no stop can reach.
+"""
+
+from __future__ import annotations
+
+import queue
+import sys
+import threading
+from collections.abc import Callable, Generator, Iterable, Iterator
+from concurrent.futures import CancelledError
+from typing import Generic, TypeAlias
+
+from .outcome import J, Outcome, R
+
+# CPython runs a Python signal handler only in the main thread, between two
+# bytecodes. A signal that lands just before a blocking wait begins is acted
+# on only when the wait ends, so the caller's thread never blocks longer
+# than this: a stop, or a second signal, takes effect within it.
+SIGNAL_CHECK_SECONDS = 0.1
+
+
+class NotStartedError(CancelledError):
+    """The job was read from the source, and a stop came before it started."""
+
+
+if sys.version_info >= (3, 13):
+    from queue import Queue, ShutDown
+else:
+
+    class ShutDown(Exception):  # noqa: N818 (the name of queue.ShutDown)
+        """Raised by ``put`` after ``shutdown()``, by ``get`` once also empty."""
+
+    class Queue(queue.Queue[J]):
+        """``queue.Queue`` with the ``shutdown()`` of Python 3.13, for 3.11 and 3.12.
+
+        Without it, waking a worker blocked in ``get()`` takes one end marker
+        per worker, and a marker cannot be put into a full queue.
+        """
+
+        def __init__(self, maxsize: int = 0) -> None:
+            super().__init__(maxsize)
+            self.is_shutdown = False
+
+        def shutdown(self) -> None:
+            """Refuse new items; wake every thread waiting in ``put`` or ``get``."""
+            with self.mutex:
+                self.is_shutdown = True
+                self.not_empty.notify_all()
+                self.not_full.notify_all()
+
+        def put(
+            self, item: J, block: bool = True, timeout: float | None = None
+        ) -> None:
+            with self.not_full:
+                if not self.not_full.wait_for(
+                    lambda: self.is_shutdown or not 0 < self.maxsize <= self._qsize(),
+                    timeout if block else 0,
+                ):
+                    raise queue.Full
+                if self.is_shutdown:
+                    raise ShutDown
+                self._put(item)
+                self.unfinished_tasks += 1
+                self.not_empty.notify()
+
+        def get(self, block: bool = True, timeout: float | None = None) -> J:
+            with self.not_empty:
+                if not self.not_empty.wait_for(
+                    lambda: self.is_shutdown or self._qsize() > 0,
+                    timeout if block else 0,
+                ):
+                    raise queue.Empty
+                if not self._qsize():
+                    raise ShutDown
+                item = self._get()
+                self.not_full.notify()
+                return item
+
+
+def run_workers(
+    jobs: Iterable[J],
+    handle: Callable[[J, int], R],
+    *,
+    workers: int,
+    capacity: int,
+    stop: threading.Event | None = None,
+    on_stop: Callable[[], object] | None = None,
+) -> Generator[Outcome[J, R], None, None]:
+    """Run ``handle(job, worker)`` on ``workers`` threads; yield each Outcome.
+
+    Workers are numbered 1..workers; ``capacity`` is the size of the queue
+    between the reader and the workers. A worker takes its next job once
+    the caller has taken its outcome and asked for the next, so what the
+    caller does with an outcome happens before the worker starts again.
+    Once ``stop`` is set no job starts, and ``on_stop()`` is called, in the
+    caller's thread. The caller's thread only reads ``stop``, never waits on
+    it, so a signal handler may set it. If the source raises, the jobs it
+    gave are still run and handed back, then its exception is raised.
+    Closing the generator early closes the queue the same way, waits for
+    the jobs in flight and drops their outcomes. When the generator ends,
+    no thread it started is left.
+    """
+    if workers < 1:
+        raise ValueError(f"workers must be at least 1, got {workers}")
+    if capacity < 1:
+        raise ValueError(f"capacity must be at least 1, got {capacity}")
+    return _Run(jobs, handle, workers, capacity, stop, on_stop).outcomes()
+
+
+# What a thread posts to the caller's thread: an outcome, with what its
+# worker waits on until the caller has taken it (None if no worker waits),
+# or None as its last message.
+_Message: TypeAlias = "tuple[Outcome[J, R], threading.Lock | None] | None"
+
+
+class _Run(Generic[J, R]):
+    """The threads of one ``run_workers`` call and what they share."""
+
+    def __init__(
+        self,
+        jobs: Iterable[J],
+        handle: Callable[[J, int], R],
+        workers: int,
+        capacity: int,
+        stop: threading.Event | None,
+        on_stop: Callable[[], object] | None,
+    ) -> None:
+        self._jobs = iter(jobs)
+        self._handle = handle
+        self._stop = stop
+        self._on_stop = on_stop
+        self._queue: Queue[J] = Queue(maxsize=capacity)
+        # Unbounded, yet it never holds more than one outcome per worker,
+        # plus the jobs a stop handed back.
+        self._outbox: queue.SimpleQueue[_Message[J, R]] = queue.SimpleQueue()
+        # Written by the caller's thread only; the others read it.
+        self._closed = False
+        self._source_error: Exception | None = None
+        self._threads = [threading.Thread(target=self._read, name="reader")]
+        self._threads += [
+            threading.Thread(target=self._work, args=(number,), name=f"worker-{number}")
+            for number in range(1, workers + 1)
+        ]
+        self._running = len(self._threads)
+
+    def outcomes(self) -> Generator[Outcome[J, R], None, None]:
+        for thread in self._threads:
+            thread.start()
+        try:
+            for outcome, taken in self._messages():
+                try:
+                    yield outcome
+                finally:
+                    if taken is not None:
+                        taken.release()
+            if self._source_error is not None:
+                raise self._source_error
+        finally:
+            self._close()
+            for _, taken in self._messages():
+                if taken is not None:
+                    taken.release()  # closed early: the outcome is dropped
+            for thread in self._threads:
+                thread.join()  # each has posted its last message
+
+    def _messages(
+        self,
+    ) -> Iterator[tuple[Outcome[J, R], threading.Lock | None]]:
+        """What the threads post, until each has ended; watches ``stop``."""
+        while self._running:
+            if self._stopping() and not self._closed:
+                self._close()
+                if self._on_stop is not None:
+                    self._on_stop()
+            try:
+                message = self._outbox.get(timeout=SIGNAL_CHECK_SECONDS)
+            except queue.Empty:
+                continue
+            if message is None:
+                self._running -= 1
+            else:
+                yield message
+
+    def _stopping(self) -> bool:
+        return self._closed or (self._stop is not None and self._stop.is_set())
+
+    def _close(self) -> None:
+        """No job starts from now on: hand back the queued ones, wake every thread."""
+        if self._closed:
+            return
+        self._closed = True
+        while True:
+            try:
+                job = self._queue.get_nowait()
+            except (queue.Empty, ShutDown):
+                break
+            self._outbox.put((Outcome(job, error=NotStartedError()), None))
+        # Wakes the workers waiting in get() and a reader waiting in put().
+        self._queue.shutdown()
+
+    def _read(self) -> None:
+        try:
+            while not self._stopping():
+                try:
+                    job = next(self._jobs)
+                except StopIteration:
+                    return
+                except Exception as error:
+                    self._source_error = error
+                    return
+                try:
+                    self._queue.put(job)  # blocks while the queue is full
+                except ShutDown:
+                    self._outbox.put((Outcome(job, error=NotStartedError()), None))
+                    return
+        finally:
+            # Without a stop, the workers take what is queued, then end.
+            self._queue.shutdown()
+            self._outbox.put(None)
+
+    def _work(self, worker: int) -> None:
+        # Held until the caller has taken this worker's outcome; a plain lock,
+        # which any thread may release, is the cheapest way to wait for it.
+        taken = threading.Lock()
+        taken.acquire()
+        try:
+            while True:
+                try:
+                    job = self._queue.get()
+                except ShutDown:
+                    return
+                self._outbox.put((self._call(job, worker), taken))
+                taken.acquire()
+        finally:
+            self._outbox.put(None)
+
+    def _call(self, job: J, worker: int) -> Outcome[J, R]:
+        # Checked before every job, so that a stop ends intake at once, even
+        # before the caller's thread has closed the queue.
+        if self._stopping():
+            return Outcome(job, error=NotStartedError())
+        try:
+            return Outcome(job, value=self._handle(job, worker))
+        except Exception as error:
+            # The job's failure, not the worker's: it goes on with the next.
+            return Outcome(job, error=error)
