@@ -93,6 +93,9 @@ async def run(
         if source_error is not None:
             raise source_error
     finally:
+        # Whatever ended the loop, no task it started outlives it. (Not a
+        # TaskGroup: around a yield, its cancellation would land in the
+        # caller's code while the generator waits to be resumed.)
         unfinished: list[asyncio.Future[Any]] = [*running]
         unfinished += [w for w in (reading, stopped) if w is not None]
         for waiting in unfinished:

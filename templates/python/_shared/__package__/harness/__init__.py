@@ -1,5 +1,4 @@
-"""The demo program's plumbing: flags, simulated work, events and signals.
-Only ``__main__`` and the benchmarks import it; the pattern never does."""
+"""The demo's plumbing, for ``__main__`` and the benchmarks only."""
 
 from .cli import Config, parse_config
 from .events import EXIT_BROKEN_PIPE, STOP_SIGNALS, Recorder, StopSignals

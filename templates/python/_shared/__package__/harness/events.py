@@ -19,12 +19,7 @@ from .cli import Config
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 EXIT_BROKEN_PIPE = 128 + signal.SIGPIPE
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
-_ENDS = {
-    "done": "completed",
-    "fail": "failed",
-    "timeout": "timed_out",
-    "cancel": "cancelled",
-}
+_ENDS = {"done": "completed", "fail": "failed", "timeout": "timed_out"}
 
 
 class Recorder:
@@ -97,8 +92,7 @@ class Recorder:
         return EXIT_INTERRUPTED if interrupted else int(failed > 0)
 
     def exit_now(self) -> None:
-        """Cancel the open jobs, write the summary, exit with 130 (after the event
-        this call interrupted, if it did)."""
+        """Cancel open jobs, write the summary, exit 130 (after any event it cut)."""
         with self._lock:
             self._exit_requested = True
             if not self._depth:
@@ -157,7 +151,7 @@ class Recorder:
             worker = None if event == "timeout" else self._workers[job]
             del self._workers[job]
             self._running.discard(job)
-            self._counts[_ENDS[event]] += 1
+            self._counts[_ENDS.get(event, "cancelled")] += 1
         subject = {"event": event, "job": job, "worker": worker}
         return {key: value for key, value in subject.items() if value is not None}
 
@@ -167,7 +161,7 @@ class Recorder:
     def _write_summary(self) -> None:
         c, pattern, target = self._counts, self._config.pattern, self._config.target
         self._finished = True
-        counts = {key: c[key] for key in ("submitted", *_ENDS.values())}
+        counts = {key: c[key] for key in ("submitted", *_ENDS.values(), "cancelled")}
         most, ms = c["max_concurrency"], self._ms()
         self._write(
             f"summary: {c['submitted']} submitted, {c['completed']} completed,"
