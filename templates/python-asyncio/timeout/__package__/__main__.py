@@ -34,7 +34,7 @@ async def main(config: Config, work: SimulatedWork) -> int:
             work.jobs(),
             operation,
             workers=config.workers,
-            seconds=config.timeout_ms / 1000,
+            timeout=config.timeout_ms / 1000,
         )
         async with aclosing(operations) as outcomes:
             async for outcome in outcomes:

@@ -21,7 +21,7 @@ async def plain(calls: int) -> None:
 
 async def under_deadline(calls: int) -> None:
     for job in range(calls):
-        await call(job, no_work, seconds=60)
+        await call(job, no_work, timeout=60)
 
 
 async def lateness(operations: int, deadline: float) -> list[float]:
@@ -30,7 +30,7 @@ async def lateness(operations: int, deadline: float) -> list[float]:
     async def one(job: int) -> float:
         started = time.perf_counter()
         try:
-            await call(job, lambda _job: asyncio.sleep(60), seconds=deadline)
+            await call(job, lambda _job: asyncio.sleep(60), timeout=deadline)
         except TimeoutError:
             return time.perf_counter() - started - deadline
         raise AssertionError("the deadline did not pass")

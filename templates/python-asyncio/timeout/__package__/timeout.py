@@ -21,13 +21,18 @@ J = TypeVar("J")
 R = TypeVar("R")
 
 
-async def call(job: J, handle: Callable[[J], Awaitable[R]], *, seconds: float) -> R:
-    """Return ``await handle(job)``, cancelled if it takes over ``seconds``.
+async def call(
+    job: J,
+    handle: Callable[[J], Awaitable[R]],
+    *,
+    timeout: float,  # noqa: ASYNC109 (the deadline, which asyncio.timeout enforces)
+) -> R:
+    """Return ``await handle(job)``, cancelled if it takes over ``timeout`` s.
 
     Raises TimeoutError once the cancelled operation has unwound. A
     cancellation of the caller passes through as it is.
     """
-    async with asyncio.timeout(seconds):
+    async with asyncio.timeout(timeout):
         return await handle(job)
 
 
@@ -36,20 +41,20 @@ async def run(
     handle: Callable[[J], Awaitable[R]],
     *,
     workers: int,
-    seconds: float,
+    timeout: float,  # noqa: ASYNC109 (each job's own deadline, passed to call)
 ) -> AsyncGenerator[Outcome[J, R], None]:
-    """``call`` each job under ``seconds``, at most ``workers`` at once.
+    """``call`` each job under ``timeout`` s, at most ``workers`` at once.
 
     Yields one Outcome per job as it ends; a job past its deadline has a
     TimeoutError (as has one whose handler raised TimeoutError itself).
     Reading, failures and closing early work as in ``worker_pool.run``.
-    Raises ValueError if ``workers`` < 1 or ``seconds`` <= 0.
+    Raises ValueError if ``workers`` < 1 or ``timeout`` <= 0.
     """
-    if seconds <= 0:
-        raise ValueError(f"seconds must be above 0, got {seconds}")
+    if timeout <= 0:
+        raise ValueError(f"timeout must be above 0 seconds, got {timeout}")
 
     async def timed(job: J, _worker: int) -> R:
-        return await call(job, handle, seconds=seconds)
+        return await call(job, handle, timeout=timeout)
 
     pool = worker_pool.run(jobs, timed, workers=workers)
     async with aclosing(pool) as outcomes:
