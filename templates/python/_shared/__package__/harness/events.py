@@ -31,9 +31,8 @@ class Recorder:
         config: Config,
         *,
         out: TextIO | None = None,
-        before_exit: Callable[[], None] | None = None,
+        before_exit: Callable[[], None] | None = None,  # if stdout's reader goes
     ) -> None:
-        """``before_exit()`` runs if the reader of stdout goes (``| head -1``)."""
         self._config, self._out, self._before_exit = config, out, before_exit
         self._started_at = time.perf_counter()
         # Reentrant: a signal handler may call exit_now in the middle of an event.
@@ -119,8 +118,7 @@ class Recorder:
             self._depth += 1
             try:
                 fields = self._count(event, job, worker)
-                if signal_name is not None:
-                    fields["signal"] = signal_name
+                fields |= {"signal": signal_name} if signal_name else {}
                 if event == "start" and fields.get("worker") is not None:
                     human = f"worker {fields['worker']} processing job {job}"
                 if human:
