@@ -163,7 +163,7 @@ export const targets: readonly Target[] = [
       'producer-consumer':
         'a producer task fills a bounded `asyncio.Queue`; the consumers take jobs as they are free; `Queue.shutdown()` (3.13+, a one-reader end marker before) ends input, no marker per consumer',
       'worker-pool':
-        'one loop on `asyncio.wait(FIRST_COMPLETED)`: a task reads the next job only while fewer than `workers` run, each job is a task, each `Outcome` is yielded as it ends; closing cancels the rest',
+        'one loop over a queue where every task reports its end: a task reads the next job only while fewer than `workers` run, each job is a task, each `Outcome` is yielded as it ends; closing cancels the rest',
       timeout:
         '`call` awaits the job inside `asyncio.timeout(s)`, which cancels it at the deadline and waits for it to unwind; `run` is the worker pool calling `call` on each job',
       'graceful-stop':
