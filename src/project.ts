@@ -57,13 +57,21 @@ export function formatCommand(command: Command, packageName: string): string {
     .join(' ');
 }
 
+/**
+ * What a toolchain run inside templates/ leaves behind; never part of a
+ * project (templates/.npmignore keeps them out of the package too).
+ */
+const toolCaches = new Set(['__pycache__', '.ruff_cache', '.mypy_cache', '.pytest_cache', 'node_modules', 'dist']);
+
 async function listFiles(root: string, relative = ''): Promise<string[]> {
   const entries = await fs.readdir(path.join(root, relative), { withFileTypes: true });
   const nested = await Promise.all(
-    entries.map((entry) => {
-      const child = relative ? `${relative}/${entry.name}` : entry.name;
-      return entry.isDirectory() ? listFiles(root, child) : Promise.resolve([child]);
-    }),
+    entries
+      .filter((entry) => !toolCaches.has(entry.name))
+      .map((entry) => {
+        const child = relative ? `${relative}/${entry.name}` : entry.name;
+        return entry.isDirectory() ? listFiles(root, child) : Promise.resolve([child]);
+      }),
   );
   return nested.flat().sort();
 }
