@@ -123,8 +123,8 @@ it('leaves tool caches in templates/ out of the project', async () => {
   await fs.mkdir(cache, { recursive: true });
   try {
     await fs.writeFile(path.join(cache, 'CACHEDIR.TAG'), 'Signature: 8a477f597d28d172789f06886806bc55\n');
-    const [{ pattern, target }] = combinations().filter((entry) => entry.target.language === 'python');
-    const files = await renderProject({ pattern: pattern!, target: target!, name: 'my-app', packageName: 'my_app' });
+    const { pattern, target } = combinations().find((entry) => entry.target.language === 'python')!;
+    const files = await renderProject({ pattern, target, name: 'my-app', packageName: 'my_app' });
     expect(files.map((file) => file.path).filter((file) => file.includes('.ruff_cache'))).toEqual([]);
   } finally {
     await fs.rm(cache, { recursive: true, force: true });
