@@ -29,6 +29,7 @@ type Handler[J, R any] func(ctx context.Context, job J, worker int) (R, error)
 // A stop reaches the producer only at its next yield: a producer that
 // blocks (reading a socket, say) must also end on ctx, or the outcomes stay
 // open until its source wakes it.
+//
 // The caller must receive from the outcomes until the channel is closed,
 // also after cancelling ctx. Cancelling ctx stops the producer and the
 // consumers' intake, and the handlers see ctx done; jobs still in the
@@ -36,8 +37,7 @@ type Handler[J, R any] func(ctx context.Context, job J, worker int) (R, error)
 //
 // A job whose handler returns an error or panics is that job's Outcome, with
 // Err set (a *PanicError for a panic); its consumer goes on with the next
-// job.
-// A producer that panics ends the intake as if it had returned: the jobs
+// job. A producer that panics ends the intake as if it had returned: the jobs
 // it yielded are still handled, and the panic comes back as one more
 // Outcome, with a zero Job and a *PanicError.
 //
