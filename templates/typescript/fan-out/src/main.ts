@@ -12,6 +12,9 @@ for await (const outcome of run(demo.jobs(), demo.task, { signal: stop.signal })
   demo.report(outcome);
 }
 await demo.end();
+// Interrupted: exit now, as Node restores the default signal actions while it tears down, and a
+// second Ctrl-C landing then would kill the process instead of ending it with 130.
+if (stop.signal.aborted) process.stdout.write('', () => process.exit(130));
 
 function onSignal(first: NodeJS.Signals): void {
   if (stop.signal.aborted) return; // the other kind of signal: `onSecondSignal` has it

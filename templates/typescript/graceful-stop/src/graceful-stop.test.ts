@@ -116,11 +116,12 @@ function retainedHeapMb(): number {
   return process.memoryUsage().heapUsed / 2 ** 20;
 }
 
-test('a negative drain time is refused at once', () => {
-  assert.throws(
-    () => run(endless(), async (job) => job, { workers: 1, drain: -1, signal: never }),
-    {
-      name: 'RangeError',
-    },
-  );
+test('a negative drain time or fewer than one worker is refused at once', () => {
+  const handle = async (job: number) => job;
+  assert.throws(() => run(endless(), handle, { workers: 1, drain: -1, signal: never }), {
+    name: 'RangeError',
+  });
+  assert.throws(() => run(endless(), handle, { workers: 0, drain: 0, signal: never }), {
+    message: 'workers must be an integer of at least 1, got 0',
+  });
 });

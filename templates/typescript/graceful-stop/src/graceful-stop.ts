@@ -37,10 +37,13 @@ export function run<J, R>(
   if (!(Number.isInteger(drain) && drain >= 0 && drain < 2 ** 31)) {
     throw new RangeError(`drain must be an integer from 0 to ${2 ** 31 - 1} ms, got ${drain}`);
   }
+  const cancel = new AbortController();
+  // Made here, not in `serve`, whose body would only run at the first `next()`: `workers` is
+  // checked at the call.
+  const outcomes = runPool(jobs, handle, { workers, signal, cancel: cancel.signal });
   return serve();
 
   async function* serve(): AsyncGenerator<Outcome<J, R>, void, undefined> {
-    const cancel = new AbortController();
     // Aborted when the service is over, so that the drain clock does not outlive it and hold
     // the process open for the rest of `drain`.
     const over = new AbortController();
@@ -53,7 +56,7 @@ export function run<J, R>(
     if (signal.aborted) startDrainClock();
     else signal.addEventListener('abort', startDrainClock, { once: true });
     try {
-      yield* runPool(jobs, handle, { workers, signal, cancel: cancel.signal });
+      yield* outcomes;
     } finally {
       signal.removeEventListener('abort', startDrainClock);
       over.abort();

@@ -120,7 +120,6 @@ export class Demo {
     max_concurrency: 0,
   };
   #read = 0;
-  #stopped = false;
   #ended = false;
 
   constructor(
@@ -183,7 +182,6 @@ export class Demo {
   /** The first SIGINT or SIGTERM; after the summary, it ends the program with 130. */
   stopping(signal: NodeJS.Signals): void {
     if (this.#ended) process.exit(130);
-    this.#stopped = true;
     if (this.pattern === 'graceful-stop') this.#emit('stopping', { signal });
   }
 
@@ -199,11 +197,6 @@ export class Demo {
     this.#ended = true;
     const { failed, cancelled } = this.#counts;
     process.exitCode = failed + cancelled > 0 ? 1 : 0;
-    // Interrupted: exit now, as Node restores the default signal actions while it tears down,
-    // and a second Ctrl-C landing then would kill the process instead of ending it with 130.
-    if (this.#stopped && this.pattern !== 'graceful-stop') {
-      process.stdout.write('', () => process.exit(130));
-    }
   }
 
   #emit(event: string, { job, worker, ...rest }: Fields = {}): void {
