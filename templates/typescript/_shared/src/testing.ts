@@ -15,6 +15,11 @@ export async function collect<T>(outcomes: AsyncIterable<T>): Promise<T[]> {
 /** 1, 2, …, `count`. */
 export const range = (count: number) => Array.from({ length: count }, (_, index) => index + 1);
 
+/** Job ids 1, 2, 3, … without end, each ready at once. */
+export function* endless(): Generator<number, never, undefined> {
+  for (let job = 1; ; job++) yield job;
+}
+
 /** A signal that never aborts. */
 export const never = new AbortController().signal;
 

@@ -4,14 +4,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { DrainTimeoutError, run } from './graceful-stop.js';
-import { assertNothingLeft, collect, never, quiet } from './testing.js';
+import { assertNothingLeft, collect, endless, never, quiet } from './testing.js';
 
 const timeout = 10_000;
-
-/** Job ids 1, 2, 3, … without end. */
-function* endless() {
-  for (let job = 1; ; job++) yield job;
-}
 
 test(
   'a stop ends intake and lets the jobs in flight finish; nothing is left',

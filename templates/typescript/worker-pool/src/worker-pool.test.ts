@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { getEventListeners } from 'node:events';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { assertNothingLeft, collect, never, quiet, range } from './testing.js';
+import { assertNothingLeft, collect, endless, never, quiet, range } from './testing.js';
 import { run } from './worker-pool.js';
 
 const timeout = 10_000;
@@ -73,7 +73,7 @@ test(
   async () => {
     let read = 0;
     let closed = false;
-    function* endless() {
+    function* watched() {
       try {
         for (;;) yield ++read;
       } finally {
@@ -81,7 +81,7 @@ test(
       }
     }
     let taken = 0;
-    for await (const outcome of run(endless(), async (job) => job, { workers: 3, signal: never })) {
+    for await (const outcome of run(watched(), async (job) => job, { workers: 3, signal: never })) {
       assert.ok(outcome.ok);
       await sleep(1); // a slow consumer
       assert.ok(read <= ++taken + 3, `${read} jobs read, ${taken} outcomes taken`);
@@ -91,10 +91,6 @@ test(
   },
 );
 
-/** Job ids 1, 2, 3, … without end, each ready at once. */
-function* endless() {
-  for (let job = 1; ; job++) yield job;
-}
 async function* endlessAsync() {
   yield* endless();
 }
