@@ -117,8 +117,10 @@ def run_workers(
     caller does with an outcome happens before the worker starts again.
     Once ``stop`` is set no job starts, and ``on_stop()`` is called, in the
     caller's thread. The caller's thread only reads ``stop``, never waits on
-    it, so a signal handler may set it. If the source raises, the jobs it
-    gave are still run and handed back, then its exception is raised.
+    it, so a signal handler may set it. Whatever a handler raises, even a
+    ``BaseException`` such as ``SystemExit``, is its job's Outcome. If the
+    source raises (anything), the jobs it gave are still run and handed
+    back, then its exception is raised.
     Closing the generator early closes the queue the same way, waits for
     the jobs in flight and drops their outcomes. When the generator ends,
     no thread it started is left.
@@ -158,7 +160,7 @@ class _Run(Generic[J, R]):
         self._outbox: queue.SimpleQueue[_Message[J, R]] = queue.SimpleQueue()
         # Written by the caller's thread only; the others read it.
         self._closed = False
-        self._source_error: Exception | None = None
+        self._source_error: BaseException | None = None
         self._threads = [threading.Thread(target=self._read, name="reader")]
         self._threads += [
             threading.Thread(target=self._work, args=(number,), name=f"worker-{number}")
@@ -228,7 +230,7 @@ class _Run(Generic[J, R]):
                     job = next(self._jobs)
                 except StopIteration:
                     return
-                except Exception as error:
+                except BaseException as error:  # SystemExit too: raised after
                     self._source_error = error
                     return
                 try:
@@ -264,6 +266,8 @@ class _Run(Generic[J, R]):
             return Outcome(job, error=NotStartedError())
         try:
             return Outcome(job, value=self._handle(job, worker))
-        except Exception as error:
+        except BaseException as error:
             # The job's failure, not the worker's: it goes on with the next.
+            # BaseException too: a CancelledError or SystemExit escaping here
+            # would end the thread, and the job would never come back.
             return Outcome(job, error=error)
