@@ -214,14 +214,15 @@ class _Run(Generic[J, R]):
         if self._closed:
             return
         self._closed = True
+        # First, so that a KeyboardInterrupt cutting this short leaves no
+        # worker waiting in get() nor a reader in put(): it wakes them.
+        self._queue.shutdown()
         while True:
             try:
                 job = self._queue.get_nowait()
             except (queue.Empty, ShutDown):
                 break
             self._outbox.put((Outcome(job, error=NotStartedError()), None))
-        # Wakes the workers waiting in get() and a reader waiting in put().
-        self._queue.shutdown()
 
     def _read(self) -> None:
         try:
@@ -255,7 +256,12 @@ class _Run(Generic[J, R]):
                 except ShutDown:
                     return
                 self._outbox.put((self._call(job, worker), taken))
-                taken.acquire()
+                # Not a plain acquire(): a second Ctrl-C may abort the
+                # caller's cleanup, and nobody would take this outcome. A
+                # closed run ends without the caller's help.
+                while not taken.acquire(timeout=SIGNAL_CHECK_SECONDS):
+                    if self._closed:
+                        return
         finally:
             self._outbox.put(None)
 
