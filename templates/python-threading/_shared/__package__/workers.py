@@ -15,9 +15,12 @@
 
 A stop closes the queue: the reader reads no more, every worker waiting
 for input wakes up, and the jobs read and not started come back as
-outcomes whose error is ``NotStartedError``: no job is lost. A thread
-cannot be interrupted, so a job in flight ends when its handler returns,
-and the reader when the source returns.
+outcomes whose error is ``NotStartedError``. A thread cannot be
+interrupted, so a job in flight ends when its handler returns. The run
+does not wait for a reader blocked in the source: it is a daemon thread,
+left there; the job the source gives it next is dropped, and it ends. So
+that no job is lost, make a source that blocks return once stopped (close
+its socket, or wait with a timeout and check the stop).
 
 Why not ``ThreadPoolExecutor``: it queues every job submitted to it without
 limit, gives a job no worker number, and its idle threads wait on a queue
@@ -122,8 +125,10 @@ def run_workers(
     source raises (anything), the jobs it gave are still run and handed
     back, then its exception is raised.
     Closing the generator early closes the queue the same way, waits for
-    the jobs in flight and drops their outcomes. When the generator ends,
-    no thread it started is left.
+    the jobs in flight and drops their outcomes. Neither a stop nor a close
+    waits for a source that blocks: the reader, a daemon thread, stays in
+    it, and drops the job it gives next. When the generator ends, no other
+    thread it started is left.
     """
     if workers < 1:
         raise ValueError(f"workers must be at least 1, got {workers}")
@@ -134,8 +139,8 @@ def run_workers(
 
 # What a thread posts to the caller's thread: an outcome, with what its
 # worker waits on until the caller has taken it (None if no worker waits),
-# or None as its last message.
-_Message: TypeAlias = "tuple[Outcome[J, R], threading.Lock | None] | None"
+# or, as its last message, the thread itself.
+_Message: TypeAlias = "tuple[Outcome[J, R], threading.Lock | None] | threading.Thread"
 
 
 class _Run(Generic[J, R]):
@@ -161,7 +166,13 @@ class _Run(Generic[J, R]):
         # Written by the caller's thread only; the others read it.
         self._closed = False
         self._source_error: BaseException | None = None
-        self._threads = [threading.Thread(target=self._read, name="reader")]
+        # Written by the reader only: whether it is inside next(source).
+        self._in_source = False
+        # A daemon: a close does not wait for a source that blocks, and the
+        # reader must not keep the process alive blocked in one.
+        self._threads = [
+            threading.Thread(target=self._read, name="reader", daemon=True)
+        ]
         self._threads += [
             threading.Thread(target=self._work, args=(number,), name=f"worker-{number}")
             for number in range(1, workers + 1)
@@ -185,14 +196,15 @@ class _Run(Generic[J, R]):
             for _, taken in self._messages():
                 if taken is not None:
                     taken.release()  # closed early: the outcome is dropped
-            for thread in self._threads:
-                thread.join()  # each has posted its last message
 
     def _messages(
         self,
     ) -> Iterator[tuple[Outcome[J, R], threading.Lock | None]]:
-        """What the threads post, until each has ended; watches ``stop``."""
-        while self._running:
+        """What the threads post, until each has ended; watches ``stop``.
+
+        Once closed, a reader blocked in the source is not waited for.
+        """
+        while self._running > (1 if self._closed and self._in_source else 0):
             if self._stopping() and not self._closed:
                 self._close()
                 if self._on_stop is not None:
@@ -201,7 +213,8 @@ class _Run(Generic[J, R]):
                 message = self._outbox.get(timeout=SIGNAL_CHECK_SECONDS)
             except queue.Empty:
                 continue
-            if message is None:
+            if isinstance(message, threading.Thread):
+                message.join()  # it has just posted its last message
                 self._running -= 1
             else:
                 yield message
@@ -227,6 +240,7 @@ class _Run(Generic[J, R]):
     def _read(self) -> None:
         try:
             while not self._stopping():
+                self._in_source = True
                 try:
                     job = next(self._jobs)
                 except StopIteration:
@@ -234,6 +248,8 @@ class _Run(Generic[J, R]):
                 except BaseException as error:  # SystemExit too: raised after
                     self._source_error = error
                     return
+                finally:
+                    self._in_source = False
                 try:
                     self._queue.put(job)  # blocks while the queue is full
                 except ShutDown:
@@ -242,7 +258,7 @@ class _Run(Generic[J, R]):
         finally:
             # Without a stop, the workers take what is queued, then end.
             self._queue.shutdown()
-            self._outbox.put(None)
+            self._outbox.put(threading.current_thread())
 
     def _work(self, worker: int) -> None:
         # Held until the caller has taken this worker's outcome; a plain lock,
@@ -263,7 +279,7 @@ class _Run(Generic[J, R]):
                     if self._closed:
                         return
         finally:
-            self._outbox.put(None)
+            self._outbox.put(threading.current_thread())
 
     def _call(self, job: J, worker: int) -> Outcome[J, R]:
         # Checked before every job, so that a stop ends intake at once, even
