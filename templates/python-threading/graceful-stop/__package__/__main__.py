@@ -65,11 +65,13 @@ def main() -> NoReturn:
     )
     with closing(served) as outcomes:
         for outcome in outcomes:
-            # A job read ahead at the stop was never submitted: a clean
-            # stop must exit 0, and this source only counts, so nothing is
-            # lost by skipping it.
-            if not isinstance(outcome.error, NotStartedError):
-                report(recorder, outcome)
+            if isinstance(outcome.error, NotStartedError):
+                # Read ahead at the stop, never started. A real source must
+                # get it back here: re-queue it (nack it to the broker) or
+                # refuse it to its sender. This one only counts, so nothing
+                # is lost, and the job was never submitted.
+                continue
+            report(recorder, outcome)
     code = recorder.finish()
     for signum in STOP_SIGNALS:
         # Over: a late Ctrl-C, once Python has put back its default handler
