@@ -159,15 +159,15 @@ export const targets: readonly Target[] = [
     commands: pythonCommands,
     idioms: {
       'fan-out':
-        'every call is a task of one `asyncio.TaskGroup`; each task catches its own exception into an outcome, so leaving the `async with` block gathers every result in input order',
+        '`run` is an async generator: each job read from an async iterable starts as a task at once, each `Outcome` comes back as its job ends; closing the generator cancels what still runs',
       'producer-consumer':
-        'the producer awaits `put()` on a bounded `asyncio.Queue`; consumer tasks `get()`, handle, `task_done()` in `finally`; after `join()` the idle consumers are cancelled (no sentinel)',
+        'a producer task fills a bounded `asyncio.Queue`; the consumers take jobs as they are free; `Queue.shutdown()` (3.13+, a one-reader end marker before) ends input, no marker per consumer',
       'worker-pool':
-        'N worker tasks in a `TaskGroup` drain a bounded `asyncio.Queue` with `task_done()` in `finally`; the feeder awaits `join()`, then cancels the idle workers',
+        'one loop over a queue where every task reports its end: a task reads the next job only while fewer than `workers` run, each job is a task, each `Outcome` is yielded as it ends; closing cancels the rest',
       timeout:
-        "`async with asyncio.timeout(s)` cancels the awaiting task at the deadline and waits for it to unwind; `expired()` tells this deadline from the operation's own `TimeoutError`",
+        '`call` awaits the job inside `asyncio.timeout(s)`, which cancels it at the deadline and waits for it to unwind; `run` is the worker pool calling `call` on each job',
       'graceful-stop':
-        'workers in a `TaskGroup` check a stop flag before each job; the signal handler queues `stop()` with `call_soon_threadsafe`, which moves an enclosing `asyncio.timeout(None)` to now + drain',
+        'the worker pool with an `asyncio.Event`: setting it cancels the read waiting for input, the jobs in flight go on, a task cancels those still running after `drain`; `loop.add_signal_handler` sets it',
     },
   },
   {

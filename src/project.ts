@@ -9,7 +9,15 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ejs from 'ejs';
-import { componentModule, minimumVersions, projectLayout, targets, type Command, type Target } from './catalogue.js';
+import {
+  componentModule,
+  minimumVersions,
+  projectLayout,
+  targets,
+  type Command,
+  type Pattern,
+  type Target,
+} from './catalogue.js';
 import type { ProjectChoice } from './settle.js';
 
 /** What rendering needs of a settled choice. */
@@ -49,13 +57,21 @@ export function formatCommand(command: Command, packageName: string): string {
     .join(' ');
 }
 
+/**
+ * What a toolchain run inside templates/ leaves behind; never part of a
+ * project (templates/.npmignore keeps them out of the package too).
+ */
+const toolCaches = new Set(['__pycache__', '.ruff_cache', '.mypy_cache', '.pytest_cache', 'node_modules', 'dist']);
+
 async function listFiles(root: string, relative = ''): Promise<string[]> {
   const entries = await fs.readdir(path.join(root, relative), { withFileTypes: true });
   const nested = await Promise.all(
-    entries.map((entry) => {
-      const child = relative ? `${relative}/${entry.name}` : entry.name;
-      return entry.isDirectory() ? listFiles(root, child) : Promise.resolve([child]);
-    }),
+    entries
+      .filter((entry) => !toolCaches.has(entry.name))
+      .map((entry) => {
+        const child = relative ? `${relative}/${entry.name}` : entry.name;
+        return entry.isDirectory() ? listFiles(root, child) : Promise.resolve([child]);
+      }),
   );
   return nested.flat().sort();
 }
@@ -123,7 +139,7 @@ async function renderReadme(root: string, choice: RenderChoice, patternNotes: st
     minimum: minimumVersions[target.language],
     intro: await section(path.join('_patterns', `${pattern.id}.md`)),
     patternNotes: patternNotes.trimEnd(),
-    commandBlock: commandBlock(target, packageName),
+    commandBlock: commandBlock(target, pattern, packageName),
     others: targets
       .filter((other) => other.patterns.includes(pattern.id))
       .map((other) => ({ target: other, idiom: other.idioms[pattern.id] ?? '', current: other.id === target.id })),
@@ -155,13 +171,15 @@ async function furtherReading(target: Target): Promise<Array<{ title: string; ur
 }
 
 /** The README's commands, one per line, their comments aligned. */
-function commandBlock(target: Target, packageName: string): string {
+function commandBlock(target: Target, pattern: Pattern, packageName: string): string {
   const { install, devTools, run, test, checks, bench } = target.commands;
+  // --jobs 0 means "until signalled": say so, or the command looks stuck.
+  const endless = pattern.program.defaultJobs === 0 ? ', until Ctrl-C' : '';
   const lines: Array<[Command | undefined, string]> = [
     [install, 'install the dev tools'],
     [devTools, 'install the dev tools (pinned)'],
     [[...run, '--help'], 'every flag and its default'],
-    [[...run, '--json'], 'one JSON event per line'],
+    [[...run, '--json'], `one JSON event per line${endless}`],
     [test, 'the tests that prove the pattern'],
     ...checks.map((check): [Command, string] => [check, 'must pass clean']),
     [bench, 'benchmark figures'],

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable
 
 REPEAT = 3
 """Each figure is the fastest of this many runs: the least disturbed one."""
@@ -27,6 +27,18 @@ def fastest(run: Callable[[], Awaitable[object]]) -> float:
         return time.perf_counter() - started
 
     return min(asyncio.run(timed()) for _ in range(REPEAT))
+
+
+async def numbers(count: int) -> AsyncIterator[int]:
+    """0..count-1, as the async job source every component takes."""
+    for number in range(count):
+        yield number
+
+
+async def drain(outcomes: AsyncIterable[object]) -> None:
+    """Take every outcome, as a caller must."""
+    async for _ in outcomes:
+        pass
 
 
 def compare(case: str, baseline: tuple[str, float], pattern: tuple[str, float]) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
-from collections.abc import Coroutine
+from collections.abc import AsyncIterable, Coroutine
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -34,3 +34,44 @@ def run(main: Coroutine[Any, Any, T]) -> T:
         gc.collect()
     assert not reported, f"the event loop reported: {reported}"
     return result
+
+
+class Jobs:
+    """Jobs 1, 2, 3..., a turn of the loop apart: ``count`` of them, or
+    endless; with ``then_block``, a wait for a next job that never comes.
+
+    A class, not an async generator: a generator left suspended would be
+    closed by a task of its own, later, which ``run`` would count as left.
+    """
+
+    def __init__(self, count: int | None = None, *, then_block: bool = False):
+        self.count, self.then_block = count, then_block
+        self.read = 0  # how many jobs the component took
+
+    def __aiter__(self) -> Jobs:
+        return self
+
+    async def __anext__(self) -> int:
+        await asyncio.sleep(0)
+        if self.read == self.count:
+            if self.then_block:
+                await asyncio.Event().wait()
+            raise StopAsyncIteration
+        self.read += 1
+        return self.read
+
+
+def numbers(count: int) -> Jobs:
+    return Jobs(count)
+
+
+def endless() -> Jobs:
+    return Jobs()
+
+
+def then_blocks(count: int) -> Jobs:
+    return Jobs(count, then_block=True)
+
+
+async def collect(outcomes: AsyncIterable[T]) -> list[T]:
+    return [outcome async for outcome in outcomes]

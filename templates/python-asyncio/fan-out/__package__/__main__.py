@@ -2,26 +2,56 @@
 
 from __future__ import annotations
 
-from .fan_out import fan_out
-from .harness import parse_config
-from .runtime import TARGET, Jobs, run_until_cancelled
+import asyncio
+import signal
+import sys
+from contextlib import aclosing
+
+from . import fan_out
+from .harness import STOP_SIGNALS, Config, Recorder, StopSignals, parse_config
+from .harness.simulated import SimulatedWork
 
 
-async def main(jobs: Jobs) -> None:
-    """Start jobs 1..N together and wait for all of them."""
-    jobs.submit_all()
-    # Each job reports its own start and end as it happens (jobs.run), so
-    # the outcomes fan_out returns are already on screen.
-    await fan_out(jobs.run(job) for job in jobs.ids())
+async def main(config: Config, work: SimulatedWork) -> int:
+    """Start every job at once, writing what becomes of each."""
+    recorder = Recorder(config)
+    loop, this_task = asyncio.get_running_loop(), asyncio.current_task()
+    assert this_task is not None
+    # The first SIGINT or SIGTERM cancels this task, and with it every job in
+    # flight; a second one exits at once with 130.
+    signals = StopSignals(recorder, lambda _signum: this_task.cancel())
+    for signum in STOP_SIGNALS:
+        loop.add_signal_handler(signum, signals.handle, signum)
+
+    async def handle(job: int) -> int:
+        recorder.start(job)
+        return await work.run(job)
+
+    try:
+        for job in range(1, config.jobs + 1):
+            recorder.submit(job)
+        async with aclosing(fan_out.run(work.jobs(), handle)) as outcomes:
+            async for outcome in outcomes:
+                if outcome.error is None:
+                    recorder.done(outcome.job, outcome.result())
+                else:
+                    recorder.fail(outcome.job, outcome.error)
+    except asyncio.CancelledError:
+        recorder.cancel_unfinished()  # in flight, or never started
+        return recorder.finish(interrupted=True)
+    finally:
+        for signum in STOP_SIGNALS:  # the run is over: no signal changes its end
+            loop.remove_signal_handler(signum)
+            signal.signal(signum, signal.SIG_IGN)
+    return recorder.finish()
 
 
 if __name__ == "__main__":
     config = parse_config(
         pattern="fan-out",
-        target=TARGET,
+        target="python-asyncio",
         description=__doc__,
         jobs=3,
         work_ms=1000,
     )
-    jobs = Jobs.start(config)
-    run_until_cancelled(jobs, main(jobs))
+    sys.exit(asyncio.run(main(config, SimulatedWork(config))))

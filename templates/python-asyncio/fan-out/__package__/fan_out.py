@@ -1,47 +1,39 @@
-"""Fan-out / fan-in on one event loop: start every call at once, gather all.
+"""Fan-out / fan-in on one event loop: start every job as soon as it arrives,
+hand back each outcome as its job finishes.
 
-``fan_out`` runs each awaitable as a task of one ``asyncio.TaskGroup`` and
-returns once all of them have ended, with every outcome: a value, or the
-exception that call raised.
+It is the worker pool of ``worker_pool.py`` with no limit on the jobs at once.
 """
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Iterable
-from dataclasses import dataclass
-from typing import Generic, TypeVar
+from collections.abc import AsyncGenerator, AsyncIterable, Awaitable, Callable
+from contextlib import aclosing
+from typing import TypeVar
 
-T = TypeVar("T")
+from . import worker_pool
+from .outcome import Outcome
 
-
-@dataclass(frozen=True, slots=True)
-class Outcome(Generic[T]):
-    """How one call ended: with ``value``, or by raising ``error``."""
-
-    value: T | None = None
-    error: Exception | None = None
+J = TypeVar("J")
+R = TypeVar("R")
 
 
-async def fan_out(calls: Iterable[Awaitable[T]]) -> list[Outcome[T]]:
-    """Run every call concurrently and return their outcomes, in input order.
+async def run(
+    jobs: AsyncIterable[J], handle: Callable[[J], Awaitable[R]]
+) -> AsyncGenerator[Outcome[J, R], None]:
+    """Run ``handle(job)`` on every job at once; yield each Outcome as it ends.
 
-    A call that raises does not disturb the others: its exception comes
-    back as its outcome. When ``fan_out`` returns, every call has ended; if
-    it is cancelled, every call still running is cancelled and awaited
-    before the cancellation goes on.
+    Every job read starts at once, so memory grows with the jobs in flight:
+    a source that never ends needs jobs that finish. A job whose handler
+    raises is an Outcome with that error; the others go on. Closing the
+    generator early (``aclose()``, ``contextlib.aclosing``, cancelling the
+    task that iterates) cancels the jobs still running and waits for them.
+    If ``jobs`` raises, the jobs started finish first, then the error is raised.
     """
-    async with asyncio.TaskGroup() as group:
-        tasks = [group.create_task(_settle(call)) for call in calls]
-    # Leaving the block waited for every task, so each result is ready.
-    return [task.result() for task in tasks]
 
+    async def handle_alone(job: J, _worker: int) -> R:
+        return await handle(job)
 
-async def _settle(call: Awaitable[T]) -> Outcome[T]:
-    # A TaskGroup treats an exception escaping a task as fatal for the group:
-    # it cancels the other tasks. Fan-in wants every outcome, so each task
-    # catches its own failure. CancelledError is not an Exception and passes.
-    try:
-        return Outcome(value=await call)
-    except Exception as error:
-        return Outcome(error=error)
+    pool = worker_pool.run(jobs, handle_alone, workers=None)
+    async with aclosing(pool) as outcomes:
+        async for outcome in outcomes:
+            yield outcome

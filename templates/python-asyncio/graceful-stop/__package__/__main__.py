@@ -2,40 +2,63 @@
 
 from __future__ import annotations
 
-import contextlib
-import itertools
+import asyncio
+import signal
+import sys
+from contextlib import aclosing
 
-from .graceful import Service
-from .harness import InjectedFailureError, parse_config
-from .runtime import TARGET, Jobs, run_until_stopped
+from . import graceful_stop
+from .harness import STOP_SIGNALS, Config, Recorder, StopSignals, parse_config
+from .harness.simulated import SimulatedWork
 
 
-async def serve(jobs: Jobs, service: Service[int]) -> None:
-    """Serve jobs 1, 2, 3... (or 1..N) until the source ends or a signal."""
+async def main(config: Config, work: SimulatedWork) -> int:
+    """Serve jobs until they run out or a signal stops intake, then drain."""
+    recorder = Recorder(config)
+    stop = asyncio.Event()
 
-    async def handle(worker: int, job: int) -> None:
-        jobs.recorder.submit(job)  # taken from the source: it counts from here
-        # A failed job has its fail event (jobs.run); the worker goes on.
-        with contextlib.suppress(InjectedFailureError):
-            await jobs.run(job, worker)
+    def stop_intake(signum: int) -> None:
+        recorder.stopping(signum)
+        stop.set()
 
-    source = itertools.count(1) if jobs.config.jobs == 0 else jobs.ids()
-    # TimeoutError: the drain deadline passed. It needs no report of its
-    # own: every job it cut short has its cancel event.
-    with contextlib.suppress(TimeoutError):
-        await service.serve(source, handle)
+    # The first SIGINT or SIGTERM stops intake and starts the drain; a second
+    # one exits at once with 130.
+    loop, signals = asyncio.get_running_loop(), StopSignals(recorder, stop_intake)
+    for signum in STOP_SIGNALS:
+        loop.add_signal_handler(signum, signals.handle, signum)
+    recorder.ready()
+
+    async def handle(job: int, worker: int) -> int:
+        recorder.start(job, worker)
+        return await work.run(job)
+
+    service = graceful_stop.run(
+        work.jobs(on_read=recorder.submit),
+        handle,
+        workers=config.workers,
+        stop=stop,
+        drain=config.drain_ms / 1000,
+    )
+    async with aclosing(service) as outcomes:
+        async for outcome in outcomes:
+            if outcome.error is None:
+                recorder.done(outcome.job, outcome.result())
+            elif isinstance(outcome.error, asyncio.CancelledError):
+                recorder.cancel(outcome.job)  # cut short by the drain deadline
+            else:
+                recorder.fail(outcome.job, outcome.error)
+    for signum in STOP_SIGNALS:  # the run is over: no signal changes its end
+        loop.remove_signal_handler(signum)
+        signal.signal(signum, signal.SIG_IGN)
+    return recorder.finish()
 
 
 if __name__ == "__main__":
     config = parse_config(
         pattern="graceful-stop",
-        target=TARGET,
+        target="python-asyncio",
         description=__doc__,
         jobs=0,
         work_ms=500,
     )
-    jobs = Jobs.start(config)
-    service: Service[int] = Service(
-        workers=config.workers, drain=config.drain_ms / 1000
-    )
-    run_until_stopped(jobs, serve(jobs, service), stop=service.stop)
+    sys.exit(asyncio.run(main(config, SimulatedWork(config))))

@@ -2,40 +2,61 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+import signal
+import sys
+from contextlib import aclosing
 
-from .harness import parse_config
-from .producer_consumer import produce_consume
-from .runtime import TARGET, Jobs, run_until_cancelled
+from . import producer_consumer
+from .harness import STOP_SIGNALS, Config, Recorder, StopSignals, parse_config
+from .harness.simulated import SimulatedWork
 
 
-async def main(jobs: Jobs) -> None:
-    """Produce jobs 1..N into a buffer of --buffer for --workers consumers."""
+async def main(config: Config, work: SimulatedWork) -> int:
+    """Produce the jobs into ``--buffer`` slots for ``--workers`` consumers."""
+    recorder = Recorder(config)
+    loop, this_task = asyncio.get_running_loop(), asyncio.current_task()
+    assert this_task is not None
+    # The first SIGINT or SIGTERM cancels this task, and with it every job in
+    # flight; a second one exits at once with 130.
+    signals = StopSignals(recorder, lambda _signum: this_task.cancel())
+    for signum in STOP_SIGNALS:
+        loop.add_signal_handler(signum, signals.handle, signum)
 
-    def produce() -> Iterator[int]:
-        for job in jobs.ids():
-            # The producer asks for the next item just before offering it.
-            jobs.recorder.produce(job)
-            yield job
+    async def consume(job: int, consumer: int) -> int:
+        recorder.consume(job, consumer)
+        recorder.start(job)
+        return await work.run(job)
 
-    async def consume(consumer: int, job: int) -> None:
-        jobs.recorder.consume(job, consumer)
-        await jobs.run(job)  # on the consumer that took it
-
-    # Each item reports its own end as it happens (jobs.run), so the
-    # failures produce_consume returns are already on screen.
-    await produce_consume(
-        produce(), consume, consumers=jobs.config.workers, buffer=jobs.config.buffer
-    )
+    try:
+        buffered = producer_consumer.run(
+            work.jobs(on_read=recorder.produce),
+            consume,
+            workers=config.workers,
+            buffer=config.buffer,
+        )
+        async with aclosing(buffered) as outcomes:
+            async for outcome in outcomes:
+                if outcome.error is None:
+                    recorder.done(outcome.job, outcome.result())
+                else:
+                    recorder.fail(outcome.job, outcome.error)
+    except asyncio.CancelledError:
+        recorder.cancel_unfinished()  # in flight, or never started
+        return recorder.finish(interrupted=True)
+    finally:
+        for signum in STOP_SIGNALS:  # the run is over: no signal changes its end
+            loop.remove_signal_handler(signum)
+            signal.signal(signum, signal.SIG_IGN)
+    return recorder.finish()
 
 
 if __name__ == "__main__":
     config = parse_config(
         pattern="producer-consumer",
-        target=TARGET,
+        target="python-asyncio",
         description=__doc__,
         jobs=5,
         work_ms=500,
     )
-    jobs = Jobs.start(config)
-    run_until_cancelled(jobs, main(jobs))
+    sys.exit(asyncio.run(main(config, SimulatedWork(config))))

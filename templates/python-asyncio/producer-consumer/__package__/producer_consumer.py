@@ -1,64 +1,106 @@
-"""Producer-consumer on one event loop: a bounded queue between two sides.
+"""Producer-consumer on one event loop: a bounded buffer between two sides.
 
-``produce_consume`` puts items into an ``asyncio.Queue`` of ``buffer``
-slots while ``consumers`` tasks take them out and handle them, all inside
-one ``asyncio.TaskGroup``. A full queue makes the producer wait
-(backpressure); an empty one makes the consumers wait, without using CPU.
+A producer task moves jobs from the source into an ``asyncio.Queue`` of
+``buffer`` slots; ``workers`` consumers take them out, one at a time, as
+they are free. A full buffer makes the producer wait (backpressure), an
+empty one makes the consumers wait, without using CPU. The consumers are
+the worker pool of ``worker_pool.py``, reading from the buffer.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterable
-from typing import TypeVar
+import sys
+from collections.abc import AsyncGenerator, AsyncIterable, Awaitable, Callable
+from contextlib import aclosing
+from typing import Generic, TypeVar
 
-T = TypeVar("T")
+from . import worker_pool
+from .outcome import Outcome
 
-Consumer = Callable[[int, T], Awaitable[object]]
-"""Handles one item on the consumer numbered by the first argument (1..n)."""
+J = TypeVar("J")
+R = TypeVar("R")
 
 
-async def produce_consume(
-    items: Iterable[T], consume: Consumer[T], *, consumers: int, buffer: int
-) -> list[tuple[T, Exception]]:
-    """Pass ``items`` through a queue of ``buffer`` slots to ``consumers``.
+async def run(
+    jobs: AsyncIterable[J],
+    handle: Callable[[J, int], Awaitable[R]],
+    *,
+    workers: int,
+    buffer: int,
+) -> AsyncGenerator[Outcome[J, R], None]:
+    """Pass ``jobs`` through a buffer of ``buffer`` slots to ``workers`` consumers.
 
-    The calling task is the producer: it takes the next item from ``items``
-    only once the previous one has found a slot. Every item is handled
-    exactly once, by one consumer. Returns the items whose handler raised,
-    with the exception, in the order they failed; a failure does not stop
-    its consumer. When it returns or is cancelled, every consumer has ended.
-    Raises ValueError if ``consumers`` or ``buffer`` is below 1: no consumer
-    would ever take an item, and ``asyncio.Queue(maxsize=0)`` is unbounded.
+    ``handle(job, consumer)`` runs once per job, on the consumer (1..workers)
+    that took it out; the producer reads the next job only once the previous
+    one has a slot. Yields one Outcome per job as it ends; a job whose
+    handler raises is an Outcome with that error. Once the source ends, the
+    consumers empty the buffer and the run ends. If the source raises, the
+    jobs taken finish and are handed back, then the error is raised.
+    Closing early cancels the producer and the jobs in flight, and waits for
+    them. Raises ValueError if ``workers`` or ``buffer`` is below 1.
     """
-    if consumers < 1:
-        raise ValueError(f"consumers must be at least 1, got {consumers}")
     if buffer < 1:
         raise ValueError(f"buffer must be at least 1, got {buffer}")
-    queue: asyncio.Queue[T] = asyncio.Queue(maxsize=buffer)
-    failures: list[tuple[T, Exception]] = []
+    slots = _Buffer[J](buffer)
 
-    async def consumer(number: int) -> None:
-        while True:
-            item = await queue.get()
+    async def produce() -> None:
+        try:
+            async for job in jobs:
+                await slots.put(job)  # waits while the buffer is full
+        finally:
+            # No sentinel among the jobs: the end of input is the buffer's own
+            # state, so no job can be taken for it, whoever reads.
+            slots.end_of_input()
+
+    async def consume() -> AsyncGenerator[J, None]:
+        while (job := await slots.take()) is not None:
+            yield job[0]
+        await producer  # raises the source's error, if any
+
+    producer = asyncio.create_task(produce())
+    try:
+        async with (
+            aclosing(consume()) as taken,
+            aclosing(worker_pool.run(taken, handle, workers=workers)) as outcomes,
+        ):
+            async for outcome in outcomes:
+                yield outcome
+    finally:
+        producer.cancel()
+        await asyncio.gather(producer, return_exceptions=True)
+
+
+class _Buffer(Generic[J]):
+    """A bounded queue that its producer ends, waking the consumer waiting."""
+
+    def __init__(self, size: int) -> None:
+        # A job travels in a 1-tuple, so that None can be the end marker
+        # of Python 3.11 and 3.12 and a job can still be None itself.
+        self._queue: asyncio.Queue[tuple[J] | None] = asyncio.Queue(maxsize=size)
+        self._ended = False
+
+    async def put(self, job: J) -> None:
+        await self._queue.put((job,))
+
+    async def take(self) -> tuple[J] | None:
+        """The next job in a 1-tuple, or None once input ended and all is taken."""
+        if sys.version_info >= (3, 13):
             try:
-                await consume(number, item)
-            except Exception as error:
-                failures.append((item, error))
-            finally:
-                # In finally, so that every item taken is marked done however
-                # it ended: one missing task_done() and join() waits forever.
-                queue.task_done()
+                return await self._queue.get()
+            except asyncio.QueueShutDown:
+                return None
+        if self._ended and self._queue.empty():
+            return None
+        return await self._queue.get()
 
-    async with asyncio.TaskGroup() as group:
-        tasks = [group.create_task(consumer(n)) for n in range(1, consumers + 1)]
-        for item in items:
-            await queue.put(item)  # waits while the buffer is full
-        # The end of input is not an item: no sentinel can be mistaken for
-        # data, and none can be one short when there are many consumers.
-        # join() returns once every item has been handled; the consumers
-        # then all wait on the empty queue, where cancelling loses nothing.
-        await queue.join()
-        for task in tasks:
-            task.cancel()
-    return failures
+    def end_of_input(self) -> None:
+        if sys.version_info >= (3, 13):
+            self._queue.shutdown()  # wakes the get() waiting on the empty queue
+        else:
+            self._ended = True
+            # Only one task takes (worker_pool.run reads one job at a time):
+            # a taker can be waiting only on an empty queue, where a marker
+            # fits; otherwise it sees the end once it has taken the rest.
+            if self._queue.empty():
+                self._queue.put_nowait(None)

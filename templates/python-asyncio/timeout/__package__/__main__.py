@@ -3,40 +3,63 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import signal
+import sys
+from contextlib import aclosing
 
-from .harness import InjectedFailureError, parse_config
-from .runtime import TARGET, Jobs, run_until_cancelled
-from .timeout import DeadlineExceededError, call_with_deadline
+from . import timeout
+from .harness import STOP_SIGNALS, Config, Recorder, StopSignals, parse_config
+from .harness.simulated import SimulatedWork
 
 
-async def main(jobs: Jobs) -> None:
-    """Run jobs 1..N, at most --workers at once, each under --timeout-ms."""
-    jobs.submit_all()
-    seconds = jobs.config.timeout_ms / 1000
-    # A slot is taken before an operation starts and given back when it
-    # ends, so the semaphore bounds how many run at once.
-    slots = asyncio.Semaphore(jobs.config.workers)
+async def main(config: Config, work: SimulatedWork) -> int:
+    """Run the operations, ``--workers`` at once, each under ``--timeout-ms``."""
+    recorder = Recorder(config)
+    loop, this_task = asyncio.get_running_loop(), asyncio.current_task()
+    assert this_task is not None
+    # The first SIGINT or SIGTERM cancels this task, and with it every job in
+    # flight; a second one exits at once with 130.
+    signals = StopSignals(recorder, lambda _signum: this_task.cancel())
+    for signum in STOP_SIGNALS:
+        loop.add_signal_handler(signum, signals.handle, signum)
 
-    async def operation(job: int) -> None:
-        async with slots:
-            # A timeout or failure is this operation's outcome, reported by
-            # jobs.run as it happens; the other operations go on.
-            with contextlib.suppress(DeadlineExceededError, InjectedFailureError):
-                await jobs.run(job, work=call_with_deadline(jobs.work(job), seconds))
+    async def operation(job: int) -> int:
+        recorder.start(job)
+        return await work.run(job)
 
-    async with asyncio.TaskGroup() as group:
-        for job in jobs.ids():
-            group.create_task(operation(job))
+    try:
+        for job in range(1, config.jobs + 1):
+            recorder.submit(job)
+        operations = timeout.run(
+            work.jobs(),
+            operation,
+            workers=config.workers,
+            timeout=config.timeout_ms / 1000,
+        )
+        async with aclosing(operations) as outcomes:
+            async for outcome in outcomes:
+                if outcome.error is None:
+                    recorder.done(outcome.job, outcome.result())
+                elif isinstance(outcome.error, TimeoutError):
+                    recorder.timeout(outcome.job)  # an outcome, not a failure
+                else:
+                    recorder.fail(outcome.job, outcome.error)
+    except asyncio.CancelledError:
+        recorder.cancel_unfinished()  # in flight, or never started
+        return recorder.finish(interrupted=True)
+    finally:
+        for signum in STOP_SIGNALS:  # the run is over: no signal changes its end
+            loop.remove_signal_handler(signum)
+            signal.signal(signum, signal.SIG_IGN)
+    return recorder.finish()
 
 
 if __name__ == "__main__":
     config = parse_config(
         pattern="timeout",
-        target=TARGET,
+        target="python-asyncio",
         description=__doc__,
         jobs=1,
         work_ms=2000,
     )
-    jobs = Jobs.start(config)
-    run_until_cancelled(jobs, main(jobs))
+    sys.exit(asyncio.run(main(config, SimulatedWork(config))))

@@ -7,36 +7,36 @@ import statistics
 import time
 
 from .benchmarking import REPEAT, fastest, overhead
-from .timeout import DeadlineExceededError, call_with_deadline
+from .timeout import call
 
 
-async def no_work() -> None:
+async def no_work(_job: int) -> None:
     pass
 
 
 async def plain(calls: int) -> None:
-    for _ in range(calls):
-        await no_work()
+    for job in range(calls):
+        await no_work(job)
 
 
 async def under_deadline(calls: int) -> None:
-    for _ in range(calls):
-        await call_with_deadline(no_work(), seconds=60)
+    for job in range(calls):
+        await call(job, no_work, timeout=60)
 
 
 async def lateness(operations: int, deadline: float) -> list[float]:
     """How long after its deadline each of ``operations`` concurrent ones ended."""
 
-    async def one() -> float:
+    async def one(job: int) -> float:
         started = time.perf_counter()
         try:
-            await call_with_deadline(asyncio.sleep(60), seconds=deadline)
-        except DeadlineExceededError:
+            await call(job, lambda _job: asyncio.sleep(60), timeout=deadline)
+        except TimeoutError:
             return time.perf_counter() - started - deadline
         raise AssertionError("the deadline did not pass")
 
     async with asyncio.TaskGroup() as group:
-        tasks = [group.create_task(one()) for _ in range(operations)]
+        tasks = [group.create_task(one(job)) for job in range(operations)]
     return [task.result() for task in tasks]
 
 

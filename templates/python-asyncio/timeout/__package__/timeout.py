@@ -1,41 +1,62 @@
-"""A deadline for one operation on the event loop, and a real cancellation.
+"""A deadline per operation on one event loop, and a real cancellation at it.
 
-``call_with_deadline`` awaits an operation inside ``asyncio.timeout``.
-At the deadline the timeout cancels the task that awaits, so the operation
-gets CancelledError at the ``await`` it is blocked in, unwinds (its
-``finally`` blocks and ``async with`` exits run), and only then does the
-caller see the timeout. When it returns or raises, the operation has
-stopped: nothing keeps running, writing or holding a connection after it.
+``call`` awaits one operation inside ``asyncio.timeout``: at the deadline
+the operation gets CancelledError at the ``await`` it waits in, unwinds
+(its ``finally`` blocks and ``async with`` exits run), and only then does
+the caller see TimeoutError. Nothing keeps running after it. ``run`` is the
+worker pool of ``worker_pool.py``, calling ``call`` on each job.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import AsyncGenerator, AsyncIterable, Awaitable, Callable
+from contextlib import aclosing
 from typing import TypeVar
 
-T = TypeVar("T")
+from . import worker_pool
+from .outcome import Outcome
+
+J = TypeVar("J")
+R = TypeVar("R")
 
 
-class DeadlineExceededError(TimeoutError):
-    """The operation ran past its deadline and was cancelled."""
+async def call(
+    job: J,
+    handle: Callable[[J], Awaitable[R]],
+    *,
+    timeout: float,  # noqa: ASYNC109 (the deadline, which asyncio.timeout enforces)
+) -> R:
+    """Return ``await handle(job)``, cancelled if it takes over ``timeout`` s.
 
-
-async def call_with_deadline(operation: Awaitable[T], seconds: float) -> T:
-    """Await ``operation``, cancelling it if it takes longer than ``seconds``.
-
-    Raises DeadlineExceededError when this deadline cut it short. A
-    TimeoutError the operation raises itself (a deadline of its own inside)
-    comes through as it is, and so does a cancellation of the caller: "too
-    slow" stays apart from "failed" and from "no longer wanted".
+    Raises TimeoutError once the cancelled operation has unwound. A
+    cancellation of the caller passes through as it is.
     """
-    deadline = asyncio.timeout(seconds)
-    try:
-        async with deadline:
-            return await operation
-    except TimeoutError as error:
-        if deadline.expired():
-            raise DeadlineExceededError(
-                f"timed out after {seconds * 1000:g} ms"
-            ) from error
-        raise
+    async with asyncio.timeout(timeout):
+        return await handle(job)
+
+
+async def run(
+    jobs: AsyncIterable[J],
+    handle: Callable[[J], Awaitable[R]],
+    *,
+    workers: int,
+    timeout: float,  # noqa: ASYNC109 (each job's own deadline, passed to call)
+) -> AsyncGenerator[Outcome[J, R], None]:
+    """``call`` each job under ``timeout`` s, at most ``workers`` at once.
+
+    Yields one Outcome per job as it ends; a job past its deadline has a
+    TimeoutError (as has one whose handler raised TimeoutError itself).
+    Reading, failures and closing early work as in ``worker_pool.run``.
+    Raises ValueError if ``workers`` < 1 or ``timeout`` <= 0.
+    """
+    if timeout <= 0:
+        raise ValueError(f"timeout must be above 0 seconds, got {timeout}")
+
+    async def timed(job: J, _worker: int) -> R:
+        return await call(job, handle, timeout=timeout)
+
+    pool = worker_pool.run(jobs, timed, workers=workers)
+    async with aclosing(pool) as outcomes:
+        async for outcome in outcomes:
+            yield outcome

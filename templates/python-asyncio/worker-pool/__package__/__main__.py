@@ -2,30 +2,57 @@
 
 from __future__ import annotations
 
-from .harness import parse_config
-from .runtime import TARGET, Jobs, run_until_cancelled
-from .worker_pool import run_pool
+import asyncio
+import signal
+import sys
+from contextlib import aclosing
+
+from . import worker_pool
+from .harness import STOP_SIGNALS, Config, Recorder, StopSignals, parse_config
+from .harness.simulated import SimulatedWork
 
 
-async def main(jobs: Jobs) -> None:
-    """Feed jobs 1..N to the pool and collect every outcome."""
-    jobs.submit_all()
+async def main(config: Config, work: SimulatedWork) -> int:
+    """Run the jobs on ``--workers`` workers, writing what becomes of each."""
+    recorder = Recorder(config)
+    loop, this_task = asyncio.get_running_loop(), asyncio.current_task()
+    assert this_task is not None
+    # The first SIGINT or SIGTERM cancels this task, and with it every job in
+    # flight; a second one exits at once with 130.
+    signals = StopSignals(recorder, lambda _signum: this_task.cancel())
+    for signum in STOP_SIGNALS:
+        loop.add_signal_handler(signum, signals.handle, signum)
 
-    async def process(worker: int, job: int) -> int:
-        return await jobs.run(job, worker)
+    async def handle(job: int, worker: int) -> int:
+        recorder.start(job, worker)
+        return await work.run(job)
 
-    # Each job reports its own start and end as it happens (jobs.run), so
-    # the outcomes run_pool returns are already on screen.
-    await run_pool(process, jobs.ids(), workers=jobs.config.workers)
+    try:
+        for job in range(1, config.jobs + 1):
+            recorder.submit(job)
+        pool = worker_pool.run(work.jobs(), handle, workers=config.workers)
+        async with aclosing(pool) as outcomes:
+            async for outcome in outcomes:
+                if outcome.error is None:
+                    recorder.done(outcome.job, outcome.result())
+                else:
+                    recorder.fail(outcome.job, outcome.error)
+    except asyncio.CancelledError:
+        recorder.cancel_unfinished()  # in flight, or never started
+        return recorder.finish(interrupted=True)
+    finally:
+        for signum in STOP_SIGNALS:  # the run is over: no signal changes its end
+            loop.remove_signal_handler(signum)
+            signal.signal(signum, signal.SIG_IGN)
+    return recorder.finish()
 
 
 if __name__ == "__main__":
     config = parse_config(
         pattern="worker-pool",
-        target=TARGET,
+        target="python-asyncio",
         description=__doc__,
         jobs=5,
         work_ms=500,
     )
-    jobs = Jobs.start(config)
-    run_until_cancelled(jobs, main(jobs))
+    sys.exit(asyncio.run(main(config, SimulatedWork(config))))

@@ -1,32 +1,34 @@
-"""Benchmark: run_pool against handling the same jobs one after another."""
+"""Benchmark: worker_pool.run against handling the same jobs one after another."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
 
-from .benchmarking import REPEAT, compare, fastest, overhead
-from .worker_pool import run_pool
+from . import worker_pool
+from .benchmarking import REPEAT, compare, drain, fastest, numbers, overhead
+
+Handler = Callable[[int, int], Awaitable[object]]
 
 
-def sequential(jobs: int, handle: Callable[[int, int], Awaitable[object]]) -> float:
+def sequential(jobs: int, handle: Handler) -> float:
     async def one_by_one() -> None:
         for job in range(jobs):
-            await handle(1, job)
+            await handle(job, 1)
 
     return fastest(one_by_one)
 
 
-def pooled(
-    jobs: int, workers: int, handle: Callable[[int, int], Awaitable[object]]
-) -> float:
-    return fastest(lambda: run_pool(handle, range(jobs), workers=workers))
+def pooled(jobs: int, workers: int, handle: Handler) -> float:
+    return fastest(
+        lambda: drain(worker_pool.run(numbers(jobs), handle, workers=workers))
+    )
 
 
 def main() -> None:
     print(f"worker-pool on python-asyncio: fastest of {REPEAT} runs per figure")
 
-    async def io_5ms(_worker: int, _job: int) -> None:
+    async def io_5ms(_job: int, _worker: int) -> None:
         await asyncio.sleep(0.005)
 
     baseline = sequential(200, io_5ms)
@@ -34,10 +36,10 @@ def main() -> None:
         compare(
             f"200 jobs of 5 ms I/O, {workers} workers",
             ("sequential", baseline),
-            ("run_pool", pooled(200, workers, io_5ms)),
+            ("pool", pooled(200, workers, io_5ms)),
         )
 
-    async def no_work(_worker: int, _job: int) -> None:
+    async def no_work(_job: int, _worker: int) -> None:
         pass
 
     overhead(

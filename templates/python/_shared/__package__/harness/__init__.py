@@ -1,34 +1,8 @@
-"""The program's plumbing, the same for every pattern.
+"""The demo's plumbing, for ``__main__`` and the benchmarks only."""
 
-- ``cli``: the flags, parsed into a ``Config``;
-- ``events``: the ``Recorder``, which writes each event (JSON or human
-  line), counts them and decides the exit code (and exits quietly once
-  the reader of stdout is gone);
-- ``work``: the result and failure rules, and calibrated CPU work;
-- ``signals``: the first stop signal stops the run, the second exits.
+from .cli import Config, parse_config
+from .events import EXIT_BROKEN_PIPE, STOP_SIGNALS, Recorder, StopSignals
+from .work import CpuWork, InjectedFailureError, burn, job_result
 
-The pattern component stays free of it where it can: the program glue
-(``__main__``) wires the component to the recorder.
-"""
-
-from .cli import Config, Work, parse_config
-from .events import EXIT_BROKEN_PIPE, EXIT_INTERRUPTED, Recorder, Summary
-from .signals import STOP_SIGNALS, StopSignals
-from .work import CHUNK_MS, CpuWork, InjectedFailureError, burn, job_result
-
-__all__ = [
-    "CHUNK_MS",
-    "EXIT_BROKEN_PIPE",
-    "EXIT_INTERRUPTED",
-    "STOP_SIGNALS",
-    "Config",
-    "CpuWork",
-    "InjectedFailureError",
-    "Recorder",
-    "StopSignals",
-    "Summary",
-    "Work",
-    "burn",
-    "job_result",
-    "parse_config",
-]
+__all__ = ["EXIT_BROKEN_PIPE", "STOP_SIGNALS", "Config", "CpuWork", "Recorder"]
+__all__ += ["InjectedFailureError", "StopSignals", "burn", "job_result", "parse_config"]

@@ -5,24 +5,17 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal, TypeAlias, cast
-
-Work: TypeAlias = Literal["io", "cpu"]
-
-# "python -m my_app" rather than argparse's guess ("__main__.py") in usage lines.
-_PROG = f"python -m {__name__.partition('.')[0]}"
+from typing import Literal
 
 
 @dataclass(frozen=True, slots=True)
 class Config:
-    """One run of the program: which pattern on which target, and its flags."""
-
     pattern: str
     target: str
     jobs: int
     workers: int
     work_ms: int
-    work: Work
+    work: Literal["io", "cpu"]
     fail_every: int
     timeout_ms: int
     buffer: int
@@ -38,108 +31,42 @@ def parse_config(
     description: str,
     jobs: int,
     work_ms: int,
-    work: Work = "io",
+    work: Literal["io", "cpu"] = "io",
     cpu_supported: bool = True,
 ) -> Config:
-    """Parse the program's flags (``sys.argv[1:]`` when ``argv`` is None).
-
-    ``jobs``, ``work_ms`` and ``work`` are the defaults of this pattern on this
-    target. Every program accepts every flag, used or not, so that one command
-    line works against any pattern. Bad flags, and ``--work cpu`` where
-    ``cpu_supported`` is False, print a message on stderr and exit with 2;
-    ``--help`` prints usage on stdout and exits with 0.
-    """
+    """Parse ``argv``; bad flags, and ``--work cpu`` if not ``cpu_supported``,
+    exit with 2."""
+    package = __name__.partition(".")[0]
     parser = argparse.ArgumentParser(
-        prog=_PROG, description=description, allow_abbrev=False
+        prog=f"python -m {package}", description=description, allow_abbrev=False
     )
-    count = _integer(minimum=0)
-    positive = _integer(minimum=1)
+    count, positive = _integer(minimum=0), _integer(minimum=1)
+    for flag, kind, default, meaning in (
+        ("--jobs", count, jobs, "jobs to submit; graceful-stop: 0 = endless"),
+        ("--workers", positive, 3, "jobs at once; fan-out starts all"),
+        ("--work-ms", count, work_ms, "simulated work per job"),
+        ("--fail-every", count, 0, "every K-th job fails; 0: none"),
+        ("--timeout-ms", positive, 1000, "deadline per operation, timeout pattern"),
+        ("--buffer", positive, 2, "queue capacity, producer-consumer"),
+        ("--drain-ms", count, 5000, "how long a graceful stop waits for jobs"),
+    ):
+        help_text = f"{meaning} (default: %(default)s)"
+        parser.add_argument(flag, type=kind, default=default, help=help_text)
     parser.add_argument(
-        "--jobs",
-        type=count,
-        default=jobs,
-        metavar="N",
-        help="jobs to submit; graceful-stop: 0 = endless (default: %(default)s)",
+        "--work", choices=("io", "cpu"), default=work, help="io waits, cpu computes"
     )
-    parser.add_argument(
-        "--workers",
-        type=positive,
-        default=3,
-        metavar="N",
-        help="jobs at once; fan-out starts all (default: %(default)s)",
-    )
-    parser.add_argument(
-        "--work-ms",
-        type=count,
-        default=work_ms,
-        metavar="MS",
-        help="simulated work per job (default: %(default)s)",
-    )
-    parser.add_argument(
-        "--work",
-        choices=("io", "cpu"),
-        default=work,
-        help="io waits, cpu computes for about --work-ms (default: %(default)s)",
-    )
-    parser.add_argument(
-        "--fail-every",
-        type=count,
-        default=0,
-        metavar="K",
-        help="every K-th job fails; 0: none (default: %(default)s)",
-    )
-    parser.add_argument(
-        "--timeout-ms",
-        type=positive,
-        default=1000,
-        metavar="MS",
-        help="deadline per operation, timeout pattern (default: %(default)s)",
-    )
-    parser.add_argument(
-        "--buffer",
-        type=positive,
-        default=2,
-        metavar="N",
-        help="queue capacity, producer-consumer (default: %(default)s)",
-    )
-    parser.add_argument(
-        "--drain-ms",
-        type=count,
-        default=5000,
-        metavar="MS",
-        help="how long a graceful stop waits for in-flight jobs (default: %(default)s)",
-    )
-    parser.add_argument(
-        "--json", action="store_true", help="print one JSON event per line"
-    )
+    parser.add_argument("--json", action="store_true", help="one JSON event per line")
     flags = parser.parse_args(argv)
     if flags.work == "cpu" and not cpu_supported:
-        # The contract's exact line, which every target prints the same way.
         parser.exit(2, f"error: --work cpu is not supported by {pattern} on {target}\n")
-    return Config(
-        pattern=pattern,
-        target=target,
-        jobs=flags.jobs,
-        workers=flags.workers,
-        work_ms=flags.work_ms,
-        work=cast(Work, flags.work),
-        fail_every=flags.fail_every,
-        timeout_ms=flags.timeout_ms,
-        buffer=flags.buffer,
-        drain_ms=flags.drain_ms,
-        json=flags.json,
-    )
+    return Config(pattern, target, **vars(flags))
 
 
 def _integer(*, minimum: int) -> Callable[[str], int]:
-    """An argparse type: a plain decimal integer, at least ``minimum``."""
-
     def parse(text: str) -> int:
-        # int() alone would also take " 7", "+7" and "1_000"; the contract wants digits.
-        if not (text.isascii() and text.isdigit()) or int(text) < minimum:
-            raise argparse.ArgumentTypeError(
-                f"expected an integer >= {minimum}, got {text!r}"
-            )
-        return int(text)
+        # int() alone would take " 7", "+7" and "1_000"; the contract wants digits.
+        if text.isascii() and text.isdigit() and int(text) >= minimum:
+            return int(text)
+        raise argparse.ArgumentTypeError(f"expected an integer >= {minimum}: {text!r}")
 
     return parse
