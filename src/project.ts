@@ -113,6 +113,8 @@ export async function renderProject(choice: RenderChoice): Promise<ProjectFile[]
         ? ejs.render(source, values, { filename: path.join(layerDir, templatePath) })
         : source;
       const output = outputPath(templatePath, renamed);
+      // The idiom line is read for every target's README, not copied.
+      if (output === '_idiom.md') continue;
       if (output === '_readme.md' && layer !== layers.at(-1)) {
         throw new Error(`templates/${layer}/${templatePath}: only a pattern folder has README sections`);
       }
@@ -140,9 +142,15 @@ async function renderReadme(root: string, choice: RenderChoice, patternNotes: st
     intro: await section(path.join('_patterns', `${pattern.id}.md`)),
     patternNotes: patternNotes.trimEnd(),
     commandBlock: commandBlock(target, pattern, packageName),
-    others: targets
-      .filter((other) => other.patterns.includes(pattern.id))
-      .map((other) => ({ target: other, idiom: other.idioms[pattern.id] ?? '', current: other.id === target.id })),
+    others: await Promise.all(
+      targets
+        .filter((other) => other.patterns.includes(pattern.id))
+        .map(async (other) => ({
+          target: other,
+          idiom: await section(path.join(other.id, pattern.id, '_idiom.md')),
+          current: other.id === target.id,
+        })),
+    ),
     docs: await furtherReading(target),
   });
   return `${alignTables(readme).trimEnd()}\n`;
