@@ -6,6 +6,8 @@ import { parseArgs } from 'node:util';
 import type { Outcome } from '../outcome.js';
 import { calibrate, ThreadPool } from './thread-pool.js';
 
+const startedAt = performance.now(); // every t_ms counts from here: `main` imports this first
+
 type PatternId = 'fan-out' | 'producer-consumer' | 'worker-pool' | 'timeout' | 'graceful-stop';
 const jobsAndWorkMs = {
   'fan-out': [3, 1000],
@@ -76,7 +78,6 @@ class Cancelled extends Error {}
  * threads. `main` gives the component `jobs()` and `handle`, and every outcome to `report`.
  */
 export async function startDemo(pattern: PatternId, argv = process.argv.slice(2)): Promise<Demo> {
-  const startedAt = performance.now(); // every t_ms counts from here
   // Once the reader of stdout is gone (`| head -1`), exit as a C or Go program dies of SIGPIPE.
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code !== 'EPIPE') throw error;
@@ -93,14 +94,14 @@ export async function startDemo(pattern: PatternId, argv = process.argv.slice(2)
     process.stdout.write(usage(pattern));
     process.exit(0);
   }
-  if (options.work === 'io') return new Demo(pattern, options, startedAt);
+  if (options.work === 'io') return new Demo(pattern, options);
   // At most one thread per core: more would compute no faster, and cost megabytes each.
   const size = pattern === 'fan-out' ? options.jobs : options.workers;
   const threads = new ThreadPool(Math.max(1, Math.min(size, availableParallelism())));
   const starting = threads.start(); // online before the first job, while this thread calibrates
   const cpu = { threads, iterationsPerMs: calibrate() };
   await starting;
-  return new Demo(pattern, options, startedAt, cpu);
+  return new Demo(pattern, options, cpu);
 }
 
 /** What each terminal event counts in the summary. */
@@ -125,7 +126,6 @@ export class Demo {
   constructor(
     readonly pattern: PatternId,
     readonly options: ReturnType<typeof parse>,
-    readonly startedAt: number,
     readonly cpu?: { threads: ThreadPool; iterationsPerMs: number },
   ) {}
 
@@ -201,7 +201,7 @@ export class Demo {
 
   #emit(event: string, { job, worker, ...rest }: Fields = {}): void {
     if (event in ends) this.#counts[ends[event as keyof typeof ends]]++;
-    const ms = Math.round((performance.now() - this.startedAt) * 1000) / 1000;
+    const ms = Math.round((performance.now() - startedAt) * 1000) / 1000;
     // Key order is part of the contract: `stopping` has its signal first, the summary no t_ms.
     const json = () => {
       if (event === 'summary') return { event, ...rest, elapsed_ms: ms };
