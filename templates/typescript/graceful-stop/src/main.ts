@@ -20,14 +20,16 @@ await demo.end();
 
 function onSignal(first: NodeJS.Signals): void {
   if (stop.signal.aborted) return; // the other kind of signal: `onSecondSignal` has it
+  // First of all: the `once` listener is gone, and a signal with no listener kills the process.
+  process.on('SIGINT', onSecondSignal).on('SIGTERM', onSecondSignal);
+  const at = performance.now();
   demo.stopping(first);
   stop.abort();
-  const at = performance.now();
-  const onSecondSignal = (signal: NodeJS.Signals) => {
+
+  function onSecondSignal(signal: NodeJS.Signals): void {
     // Under `npm start`, npm passes on the Ctrl-C the program already got from the terminal, a
     // few ms later: that echo is not a second Ctrl-C.
     const echo = process.env.npm_lifecycle_event === 'start' && performance.now() - at < 50;
     if (!echo || signal !== first) process.exit(130); // a second signal: out at once
-  };
-  process.on('SIGINT', onSecondSignal).on('SIGTERM', onSecondSignal);
+  }
 }
