@@ -37,7 +37,8 @@ async def run(
     job only once the caller has asked for the next outcome. A job whose
     handler raises is an Outcome with that error (a job cancelled from
     outside: ``CancelledError``); the pool goes on. It ends once ``jobs``
-    ends or ``stop`` is set, and the jobs in flight have finished. If
+    ends or ``stop`` is set, and the jobs in flight have finished; a job
+    read as the stop came is handed back unstarted, with CancelledError. If
     ``jobs`` raises, the jobs in flight finish and are handed back, then
     the error is raised.
 
@@ -65,6 +66,8 @@ async def run(
     source_error: Exception | None = None
     try:
         while True:
+            if stop is not None and stop.is_set():
+                intake_open = False  # even before ``stopped`` has reported
             has_room = workers is None or len(running) < workers
             if intake_open and reading is None and has_room:
                 # Reading is a task of its own: a source that blocks must not
@@ -77,12 +80,15 @@ async def run(
                 job_or_end, reading = _read(reading), None
                 if isinstance(job_or_end, _End):
                     intake_open, source_error = False, job_or_end.error
+                elif stop is not None and stop.is_set():
+                    # Read as the stop came, before this loop saw it: it
+                    # has left the source but must not start.
+                    yield Outcome(job_or_end, error=asyncio.CancelledError())
                 else:
                     worker = free_workers.pop() if free_workers else len(running) + 1
                     running[start(handle(job_or_end, worker))] = (job_or_end, worker)
             elif done is stopped:
-                # Wakes the read that waits for input. A job it has already
-                # read still runs: it has left the source.
+                # Wakes the read that waits for input.
                 intake_open, stopped = False, None
                 if reading is not None:
                     reading.cancel()

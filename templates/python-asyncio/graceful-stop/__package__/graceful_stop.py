@@ -38,8 +38,11 @@ async def run(
     if drain < 0:
         raise ValueError(f"drain must be at least 0 seconds, got {drain}")
     in_flight: set[asyncio.Task[object]] = set()
+    drained = asyncio.Event()
 
     async def handle_in_flight(job: J, worker: int) -> R:
+        if drained.is_set():  # past the deadline: the job never starts
+            raise asyncio.CancelledError
         # Each job runs as a task of its own (worker_pool.run): this one.
         task = asyncio.current_task()
         assert task is not None
@@ -52,6 +55,7 @@ async def run(
     async def cancel_after_drain() -> None:
         await stop.wait()
         await asyncio.sleep(drain)
+        drained.set()
         for task in in_flight:
             task.cancel()
 
