@@ -131,4 +131,6 @@ def _outcome(job: J, task: asyncio.Future[R]) -> Outcome[J, R]:
     if task.cancelled():
         return Outcome(job, error=asyncio.CancelledError())
     error = task.exception()
-    return Outcome(job, error=error) if error else Outcome(job, task.result())
+    if error is not None:  # not ``if error``: an exception may be falsy
+        return Outcome(job, error=error)
+    return Outcome(job, task.result())
