@@ -90,9 +90,10 @@ class _Buffer(Generic[J]):
                 return await self._queue.get()
             except asyncio.QueueShutDown:
                 return None
-        if self._ended and self._queue.empty():
-            return None
-        return await self._queue.get()
+        else:
+            if self._ended and self._queue.empty():
+                return None
+            return await self._queue.get()
 
     def end_of_input(self) -> None:
         if sys.version_info >= (3, 13):
