@@ -19,7 +19,7 @@ R = TypeVar("R")
 T = TypeVar("T")
 
 
-async def run(
+def run(
     jobs: AsyncIterable[J],
     handle: Callable[[J, int], Awaitable[R]],
     *,
@@ -44,10 +44,20 @@ async def run(
 
     Closing it early (``aclose()``, leaving ``contextlib.aclosing``, or
     cancelling the task that iterates) cancels the jobs in flight and waits
-    for them. Raises ValueError if ``workers`` is below 1.
+    for them. Raises ValueError, here and not once iterated, if ``workers``
+    is below 1.
     """
     if workers is not None and workers < 1:
         raise ValueError(f"workers must be at least 1, got {workers}")
+    return _run(jobs, handle, workers, stop)
+
+
+async def _run(
+    jobs: AsyncIterable[J],
+    handle: Callable[[J, int], Awaitable[R]],
+    workers: int | None,
+    stop: asyncio.Event | None,
+) -> AsyncGenerator[Outcome[J, R], None]:
     source = aiter(jobs)
     # Every task this loop starts reports here as it ends: one wait for
     # whichever comes first, however many jobs run.
@@ -86,7 +96,8 @@ async def run(
                     yield Outcome(job_or_end, error=asyncio.CancelledError())
                 else:
                     worker = free_workers.pop() if free_workers else len(running) + 1
-                    running[start(handle(job_or_end, worker))] = (job_or_end, worker)
+                    work = _call(handle, job_or_end, worker)
+                    running[start(work)] = (job_or_end, worker)
             elif done is stopped:
                 # Wakes the read that waits for input.
                 intake_open, stopped = False, None
@@ -107,6 +118,12 @@ async def run(
         for waiting in unfinished:
             waiting.cancel()
         await asyncio.gather(*unfinished, return_exceptions=True)
+
+
+async def _call(handle: Callable[[J, int], Awaitable[R]], job: J, worker: int) -> R:
+    # Called in the job's task: a plain function that raises before it
+    # returns an awaitable fails its job, not the pool.
+    return await handle(job, worker)
 
 
 class _End:
