@@ -8,8 +8,10 @@ import sys
 from contextlib import aclosing
 
 from . import graceful_stop
-from .harness import STOP_SIGNALS, Config, Recorder, StopSignals, parse_config
+from .harness import Config, Recorder, parse_config
 from .harness.simulated import SimulatedWork
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)  # Ctrl-C, and a service manager's stop
 
 
 async def main(config: Config, work: SimulatedWork) -> int:
@@ -17,15 +19,18 @@ async def main(config: Config, work: SimulatedWork) -> int:
     recorder = Recorder(config)
     stop = asyncio.Event()
 
-    def stop_intake(signum: int) -> None:
-        recorder.stopping(signum)
-        stop.set()
+    def on_stop_signal(signum: int) -> None:
+        # Called on the loop, between two steps of its tasks, not in the
+        # middle of one: it may touch anything the tasks touch.
+        if not stop.is_set():
+            recorder.stopping(signum)
+            stop.set()  # the first: intake stops, the drain begins
+        else:
+            recorder.exit_now()  # the second: the summary, then exit 130
 
-    # The first SIGINT or SIGTERM stops intake and starts the drain; a second
-    # one exits at once with 130.
-    loop, signals = asyncio.get_running_loop(), StopSignals(recorder, stop_intake)
+    loop = asyncio.get_running_loop()
     for signum in STOP_SIGNALS:
-        loop.add_signal_handler(signum, signals.handle, signum)
+        loop.add_signal_handler(signum, on_stop_signal, signum)
     recorder.ready()
 
     async def handle(job: int, worker: int) -> int:
