@@ -33,12 +33,16 @@ async def main(config: Config, work: SimulatedWork) -> int:
         loop.add_signal_handler(signum, on_stop_signal, signum)
     recorder.ready()
 
+    taken: set[int] = set()  # jobs a worker has started, until reported
+
     async def handle(job: int, worker: int) -> int:
+        taken.add(job)
+        recorder.submit(job)  # a job counts once a worker takes it
         recorder.start(job, worker)
         return await work.run(job)
 
     service = graceful_stop.run(
-        work.jobs(on_read=recorder.submit),
+        work.jobs(),
         handle,
         workers=config.workers,
         stop=stop,
@@ -46,6 +50,12 @@ async def main(config: Config, work: SimulatedWork) -> int:
     )
     async with aclosing(service) as outcomes:
         async for outcome in outcomes:
+            if outcome.job not in taken:
+                # Read as the stop came, never started. A real source gets
+                # it back here: re-queue it (nack it to the broker) or refuse
+                # it to its sender. This one was never submitted.
+                continue
+            taken.remove(outcome.job)
             if outcome.error is None:
                 recorder.done(outcome.job, outcome.result())
             elif isinstance(outcome.error, asyncio.CancelledError):
