@@ -42,9 +42,13 @@ def run(
 
     This process is the producer: it takes a job from ``jobs`` only when the
     queue has room, as the consumers' reports show it, so a full queue holds
-    the source back (the backpressure). Each consumer takes jobs out and runs
-    ``handle(job)``, which must pickle, as must the jobs; ``on_start(job,
-    consumer)`` runs here once a consumer has taken a job and starts it.
+    the source back (the backpressure). ``jobs`` is read in a thread of its
+    own, so a source that blocks holds back neither outcomes nor a stop; a
+    job it reads once the stop is set is handed back unstarted with a
+    CancelledError, or dropped if the run has ended by then. Each consumer
+    takes jobs out and runs ``handle(job)``, which must pickle, as must the
+    jobs; ``on_start(job, consumer)`` runs here once a consumer has taken a
+    job and starts it.
     Outcomes come in the order jobs end. A consumer process starts with the
     job that needs it: none for no jobs.
 
@@ -108,11 +112,15 @@ class _Pipeline(Generic[J, R]):
         try:
             while not (self._stopped or self._death):
                 self._fill(intake)
-                if not self._consumers:
+                if not (self._consumers or intake.reading):
                     break  # every consumer took its end marker, or none was needed
-                for connection in wait_or_stop(list(self._consumers), self._stop):
+                connections = list(self._consumers)
+                for connection in wait_or_stop(connections, self._stop, None, intake):
                     yield from self._read(connection)
+            if intake.reading:  # the job being read when the stop came, if read
+                self._taken += intake.take()
         finally:
+            intake.close()
             killed = bool(self._consumers)  # a stop, a death, or an error got here
             for _, child in self._consumers.values():
                 child.kill()
@@ -138,8 +146,9 @@ class _Pipeline(Generic[J, R]):
                     return
                 self._taken = intake.take()
             if not self._taken:
-                self._put_markers()
-                return
+                if not intake.open:
+                    self._put_markers()
+                return  # or once the job asked for is read
             [job] = self._taken
             if self._queue is None:
                 start_helper_processes()  # the queue's locks may start one
