@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import CancelledError
 from multiprocessing.connection import Connection
@@ -71,12 +70,17 @@ def run(
 def consume(
     connection: Connection,
     worker: int,
-    queue: Queue[tuple[J] | None],
+    queue: Queue[tuple[int, J] | None],
     handle: Callable[[J], R],
 ) -> None:
-    """A consumer process: run the jobs it takes out of ``queue``, until a marker."""
+    """A consumer process: run the jobs it takes out of ``queue``, until a marker.
+
+    Each comes with its number, which ``Started`` reports: consumers take
+    jobs in queue order, but may report their starts in any order.
+    """
     while (item := queue.get()) is not None:
-        run_job(connection, handle, item[0], worker)
+        number, job = item
+        run_job(connection, handle, job, worker, number)
     # Says why it ends: a job may also end the process with code 0
     # (``sys.exit()``), in the middle of its work.
     connection.send(None)
@@ -98,11 +102,12 @@ class _Pipeline(Generic[J, R]):
         self._stop = stop
         self._on_start = on_start
         self._buffer = buffer
-        self._queue: Queue[tuple[J] | None] | None = None  # made with the first job
+        self._queue: Queue[tuple[int, J] | None] | None = None  # the first job makes it
         self._consumers: dict[Connection, tuple[int, Child]] = {}  # still running
         self._started = 0  # consumers started, numbered 1..workers
         self._taken: list[J] = []  # a job read from the source, not yet in the queue
-        self._in_queue: deque[J] = deque()  # oldest first, as the queue hands them out
+        self._numbered = 0  # jobs put into the queue, numbered 1, 2, ...
+        self._in_queue: dict[int, J] = {}  # by number: jobs not yet started
         self._running: dict[int, J] = {}  # consumer -> its job
         self._ended: set[int] = set()  # consumers that took their end marker
         self._markers_left: int | None = None  # to put once the source is exhausted
@@ -155,11 +160,12 @@ class _Pipeline(Generic[J, R]):
                 self._queue = CONTEXT.Queue(maxsize=self._buffer)
             queue = self._queue
             try:
-                queue.put_nowait((job,))
+                queue.put_nowait((self._numbered + 1, job))
             except Full:
                 return  # a consumer that takes a job reports it: then try again
             self._taken = []
-            self._in_queue.append(job)
+            self._numbered += 1
+            self._in_queue[self._numbered] = job
             if self._started < self._workers:
                 self._start_consumer(queue)
 
@@ -175,7 +181,7 @@ class _Pipeline(Generic[J, R]):
                 return
             self._markers_left -= 1
 
-    def _start_consumer(self, queue: Queue[tuple[J] | None]) -> None:
+    def _start_consumer(self, queue: Queue[tuple[int, J] | None]) -> None:
         self._started += 1
         worker = self._started
         child = start_child(consume, worker, queue, self._handle)
@@ -194,9 +200,8 @@ class _Pipeline(Generic[J, R]):
         match report:
             case None:
                 self._ended.add(worker)
-            case Started(job=job):
-                self._running[worker] = job
-                self._in_queue.popleft()  # the queue's oldest job left it
+            case Started(number=number):
+                job = self._running[worker] = self._in_queue.pop(number)
                 if self._on_start is not None:
                     self._on_start(job, worker)
             case Finished(outcome=outcome):
@@ -220,8 +225,8 @@ class _Pipeline(Generic[J, R]):
 
     def _cancel_open_jobs(self) -> Iterator[Outcome[J, R]]:
         """Every job taken and not ended, once no process is left to end it."""
-        open_jobs = [*self._running.values(), *self._in_queue, *self._taken]
-        self._running, self._in_queue, self._taken = {}, deque(), []
+        open_jobs = [*self._running.values(), *self._in_queue.values(), *self._taken]
+        self._running, self._in_queue, self._taken = {}, {}, []
         for job in open_jobs:
             yield Outcome(job, error=CancelledError())
 

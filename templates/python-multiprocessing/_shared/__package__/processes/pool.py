@@ -337,7 +337,7 @@ class ProcessPool(Generic[J, R]):
             if isinstance(report, Started):
                 self._since[worker] = time.monotonic()
                 if self._on_start is not None:
-                    self._on_start(report.job, worker)
+                    self._on_start(self._jobs[worker], worker)
                 continue
             self._since.pop(worker, None)
             job = self._jobs.pop(worker)
@@ -407,7 +407,8 @@ class ProcessPool(Generic[J, R]):
 def _serve(connection: Connection, worker: int, handle: Callable[[J], R]) -> None:
     """A worker process: run each job the parent sends, until it sends None.
 
-    Jobs come wrapped in a tuple, so that a job may itself be None.
+    Jobs come wrapped in a tuple, so that a job may itself be None. The
+    parent knows a worker's job by the worker's number: ``Started`` says it.
     """
     while (message := connection.recv()) is not None:
-        run_job(connection, handle, message[0], worker)
+        run_job(connection, handle, message[0], worker, worker)
