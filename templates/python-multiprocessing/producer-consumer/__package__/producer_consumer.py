@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 import threading
 from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import CancelledError
@@ -20,7 +21,7 @@ from .processes import (
     start_helper_processes,
 )
 from .processes.children import Child, reap_all, start_child
-from .processes.messages import Finished, Started, read_report, run_job
+from .processes.messages import Finished, Started, pickled, read_report, run_job
 from .processes.pool import wait_or_stop
 
 
@@ -70,7 +71,7 @@ def run(
 def consume(
     connection: Connection,
     worker: int,
-    queue: Queue[tuple[int, J] | None],
+    queue: Queue[bytes | None],
     handle: Callable[[J], R],
 ) -> None:
     """A consumer process: run the jobs it takes out of ``queue``, until a marker.
@@ -79,7 +80,7 @@ def consume(
     jobs in queue order, but may report their starts in any order.
     """
     while (item := queue.get()) is not None:
-        number, job = item
+        number, job = pickle.loads(item)
         run_job(connection, handle, job, worker, number)
     # Says why it ends: a job may also end the process with code 0
     # (``sys.exit()``), in the middle of its work.
@@ -102,7 +103,7 @@ class _Pipeline(Generic[J, R]):
         self._stop = stop
         self._on_start = on_start
         self._buffer = buffer
-        self._queue: Queue[tuple[int, J] | None] | None = None  # the first job makes it
+        self._queue: Queue[bytes | None] | None = None  # the first job makes it
         self._consumers: dict[Connection, tuple[int, Child]] = {}  # still running
         self._started = 0  # consumers started, numbered 1..workers
         self._taken: list[J] = []  # a job read from the source, not yet in the queue
@@ -115,8 +116,8 @@ class _Pipeline(Generic[J, R]):
 
     def outcomes(self, intake: Intake[J]) -> Generator[Outcome[J, R], None, None]:
         try:
-            while not (self._stopped or self._death):
-                self._fill(intake)
+            while not (self._stopped() or self._death):
+                yield from self._fill(intake)
                 if not (self._consumers or intake.reading):
                     break  # every consumer took its end marker, or none was needed
                 connections = list(self._consumers)
@@ -136,38 +137,51 @@ class _Pipeline(Generic[J, R]):
             raise ConsumerDiedError(self._death)
         intake.raise_error()
 
-    @property
     def _stopped(self) -> bool:
         return self._stop is not None and self._stop.is_set()
 
-    def _fill(self, intake: Intake[J]) -> None:
-        """Put jobs into the queue while it has room, then the end markers."""
-        while not self._stopped:
+    def _fill(self, intake: Intake[J]) -> list[Outcome[J, R]]:
+        """Put jobs into the queue while it has room, then the end markers.
+
+        Returns the failed outcomes of jobs that cannot be pickled: pickled
+        here, since the queue's thread would drop one and go on.
+        """
+        unsent: list[Outcome[J, R]] = []
+        while not self._stopped():
             if not self._taken:
                 if len(self._in_queue) >= self._buffer:
                     # Full, as far as the consumers' reports tell: the queue
                     # itself may have room already, but filling it before
                     # the reports are read would run ahead of them.
-                    return
+                    return unsent
                 self._taken = intake.take()
             if not self._taken:
                 if not intake.open:
                     self._put_markers()
-                return  # or once the job asked for is read
+                return unsent  # or once the job asked for is read
+            if self._stopped():
+                break  # it was read while the stop came: cancelled, unstarted
             [job] = self._taken
+            try:
+                item = pickled((self._numbered + 1, job))
+            except Exception as error:  # the job's own failure, not the run's
+                unsent.append(Outcome(job, error=error))
+                self._taken = []
+                continue
             if self._queue is None:
                 start_helper_processes()  # the queue's locks may start one
                 self._queue = CONTEXT.Queue(maxsize=self._buffer)
             queue = self._queue
             try:
-                queue.put_nowait((self._numbered + 1, job))
+                queue.put_nowait(item)
             except Full:
-                return  # a consumer that takes a job reports it: then try again
+                return unsent  # a consumer that takes a job will report it
             self._taken = []
             self._numbered += 1
             self._in_queue[self._numbered] = job
             if self._started < self._workers:
                 self._start_consumer(queue)
+        return unsent
 
     def _put_markers(self) -> None:
         # One end marker per consumer: each stops at the first it takes, so
@@ -181,7 +195,7 @@ class _Pipeline(Generic[J, R]):
                 return
             self._markers_left -= 1
 
-    def _start_consumer(self, queue: Queue[tuple[int, J] | None]) -> None:
+    def _start_consumer(self, queue: Queue[bytes | None]) -> None:
         self._started += 1
         worker = self._started
         child = start_child(consume, worker, queue, self._handle)

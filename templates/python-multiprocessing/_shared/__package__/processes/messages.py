@@ -11,6 +11,7 @@ import pickle
 from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
+from multiprocessing.reduction import ForkingPickler
 from typing import Generic, Protocol
 
 from ..outcome import J, Outcome, R
@@ -86,6 +87,17 @@ def run_job(
 def _failed(worker: int, job: J, error: Exception) -> Finished[J, R]:
     crossing, shown = crossable(error)
     return Finished(worker, Outcome(job, error=crossing), shown)
+
+
+def pickled(message: object) -> bytes:
+    """``message`` pickled as a ``Connection`` or a queue would pickle it.
+
+    Done in the parent before a job is sent: a job that cannot be pickled
+    then fails alone, before it takes a worker, instead of raising in the
+    middle of a run (or, put in a ``multiprocessing`` queue, being dropped
+    by the queue's thread).
+    """
+    return bytes(ForkingPickler.dumps(message))
 
 
 def read_report(connection: Connection) -> object:

@@ -23,7 +23,7 @@ from typing import Any, Generic, cast
 from ..outcome import J, Outcome, R
 from .children import Child, reap_all, start_child
 from .errors import WorkerDiedError
-from .messages import Finished, Started, read_report, run_job
+from .messages import Finished, Started, pickled, read_report, run_job
 
 
 class Stop(threading.Event):
@@ -282,26 +282,41 @@ class ProcessPool(Generic[J, R]):
         Once stopped, no job is asked for, and the one being read when the
         stop came, if read by now, is returned with a CancelledError: the
         stop is checked again after a job is taken, since the source may
-        have been blocked in reading it while the stop came.
+        have been blocked in reading it while the stop came. A job that
+        cannot be pickled is returned too, as its failed outcome.
         """
+        outcomes: list[Outcome[J, R]] = []  # of jobs that could not be sent
         taken: list[J] = []
-        for worker in [w for w in self._children if w not in self._jobs]:
-            taken = [] if self.stopped else intake.take()
+        idle = [worker for worker in self._children if worker not in self._jobs]
+        while idle and not self.stopped:
+            taken = intake.take()
             if self.stopped or not taken:
                 break  # the rest once the reader has read a job
-            self.run(worker, taken.pop())
+            unsent = self.run(idle[0], taken.pop())
+            if unsent is None:
+                idle.pop(0)
+            else:
+                outcomes.append(unsent)
         if self.stopped and intake.reading:
             taken += intake.take()
-        return [Outcome(job, error=CancelledError()) for job in taken]
+        return outcomes + [Outcome(job, error=CancelledError()) for job in taken]
 
-    def run(self, worker: int, job: J) -> None:
-        """Hand ``job`` to the idle ``worker``, starting its process if it has none."""
+    def run(self, worker: int, job: J) -> Outcome[J, R] | None:
+        """Hand ``job`` to the idle ``worker``, starting its process if it has none.
+
+        A job that cannot be pickled is not sent: its failed outcome is
+        returned, and the worker stays idle.
+        """
         if worker in self._jobs:
             raise RuntimeError(f"worker {worker} is busy")
+        try:
+            message = pickled((job,))
+        except Exception as error:  # the job's own failure, not the run's
+            return Outcome(job, error=error)
         child = self._children[worker]
         if child is not None:
             try:
-                child.connection.send((job,))
+                child.connection.send_bytes(message)
             except OSError:  # BrokenPipeError: its process died while idle
                 self._remove(worker)
                 child = None
@@ -309,8 +324,9 @@ class ProcessPool(Generic[J, R]):
             # The job never reached a dead process, so a fresh one can run it.
             child = start_child(_serve, worker, self._handle)
             self._children[worker] = child
-            child.connection.send((job,))
+            child.connection.send_bytes(message)
         self._jobs[worker] = job
+        return None
 
     def receive(
         self, timeout: float | None = None, *, intake: Intake[J] | None = None
