@@ -33,8 +33,10 @@ class Stop(threading.Event):
     on its children's pipes. Python runs a signal handler between two
     bytecodes and then resumes that wait, so an event alone would go
     unnoticed until a child spoke: ``set`` also writes to a pipe that every
-    wait of a pool includes. Set it from a signal handler, as long as the
-    main thread never calls ``wait`` on it (that holds the event's lock).
+    wait of a pool includes. Set it from a signal handler; then, while a
+    handler may run, never ``wait``, ``set`` or ``clear`` it in the main
+    thread: each takes the event's lock, and a handler that interrupted the
+    main thread holding it would wait for it forever. ``is_set`` is safe.
     """
 
     def __init__(self) -> None:
