@@ -67,8 +67,6 @@ export interface Target {
     /** Prints the benchmark figures. */
     readonly bench: Command;
   };
-  /** One line per pattern for the "same pattern in other targets" table. */
-  readonly idioms: Readonly<Record<string, string>>;
 }
 
 export const patterns: readonly Pattern[] = [
@@ -157,18 +155,6 @@ export const targets: readonly Target[] = [
     layers: ['python/_shared', 'python-asyncio/_shared'],
     patterns: allPatterns,
     commands: pythonCommands,
-    idioms: {
-      'fan-out':
-        '`run` is an async generator: each job read from an async iterable starts as a task at once, each `Outcome` comes back as its job ends; closing the generator cancels what still runs',
-      'producer-consumer':
-        'a producer task fills a bounded `asyncio.Queue`; the consumers take jobs as they are free; `Queue.shutdown()` (3.13+, a one-reader end marker before) ends input, no marker per consumer',
-      'worker-pool':
-        'one loop over a queue where every task reports its end: a task reads the next job only while fewer than `workers` run, each job is a task, each `Outcome` is yielded as it ends; closing cancels the rest',
-      timeout:
-        '`call` awaits the job inside `asyncio.timeout(s)`, which cancels it at the deadline and waits for it to unwind; `run` is the worker pool calling `call` on each job',
-      'graceful-stop':
-        'the worker pool with an `asyncio.Event`: setting it cancels the read waiting for input, the jobs in flight go on, a task cancels those still running after `drain`; `loop.add_signal_handler` sets it',
-    },
   },
   {
     id: 'python-threading',
@@ -180,18 +166,6 @@ export const targets: readonly Target[] = [
     layers: ['python/_shared', 'python-threading/_shared'],
     patterns: allPatterns,
     commands: pythonCommands,
-    idioms: {
-      'fan-out':
-        "`fan_out.run` gives each job its own thread (`workers=len(jobs)`) and yields each `Outcome` as it finishes: a thread's exception lands in its outcome, not in `threading.excepthook`",
-      'producer-consumer':
-        'a producer thread fills a `queue.Queue(maxsize=buffer)`; consumer threads leave `get()` when the queue is shut down (`Queue.shutdown`, a fallback before 3.13), not on end markers; a generator yields each `Outcome`',
-      'worker-pool':
-        'N worker threads take jobs from a bounded queue that a reader thread fills from any iterable; a generator yields each `Outcome` as it finishes; a `threading.Event` stops intake',
-      timeout:
-        'a `Deadline` (an `Event`-like `wait`/`is_set` bound to a monotonic deadline) is passed into the job, which waits on it instead of sleeping; `timeout.call` raises `TimeoutError` and never uses a late result',
-      'graceful-stop':
-        'the signal handler only sets a `threading.Event`; workers stop taking jobs from the shut-down queue, in-flight jobs get `drain_seconds`, then an abort `Event`; the main thread never blocks over 0.1 s',
-    },
   },
   {
     id: 'python-multiprocessing',
@@ -203,18 +177,6 @@ export const targets: readonly Target[] = [
     layers: ['python/_shared', 'python-multiprocessing/_shared'],
     patterns: allPatterns,
     commands: pythonCommands,
-    idioms: {
-      'fan-out':
-        '`fan_out.run` starts a worker process per job, at most one per core for CPU work, each behind its own pipe; the parent waits on every pipe with `connection.wait` and yields each `Outcome` as it arrives',
-      'producer-consumer':
-        "the parent produces into a `multiprocessing.Queue(maxsize)` only as far as the consumers' reports show room; N consumer processes take jobs out until their own `None` marker and report on their own pipes",
-      'worker-pool':
-        "`worker_pool.run` over a `ProcessPool` of N numbered processes, each behind its own `Pipe`; only an idle worker gets a job; a crashed worker's job fails with `WorkerDiedError` and its next job gets a fresh process",
-      timeout:
-        "`timeout.run`/`call`: each job's deadline starts at its `Started` report; the parent sleeps until the nearest deadline and SIGKILLs the late worker's process (`DeadlineExceededError`)",
-      'graceful-stop':
-        "`graceful_stop.run` reads jobs as workers free up until the `Stop` (a `threading.Event` that wakes the parent's wait) is set by `main`'s handler; drains until `drain`, then SIGKILLs the stuck processes (`CancelledError`)",
-    },
   },
   {
     id: 'go',
@@ -235,18 +197,6 @@ export const targets: readonly Target[] = [
         ['go', 'vet', './...'],
       ],
       bench: ['go', 'test', '-run', '^$', '-bench', '.', './...'],
-    },
-    idioms: {
-      'fan-out':
-        'a goroutine per job as it arrives, each sending its `Outcome` on one channel; a `WaitGroup` is the join, after which that channel is closed',
-      'producer-consumer':
-        'the producer is an `iter.Seq` whose yield blocks on a buffered channel; the goroutine that puts closes it, which ends every consumer loop',
-      'worker-pool':
-        'N goroutines take jobs from a channel and send `Outcome`s on an unbuffered one, closed by a separate goroutine after `WaitGroup.Wait`; panics become errors',
-      timeout:
-        '`context.WithTimeoutCause` carries the deadline; the handler stops on `ctx.Done()` and `Call` waits for it, so nothing outlives the deadline',
-      'graceful-stop':
-        'the first signal cancels the intake context; jobs run under `context.WithoutCancel`, cancelled only when the drain timer fires',
     },
   },
   {
@@ -269,18 +219,6 @@ export const targets: readonly Target[] = [
         ['npm', 'run', 'format:check'],
       ],
       bench: ['npm', 'run', 'bench'],
-    },
-    idioms: {
-      'fan-out':
-        'an `async function*` starts a task per job as it is read (the worker pool with `workers: Infinity`) and yields each `Outcome` as it settles; `break` or an `AbortSignal` cancels the rest',
-      'producer-consumer':
-        'the producer `put`s into a `BoundedQueue` that waits while full; the consumers are the worker pool reading it as an async iterable that ends once it is closed and empty (no sentinel)',
-      'worker-pool':
-        'an `async function*`: one reader hands each job of an (async) iterable to a free worker and yields its `Outcome`; a worker takes its next job only once its outcome is taken; `break` cancels the rest',
-      timeout:
-        '`call` gives the handler a signal aborted by a cleared `setTimeout` and awaits it, never races it; `run` calls it through the worker pool; `TimeoutError` carries the cause',
-      'graceful-stop':
-        "`process.once('SIGTERM')` aborts the stop, which ends the pool's intake; the jobs get a separate signal that a `timers/promises` sleep aborts when the drain time is up",
     },
   },
 ];

@@ -57,13 +57,21 @@ export function formatCommand(command: Command, packageName: string): string {
     .join(' ');
 }
 
+/**
+ * What a toolchain run inside templates/ leaves behind; never part of a
+ * project (templates/.npmignore keeps them out of the package too).
+ */
+const toolCaches = new Set(['__pycache__', '.ruff_cache', '.mypy_cache', '.pytest_cache', 'node_modules', 'dist']);
+
 async function listFiles(root: string, relative = ''): Promise<string[]> {
   const entries = await fs.readdir(path.join(root, relative), { withFileTypes: true });
   const nested = await Promise.all(
-    entries.map((entry) => {
-      const child = relative ? `${relative}/${entry.name}` : entry.name;
-      return entry.isDirectory() ? listFiles(root, child) : Promise.resolve([child]);
-    }),
+    entries
+      .filter((entry) => !toolCaches.has(entry.name))
+      .map((entry) => {
+        const child = relative ? `${relative}/${entry.name}` : entry.name;
+        return entry.isDirectory() ? listFiles(root, child) : Promise.resolve([child]);
+      }),
   );
   return nested.flat().sort();
 }
@@ -105,6 +113,8 @@ export async function renderProject(choice: RenderChoice): Promise<ProjectFile[]
         ? ejs.render(source, values, { filename: path.join(layerDir, templatePath) })
         : source;
       const output = outputPath(templatePath, renamed);
+      // The idiom line is read for every target's README, not copied.
+      if (output === '_idiom.md') continue;
       if (output === '_readme.md' && layer !== layers.at(-1)) {
         throw new Error(`templates/${layer}/${templatePath}: only a pattern folder has README sections`);
       }
@@ -132,9 +142,15 @@ async function renderReadme(root: string, choice: RenderChoice, patternNotes: st
     intro: await section(path.join('_patterns', `${pattern.id}.md`)),
     patternNotes: patternNotes.trimEnd(),
     commandBlock: commandBlock(target, pattern, packageName),
-    others: targets
-      .filter((other) => other.patterns.includes(pattern.id))
-      .map((other) => ({ target: other, idiom: other.idioms[pattern.id] ?? '', current: other.id === target.id })),
+    others: await Promise.all(
+      targets
+        .filter((other) => other.patterns.includes(pattern.id))
+        .map(async (other) => ({
+          target: other,
+          idiom: await section(path.join(other.id, pattern.id, '_idiom.md')),
+          current: other.id === target.id,
+        })),
+    ),
     docs: await furtherReading(target),
   });
   return `${alignTables(readme).trimEnd()}\n`;

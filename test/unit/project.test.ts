@@ -116,3 +116,17 @@ describe('alignTables', () => {
     expect(aligned).toBe((await prettier.format(markdown, { parser: 'markdown' })).trimEnd());
   });
 });
+
+// A contributor who runs ruff or pytest inside templates/ leaves caches there.
+it('leaves tool caches in templates/ out of the project', async () => {
+  const cache = path.join(await packageRoot(), 'templates', 'python', '_shared', '.ruff_cache');
+  await fs.mkdir(cache, { recursive: true });
+  try {
+    await fs.writeFile(path.join(cache, 'CACHEDIR.TAG'), 'Signature: 8a477f597d28d172789f06886806bc55\n');
+    const { pattern, target } = combinations().find((entry) => entry.target.language === 'python')!;
+    const files = await renderProject({ pattern, target, name: 'my-app', packageName: 'my_app' });
+    expect(files.map((file) => file.path).filter((file) => file.includes('.ruff_cache'))).toEqual([]);
+  } finally {
+    await fs.rm(cache, { recursive: true, force: true });
+  }
+});

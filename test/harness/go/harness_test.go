@@ -134,3 +134,40 @@ func TestFinishedJobsLeaveNothingBehind(t *testing.T) {
 		t.Errorf("the heap grew by %d bytes over %d finished jobs (%d bytes each); want it flat", grown, jobs-warmUp, perJob)
 	}
 }
+
+// Jobs counted up front cost nothing until the run hands them out: a
+// program given millions of jobs holds memory only for those in flight.
+func TestSubmittedJobsCostNothingUntilHandedOut(t *testing.T) {
+	var before, after runtime.MemStats
+	d := demo(t, io.Discard, "--jobs", "200000")
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	d.Submit()
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	if grown := int64(after.HeapAlloc) - int64(before.HeapAlloc); grown > 64<<10 {
+		t.Errorf("the heap grew by %d bytes on submitting %d jobs; want it flat", grown, d.Jobs)
+	}
+}
+
+// Jobs start out of order; the ones never handed out, and only those, are
+// cancelled with the summary.
+func TestJobsNeverHandedOutAreCancelled(t *testing.T) {
+	var out bytes.Buffer
+	d := demo(t, &out, "--jobs", "4")
+	d.Submit()
+	d.Handle(t.Context(), 2, 1)
+	d.Handle(t.Context(), 1, 2)
+	d.Summarize(true)
+	want := `worker 1 processing job 2
+job 2 done: 4
+worker 2 processing job 1
+job 1 done: 2
+job 3 cancelled
+job 4 cancelled
+summary: 4 submitted, 2 completed, 0 failed, 0 timed out, 2 cancelled, max concurrency 1, T ms (test on go)
+`
+	if got := withoutTimes(out.String()); got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}

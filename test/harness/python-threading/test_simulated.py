@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import io
 import json
+import re
+import shutil
+import subprocess
+import sys
 import threading
 import time
 from concurrent.futures import CancelledError
+from pathlib import Path
 
 import pytest
 
@@ -93,3 +98,41 @@ def test_an_unplanned_error_is_a_bug_and_is_raised() -> None:
     recorder = recorder_with_jobs(io.StringIO(), 1)
     with pytest.raises(ZeroDivisionError):
         report(recorder, Outcome(1, error=ZeroDivisionError()))
+
+
+def files_the_readme_says_to_delete(readme: str) -> list[str]:
+    """The backquoted names of the "Delete ..." sentence, and ``__main__.py``."""
+    section = readme.partition("## Build your service from it")[2]
+    # Up to the sentence's end or its next clause: ", and write ...".
+    sentence = re.search(r"Delete\s((?:`[^`]*`|(?!,\sand\s)[^.`])*)", section)
+    assert sentence, "the README says what to delete"
+    return [*re.findall(r"`([^`]*)`", sentence[1]), "__main__.py"]
+
+
+@pytest.mark.timeout(120)
+def test_the_project_without_what_its_readme_deletes_passes_its_tests(
+    tmp_path: Path,
+) -> None:
+    original = Path(__file__).resolve().parents[2]
+    project = tmp_path / "service"
+    shutil.copytree(
+        original,
+        project,
+        ignore=shutil.ignore_patterns("harness", "__pycache__", ".*"),
+    )
+    readme = (original / "README.md").read_text(encoding="utf-8")
+    for name in files_the_readme_says_to_delete(readme):
+        where = project if name.startswith("tests/") else project / "__package__"
+        path = where / name
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink(missing_ok=True)
+    tests = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=110,
+    )
+    assert tests.returncode == 0, tests.stdout[-3000:]

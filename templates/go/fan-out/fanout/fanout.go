@@ -22,6 +22,10 @@ type Handler[J, R any] func(ctx context.Context, job J) (R, error)
 // the outcomes until the channel is closed, also after cancelling ctx.
 // Cancelling ctx stops intake, and the handlers see ctx done.
 //
+// Nothing bounds the goroutines: every job that arrives runs at once, and a
+// finished one holds its goroutine until you read its outcome. For a large
+// or endless source use a worker pool, or bound the source.
+//
 // A job whose handler returns an error or panics is that job's Outcome, with
 // Err set (a *PanicError for a panic); the other jobs carry on.
 func Run[J, R any](ctx context.Context, jobs <-chan J, handle Handler[J, R]) <-chan Outcome[J, R] {

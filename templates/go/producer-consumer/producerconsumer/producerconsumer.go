@@ -26,6 +26,10 @@ type Handler[J, R any] func(ctx context.Context, job J, worker int) (R, error)
 //
 // The producer may block or never end; its yield blocks while the buffer is
 // full, and returns false once ctx is done, when the producer must return.
+// A stop reaches the producer only at its next yield: a producer that
+// blocks (reading a socket, say) must also end on ctx, or the outcomes stay
+// open until its source wakes it.
+//
 // The caller must receive from the outcomes until the channel is closed,
 // also after cancelling ctx. Cancelling ctx stops the producer and the
 // consumers' intake, and the handlers see ctx done; jobs still in the
@@ -33,7 +37,9 @@ type Handler[J, R any] func(ctx context.Context, job J, worker int) (R, error)
 //
 // A job whose handler returns an error or panics is that job's Outcome, with
 // Err set (a *PanicError for a panic); its consumer goes on with the next
-// job.
+// job. A producer that panics ends the intake as if it had returned: the jobs
+// it yielded are still handled, and the panic comes back as one more
+// Outcome, with a zero Job and a *PanicError.
 //
 // Run panics if workers or buffer is less than 1: without a consumer the
 // producer would wait forever, and a buffer of 0 holds nothing.
@@ -46,13 +52,10 @@ func Run[J, R any](ctx context.Context, jobs iter.Seq[J], handle Handler[J, R], 
 	var running sync.WaitGroup
 	running.Go(func() {
 		defer close(queue) // the sender closes, once it will send no more
-		for job := range jobs {
-			select {
-			case queue <- job:
-			case <-ctx.Done():
-				outcomes <- Outcome[J, R]{Job: job, Err: ctx.Err()}
-				return
-			}
+		// The producer runs on this goroutine: here is the only place its
+		// panic can be recovered.
+		if offered, err := catchPanic(func() (J, error) { return fill(ctx, jobs, queue) }); err != nil {
+			outcomes <- Outcome[J, R]{Job: offered, Err: err}
 		}
 	})
 	for worker := 1; worker <= workers; worker++ {
@@ -73,4 +76,23 @@ func Run[J, R any](ctx context.Context, jobs iter.Seq[J], handle Handler[J, R], 
 		close(outcomes)
 	}()
 	return outcomes
+}
+
+// fill puts each job the producer yields into queue until the producer
+// returns. When ctx is done first, it returns the job the producer was
+// offering, which never went in, with ctx's error.
+func fill[J any](ctx context.Context, jobs iter.Seq[J], queue chan<- J) (offered J, err error) {
+	for job := range jobs {
+		// select picks at random among ready cases, so without this check
+		// a stop with room in the buffer could let the producer go on.
+		if ctx.Err() != nil {
+			return job, ctx.Err()
+		}
+		select {
+		case queue <- job:
+		case <-ctx.Done():
+			return job, ctx.Err()
+		}
+	}
+	return offered, nil // the producer ended: nothing on offer
 }

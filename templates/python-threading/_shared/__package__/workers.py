@@ -15,9 +15,12 @@
 
 A stop closes the queue: the reader reads no more, every worker waiting
 for input wakes up, and the jobs read and not started come back as
-outcomes whose error is ``NotStartedError``: no job is lost. A thread
-cannot be interrupted, so a job in flight ends when its handler returns,
-and the reader when the source returns.
+outcomes whose error is ``NotStartedError``. A thread cannot be
+interrupted, so a job in flight ends when its handler returns. The run
+does not wait for a reader blocked in the source: it is a daemon thread,
+left there; the job the source gives it next is dropped, and it ends. So
+that no job is lost, make a source that blocks return once stopped (close
+its socket, or wait with a timeout and check the stop).
 
 Why not ``ThreadPoolExecutor``: it queues every job submitted to it without
 limit, gives a job no worker number, and its idle threads wait on a queue
@@ -117,11 +120,15 @@ def run_workers(
     caller does with an outcome happens before the worker starts again.
     Once ``stop`` is set no job starts, and ``on_stop()`` is called, in the
     caller's thread. The caller's thread only reads ``stop``, never waits on
-    it, so a signal handler may set it. If the source raises, the jobs it
-    gave are still run and handed back, then its exception is raised.
+    it, so a signal handler may set it. Whatever a handler raises, even a
+    ``BaseException`` such as ``SystemExit``, is its job's Outcome. If the
+    source raises (anything), the jobs it gave are still run and handed
+    back, then its exception is raised.
     Closing the generator early closes the queue the same way, waits for
-    the jobs in flight and drops their outcomes. When the generator ends,
-    no thread it started is left.
+    the jobs in flight and drops their outcomes. Neither a stop nor a close
+    waits for a source that blocks: the reader, a daemon thread, stays in
+    it, and drops the job it gives next. When the generator ends, no other
+    thread it started is left.
     """
     if workers < 1:
         raise ValueError(f"workers must be at least 1, got {workers}")
@@ -132,8 +139,8 @@ def run_workers(
 
 # What a thread posts to the caller's thread: an outcome, with what its
 # worker waits on until the caller has taken it (None if no worker waits),
-# or None as its last message.
-_Message: TypeAlias = "tuple[Outcome[J, R], threading.Lock | None] | None"
+# or, as its last message, the thread itself.
+_Message: TypeAlias = "tuple[Outcome[J, R], threading.Lock | None] | threading.Thread"
 
 
 class _Run(Generic[J, R]):
@@ -158,8 +165,14 @@ class _Run(Generic[J, R]):
         self._outbox: queue.SimpleQueue[_Message[J, R]] = queue.SimpleQueue()
         # Written by the caller's thread only; the others read it.
         self._closed = False
-        self._source_error: Exception | None = None
-        self._threads = [threading.Thread(target=self._read, name="reader")]
+        self._source_error: BaseException | None = None
+        # Written by the reader only: whether it is inside next(source).
+        self._in_source = False
+        # A daemon: a close does not wait for a source that blocks, and the
+        # reader must not keep the process alive blocked in one.
+        self._threads = [
+            threading.Thread(target=self._read, name="reader", daemon=True)
+        ]
         self._threads += [
             threading.Thread(target=self._work, args=(number,), name=f"worker-{number}")
             for number in range(1, workers + 1)
@@ -183,14 +196,15 @@ class _Run(Generic[J, R]):
             for _, taken in self._messages():
                 if taken is not None:
                     taken.release()  # closed early: the outcome is dropped
-            for thread in self._threads:
-                thread.join()  # each has posted its last message
 
     def _messages(
         self,
     ) -> Iterator[tuple[Outcome[J, R], threading.Lock | None]]:
-        """What the threads post, until each has ended; watches ``stop``."""
-        while self._running:
+        """What the threads post, until each has ended; watches ``stop``.
+
+        Once closed, a reader blocked in the source is not waited for.
+        """
+        while self._running > (1 if self._closed and self._in_source else 0):
             if self._stopping() and not self._closed:
                 self._close()
                 if self._on_stop is not None:
@@ -199,7 +213,8 @@ class _Run(Generic[J, R]):
                 message = self._outbox.get(timeout=SIGNAL_CHECK_SECONDS)
             except queue.Empty:
                 continue
-            if message is None:
+            if isinstance(message, threading.Thread):
+                message.join()  # it has just posted its last message
                 self._running -= 1
             else:
                 yield message
@@ -212,25 +227,29 @@ class _Run(Generic[J, R]):
         if self._closed:
             return
         self._closed = True
+        # First, so that a KeyboardInterrupt cutting this short leaves no
+        # worker waiting in get() nor a reader in put(): it wakes them.
+        self._queue.shutdown()
         while True:
             try:
                 job = self._queue.get_nowait()
             except (queue.Empty, ShutDown):
                 break
             self._outbox.put((Outcome(job, error=NotStartedError()), None))
-        # Wakes the workers waiting in get() and a reader waiting in put().
-        self._queue.shutdown()
 
     def _read(self) -> None:
         try:
             while not self._stopping():
+                self._in_source = True
                 try:
                     job = next(self._jobs)
                 except StopIteration:
                     return
-                except Exception as error:
+                except BaseException as error:  # SystemExit too: raised after
                     self._source_error = error
                     return
+                finally:
+                    self._in_source = False
                 try:
                     self._queue.put(job)  # blocks while the queue is full
                 except ShutDown:
@@ -239,7 +258,7 @@ class _Run(Generic[J, R]):
         finally:
             # Without a stop, the workers take what is queued, then end.
             self._queue.shutdown()
-            self._outbox.put(None)
+            self._outbox.put(threading.current_thread())
 
     def _work(self, worker: int) -> None:
         # Held until the caller has taken this worker's outcome; a plain lock,
@@ -253,9 +272,14 @@ class _Run(Generic[J, R]):
                 except ShutDown:
                     return
                 self._outbox.put((self._call(job, worker), taken))
-                taken.acquire()
+                # Not a plain acquire(): a second Ctrl-C may abort the
+                # caller's cleanup, and nobody would take this outcome. A
+                # closed run ends without the caller's help.
+                while not taken.acquire(timeout=SIGNAL_CHECK_SECONDS):
+                    if self._closed:
+                        return
         finally:
-            self._outbox.put(None)
+            self._outbox.put(threading.current_thread())
 
     def _call(self, job: J, worker: int) -> Outcome[J, R]:
         # Checked before every job, so that a stop ends intake at once, even
@@ -264,6 +288,8 @@ class _Run(Generic[J, R]):
             return Outcome(job, error=NotStartedError())
         try:
             return Outcome(job, value=self._handle(job, worker))
-        except Exception as error:
+        except BaseException as error:
             # The job's failure, not the worker's: it goes on with the next.
+            # BaseException too: a CancelledError or SystemExit escaping here
+            # would end the thread, and the job would never come back.
             return Outcome(job, error=error)

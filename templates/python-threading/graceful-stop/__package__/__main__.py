@@ -10,15 +10,20 @@ from __future__ import annotations
 
 import itertools
 import signal
+import sys
 import threading
 from collections.abc import Iterable
 from contextlib import closing
+from types import FrameType
 from typing import NoReturn
 
 from . import graceful_stop
-from .harness import Recorder, StopSignals, parse_config
+from .harness import Recorder, parse_config
 from .harness.simulated import TARGET, SimulatedWork, report
 from .workers import NotStartedError
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+"""Ctrl-C, and what service managers send."""
 
 
 def main() -> NoReturn:
@@ -27,18 +32,20 @@ def main() -> NoReturn:
     )
     work = SimulatedWork.for_config(config)  # before the run's clock starts
     recorder = Recorder(config)
-    # The first SIGINT or SIGTERM sets stop: intake ends, jobs in flight
-    # drain. A second one exits at once with 130. The handler only sets an
-    # event and writes a line: the main thread never waits on that event.
     stop, abort = threading.Event(), threading.Event()
 
-    def stop_intake(signum: int) -> None:
-        stop.set()
-        recorder.stopping(signum)
+    def on_stop_signal(signum: int, frame: FrameType | None) -> None:
+        # Python runs it in the main thread, between two bytecodes: it only
+        # sets an event that thread reads and never waits on, and writes a
+        # line.
+        if not stop.is_set():
+            stop.set()  # the first: intake ends, the jobs in flight drain
+            recorder.stopping(signum)
+        else:
+            recorder.exit_now()  # the second: the summary, then exit 130
 
-    signals = StopSignals(recorder, stop_intake)
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, signals.handle)
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, on_stop_signal)
     recorder.ready()
 
     def handle(job: int, worker: int) -> int:
@@ -58,12 +65,19 @@ def main() -> NoReturn:
     )
     with closing(served) as outcomes:
         for outcome in outcomes:
-            # A job read ahead at the stop was never submitted: a clean
-            # stop must exit 0, and this source only counts, so nothing is
-            # lost by skipping it.
-            if not isinstance(outcome.error, NotStartedError):
-                report(recorder, outcome)
-    signals.exit_with(recorder.finish())
+            if isinstance(outcome.error, NotStartedError):
+                # Read ahead at the stop, never started. A real source must
+                # get it back here: re-queue it (nack it to the broker) or
+                # refuse it to its sender. This one only counts, so nothing
+                # is lost, and the job was never submitted.
+                continue
+            report(recorder, outcome)
+    code = recorder.finish()
+    for signum in STOP_SIGNALS:
+        # Over: a late Ctrl-C, once Python has put back its default handler
+        # on the way out, would kill the process instead of this exit code.
+        signal.signal(signum, signal.SIG_IGN)
+    sys.exit(code)
 
 
 if __name__ == "__main__":

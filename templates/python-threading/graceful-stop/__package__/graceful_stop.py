@@ -33,8 +33,9 @@ def run(
     ``handle`` must return soon after ``abort`` is set: wait on it rather
     than sleep, check it between steps of computation. ``stop`` may be set
     from a signal handler: the caller's thread never waits on it, and never
-    blocks for more than 0.1 s, so a stop is seen at once. A source that
-    blocks should return once ``stop`` is set: the run ends when it does.
+    blocks for more than 0.1 s, so a stop is seen at once. The run does not
+    wait for a source that blocks: it ends without it, and the job the
+    source gives next is dropped, so a source should return on ``stop``.
     Raises ValueError at once if ``workers`` < 1 or ``drain`` < 0.
     """
     if drain < 0:

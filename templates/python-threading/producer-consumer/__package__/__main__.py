@@ -6,14 +6,19 @@ Run it as ``python -m`` with the package name; ``--help`` lists the flags.
 from __future__ import annotations
 
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import closing
+from types import FrameType
 from typing import NoReturn
 
 from . import producer_consumer
-from .harness import Recorder, StopSignals, parse_config
+from .harness import Recorder, parse_config
 from .harness.simulated import TARGET, SimulatedWork, report
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+"""Ctrl-C, and what service managers send."""
 
 
 def main() -> NoReturn:
@@ -26,12 +31,18 @@ def main() -> NoReturn:
     )
     work = SimulatedWork.for_config(config)  # before the run's clock starts
     recorder = Recorder(config)
-    # The first SIGINT or SIGTERM sets stop: the producer stops, consumers
-    # end their jobs. A second one exits at once with 130.
     stop = threading.Event()
-    signals = StopSignals(recorder, lambda _signum: stop.set())
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, signals.handle)
+
+    def on_stop_signal(signum: int, frame: FrameType | None) -> None:
+        # Python runs it in the main thread, between two bytecodes: it only
+        # sets an event that thread reads and never waits on.
+        if not stop.is_set():
+            stop.set()  # the first: the producer stops, consumers end their jobs
+        else:
+            recorder.exit_now()  # the second: the summary, then exit 130
+
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, on_stop_signal)
 
     def produce() -> Iterator[int]:
         for job in range(1, config.jobs + 1):
@@ -50,7 +61,12 @@ def main() -> NoReturn:
     ) as outcomes:
         for outcome in outcomes:
             report(recorder, outcome)
-    signals.exit_with(recorder.finish(interrupted=signals.received))
+    code = recorder.finish(interrupted=stop.is_set())
+    for signum in STOP_SIGNALS:
+        # Over: a late Ctrl-C, once Python has put back its default handler
+        # on the way out, would kill the process instead of this exit code.
+        signal.signal(signum, signal.SIG_IGN)
+    sys.exit(code)
 
 
 if __name__ == "__main__":

@@ -35,9 +35,12 @@ def run(
     raises included. Once ``stop`` is set no job enters the queue or starts,
     and the jobs left in it come back with a ``NotStartedError``;
     ``handle`` must itself watch ``stop`` for the jobs in flight to end
-    early. If ``jobs`` raises, what it gave is consumed first, then its
-    exception is raised. Raises ValueError at once if ``workers`` or
-    ``buffer`` is below 1 (a ``Queue(maxsize=0)`` would be unbounded).
+    early. A stop does not wait for a producer blocked in ``jobs`` (a socket
+    nobody writes to): that daemon thread is left there, and drops the job
+    it reads next; make ``jobs`` end on ``stop`` to lose none. If ``jobs``
+    raises, what it gave is consumed first, then its exception is raised.
+    Raises ValueError at once if ``workers`` or ``buffer`` is below 1 (a
+    ``Queue(maxsize=0)`` would be unbounded).
     """
     if buffer < 1:
         raise ValueError(f"buffer must be at least 1, got {buffer}")

@@ -30,11 +30,13 @@ type Demo struct {
 	// never interleave and the summary agrees with the lines written.
 	mu  sync.Mutex
 	out io.Writer
-	// inFlight tells whether each job submitted and not yet ended has
-	// started. It forgets a job at its end: memory follows the work in flight.
-	inFlight                       map[int]bool
-	ended                          map[string]int // terminal events by name
-	submitted, running, maxRunning int
+	// inFlight tells whether each job produced or started and not yet ended
+	// has started. It forgets a job at its end: memory follows the work in
+	// flight. Jobs are handed out in order, 1 first, so the highest job seen
+	// (reached) tells which of the submitted ones the run never reached.
+	inFlight                                map[int]bool
+	ended                                   map[string]int // terminal events by name
+	reached, submitted, running, maxRunning int
 }
 
 // event is one line of output, its fields in the contract's key order.
@@ -96,12 +98,7 @@ func (d *Demo) parse(args []string, defaultJobs, defaultWorkMS int) error {
 // Submit counts jobs 1..Jobs as submitted, before any starts, for a program
 // that is handed them all at once: a job the run never reaches gets its
 // cancel event with the summary.
-func (d *Demo) Submit() {
-	for job := 1; job <= d.Jobs; job++ {
-		d.inFlight[job] = false
-	}
-	d.submitted += d.Jobs
-}
+func (d *Demo) Submit() { d.submitted = max(d.submitted, d.Jobs) }
 
 // Handle does job's simulated work on worker (0 for none) and writes its
 // start, then its end: done, fail, timeout when a deadline passed, cancel
@@ -126,11 +123,15 @@ func (d *Demo) Handle(ctx context.Context, job, worker int) (int, error) {
 }
 
 // Summarize writes a cancel event for each submitted job that never started
-// (the run stopped first), then the summary, and returns the exit code: 130
-// when a signal (interrupted) cut jobs short, 1 when a job failed or was
-// cancelled, else 0. Call it once every job that started has ended.
+// (the run stopped first, with the job in a buffer or not yet handed out),
+// then the summary, and returns the exit code: 130 when a signal
+// (interrupted) cut jobs short, 1 when a job failed or was cancelled, else
+// 0. Call it once every job that started has ended.
 func (d *Demo) Summarize(interrupted bool) int {
 	for _, job := range slices.Sorted(maps.Keys(d.inFlight)) {
+		d.write(event{Event: "cancel", Job: job}, fmt.Sprintf("job %d cancelled", job))
+	}
+	for job := d.reached + 1; job <= d.submitted; job++ { // never handed out
 		d.write(event{Event: "cancel", Job: job}, fmt.Sprintf("job %d cancelled", job))
 	}
 	d.mu.Lock()
@@ -154,11 +155,11 @@ func (d *Demo) Summarize(interrupted bool) int {
 func (d *Demo) write(e event, human string) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if _, known := d.inFlight[e.Job]; !known && e.Job != 0 {
-		d.inFlight[e.Job] = false
-		d.submitted++
-	}
+	d.reached = max(d.reached, e.Job)
+	d.submitted = max(d.submitted, e.Job)
 	switch e.Event {
+	case "produce":
+		d.inFlight[e.Job] = false
 	case "start":
 		d.inFlight[e.Job] = true
 		d.running++
