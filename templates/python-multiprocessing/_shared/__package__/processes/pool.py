@@ -113,7 +113,9 @@ class Intake(Generic[J]):
     job it reads afterwards is dropped, neither run nor handed back.
 
     Intake closes when the source is exhausted or raises; its error is kept
-    for ``raise_error``, so that the jobs in flight are handed back first.
+    for ``raise_error``, so that the jobs in flight are handed back first,
+    except one that is no ``Exception`` (``SystemExit``): ``take`` raises
+    that at once, as the source would have in this thread.
     """
 
     def __init__(self, jobs: Iterable[J]) -> None:
@@ -145,9 +147,11 @@ class Intake(Generic[J]):
         self.reading = False
         if isinstance(item, tuple):
             return [item[0]]
+        self.close()
         if isinstance(item, Exception):  # the source's own: raised after the rest
             self._error = item
-        self.close()
+        elif item is not None:  # SystemExit and the like: unwind now, as it meant
+            raise item
         return []
 
     def close(self) -> None:
@@ -181,7 +185,7 @@ class Intake(Generic[J]):
                     item = (next(self._jobs),)
                 except StopIteration:
                     item = None
-                except Exception as error:
+                except BaseException as error:  # raised in the caller's thread
                     item = error
                 self._read.put(item)
                 with suppress(OSError):  # the run has ended and closed its end
@@ -278,21 +282,25 @@ class ProcessPool(Generic[J, R]):
                 intake.close()
         intake.raise_error()
 
-    def feed(self, intake: Intake[J]) -> list[Outcome[J, R]]:
+    def feed(
+        self, intake: Intake[J], *, serve_read: bool = False
+    ) -> list[Outcome[J, R]]:
         """Hand a job of ``intake`` to each idle worker, as far as jobs are read.
 
         Once stopped, no job is asked for, and the one being read when the
         stop came, if read by now, is returned with a CancelledError: the
         stop is checked again after a job is taken, since the source may
-        have been blocked in reading it while the stop came. A job that
-        cannot be pickled is returned too, as its failed outcome.
+        have been blocked in reading it while the stop came. With
+        ``serve_read`` that job is started instead (a graceful stop serves
+        what was asked for before it). A job that cannot be pickled is
+        returned too, as its failed outcome.
         """
         outcomes: list[Outcome[J, R]] = []  # of jobs that could not be sent
         taken: list[J] = []
         idle = [worker for worker in self._children if worker not in self._jobs]
-        while idle and not self.stopped:
+        while idle and (not self.stopped or (serve_read and intake.reading)):
             taken = intake.take()
-            if self.stopped or not taken:
+            if not taken or (self.stopped and not serve_read):
                 break  # the rest once the reader has read a job
             unsent = self.run(idle[0], taken.pop())
             if unsent is None:
