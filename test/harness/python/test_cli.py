@@ -7,7 +7,7 @@ import pytest
 from __package__.harness import Config, parse_config
 
 
-def parse(*argv: str, cpu_supported: bool = True) -> Config:
+def parse(*argv: str) -> Config:
     return parse_config(
         list(argv),
         pattern="worker-pool",
@@ -15,7 +15,6 @@ def parse(*argv: str, cpu_supported: bool = True) -> Config:
         description="A test program.",
         jobs=5,
         work_ms=500,
-        cpu_supported=cpu_supported,
     )
 
 
@@ -78,19 +77,6 @@ def test_bad_flags_exit_2_with_a_message_on_stderr(
     out, err = capsys.readouterr()
     assert out == ""
     assert "error:" in err
-
-
-def test_cpu_work_where_a_pattern_cannot_do_it_exits_2(
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    assert parse(cpu_supported=False).work == "io"
-    with pytest.raises(SystemExit) as exit_info:
-        parse("--work", "cpu", cpu_supported=False)
-    assert exit_info.value.code == 2
-    assert capsys.readouterr() == (
-        "",
-        "error: --work cpu is not supported by worker-pool on python-test\n",
-    )
 
 
 def test_help_prints_usage_on_stdout_and_exits_0(

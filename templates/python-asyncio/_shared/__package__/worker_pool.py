@@ -19,7 +19,7 @@ R = TypeVar("R")
 T = TypeVar("T")
 
 
-async def run(
+def run(
     jobs: AsyncIterable[J],
     handle: Callable[[J, int], Awaitable[R]],
     *,
@@ -37,16 +37,27 @@ async def run(
     job only once the caller has asked for the next outcome. A job whose
     handler raises is an Outcome with that error (a job cancelled from
     outside: ``CancelledError``); the pool goes on. It ends once ``jobs``
-    ends or ``stop`` is set, and the jobs in flight have finished. If
+    ends or ``stop`` is set, and the jobs in flight have finished; a job
+    read as the stop came is handed back unstarted, with CancelledError. If
     ``jobs`` raises, the jobs in flight finish and are handed back, then
     the error is raised.
 
     Closing it early (``aclose()``, leaving ``contextlib.aclosing``, or
     cancelling the task that iterates) cancels the jobs in flight and waits
-    for them. Raises ValueError if ``workers`` is below 1.
+    for them. Raises ValueError, here and not once iterated, if ``workers``
+    is below 1.
     """
     if workers is not None and workers < 1:
         raise ValueError(f"workers must be at least 1, got {workers}")
+    return _run(jobs, handle, workers, stop)
+
+
+async def _run(
+    jobs: AsyncIterable[J],
+    handle: Callable[[J, int], Awaitable[R]],
+    workers: int | None,
+    stop: asyncio.Event | None,
+) -> AsyncGenerator[Outcome[J, R], None]:
     source = aiter(jobs)
     # Every task this loop starts reports here as it ends: one wait for
     # whichever comes first, however many jobs run.
@@ -65,6 +76,8 @@ async def run(
     source_error: Exception | None = None
     try:
         while True:
+            if stop is not None and stop.is_set():
+                intake_open = False  # even before ``stopped`` has reported
             has_room = workers is None or len(running) < workers
             if intake_open and reading is None and has_room:
                 # Reading is a task of its own: a source that blocks must not
@@ -77,12 +90,16 @@ async def run(
                 job_or_end, reading = _read(reading), None
                 if isinstance(job_or_end, _End):
                     intake_open, source_error = False, job_or_end.error
+                elif stop is not None and stop.is_set():
+                    # Read as the stop came, before this loop saw it: it
+                    # has left the source but must not start.
+                    yield Outcome(job_or_end, error=asyncio.CancelledError())
                 else:
                     worker = free_workers.pop() if free_workers else len(running) + 1
-                    running[start(handle(job_or_end, worker))] = (job_or_end, worker)
+                    work = _call(handle, job_or_end, worker)
+                    running[start(work)] = (job_or_end, worker)
             elif done is stopped:
-                # Wakes the read that waits for input. A job it has already
-                # read still runs: it has left the source.
+                # Wakes the read that waits for input.
                 intake_open, stopped = False, None
                 if reading is not None:
                     reading.cancel()
@@ -101,6 +118,12 @@ async def run(
         for waiting in unfinished:
             waiting.cancel()
         await asyncio.gather(*unfinished, return_exceptions=True)
+
+
+async def _call(handle: Callable[[J, int], Awaitable[R]], job: J, worker: int) -> R:
+    # Called in the job's task: a plain function that raises before it
+    # returns an awaitable fails its job, not the pool.
+    return await handle(job, worker)
 
 
 class _End:
@@ -125,4 +148,6 @@ def _outcome(job: J, task: asyncio.Future[R]) -> Outcome[J, R]:
     if task.cancelled():
         return Outcome(job, error=asyncio.CancelledError())
     error = task.exception()
-    return Outcome(job, error=error) if error else Outcome(job, task.result())
+    if error is not None:  # not ``if error``: an exception may be falsy
+        return Outcome(job, error=error)
+    return Outcome(job, task.result())

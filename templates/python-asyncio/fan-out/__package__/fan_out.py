@@ -7,7 +7,6 @@ It is the worker pool of ``worker_pool.py`` with no limit on the jobs at once.
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, AsyncIterable, Awaitable, Callable
-from contextlib import aclosing
 from typing import TypeVar
 
 from . import worker_pool
@@ -17,7 +16,7 @@ J = TypeVar("J")
 R = TypeVar("R")
 
 
-async def run(
+def run(
     jobs: AsyncIterable[J], handle: Callable[[J], Awaitable[R]]
 ) -> AsyncGenerator[Outcome[J, R], None]:
     """Run ``handle(job)`` on every job at once; yield each Outcome as it ends.
@@ -33,7 +32,4 @@ async def run(
     async def handle_alone(job: J, _worker: int) -> R:
         return await handle(job)
 
-    pool = worker_pool.run(jobs, handle_alone, workers=None)
-    async with aclosing(pool) as outcomes:
-        async for outcome in outcomes:
-            yield outcome
+    return worker_pool.run(jobs, handle_alone, workers=None)

@@ -8,8 +8,10 @@ import sys
 from contextlib import aclosing
 
 from . import graceful_stop
-from .harness import STOP_SIGNALS, Config, Recorder, StopSignals, parse_config
+from .harness import Config, Recorder, parse_config
 from .harness.simulated import SimulatedWork
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)  # Ctrl-C, and a service manager's stop
 
 
 async def main(config: Config, work: SimulatedWork) -> int:
@@ -17,23 +19,30 @@ async def main(config: Config, work: SimulatedWork) -> int:
     recorder = Recorder(config)
     stop = asyncio.Event()
 
-    def stop_intake(signum: int) -> None:
-        recorder.stopping(signum)
-        stop.set()
+    def on_stop_signal(signum: int) -> None:
+        # Called on the loop, between two steps of its tasks, not in the
+        # middle of one: it may touch anything the tasks touch.
+        if not stop.is_set():
+            recorder.stopping(signum)
+            stop.set()  # the first: intake stops, the drain begins
+        else:
+            recorder.exit_now()  # the second: the summary, then exit 130
 
-    # The first SIGINT or SIGTERM stops intake and starts the drain; a second
-    # one exits at once with 130.
-    loop, signals = asyncio.get_running_loop(), StopSignals(recorder, stop_intake)
+    loop = asyncio.get_running_loop()
     for signum in STOP_SIGNALS:
-        loop.add_signal_handler(signum, signals.handle, signum)
+        loop.add_signal_handler(signum, on_stop_signal, signum)
     recorder.ready()
 
+    taken: set[int] = set()  # jobs a worker has started, until reported
+
     async def handle(job: int, worker: int) -> int:
+        taken.add(job)
+        recorder.submit(job)  # a job counts once a worker takes it
         recorder.start(job, worker)
         return await work.run(job)
 
     service = graceful_stop.run(
-        work.jobs(on_read=recorder.submit),
+        work.jobs(),
         handle,
         workers=config.workers,
         stop=stop,
@@ -41,6 +50,12 @@ async def main(config: Config, work: SimulatedWork) -> int:
     )
     async with aclosing(service) as outcomes:
         async for outcome in outcomes:
+            if outcome.job not in taken:
+                # Read as the stop came, never started. A real source gets
+                # it back here: re-queue it (nack it to the broker) or refuse
+                # it to its sender. This one was never submitted.
+                continue
+            taken.remove(outcome.job)
             if outcome.error is None:
                 recorder.done(outcome.job, outcome.result())
             elif isinstance(outcome.error, asyncio.CancelledError):

@@ -20,7 +20,7 @@ J = TypeVar("J")
 R = TypeVar("R")
 
 
-async def run(
+def run(
     jobs: AsyncIterable[J],
     handle: Callable[[J, int], Awaitable[R]],
     *,
@@ -33,13 +33,16 @@ async def run(
     Yields one Outcome per job as it ends; a job cut short by the drain
     deadline has a CancelledError. It ends once every job taken has ended.
     Reading, failures and closing early work as in ``worker_pool.run``.
-    Raises ValueError if ``workers`` < 1 or ``drain`` < 0.
+    Raises ValueError, at the call, if ``workers`` < 1 or ``drain`` < 0.
     """
     if drain < 0:
         raise ValueError(f"drain must be at least 0 seconds, got {drain}")
     in_flight: set[asyncio.Task[object]] = set()
+    drained = False
 
     async def handle_in_flight(job: J, worker: int) -> R:
+        if drained:  # started past the deadline: cancelled before it begins
+            raise asyncio.CancelledError
         # Each job runs as a task of its own (worker_pool.run): this one.
         task = asyncio.current_task()
         assert task is not None
@@ -50,17 +53,24 @@ async def run(
             in_flight.discard(task)
 
     async def cancel_after_drain() -> None:
+        nonlocal drained
         await stop.wait()
         await asyncio.sleep(drain)
+        drained = True
         for task in in_flight:
             task.cancel()
 
-    deadline = asyncio.create_task(cancel_after_drain())
-    try:
-        pool = worker_pool.run(jobs, handle_in_flight, workers=workers, stop=stop)
-        async with aclosing(pool) as outcomes:
-            async for outcome in outcomes:
-                yield outcome
-    finally:
-        deadline.cancel()
-        await asyncio.gather(deadline, return_exceptions=True)
+    async def serve(
+        pool: AsyncGenerator[Outcome[J, R], None],
+    ) -> AsyncGenerator[Outcome[J, R], None]:
+        deadline = asyncio.create_task(cancel_after_drain())
+        try:
+            async with aclosing(pool) as outcomes:
+                async for outcome in outcomes:
+                    yield outcome
+        finally:
+            deadline.cancel()
+            await asyncio.gather(deadline, return_exceptions=True)
+
+    # The pool is made here, not in serve: a bad ``workers`` raises now.
+    return serve(worker_pool.run(jobs, handle_in_flight, workers=workers, stop=stop))

@@ -22,7 +22,7 @@ J = TypeVar("J")
 R = TypeVar("R")
 
 
-async def run(
+def run(
     jobs: AsyncIterable[J],
     handle: Callable[[J, int], Awaitable[R]],
     *,
@@ -38,12 +38,21 @@ async def run(
     consumers empty the buffer and the run ends. If the source raises, the
     jobs taken finish and are handed back, then the error is raised.
     Closing early cancels the producer and the jobs in flight, and waits for
-    them. Raises ValueError if ``workers`` or ``buffer`` is below 1.
+    them. Raises ValueError, at the call, if ``workers`` or ``buffer`` is
+    below 1.
     """
     if buffer < 1:
         raise ValueError(f"buffer must be at least 1, got {buffer}")
     slots = _Buffer[J](buffer)
+    consumers = worker_pool.run(slots.taken(), handle, workers=workers)
+    return _produce_and_consume(jobs, slots, consumers)
 
+
+async def _produce_and_consume(
+    jobs: AsyncIterable[J],
+    slots: _Buffer[J],
+    consumers: AsyncGenerator[Outcome[J, R], None],
+) -> AsyncGenerator[Outcome[J, R], None]:
     async def produce() -> None:
         try:
             async for job in jobs:
@@ -53,19 +62,12 @@ async def run(
             # state, so no job can be taken for it, whoever reads.
             slots.end_of_input()
 
-    async def consume() -> AsyncGenerator[J, None]:
-        while (job := await slots.take()) is not None:
-            yield job[0]
-        await producer  # raises the source's error, if any
-
     producer = asyncio.create_task(produce())
     try:
-        async with (
-            aclosing(consume()) as taken,
-            aclosing(worker_pool.run(taken, handle, workers=workers)) as outcomes,
-        ):
+        async with aclosing(consumers) as outcomes:
             async for outcome in outcomes:
                 yield outcome
+        await producer  # raises the source's error, if any
     finally:
         producer.cancel()
         await asyncio.gather(producer, return_exceptions=True)
@@ -90,9 +92,15 @@ class _Buffer(Generic[J]):
                 return await self._queue.get()
             except asyncio.QueueShutDown:
                 return None
-        if self._ended and self._queue.empty():
-            return None
-        return await self._queue.get()
+        else:
+            if self._ended and self._queue.empty():
+                return None
+            return await self._queue.get()
+
+    async def taken(self) -> AsyncGenerator[J, None]:
+        """Each job, as the consumers take it out, until input ended."""
+        while (job := await self.take()) is not None:
+            yield job[0]
 
     def end_of_input(self) -> None:
         if sys.version_info >= (3, 13):

@@ -8,8 +8,10 @@ import sys
 from contextlib import aclosing
 
 from . import timeout
-from .harness import STOP_SIGNALS, Config, Recorder, StopSignals, parse_config
+from .harness import Config, Recorder, parse_config
 from .harness.simulated import SimulatedWork
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)  # Ctrl-C, and a service manager's stop
 
 
 async def main(config: Config, work: SimulatedWork) -> int:
@@ -17,11 +19,20 @@ async def main(config: Config, work: SimulatedWork) -> int:
     recorder = Recorder(config)
     loop, this_task = asyncio.get_running_loop(), asyncio.current_task()
     assert this_task is not None
-    # The first SIGINT or SIGTERM cancels this task, and with it every job in
-    # flight; a second one exits at once with 130.
-    signals = StopSignals(recorder, lambda _signum: this_task.cancel())
+    signalled = False
+
+    def on_stop_signal() -> None:
+        # Called on the loop, between two steps of its tasks, not in the
+        # middle of one: it may touch anything the tasks touch.
+        nonlocal signalled
+        if not signalled:
+            signalled = True
+            this_task.cancel()  # the first: every job in flight is cancelled
+        else:
+            recorder.exit_now()  # the second: the summary, then exit 130
+
     for signum in STOP_SIGNALS:
-        loop.add_signal_handler(signum, signals.handle, signum)
+        loop.add_signal_handler(signum, on_stop_signal)
 
     async def operation(job: int) -> int:
         recorder.start(job)
@@ -45,6 +56,8 @@ async def main(config: Config, work: SimulatedWork) -> int:
                 else:
                     recorder.fail(outcome.job, outcome.error)
     except asyncio.CancelledError:
+        # Swallowed, which is right only in the top-level task, that nothing
+        # but the signal cancels; a task cancelled by its caller re-raises.
         recorder.cancel_unfinished()  # in flight, or never started
         return recorder.finish(interrupted=True)
     finally:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncGenerator, AsyncIterable, Awaitable, Callable
-from contextlib import aclosing
 from typing import TypeVar
 
 from . import worker_pool
@@ -36,19 +35,19 @@ async def call(
         return await handle(job)
 
 
-async def run(
+def run(
     jobs: AsyncIterable[J],
     handle: Callable[[J], Awaitable[R]],
     *,
     workers: int,
-    timeout: float,  # noqa: ASYNC109 (each job's own deadline, passed to call)
+    timeout: float,  # each job's own deadline, passed to call
 ) -> AsyncGenerator[Outcome[J, R], None]:
     """``call`` each job under ``timeout`` s, at most ``workers`` at once.
 
     Yields one Outcome per job as it ends; a job past its deadline has a
     TimeoutError (as has one whose handler raised TimeoutError itself).
     Reading, failures and closing early work as in ``worker_pool.run``.
-    Raises ValueError if ``workers`` < 1 or ``timeout`` <= 0.
+    Raises ValueError, at the call, if ``workers`` < 1 or ``timeout`` <= 0.
     """
     if timeout <= 0:
         raise ValueError(f"timeout must be above 0 seconds, got {timeout}")
@@ -56,7 +55,4 @@ async def run(
     async def timed(job: J, _worker: int) -> R:
         return await call(job, handle, timeout=timeout)
 
-    pool = worker_pool.run(jobs, timed, workers=workers)
-    async with aclosing(pool) as outcomes:
-        async for outcome in outcomes:
-            yield outcome
+    return worker_pool.run(jobs, timed, workers=workers)

@@ -32,10 +32,8 @@ def parse_config(
     jobs: int,
     work_ms: int,
     work: Literal["io", "cpu"] = "io",
-    cpu_supported: bool = True,
 ) -> Config:
-    """Parse ``argv``; bad flags, and ``--work cpu`` if not ``cpu_supported``,
-    exit with 2."""
+    """Parse ``argv``; bad flags exit with 2."""
     package = __name__.partition(".")[0]
     parser = argparse.ArgumentParser(
         prog=f"python -m {package}", description=description, allow_abbrev=False
@@ -57,8 +55,6 @@ def parse_config(
     )
     parser.add_argument("--json", action="store_true", help="one JSON event per line")
     flags = parser.parse_args(argv)
-    if flags.work == "cpu" and not cpu_supported:
-        parser.exit(2, f"error: --work cpu is not supported by {pattern} on {target}\n")
     return Config(pattern, target, **vars(flags))
 
 

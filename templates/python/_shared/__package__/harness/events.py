@@ -1,4 +1,4 @@
-"""The run's events (JSON or human lines), its counts, and the stop signals."""
+"""The run's events (JSON or human lines) and its counts."""
 
 from __future__ import annotations
 
@@ -11,14 +11,11 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from contextlib import suppress
-from types import FrameType
-from typing import NoReturn, TextIO
+from typing import TextIO
 
 from .cli import Config
 
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
-EXIT_BROKEN_PIPE = 128 + signal.SIGPIPE
-STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 _ENDS = {"done": "completed", "fail": "failed", "timeout": "timed_out"}
 
 
@@ -185,34 +182,4 @@ class Recorder:
                 os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())
             if self._before_exit is not None:
                 self._before_exit()
-            os._exit(EXIT_BROKEN_PIPE)
-
-
-class StopSignals:
-    """``handle``: the first stop signal calls ``on_first(signum)``, the second
-    ``before_exit()`` and ``recorder.exit_now()``."""
-
-    def __init__(
-        self,
-        recorder: Recorder,
-        on_first: Callable[[int], object],
-        *,
-        before_exit: Callable[[], None] | None = None,
-    ) -> None:
-        self._recorder, self._on_first = recorder, on_first
-        self._before_exit = before_exit
-        self.received = False
-
-    def handle(self, signum: int, frame: FrameType | None = None) -> None:
-        if not self.received:
-            self.received = True
-            self._on_first(signum)
-            return
-        if self._before_exit is not None:
-            self._before_exit()
-        self._recorder.exit_now()
-
-    def exit_with(self, code: int) -> NoReturn:
-        for signum in STOP_SIGNALS:
-            signal.signal(signum, signal.SIG_IGN)
-        sys.exit(code)
+            os._exit(128 + signal.SIGPIPE)
