@@ -161,3 +161,27 @@ def linger_after_the_job(job: int) -> int:
     """Leaves a thread behind that keeps its process from exiting for an hour."""
     threading.Thread(target=time.sleep, args=(3600,), daemon=False).start()
     return job * 2
+
+
+@dataclass(frozen=True)
+class SlowToUnpickle:
+    """A job that a child takes ``delay`` seconds to unpickle: it starts late.
+
+    Rebuilt without the delay, so that only its first trip is slow.
+    """
+
+    number: int
+    delay: float
+
+    def __reduce__(self) -> tuple[object, tuple[int, float]]:
+        return _unpickle_slowly, (self.number, self.delay)
+
+
+def _unpickle_slowly(number: int, delay: float) -> SlowToUnpickle:
+    time.sleep(delay)
+    return SlowToUnpickle(number, 0.0)
+
+
+def hold(job: SlowToUnpickle) -> int:
+    time.sleep(30)
+    return job.number

@@ -40,8 +40,11 @@ def run(
     Every job starts at once, up to ``workers`` processes (``usable_cores()``
     for CPU-bound jobs); past that, a job takes the process of one that has
     ended. ``handle`` must pickle: a top-level function or an instance of a
-    top-level class. Outcomes come in the order jobs end; ``on_start(job,
-    process)`` runs here as each starts.
+    top-level class. ``jobs`` is read in a thread of its own, so a source
+    that blocks holds back neither outcomes nor a stop; a job it reads once
+    the stop is set is handed back unstarted with a CancelledError, or
+    dropped if the run has ended by then. Outcomes come in the order jobs
+    end; ``on_start(job, process)`` runs here as each starts.
 
     A job that raises, or whose process dies, is that job's failed outcome;
     the others go on. Once ``stop`` is set no job is started; the running

@@ -26,7 +26,12 @@ def run(
     seconds to finish, after which their processes are killed and each is
     handed back with a CancelledError. The generator ends once every process
     has ended. ``jobs`` is read one job at a time as workers free up, so
-    memory holds the jobs in flight, never the finished ones. ``handle``
+    memory holds the jobs in flight, never the finished ones; it is read in
+    a thread of its own, so a source that blocks holds back neither
+    outcomes nor the stop. No job is asked for once the stop is set; one
+    the source was reading then is served if it comes before the drain
+    deadline, and dropped (neither run nor handed back) if later: a source
+    that blocks should end on the stop too. ``handle``
     must pickle; ``on_start(job, worker)`` runs here as each job starts. A
     job that raises, or whose process dies, is that job's failed outcome. An
     error of ``jobs`` itself is raised after the outcomes of the jobs in
@@ -42,14 +47,22 @@ def _serve(
     pool: ProcessPool[J, R], intake: Intake[J], drain: float
 ) -> Generator[Outcome[J, R], None, None]:
     with pool:
-        pool.feed(intake)
-        while pool.running and not pool.stopped:
-            yield from pool.receive()
-            pool.feed(intake)
-        # Intake is closed. The drain deadline counts from here, which is the
-        # moment the stop woke up the receive above.
-        deadline = time.monotonic() + drain
-        while pool.running and (remaining := deadline - time.monotonic()) > 0:
-            yield from pool.receive(remaining)
-        yield from pool.cancel_all()
+        try:
+            yield from pool.feed(intake, serve_read=True)
+            while (pool.running or intake.reading) and not pool.stopped:
+                yield from pool.receive(intake=intake)
+                yield from pool.feed(intake, serve_read=True)
+            # The drain deadline counts from here, which is the moment the
+            # stop woke up the receive above. A job the source was reading
+            # then is waited for like one in flight.
+            deadline = time.monotonic() + drain
+            while (pool.running or intake.reading) and (
+                remaining := deadline - time.monotonic()
+            ) > 0:
+                yield from pool.receive(remaining, intake=intake)
+                yield from pool.feed(intake, serve_read=True)
+            yield from pool.cancel_all()
+            yield from pool.feed(intake)  # one read at the deadline: cancelled
+        finally:
+            intake.close()
     intake.raise_error()

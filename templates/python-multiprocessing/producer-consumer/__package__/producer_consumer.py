@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import pickle
 import threading
-from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import CancelledError
 from multiprocessing.connection import Connection
@@ -21,7 +21,7 @@ from .processes import (
     start_helper_processes,
 )
 from .processes.children import Child, reap_all, start_child
-from .processes.messages import Finished, Started, read_report, run_job
+from .processes.messages import Finished, Started, pickled, read_report, run_job
 from .processes.pool import wait_or_stop
 
 
@@ -42,9 +42,13 @@ def run(
 
     This process is the producer: it takes a job from ``jobs`` only when the
     queue has room, as the consumers' reports show it, so a full queue holds
-    the source back (the backpressure). Each consumer takes jobs out and runs
-    ``handle(job)``, which must pickle, as must the jobs; ``on_start(job,
-    consumer)`` runs here once a consumer has taken a job and starts it.
+    the source back (the backpressure). ``jobs`` is read in a thread of its
+    own, so a source that blocks holds back neither outcomes nor a stop; a
+    job it reads once the stop is set is handed back unstarted with a
+    CancelledError, or dropped if the run has ended by then. Each consumer
+    takes jobs out and runs ``handle(job)``, which must pickle, as must the
+    jobs; ``on_start(job, consumer)`` runs here once a consumer has taken a
+    job and starts it.
     Outcomes come in the order jobs end. A consumer process starts with the
     job that needs it: none for no jobs.
 
@@ -67,12 +71,17 @@ def run(
 def consume(
     connection: Connection,
     worker: int,
-    queue: Queue[tuple[J] | None],
+    queue: Queue[bytes | None],
     handle: Callable[[J], R],
 ) -> None:
-    """A consumer process: run the jobs it takes out of ``queue``, until a marker."""
+    """A consumer process: run the jobs it takes out of ``queue``, until a marker.
+
+    Each comes with its number, which ``Started`` reports: consumers take
+    jobs in queue order, but may report their starts in any order.
+    """
     while (item := queue.get()) is not None:
-        run_job(connection, handle, item[0], worker)
+        number, job = pickle.loads(item)
+        run_job(connection, handle, job, worker, number)
     # Says why it ends: a job may also end the process with code 0
     # (``sys.exit()``), in the middle of its work.
     connection.send(None)
@@ -94,11 +103,12 @@ class _Pipeline(Generic[J, R]):
         self._stop = stop
         self._on_start = on_start
         self._buffer = buffer
-        self._queue: Queue[tuple[J] | None] | None = None  # made with the first job
+        self._queue: Queue[bytes | None] | None = None  # the first job makes it
         self._consumers: dict[Connection, tuple[int, Child]] = {}  # still running
         self._started = 0  # consumers started, numbered 1..workers
         self._taken: list[J] = []  # a job read from the source, not yet in the queue
-        self._in_queue: deque[J] = deque()  # oldest first, as the queue hands them out
+        self._numbered = 0  # jobs put into the queue, numbered 1, 2, ...
+        self._in_queue: dict[int, J] = {}  # by number: jobs not yet started
         self._running: dict[int, J] = {}  # consumer -> its job
         self._ended: set[int] = set()  # consumers that took their end marker
         self._markers_left: int | None = None  # to put once the source is exhausted
@@ -106,13 +116,17 @@ class _Pipeline(Generic[J, R]):
 
     def outcomes(self, intake: Intake[J]) -> Generator[Outcome[J, R], None, None]:
         try:
-            while not (self._stopped or self._death):
-                self._fill(intake)
-                if not self._consumers:
+            while not (self._stopped() or self._death):
+                yield from self._fill(intake)
+                if not (self._consumers or intake.reading):
                     break  # every consumer took its end marker, or none was needed
-                for connection in wait_or_stop(list(self._consumers), self._stop):
+                connections = list(self._consumers)
+                for connection in wait_or_stop(connections, self._stop, None, intake):
                     yield from self._read(connection)
+            if intake.reading:  # the job being read when the stop came, if read
+                self._taken += intake.take()
         finally:
+            intake.close()
             killed = bool(self._consumers)  # a stop, a death, or an error got here
             for _, child in self._consumers.values():
                 child.kill()
@@ -123,36 +137,51 @@ class _Pipeline(Generic[J, R]):
             raise ConsumerDiedError(self._death)
         intake.raise_error()
 
-    @property
     def _stopped(self) -> bool:
         return self._stop is not None and self._stop.is_set()
 
-    def _fill(self, intake: Intake[J]) -> None:
-        """Put jobs into the queue while it has room, then the end markers."""
-        while not self._stopped:
+    def _fill(self, intake: Intake[J]) -> list[Outcome[J, R]]:
+        """Put jobs into the queue while it has room, then the end markers.
+
+        Returns the failed outcomes of jobs that cannot be pickled: pickled
+        here, since the queue's thread would drop one and go on.
+        """
+        unsent: list[Outcome[J, R]] = []
+        while not self._stopped():
             if not self._taken:
                 if len(self._in_queue) >= self._buffer:
                     # Full, as far as the consumers' reports tell: the queue
                     # itself may have room already, but filling it before
                     # the reports are read would run ahead of them.
-                    return
+                    return unsent
                 self._taken = intake.take()
             if not self._taken:
-                self._put_markers()
-                return
+                if not intake.open:
+                    self._put_markers()
+                return unsent  # or once the job asked for is read
+            if self._stopped():
+                break  # it was read while the stop came: cancelled, unstarted
             [job] = self._taken
+            try:
+                item = pickled((self._numbered + 1, job))
+            except Exception as error:  # the job's own failure, not the run's
+                unsent.append(Outcome(job, error=error))
+                self._taken = []
+                continue
             if self._queue is None:
                 start_helper_processes()  # the queue's locks may start one
                 self._queue = CONTEXT.Queue(maxsize=self._buffer)
             queue = self._queue
             try:
-                queue.put_nowait((job,))
+                queue.put_nowait(item)
             except Full:
-                return  # a consumer that takes a job reports it: then try again
+                return unsent  # a consumer that takes a job will report it
             self._taken = []
-            self._in_queue.append(job)
+            self._numbered += 1
+            self._in_queue[self._numbered] = job
             if self._started < self._workers:
                 self._start_consumer(queue)
+        return unsent
 
     def _put_markers(self) -> None:
         # One end marker per consumer: each stops at the first it takes, so
@@ -166,7 +195,7 @@ class _Pipeline(Generic[J, R]):
                 return
             self._markers_left -= 1
 
-    def _start_consumer(self, queue: Queue[tuple[J] | None]) -> None:
+    def _start_consumer(self, queue: Queue[bytes | None]) -> None:
         self._started += 1
         worker = self._started
         child = start_child(consume, worker, queue, self._handle)
@@ -185,9 +214,8 @@ class _Pipeline(Generic[J, R]):
         match report:
             case None:
                 self._ended.add(worker)
-            case Started(job=job):
-                self._running[worker] = job
-                self._in_queue.popleft()  # the queue's oldest job left it
+            case Started(number=number):
+                job = self._running[worker] = self._in_queue.pop(number)
                 if self._on_start is not None:
                     self._on_start(job, worker)
             case Finished(outcome=outcome):
@@ -211,8 +239,8 @@ class _Pipeline(Generic[J, R]):
 
     def _cancel_open_jobs(self) -> Iterator[Outcome[J, R]]:
         """Every job taken and not ended, once no process is left to end it."""
-        open_jobs = [*self._running.values(), *self._in_queue, *self._taken]
-        self._running, self._in_queue, self._taken = {}, deque(), []
+        open_jobs = [*self._running.values(), *self._in_queue.values(), *self._taken]
+        self._running, self._in_queue, self._taken = {}, {}, []
         for job in open_jobs:
             yield Outcome(job, error=CancelledError())
 

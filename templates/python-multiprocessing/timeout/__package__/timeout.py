@@ -40,7 +40,10 @@ def run(
     Its worker gets a fresh process for its next job. The deadline counts
     from the job's start in its worker, so a process start-up does not eat
     into it. ``handle`` must pickle; ``on_start(job, worker)`` runs here as
-    each job starts.
+    each job starts. ``jobs`` is read in a thread of its own, one job as a
+    worker frees up, so a source that blocks holds back neither outcomes
+    nor a stop; a job it reads once the stop is set is handed back
+    unstarted with a CancelledError, or dropped if the run has ended.
 
     A job that raises is that job's failed outcome. Once ``stop`` is set no
     job is taken; the running ones are killed and handed back with a
@@ -60,20 +63,27 @@ def _run_with_deadlines(
     pool: ProcessPool[J, R], intake: Intake[J], timeout: float
 ) -> Generator[Outcome[J, R], None, None]:
     with pool:
-        pool.feed(intake)
-        while pool.running and not pool.stopped:
-            # Sleep until the next report or the nearest deadline, whichever
-            # comes first: no polling, and a deadline is noticed on time.
-            started = pool.running_since()
-            nearest = min(started.values(), default=None)
-            wait_s = None if nearest is None else nearest + timeout - time.monotonic()
-            yield from pool.receive(None if wait_s is None else max(0.0, wait_s))
-            now = time.monotonic()
-            for worker, since in pool.running_since().items():
-                if now - since >= timeout:
-                    job = pool.kill(worker)
-                    error = DeadlineExceededError(f"deadline of {timeout} s passed")
-                    yield Outcome(job, error=error)
-            pool.feed(intake)
-        yield from pool.cancel_all()
+        try:
+            yield from pool.feed(intake)
+            while (pool.running or intake.reading) and not pool.stopped:
+                # Sleep until the next report, the job read, or the nearest
+                # deadline, whichever comes first: no polling, and a deadline
+                # is noticed on time.
+                nearest = min(pool.running_since().values(), default=None)
+                deadline = None if nearest is None else nearest + timeout
+                wait_s = None if deadline is None else deadline - time.monotonic()
+                yield from pool.receive(
+                    None if wait_s is None else max(0.0, wait_s), intake=intake
+                )
+                now = time.monotonic()
+                for worker, since in pool.running_since().items():
+                    if now - since >= timeout:
+                        job = pool.kill(worker)
+                        error = DeadlineExceededError(f"deadline of {timeout} s passed")
+                        yield Outcome(job, error=error)
+                yield from pool.feed(intake)
+            yield from pool.cancel_all()
+            yield from pool.feed(intake)
+        finally:
+            intake.close()
     intake.raise_error()

@@ -23,7 +23,11 @@ def run(
     function or an instance of a top-level class, not a lambda. Only an idle
     worker gets a job, and ``jobs`` is read one job at a time as workers
     free up: never more than ``workers`` jobs run at once or are read ahead,
-    even from an endless source. Outcomes come in the order jobs end;
+    even from an endless source. ``jobs`` is read in a thread of its own,
+    so a source that blocks holds back neither outcomes nor a stop; a job
+    it reads once the stop is set is handed back unstarted with a
+    CancelledError, or dropped if the run has ended by then. Outcomes come
+    in the order jobs end;
     ``on_start(job, worker)`` runs here when worker 1..``workers`` starts one.
 
     A job that raises, or whose process dies, is that job's failed outcome;

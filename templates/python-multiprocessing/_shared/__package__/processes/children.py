@@ -28,6 +28,9 @@ from typing import Any
 # systems other than macOS since 3.14; chosen here explicitly, so that 3.11
 # to 3.13 behave the same. POSIX only.
 CONTEXT = multiprocessing.get_context("forkserver")
+# Once, here: a later call replaces the list, which would drop the modules
+# a caller asked for (see start_helper_processes).
+CONTEXT.set_forkserver_preload([__name__])
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 """Ctrl-C and what service managers send: the parent's to handle, not a child's."""
@@ -163,12 +166,14 @@ def kill_children() -> None:
         child.join()
 
 
-def start_helper_processes(*, preload: Iterable[str] = ()) -> None:
+def start_helper_processes(*, preload: Iterable[str] | None = None) -> None:
     """Start multiprocessing's helper processes, unless they already run.
 
-    The forkserver imports this package and the ``preload`` modules (the
-    module of the jobs' handler, say) once: each child starts with them
-    imported instead of importing them again.
+    The forkserver imports this package and, when given, the ``preload``
+    modules (the module of the jobs' handler, say) once: each child starts
+    with them imported instead of importing them again. A call without
+    ``preload`` keeps those of an earlier call; it only counts before the
+    forkserver starts.
 
     The forkserver forks every child, and each child inherits the server's
     signal mask: so the server starts with SIGINT and SIGTERM blocked, and
@@ -182,7 +187,11 @@ def start_helper_processes(*, preload: Iterable[str] = ()) -> None:
     have: each watches a pipe that they hold open. (No public API stops
     them sooner.)
     """
-    CONTEXT.set_forkserver_preload([__name__, *preload])
+    if preload is not None:
+        CONTEXT.set_forkserver_preload([__name__, *preload])
+    # ensure_running() of both modules is no documented API: a CPython
+    # implementation detail (3.11 to 3.14) relied on to start the helpers
+    # at a chosen moment, rather than inside the first start of a child.
     with stop_signals_blocked():
         resource_tracker.ensure_running()
     with stop_signals_blocked():

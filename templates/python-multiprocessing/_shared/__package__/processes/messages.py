@@ -11,6 +11,7 @@ import pickle
 from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
+from multiprocessing.reduction import ForkingPickler
 from typing import Generic, Protocol
 
 from ..outcome import J, Outcome, R
@@ -18,11 +19,13 @@ from .errors import ChildTraceback, UnreadableOutcomeError, crossable, decode
 
 
 @dataclass(frozen=True, slots=True)
-class Started(Generic[J]):
-    """``worker`` has begun running ``job``."""
+class Started:
+    """A worker has begun the job that the parent numbered ``number``.
 
-    job: J
-    worker: int
+    The number alone crosses back: the parent still has the job.
+    """
+
+    number: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,15 +59,19 @@ class Sender(Protocol):
     def send(self, obj: object) -> None: ...
 
 
-def run_job(reports: Sender, handle: Callable[[J], R], job: J, worker: int) -> None:
+def run_job(
+    reports: Sender, handle: Callable[[J], R], job: J, worker: int, number: int
+) -> None:
     """In a child: run ``handle(job)``, reporting ``Started`` then ``Finished``.
+
+    ``number`` is how the parent knows the job: ``Started`` carries it.
 
     Whatever the handler returns or raises reaches the parent: an error that
     would not survive the trip becomes a RemoteError, and a result that
     cannot be pickled, the job's failure. Only an exception that is not an
     ``Exception`` (``SystemExit``) ends the process, which the parent sees.
     """
-    reports.send(Started(job, worker))
+    reports.send(Started(number))
     finished: Finished[J, R]
     try:
         finished = Finished(worker, Outcome(job, handle(job)))
@@ -80,6 +87,17 @@ def run_job(reports: Sender, handle: Callable[[J], R], job: J, worker: int) -> N
 def _failed(worker: int, job: J, error: Exception) -> Finished[J, R]:
     crossing, shown = crossable(error)
     return Finished(worker, Outcome(job, error=crossing), shown)
+
+
+def pickled(message: object) -> bytes:
+    """``message`` pickled as a ``Connection`` or a queue would pickle it.
+
+    Done in the parent before a job is sent: a job that cannot be pickled
+    then fails alone, before it takes a worker, instead of raising in the
+    middle of a run (or, put in a ``multiprocessing`` queue, being dropped
+    by the queue's thread).
+    """
+    return bytes(ForkingPickler.dumps(message))
 
 
 def read_report(connection: Connection) -> object:

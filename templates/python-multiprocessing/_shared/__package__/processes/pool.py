@@ -16,13 +16,14 @@ from collections.abc import Callable, Generator, Iterable
 from concurrent.futures import CancelledError
 from contextlib import suppress
 from multiprocessing.connection import Connection, wait
+from queue import Empty, SimpleQueue
 from types import TracebackType
-from typing import Generic, cast
+from typing import Any, Generic, cast
 
 from ..outcome import J, Outcome, R
 from .children import Child, reap_all, start_child
 from .errors import WorkerDiedError
-from .messages import Finished, Started, read_report, run_job
+from .messages import Finished, Started, pickled, read_report, run_job
 
 
 class Stop(threading.Event):
@@ -32,8 +33,10 @@ class Stop(threading.Event):
     on its children's pipes. Python runs a signal handler between two
     bytecodes and then resumes that wait, so an event alone would go
     unnoticed until a child spoke: ``set`` also writes to a pipe that every
-    wait of a pool includes. Set it from a signal handler, as long as the
-    main thread never calls ``wait`` on it (that holds the event's lock).
+    wait of a pool includes. Set it from a signal handler; then, while a
+    handler may run, never ``wait``, ``set`` or ``clear`` it in the main
+    thread: each takes the event's lock, and a handler that interrupted the
+    main thread holding it would wait for it forever. ``is_set`` is safe.
     """
 
     def __init__(self) -> None:
@@ -61,8 +64,11 @@ def wait_or_stop(
     connections: list[Connection],
     stop: threading.Event | None,
     timeout: float | None = None,
+    intake: Intake[Any] | None = None,
 ) -> list[Connection]:
     """Wait for ``connections`` to be readable, for ``stop``, or ``timeout`` seconds.
+
+    An ``intake`` reading a job also ends the wait once the job is read.
 
     Returns the readable connections: none when the stop or the timeout
     ended the wait. Once set, the stop is left out of later waits (its pipe
@@ -75,6 +81,8 @@ def wait_or_stop(
             waking = [stop.fileno()]
         else:
             timeout = STOP_CHECK_S if timeout is None else min(timeout, STOP_CHECK_S)
+    if intake is not None and intake.reading:
+        waking.append(intake.fileno())
     ready = wait([*connections, *waking], timeout)
     return [connection for connection in connections if connection in ready]
 
@@ -92,40 +100,100 @@ def require_at_least_one(**counts: int) -> None:
 
 
 class Intake(Generic[J]):
-    """The job source, read one job at a time, when a worker is free for it.
+    """The job source, read in a thread of its own, one job at a time, on demand.
 
-    Reading no further ahead than that is what keeps memory bounded by the
-    jobs in flight, even with an endless source. The source is read in the
-    calling thread: while it blocks, no outcome is handed back. Intake
-    closes when the source is exhausted or raises; its error is kept for
-    ``raise_error``, so that the jobs in flight are handed back first.
+    ``take`` asks for a job only when a worker is free for it: reading no
+    further ahead than that is what keeps memory bounded by the jobs in
+    flight, even with an endless source. The reading happens in a daemon
+    thread, so a source that blocks (a quiet socket) holds back neither the
+    outcomes of the jobs that end meanwhile nor a stop: the pool waits on
+    ``fileno()``, readable once the job asked for has been read, along with
+    its children. A thread still blocked in the source when the run ends is
+    left behind; it keeps no run and no interpreter from ending, and the
+    job it reads afterwards is dropped, neither run nor handed back.
+
+    Intake closes when the source is exhausted or raises; its error is kept
+    for ``raise_error``, so that the jobs in flight are handed back first,
+    except one that is no ``Exception`` (``SystemExit``): ``take`` raises
+    that at once, as the source would have in this thread.
     """
 
     def __init__(self, jobs: Iterable[J]) -> None:
         self._jobs = iter(jobs)
         self.open = True
+        self.reading = False  # a job was asked for and has not been taken
         self._error: Exception | None = None
+        self._read: SimpleQueue[tuple[J] | BaseException | None] = SimpleQueue()
+        self._asked = threading.Semaphore(0)
+        self._wake_reader, self._wake_writer = os.pipe()
+        self._thread: threading.Thread | None = None  # started by the first ask
+
+    def fileno(self) -> int:
+        """The pipe end that turns readable once the job asked for is read."""
+        return self._wake_reader
 
     def take(self) -> list[J]:
-        """The next job, or none once intake is closed."""
-        if self.open:
-            try:
-                return [next(self._jobs)]
-            except StopIteration:
-                self.open = False
-            except Exception as error:  # the source's own: raised after the rest
-                self._error = error
-                self.open = False
+        """The job read, if there is one; else ask for one and return none."""
+        if not self.open:
+            return []
+        if not self.reading:
+            self._ask()
+            return []
+        try:
+            item = self._read.get_nowait()
+        except Empty:
+            return []
+        os.read(self._wake_reader, 1)  # written right after the item was put
+        self.reading = False
+        if isinstance(item, tuple):
+            return [item[0]]
+        self.close()
+        if isinstance(item, Exception):  # the source's own: raised after the rest
+            self._error = item
+        elif item is not None:  # SystemExit and the like: unwind now, as it meant
+            raise item
         return []
 
     def close(self) -> None:
-        """Read nothing more from the source."""
-        self.open = False
+        """Read nothing more; a job being read is dropped once it is."""
+        if self.open:
+            self.open = self.reading = False
+            if self._thread is None:
+                os.close(self._wake_writer)
+            else:
+                self._asked.release()  # a reader waiting to be asked ends
+            os.close(self._wake_reader)
 
     def raise_error(self) -> None:
         """Raise the source's error, if it raised one."""
         if self._error is not None:
             raise self._error
+
+    def _ask(self) -> None:
+        self.reading = True
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._read_jobs, daemon=True)
+            self._thread.start()
+        self._asked.release()
+
+    def _read_jobs(self) -> None:
+        """In the reader thread: read one job each time one is asked for."""
+        item: tuple[J] | BaseException | None = None
+        try:
+            while self._asked.acquire() and self.open:
+                try:
+                    item = (next(self._jobs),)
+                except StopIteration:
+                    item = None
+                except BaseException as error:  # raised in the caller's thread
+                    item = error
+                self._read.put(item)
+                with suppress(OSError):  # the run has ended and closed its end
+                    os.write(self._wake_writer, b"\0")
+                if not isinstance(item, tuple):
+                    return
+        finally:
+            os.close(self._wake_writer)
 
 
 class ProcessPool(Generic[J, R]):
@@ -203,36 +271,62 @@ class ProcessPool(Generic[J, R]):
         """
         intake = Intake(jobs)
         with self:
-            self.feed(intake)
-            while self.running:
-                yield from self.receive()
-                if self.stopped:
-                    yield from self.cancel_all()
-                self.feed(intake)
+            try:
+                yield from self.feed(intake)
+                while (self.running or intake.reading) and not self.stopped:
+                    yield from self.receive(intake=intake)
+                    yield from self.feed(intake)
+                yield from self.cancel_all()
+                yield from self.feed(intake)
+            finally:
+                intake.close()
         intake.raise_error()
 
-    def feed(self, intake: Intake[J]) -> None:
-        """Hand the next job of ``intake`` to each idle worker; none once stopped.
+    def feed(
+        self, intake: Intake[J], *, serve_read: bool = False
+    ) -> list[Outcome[J, R]]:
+        """Hand a job of ``intake`` to each idle worker, as far as jobs are read.
 
-        The stop is the last thing checked before a job is taken: one that
-        arrived meanwhile leaves the rest of the source unread.
+        Once stopped, no job is asked for, and the one being read when the
+        stop came, if read by now, is returned with a CancelledError: the
+        stop is checked again after a job is taken, since the source may
+        have been blocked in reading it while the stop came. With
+        ``serve_read`` that job is started instead (a graceful stop serves
+        what was asked for before it). A job that cannot be pickled is
+        returned too, as its failed outcome.
         """
-        for worker in [w for w in self._children if w not in self._jobs]:
-            if self.stopped:
-                intake.close()
-            for job in intake.take():
-                self.run(worker, job)
-            if not intake.open:
-                return
+        outcomes: list[Outcome[J, R]] = []  # of jobs that could not be sent
+        taken: list[J] = []
+        idle = [worker for worker in self._children if worker not in self._jobs]
+        while idle and (not self.stopped or (serve_read and intake.reading)):
+            taken = intake.take()
+            if not taken or (self.stopped and not serve_read):
+                break  # the rest once the reader has read a job
+            unsent = self.run(idle[0], taken.pop())
+            if unsent is None:
+                idle.pop(0)
+            else:
+                outcomes.append(unsent)
+        if self.stopped and intake.reading:
+            taken += intake.take()
+        return outcomes + [Outcome(job, error=CancelledError()) for job in taken]
 
-    def run(self, worker: int, job: J) -> None:
-        """Hand ``job`` to the idle ``worker``, starting its process if it has none."""
+    def run(self, worker: int, job: J) -> Outcome[J, R] | None:
+        """Hand ``job`` to the idle ``worker``, starting its process if it has none.
+
+        A job that cannot be pickled is not sent: its failed outcome is
+        returned, and the worker stays idle.
+        """
         if worker in self._jobs:
             raise RuntimeError(f"worker {worker} is busy")
+        try:
+            message = pickled((job,))
+        except Exception as error:  # the job's own failure, not the run's
+            return Outcome(job, error=error)
         child = self._children[worker]
         if child is not None:
             try:
-                child.connection.send((job,))
+                child.connection.send_bytes(message)
             except OSError:  # BrokenPipeError: its process died while idle
                 self._remove(worker)
                 child = None
@@ -240,11 +334,16 @@ class ProcessPool(Generic[J, R]):
             # The job never reached a dead process, so a fresh one can run it.
             child = start_child(_serve, worker, self._handle)
             self._children[worker] = child
-            child.connection.send((job,))
+            child.connection.send_bytes(message)
         self._jobs[worker] = job
+        return None
 
-    def receive(self, timeout: float | None = None) -> list[Outcome[J, R]]:
+    def receive(
+        self, timeout: float | None = None, *, intake: Intake[J] | None = None
+    ) -> list[Outcome[J, R]]:
         """Wait for the busy workers' reports, a stop, or ``timeout`` seconds.
+
+        Also ends the wait once ``intake`` has read the job it was asked for.
 
         Returns the outcomes of the jobs that ended. A worker whose process
         died mid-job has its job fail with WorkerDiedError, and gets a fresh
@@ -254,7 +353,7 @@ class ProcessPool(Generic[J, R]):
         """
         busy = {self._child(worker).connection: worker for worker in self._jobs}
         outcomes: list[Outcome[J, R]] = []
-        for connection in wait_or_stop(list(busy), self._stop, timeout):
+        for connection in wait_or_stop(list(busy), self._stop, timeout, intake):
             worker = busy[connection]
             try:
                 report = read_report(connection)
@@ -264,7 +363,7 @@ class ProcessPool(Generic[J, R]):
             if isinstance(report, Started):
                 self._since[worker] = time.monotonic()
                 if self._on_start is not None:
-                    self._on_start(report.job, worker)
+                    self._on_start(self._jobs[worker], worker)
                 continue
             self._since.pop(worker, None)
             job = self._jobs.pop(worker)
@@ -334,7 +433,8 @@ class ProcessPool(Generic[J, R]):
 def _serve(connection: Connection, worker: int, handle: Callable[[J], R]) -> None:
     """A worker process: run each job the parent sends, until it sends None.
 
-    Jobs come wrapped in a tuple, so that a job may itself be None.
+    Jobs come wrapped in a tuple, so that a job may itself be None. The
+    parent knows a worker's job by the worker's number: ``Started`` says it.
     """
     while (message := connection.recv()) is not None:
-        run_job(connection, handle, message[0], worker)
+        run_job(connection, handle, message[0], worker, worker)
