@@ -5,8 +5,10 @@ const demo = await startDemo('graceful-stop');
 const stop = new AbortController();
 // Once a process listens for SIGINT or SIGTERM, Node no longer exits on it: the program must end by
 // itself. The first signal stops intake; the jobs in flight finish, or are cancelled once the drain
-// time is up. A second signal exits at once with 130.
-process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+// time is up. A second signal exits at once with 130. One listener for both, kept to the end: a
+// signal that found none would kill the process.
+let first: { signal: NodeJS.Signals; at: number } | undefined;
+process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
 demo.ready();
 const { workers, drainMs: drain } = demo.options;
 for await (const outcome of run(demo.jobs(), demo.handle, {
@@ -18,18 +20,18 @@ for await (const outcome of run(demo.jobs(), demo.handle, {
 }
 await demo.end();
 
-function onSignal(first: NodeJS.Signals): void {
-  if (stop.signal.aborted) return; // the other kind of signal: `onSecondSignal` has it
-  // First of all: the `once` listener is gone, and a signal with no listener kills the process.
-  process.on('SIGINT', onSecondSignal).on('SIGTERM', onSecondSignal);
-  const at = performance.now();
-  demo.stopping(first);
-  stop.abort();
-
-  function onSecondSignal(signal: NodeJS.Signals): void {
-    // Under `npm start`, npm passes on the Ctrl-C the program already got from the terminal, a
-    // few ms later: that echo is not a second Ctrl-C.
-    const echo = process.env.npm_lifecycle_event === 'start' && performance.now() - at < 50;
-    if (!echo || signal !== first) process.exit(130); // a second signal: out at once
+function onSignal(signal: NodeJS.Signals): void {
+  if (first === undefined) {
+    first = { signal, at: performance.now() };
+    demo.stopping(signal);
+    stop.abort();
+    return;
   }
+  // Under `npm start`, npm passes on the Ctrl-C the program already got from the terminal, a few
+  // ms later: that echo is not a second Ctrl-C.
+  const echo =
+    process.env.npm_lifecycle_event === 'start' &&
+    signal === first.signal &&
+    performance.now() - first.at < 50;
+  if (!echo) process.exit(130); // a second signal: out at once
 }

@@ -5,8 +5,10 @@ const demo = await startDemo('producer-consumer');
 const stop = new AbortController();
 // Once a process listens for SIGINT or SIGTERM, Node no longer exits on it: the program must end by
 // itself. The first signal stops the producer and cancels the jobs running, and their outcomes come
-// back. A second signal exits at once with 130.
-process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+// back. A second signal exits at once with 130. One listener for both, kept to the end: a signal
+// that found none would kill the process.
+let first: { signal: NodeJS.Signals; at: number } | undefined;
+process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
 
 const { workers, buffer } = demo.options;
 for await (const outcome of run(demo.jobs(), demo.handle, {
@@ -21,18 +23,18 @@ await demo.end();
 // second Ctrl-C landing then would kill the process instead of ending it with 130.
 if (stop.signal.aborted) process.stdout.write('', () => process.exit(130));
 
-function onSignal(first: NodeJS.Signals): void {
-  if (stop.signal.aborted) return; // the other kind of signal: `onSecondSignal` has it
-  // First of all: the `once` listener is gone, and a signal with no listener kills the process.
-  process.on('SIGINT', onSecondSignal).on('SIGTERM', onSecondSignal);
-  const at = performance.now();
-  demo.stopping(first);
-  stop.abort();
-
-  function onSecondSignal(signal: NodeJS.Signals): void {
-    // Under `npm start`, npm passes on the Ctrl-C the program already got from the terminal, a
-    // few ms later: that echo is not a second Ctrl-C.
-    const echo = process.env.npm_lifecycle_event === 'start' && performance.now() - at < 50;
-    if (!echo || signal !== first) process.exit(130); // a second signal: out at once
+function onSignal(signal: NodeJS.Signals): void {
+  if (first === undefined) {
+    first = { signal, at: performance.now() };
+    demo.stopping(signal);
+    stop.abort();
+    return;
   }
+  // Under `npm start`, npm passes on the Ctrl-C the program already got from the terminal, a few
+  // ms later: that echo is not a second Ctrl-C.
+  const echo =
+    process.env.npm_lifecycle_event === 'start' &&
+    signal === first.signal &&
+    performance.now() - first.at < 50;
+  if (!echo) process.exit(130); // a second signal: out at once
 }
