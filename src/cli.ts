@@ -10,8 +10,9 @@ import { helpHint, parseCliArgs, type CliOptions } from './args.js';
 import { combinations, patterns, targets } from './catalogue.js';
 import { GenerationError, UsageError } from './errors.js';
 import { adaptNpmCommand, packageManagerFromUserAgent, type PackageManager } from './package-manager.js';
+import { allTargets, isComparison, renderComparison, settleRequest, type Choice } from './comparison.js';
 import { formatCommand, packageRoot, renderProject, type ProjectFile } from './project.js';
-import { defaults, missingFlags, settle, type ProjectChoice } from './settle.js';
+import { defaults, missingFlags, type ProjectChoice } from './settle.js';
 import { writeProject } from './write.js';
 
 // The catalogue, for scripts that read it from the built file (bench/targets.mjs, npm run bench:programs).
@@ -45,8 +46,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     // 2. Settle what was given, refusing bad input before anything is asked or written.
     const { pattern, target, name, directory, force } = options;
     const request = { pattern, target, name, directory, force };
-    const settled = await settle(request, io.cwd, { yes: options.yes });
-    let choice: ProjectChoice;
+    const settled = await settleRequest(request, io.cwd, { yes: options.yes });
+    let choice: Choice;
 
     // 3. Ask for the rest: only on a terminal, and only then is Yeoman loaded.
     if (settled.choice) {
@@ -65,7 +66,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     io.signal.throwIfAborted();
 
     // 4. Render, then write all of it or nothing; --dry-run only lists.
-    const files = await renderProject(choice);
+    const files = isComparison(choice) ? await renderComparison(choice) : await renderProject(choice);
     if (options.dryRun) return print(io, dryRunText(choice, files));
     await io.beforeWrite?.();
     await writeProject(choice.directory, files, io.signal);
@@ -79,22 +80,25 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   }
 }
 
-async function setUp(choice: ProjectChoice, options: CliOptions, manager: PackageManager, io: Io): Promise<void> {
-  const install = choice.target.commands.install;
-  if (options.install && !install) {
-    io.stderr.write(`${choice.target.title} projects have no dependencies to install\n`);
+async function setUp(choice: Choice, options: CliOptions, manager: PackageManager, io: Io): Promise<void> {
+  const projects = isComparison(choice) ? choice.projects : [choice];
+  const toInstall = projects.filter((project) => project.target.commands.install);
+  if (options.install && toInstall.length === 0) {
+    const titles = projects.map((project) => project.target.title).join(', ');
+    io.stderr.write(`${titles} projects have no dependencies to install\n`);
   }
-  if (options.install && install) {
-    const command = adaptNpmCommand(install, manager);
-    io.stderr.write(`Installing dependencies with ${manager}...\n`);
-    await runIn(choice.directory, command, io, `${command.join(' ')} failed`);
+  for (const project of options.install ? toInstall : []) {
+    const command = adaptNpmCommand(project.target.commands.install!, manager);
+    const where = isComparison(choice) ? ` in ${project.target.id}/` : '';
+    io.stderr.write(`Installing dependencies with ${manager}${where}...\n`);
+    await runIn(project.directory, command, io, `${command.join(' ')} failed`);
   }
   if (options.git) {
     await runIn(choice.directory, ['git', 'init', '--quiet'], io, 'git init failed');
     await runIn(choice.directory, ['git', 'add', '--all'], io, 'git add failed');
     await runIn(
       choice.directory,
-      ['git', 'commit', '--quiet', '--message', `Scaffold ${choice.pattern.id} on ${choice.target.id}`],
+      ['git', 'commit', '--quiet', '--message', `Scaffold ${choice.pattern.id} on ${targetIds(choice)}`],
       io,
       'git commit failed',
       'is git user.name/user.email set? The project is written; commit it yourself',
@@ -144,7 +148,9 @@ target, with tests that prove the pattern correct.
 
 Options:
   -p, --pattern <id>   pattern (prompted if missing on a terminal)
-  -t, --target <id>    target (prompted if missing on a terminal)
+  -t, --target <id>    target (prompted if missing on a terminal); ${allTargets}, or a comma list such as
+                       go,python-asyncio, writes one folder per target, plus COMPARISON.md,
+                       compare.html and run-tests (every folder's tests, one line each)
   -n, --name <name>    project name; default: the last part of dir
   -y, --yes            never prompt; defaults: --pattern ${defaults.pattern} --target ${defaults.target},
                        name <pattern>-<target>, directory <name>
@@ -174,12 +180,43 @@ function listText(): string {
     .concat('\n');
 }
 
-function dryRunText(choice: ProjectChoice, files: readonly ProjectFile[]): string {
+function dryRunText(choice: Choice, files: readonly ProjectFile[]): string {
   const lines = files.map((file) => `  ${file.path}`);
-  return `Would write ${files.length} files to ${choice.directory} (${choice.pattern.id} on ${choice.target.id}):\n${lines.join('\n')}\n`;
+  return `Would write ${files.length} files to ${choice.directory} (${choice.pattern.id} on ${targetIds(choice)}):\n${lines.join('\n')}\n`;
+}
+
+function targetIds(choice: Choice): string {
+  return isComparison(choice) ? choice.projects.map((project) => project.target.id).join(', ') : choice.target.id;
 }
 
 function nextStepsText(
+  choice: Choice,
+  files: readonly ProjectFile[],
+  manager: PackageManager,
+  cwd: string,
+  installed: boolean,
+): string {
+  if (!isComparison(choice)) return projectNextSteps(choice, files, manager, cwd, installed);
+  const relative = path.relative(cwd, choice.directory) || '.';
+  // The Python targets share their pinned dev tools: one install serves every Python folder.
+  const devTools = [...new Set(choice.projects.map((project) => project.target.commands.devTools).filter((c) => c))];
+  const steps: Array<[string, string]> = [
+    ...(relative === '.' ? [] : [[`cd ${formatCommand([relative], '')}`, ''] as [string, string]]),
+    ...devTools.map((command): [string, string] => [formatCommand(command!, ''), '# the pinned Python dev tools']),
+    ['sh run-tests', "# every folder's tests, one line per target (or: make test)"],
+  ];
+  const width = Math.max(...steps.map(([command]) => command.length)) + 2;
+  const lines = steps.map(([command, comment]) => `  ${comment ? command.padEnd(width) + comment : command}`);
+  return `Created ${choice.name}: ${choice.pattern.title} in ${choice.projects.length} targets (${files.length} files).
+
+Next steps:
+${lines.join('\n')}
+
+Open compare.html to read the components side by side; COMPARISON.md explains how the targets differ.
+`;
+}
+
+function projectNextSteps(
   choice: ProjectChoice,
   files: readonly ProjectFile[],
   manager: PackageManager,
