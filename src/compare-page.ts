@@ -8,6 +8,7 @@ import { projectLayout, type LanguageId } from './catalogue.js';
 import type { ComparisonChoice } from './comparison.js';
 import type { RenderedProject } from './comparison-doc.js';
 import { escapeHtml, highlight } from './highlight.js';
+import type { ProjectFile } from './project.js';
 
 /** How each concept is found in a component, by language: the lines that show it. */
 interface ConceptFinder {
@@ -29,9 +30,9 @@ const conceptRows: readonly ConceptFinder[] = [
     title: 'the stop',
     caption: 'stop handle: what ends intake and wakes the workers (Go ctx, Python stop, TypeScript signal)',
     lines: {
-      go: /ctx\.(Done|Err)\(\)|context\.(WithCancel|WithTimeout|Cause)/,
-      python: /\bstop\.(is_set|wait|set)\(|CancelledError|\.cancel\(\)|\bterminate\(\)/,
-      typescript: /\b(signal|stop|cancel)\.(aborted|reason|addEventListener|throwIfAborted)\b|\.abort\(/,
+      go: /^(?!import)(?=.*\bctx\b)(?!.*\bctx context\.Context\b)/,
+      python: /^(?!\s*(from|import)\b).*(\bstop\b|\.cancel\(\)|\bterminate\(\))/,
+      typescript: /^(?!import\b).*\b(signal|stop|cancel)\.(aborted|reason|addEventListener|throwIfAborted)\b|\.abort\(/,
     },
   },
   {
@@ -54,7 +55,7 @@ export function comparePage(choice: ComparisonChoice, folders: readonly Rendered
     const file = projectLayout(choice.pattern.id, project.target.language, project.packageName).component;
     const code = files.find((candidate) => candidate.path === file)?.contents;
     if (code === undefined) throw new Error(`${project.target.id}: the component ${file} was not rendered`);
-    return { target: project.target, file, code };
+    return { target: project.target, file, code, helpers: helpersOf(file, files) };
   });
   const cell = (targetId: string, concept: string, body: string) =>
     `<section class="cell" data-target="${targetId}" data-concept="${concept}">${body}</section>`;
@@ -73,9 +74,14 @@ export function comparePage(choice: ComparisonChoice, folders: readonly Rendered
     ...conceptRows.map((row) => ({
       title: row.title,
       caption: row.caption,
-      cells: columns.map(({ target, code: text }) => {
-        const excerpt = linesAround(text, row.lines[target.language]);
-        return cell(target.id, row.title, excerpt ? code(excerpt, target.language) : missing);
+      cells: columns.map(({ target, file, code: text, helpers }) => {
+        // A component built on a shared helper module shows the helper's lines.
+        const found = [{ path: file, contents: text }, ...helpers]
+          .map((source) => ({ path: source.path, excerpt: linesAround(source.contents, row.lines[target.language], target.language) }))
+          .find((source) => source.excerpt !== undefined);
+        if (!found) return cell(target.id, row.title, missing);
+        const from = found.path === file ? '' : `<p class="file">in ${escapeHtml(found.path)}</p>`;
+        return cell(target.id, row.title, from + code(found.excerpt!, target.language));
       }),
     })),
     {
@@ -122,13 +128,13 @@ function style(columnCount: number): string {
   return `:root { color-scheme: light dark; --muted: #6a737d; --line: #d0d7de; --code: #f6f8fa; }
 @media (prefers-color-scheme: dark) { :root { --muted: #9198a1; --line: #3d444d; --code: #151b23; } }
 body { font: 15px/1.45 system-ui, sans-serif; margin: 1rem; }
-.grid { display: grid; grid-template-columns: repeat(${columnCount}, minmax(24rem, 1fr)); gap: 0.5rem 1rem; overflow-x: auto; }
+.grid { display: grid; grid-template-columns: repeat(${columnCount}, minmax(18rem, 1fr)); gap: 0.5rem 1rem; }
 .column { position: sticky; top: 0; background: Canvas; border-bottom: 2px solid var(--line); padding: 0.25rem 0; }
 .column h2 { margin: 0; font-size: 1.1rem; }
 .concept { grid-column: 1 / -1; margin: 1.5rem 0 0; border-bottom: 1px solid var(--line); }
 .concept small { font-weight: normal; color: var(--muted); margin-left: 0.5rem; }
 .cell { min-width: 0; }
-pre { margin: 0; padding: 0.5rem; background: var(--code); overflow-x: auto; font-size: 12.5px; line-height: 1.4; }
+pre { margin: 0; padding: 0.5rem; background: var(--code); white-space: pre-wrap; overflow-wrap: anywhere; font-size: 12px; line-height: 1.4; }
 .none, .file { color: var(--muted); font-style: italic; margin: 0.25rem 0; }
 .comment { color: #6a737d; font-style: italic; }
 .string { color: #0a7d32; }
@@ -161,12 +167,30 @@ export function definitionOf(code: string, start: RegExp, language: LanguageId):
   return lines.slice(from, to + 1).join('\n');
 }
 
-/** Every line matching `pattern`, with a line of context on each side; gaps are marked with an ellipsis. */
-export function linesAround(code: string, pattern: RegExp): string | undefined {
+/** The component's own modules beside it, its outcome type last: not its tests, benchmarks or program. */
+function helpersOf(component: string, files: readonly ProjectFile[]): ProjectFile[] {
+  const folder = component.slice(0, component.lastIndexOf('/') + 1);
+  const extension = component.slice(component.lastIndexOf('.'));
+  return files.filter(
+    (file) =>
+      file.path !== component &&
+      file.path.startsWith(folder) &&
+      !file.path.slice(folder.length).includes('/') &&
+      file.path.endsWith(extension) &&
+      !/test|bench|main|__init__/.test(file.path.slice(folder.length)),
+  ).sort((a, b) => Number(a.path.includes('outcome')) - Number(b.path.includes('outcome')));
+}
+
+/**
+ * Every line of code (not of a comment or docstring) matching `pattern`,
+ * with a line of context on each side; gaps are marked with an ellipsis.
+ */
+export function linesAround(code: string, pattern: RegExp, language: LanguageId): string | undefined {
   const lines = code.split('\n');
+  const prose = proseLines(lines, language);
   const keep = new Set<number>();
   lines.forEach((line, index) => {
-    if (!pattern.test(line)) return;
+    if (prose[index] || !pattern.test(line)) return;
     for (let near = index - context; near <= index + context; near++) {
       if (near >= 0 && near < lines.length) keep.add(near);
     }
@@ -180,4 +204,27 @@ export function linesAround(code: string, pattern: RegExp): string | undefined {
   });
   if (kept.length < keep.size) excerpt.push('⋮');
   return excerpt.join('\n');
+}
+
+/** Which lines are comments or docstrings, where a concept's name in prose is no code to show. */
+function proseLines(lines: readonly string[], language: LanguageId): boolean[] {
+  let inBlock = false;
+  return lines.map((line) => {
+    const trimmed = line.trim();
+    if (language === 'python') {
+      const quotes = trimmed.split('"""').length - 1;
+      const prose = inBlock || quotes > 0 || trimmed.startsWith('#');
+      if (quotes % 2 === 1) inBlock = !inBlock;
+      return prose;
+    }
+    if (inBlock) {
+      if (trimmed.includes('*/')) inBlock = false;
+      return true;
+    }
+    if (trimmed.startsWith('/*')) {
+      inBlock = !trimmed.includes('*/');
+      return true;
+    }
+    return trimmed.startsWith('//');
+  });
 }
