@@ -77,7 +77,10 @@ export function comparePage(choice: ComparisonChoice, folders: readonly Rendered
       cells: columns.map(({ target, file, code: text, helpers }) => {
         // A component built on a shared helper module shows the helper's lines.
         const found = [{ path: file, contents: text }, ...helpers]
-          .map((source) => ({ path: source.path, excerpt: linesAround(source.contents, row.lines[target.language], target.language) }))
+          .map((source) => ({
+            path: source.path,
+            excerpt: linesAround(source.contents, row.lines[target.language], target.language),
+          }))
           .find((source) => source.excerpt !== undefined);
         if (!found) return cell(target.id, row.title, missing);
         const from = found.path === file ? '' : `<p class="file">in ${escapeHtml(found.path)}</p>`;
@@ -171,14 +174,16 @@ export function definitionOf(code: string, start: RegExp, language: LanguageId):
 function helpersOf(component: string, files: readonly ProjectFile[]): ProjectFile[] {
   const folder = component.slice(0, component.lastIndexOf('/') + 1);
   const extension = component.slice(component.lastIndexOf('.'));
-  return files.filter(
-    (file) =>
-      file.path !== component &&
-      file.path.startsWith(folder) &&
-      !file.path.slice(folder.length).includes('/') &&
-      file.path.endsWith(extension) &&
-      !/test|bench|main|__init__/.test(file.path.slice(folder.length)),
-  ).sort((a, b) => Number(a.path.includes('outcome')) - Number(b.path.includes('outcome')));
+  return files
+    .filter(
+      (file) =>
+        file.path !== component &&
+        file.path.startsWith(folder) &&
+        !file.path.slice(folder.length).includes('/') &&
+        file.path.endsWith(extension) &&
+        !/test|bench|main|__init__/.test(file.path.slice(folder.length)),
+    )
+    .sort((a, b) => Number(a.path.includes('outcome')) - Number(b.path.includes('outcome')));
 }
 
 /**

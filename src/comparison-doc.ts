@@ -32,7 +32,10 @@ export interface RenderedProject {
   readonly files: readonly ProjectFile[];
 }
 
-export async function comparisonMarkdown(choice: ComparisonChoice, folders: readonly RenderedProject[]): Promise<string> {
+export async function comparisonMarkdown(
+  choice: ComparisonChoice,
+  folders: readonly RenderedProject[],
+): Promise<string> {
   const root = await templatesRoot();
   const figures = await readFigures();
   const url = await packageFileUrl();
@@ -72,7 +75,9 @@ export async function targetAspects(target: Target, figures: Figures): Promise<M
   }
   const headings = [...sections.keys()];
   if (headings.join('\n') !== aspects.join('\n')) {
-    throw new Error(`templates/${target.id}/_compare.md.ejs: sections must be ${aspects.join(', ')}; found ${headings.join(', ')}`);
+    throw new Error(
+      `templates/${target.id}/_compare.md.ejs: sections must be ${aspects.join(', ')}; found ${headings.join(', ')}`,
+    );
   }
   return sections;
 }

@@ -10,7 +10,15 @@ import { findPattern, targets, type Pattern, type Target } from './catalogue.js'
 import { UsageError } from './errors.js';
 import { checkName } from './names.js';
 import { renderProject, type ProjectFile } from './project.js';
-import { defaults, resolvePattern, resolveTarget, settle, type Draft, type ProjectChoice, type ProjectRequest } from './settle.js';
+import {
+  defaults,
+  resolvePattern,
+  resolveTarget,
+  settle,
+  type Draft,
+  type ProjectChoice,
+  type ProjectRequest,
+} from './settle.js';
 import { directoryProblem } from './write.js';
 import { comparisonMarkdown } from './comparison-doc.js';
 import { comparePage } from './compare-page.js';
@@ -70,7 +78,11 @@ export function defaultComparisonName(pattern: Pattern, targetValue: string): st
 type Settled = { choice: Choice; draft?: undefined } | { choice?: undefined; draft: Draft };
 
 /** settle() for one target or several: the one step every flag and answer goes through. */
-export async function settleRequest(request: ProjectRequest, cwd: string, options: { yes?: boolean } = {}): Promise<Settled> {
+export async function settleRequest(
+  request: ProjectRequest,
+  cwd: string,
+  options: { yes?: boolean } = {},
+): Promise<Settled> {
   if (request.target !== undefined && isTargetList(request.target)) {
     return settleComparison(request, request.target, cwd, options);
   }
@@ -109,7 +121,13 @@ async function settleComparison(
   }
   const projects: ProjectChoice[] = [];
   for (const target of listed) {
-    const project = { ...request, pattern: pattern.id, target: target.id, name, directory: path.join(directory, target.id) };
+    const project = {
+      ...request,
+      pattern: pattern.id,
+      target: target.id,
+      name,
+      directory: path.join(directory, target.id),
+    };
     projects.push((await settle(project, cwd)).choice!);
   }
   return { choice: { pattern, name, directory, projects } };

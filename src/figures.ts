@@ -59,7 +59,13 @@ export function figuresOf(measured: Measured): Figures {
     handoff: (id) => duration(row('handoff', measured.handoff, id).us_round_trip),
     start: (id) => duration(row('start', measured.start, id).us),
     parked: (id) =>
-      bytes(row('parked', measured.parked.filter((parked) => parked.units_asked === smallestParked), id).bytes_per_unit),
+      bytes(
+        row(
+          'parked',
+          measured.parked.filter((parked) => parked.units_asked === smallestParked),
+          id,
+        ).bytes_per_unit,
+      ),
     cpu: (id) => {
       const { speedup, cores_two } = row('cpu', measured.cpu, id);
       return `${fixed(speedup, 2)}× (${fixed(cores_two, 2)} cores used)`;
