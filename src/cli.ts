@@ -149,11 +149,12 @@ target, with tests that prove the pattern correct.
 Options:
   -p, --pattern <id>   pattern (prompted if missing on a terminal)
   -t, --target <id>    target (prompted if missing on a terminal); ${allTargets}, or a comma list such as
-                       go,python-asyncio, writes one folder per target, plus COMPARISON.md,
+                       ${targets[0]!.id},${targets[1]!.id}, writes one folder per target, plus COMPARISON.md,
                        compare.html and run-tests (every folder's tests, one line each)
   -n, --name <name>    project name; default: the last part of dir
   -y, --yes            never prompt; defaults: --pattern ${defaults.pattern} --target ${defaults.target},
-                       name <pattern>-<target>, directory <name>
+                       name <pattern>-<target> (<pattern>-${allTargets}, or <pattern>-compare for a list),
+                       directory <name>
       --force          write into a non-empty directory, replacing files with the same names
       --dry-run        print the files that would be written; write nothing
       --list           print every pattern × target combination and exit

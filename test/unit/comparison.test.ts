@@ -289,10 +289,12 @@ describe('main() with a target list', () => {
     expect(stdout).toMatch(/^\s+sh run-tests\s/m);
   });
 
-  it('--yes names it <pattern>-all', async () => {
+  it('--yes names it <pattern>-all, or <pattern>-compare for a list', async () => {
     const { code } = await cli(['--yes', '-t', 'all']);
     expect(code).toBe(0);
     expect(await fs.readdir(path.join(workDir, 'worker-pool-all'))).toContain('COMPARISON.md');
+    expect((await cli(['--yes', '-t', 'go,typescript'])).code).toBe(0);
+    expect((await fs.readdir(path.join(workDir, 'worker-pool-compare'))).sort()).toContain('typescript');
   });
 
   it('--dry-run lists every file and writes nothing', async () => {
