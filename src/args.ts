@@ -10,6 +10,7 @@ export interface CliOptions {
   directory?: string;
   pattern?: string;
   target?: string;
+  broker?: string;
   name?: string;
   yes: boolean;
   force: boolean;
@@ -25,6 +26,7 @@ export interface CliOptions {
 const options = {
   pattern: { type: 'string', short: 'p' },
   target: { type: 'string', short: 't' },
+  broker: { type: 'string' },
   name: { type: 'string', short: 'n' },
   yes: { type: 'boolean', short: 'y' },
   force: { type: 'boolean' },
@@ -64,6 +66,7 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
     directory: positionals[0],
     pattern: values.pattern,
     target: values.target,
+    broker: values.broker,
     name: values.name,
     yes: values.yes ?? false,
     force: values.force ?? false,

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { helpHint, parseCliArgs, type CliOptions } from './args.js';
-import { combinations, patterns, targets } from './catalogue.js';
+import { brokers, combinations, patterns, targets } from './catalogue.js';
 import { GenerationError, UsageError } from './errors.js';
 import { adaptNpmCommand, packageManagerFromUserAgent, type PackageManager } from './package-manager.js';
 import { allTargets, isComparison, renderComparison, settleRequest, type Choice } from './comparison.js';
@@ -15,8 +15,8 @@ import { formatCommand, packageRoot, renderProject, type ProjectFile } from './p
 import { defaults, missingFlags, type ProjectChoice } from './settle.js';
 import { writeProject } from './write.js';
 
-// The catalogue, for scripts that read it from the built file (bench/targets.mjs, npm run bench:programs).
-export { targets, patterns } from './catalogue.js';
+// The catalogue, for scripts that read it from the built file (bench/targets.mjs, bench/broker.mjs).
+export { brokers, targets, patterns } from './catalogue.js';
 
 export interface Io {
   stdin: NodeJS.ReadableStream;
@@ -44,8 +44,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     if (options.list) return print(io, listText());
 
     // 2. Settle what was given, refusing bad input before anything is asked or written.
-    const { pattern, target, name, directory, force } = options;
-    const request = { pattern, target, name, directory, force };
+    const { pattern, target, broker, name, directory, force } = options;
+    const request = { pattern, target, broker, name, directory, force };
     const settled = await settleRequest(request, io.cwd, { yes: options.yes });
     let choice: Choice;
 
@@ -151,6 +151,8 @@ Options:
   -t, --target <id>    target (prompted if missing on a terminal); ${allTargets}, or a comma list such as
                        ${targets[0]!.id},${targets[1]!.id}, writes one folder per target, plus COMPARISON.md,
                        compare.html and run-tests (every folder's tests, one line each)
+      --broker <id>    carry the jobs through a broker, for many processes and machines
+                       (${brokers.map((b) => `${b.id}: ${b.patterns.join(', ')}`).join('; ')})
   -n, --name <name>    project name; default: the last part of dir
   -y, --yes            never prompt; defaults: --pattern ${defaults.pattern} --target ${defaults.target},
                        name <pattern>-<target> (<pattern>-${allTargets}, or <pattern>-compare for a list),
@@ -174,16 +176,24 @@ Exit codes: 0 done, 1 generation failed, 2 usage error (nothing written), 130 ca
 }
 
 function listText(): string {
-  const width = Math.max(...combinations().map(({ pattern, target }) => `${pattern.id} ${target.id}`.length)) + 2;
-  return combinations()
-    .map(({ pattern, target }) => `${`${pattern.id} ${target.id}`.padEnd(width)}${pattern.title} in ${target.title}`)
-    .join('\n')
-    .concat('\n');
+  const rows = combinations().flatMap(({ pattern, target }) => [
+    [`${pattern.id} ${target.id}`, `${pattern.title} in ${target.title}`],
+    ...brokers
+      .filter((broker) => broker.patterns.includes(pattern.id))
+      .map((broker) => [
+        `${pattern.id} ${target.id} --broker ${broker.id}`,
+        `${pattern.title} in ${target.title}, across machines through ${broker.title}`,
+      ]),
+  ]);
+  const width = Math.max(...rows.map(([combination]) => combination!.length)) + 2;
+  return rows.map(([combination, title]) => `${combination!.padEnd(width)}${title}`).join('\n') + '\n';
 }
 
 function dryRunText(choice: Choice, files: readonly ProjectFile[]): string {
   const lines = files.map((file) => `  ${file.path}`);
-  return `Would write ${files.length} files to ${choice.directory} (${choice.pattern.id} on ${targetIds(choice)}):\n${lines.join('\n')}\n`;
+  const { broker } = isComparison(choice) ? choice.projects[0]! : choice;
+  const through = broker ? ` through ${broker.title}` : '';
+  return `Would write ${files.length} files to ${choice.directory} (${choice.pattern.id} on ${targetIds(choice)}${through}):\n${lines.join('\n')}\n`;
 }
 
 function targetIds(choice: Choice): string {

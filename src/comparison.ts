@@ -12,6 +12,7 @@ import { checkName } from './names.js';
 import { renderProject, type ProjectFile } from './project.js';
 import {
   defaults,
+  resolveBroker,
   resolvePattern,
   resolveTarget,
   settle,
@@ -117,7 +118,8 @@ async function settleComparison(
     if (problem) throw problem;
   }
   if (!pattern || name === undefined || directory === undefined) {
-    return { draft: { pattern, targets: listed, name, directory, force: request.force } };
+    const broker = request.broker === undefined ? undefined : resolveBroker(request.broker);
+    return { draft: { pattern, targets: listed, broker, name, directory, force: request.force } };
   }
   const projects: ProjectChoice[] = [];
   for (const target of listed) {

@@ -3,7 +3,7 @@
 // settle() step as the flags; rendering and writing are src/'s.
 
 import Generator, { type BaseOptions } from 'yeoman-generator';
-import { findPattern, patterns, targets, type Pattern } from '../../src/catalogue.js';
+import { brokers, findBroker, findPattern, patterns, targets, type Broker, type Pattern } from '../../src/catalogue.js';
 import { UsageError } from '../../src/errors.js';
 import { allTargets, defaultComparisonName, settleRequest, type Choice } from '../../src/comparison.js';
 import type { Draft, ProjectRequest } from '../../src/settle.js';
@@ -25,10 +25,13 @@ export default class AppGenerator extends Generator<Record<string, never>, AppOp
 
   async prompting(): Promise<void> {
     const { request, draft } = this.options;
-    const pattern = draft.pattern ?? (await this.askPattern());
+    const pattern = draft.pattern ?? (await this.askPattern(draft.broker));
     // A list of targets given as a flag stays as typed; settleRequest() resolves it again with the pattern.
     const target = draft.targets ? request.target! : (draft.target?.id ?? (await this.askTarget(pattern)));
-    const settled = { ...request, pattern: pattern.id, target };
+    // Flags that name both pattern and target chose the in-process form unless they name a broker.
+    const askedSomething = !draft.pattern || (!draft.target && !draft.targets);
+    const broker = request.broker === undefined && askedSomething ? await this.askBroker(pattern) : draft.broker;
+    const settled = { ...request, pattern: pattern.id, target, broker: broker?.id };
     if (draft.name !== undefined) {
       // The name came with the flags: settle it with the pattern and target chosen here.
       this.choice = (await settleRequest(settled, this.env.cwd)).choice;
@@ -38,14 +41,37 @@ export default class AppGenerator extends Generator<Record<string, never>, AppOp
     await this.askName(settled, several ? defaultComparisonName(pattern, target) : `${pattern.id}-${target}`);
   }
 
-  private async askPattern(): Promise<Pattern> {
+  /** With a broker given, only the patterns it carries are offered. */
+  private async askPattern(broker: Broker | undefined): Promise<Pattern> {
     const { pattern } = await this.prompt<{ pattern: string }>({
       type: 'select',
       name: 'pattern',
       message: 'Which concurrency pattern?',
-      choices: patterns.map((p) => ({ name: `${p.id.padEnd(18)} ${p.summary}`, value: p.id, short: p.id })),
+      choices: patterns
+        .filter((p) => !broker || broker.patterns.includes(p.id))
+        .map((p) => ({ name: `${p.id.padEnd(18)} ${p.summary}`, value: p.id, short: p.id })),
     });
     return findPattern(pattern)!;
+  }
+
+  /** Asked only when a broker can carry the pattern's jobs; the first choice is none. */
+  private async askBroker(pattern: Pattern): Promise<Broker | undefined> {
+    const carriers = brokers.filter((b) => b.patterns.includes(pattern.id));
+    if (carriers.length === 0) return undefined;
+    const { broker } = await this.prompt<{ broker: string }>({
+      type: 'select',
+      name: 'broker',
+      message: 'Where do the jobs come from?',
+      choices: [
+        {
+          name: `${'in-process'.padEnd(18)} one process: the jobs are made where they run`,
+          value: '',
+          short: 'in-process',
+        },
+        ...carriers.map((b) => ({ name: `${b.id.padEnd(18)} ${b.summary}`, value: b.id, short: b.id })),
+      ],
+    });
+    return broker ? findBroker(broker) : undefined;
   }
 
   /** A target's id, or `all`: every target that has the pattern, side by side. */
