@@ -68,7 +68,7 @@ export function figuresOf(measured: Measured): Figures {
       ),
     cpu: (id) => {
       const { speedup, cores_two } = row('cpu', measured.cpu, id);
-      return `${fixed(speedup, 2)}× (${fixed(cores_two, 2)} cores used)`;
+      return `${fixed(speedup, 2)}× with ${fixed(cores_two, 2)} cores used`;
     },
     http: (id) => {
       if (!keepAlive) throw new Error('docs/benchmarks.json has no keep-alive HTTP scenario');
