@@ -210,10 +210,14 @@ function nextStepsText(
   if (!isComparison(choice)) return projectNextSteps(choice, files, manager, cwd, installed);
   const relative = path.relative(cwd, choice.directory) || '.';
   // The Python targets share their pinned dev tools: one install serves every Python folder.
-  const devTools = [...new Set(choice.projects.map((project) => project.target.commands.devTools).filter((c) => c))];
+  const devTools = new Set(
+    choice.projects.flatMap(({ target }) =>
+      target.commands.devTools ? [formatCommand(target.commands.devTools, '')] : [],
+    ),
+  );
   const steps: Array<[string, string]> = [
     ...(relative === '.' ? [] : [[`cd ${formatCommand([relative], '')}`, ''] as [string, string]]),
-    ...devTools.map((command): [string, string] => [formatCommand(command!, ''), '# the pinned Python dev tools']),
+    ...[...devTools].map((command): [string, string] => [command, '# the pinned Python dev tools']),
     ['sh run-tests', "# every folder's tests, one line per target (or: make test)"],
   ];
   const width = Math.max(...steps.map(([command]) => command.length)) + 2;
