@@ -17,8 +17,8 @@ import { writeProject } from './write.js';
 
 // The catalogue, for scripts that read it from the built file (bench/targets.mjs, npm run bench:programs).
 export { targets, patterns } from './catalogue.js';
-// The decision tree's renderings, for scripts/render-tree.mjs (npm run docs:tree).
-export { mermaidDiagram, pathsList } from './decision-tree.js';
+// The decision tree's renderings in the docs, for scripts/render-tree.mjs (npm run docs:tree).
+export { applyTreeBlocks } from './decision-tree.js';
 
 export interface Io {
   stdin: NodeJS.ReadableStream;
