@@ -128,9 +128,7 @@ describe('the diagrams in the docs', () => {
       ...(await prettier.resolveConfig(file)),
       filepath: file,
     });
-    expect(rendered, 'the committed diagram differs from src/decision-tree.ts: run npm run docs:tree').toBe(
-      committed,
-    );
+    expect(rendered, 'the committed diagram differs from src/decision-tree.ts: run npm run docs:tree').toBe(committed);
   });
 
   it('a diagram that differs from the data is rendered anew', () => {
