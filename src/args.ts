@@ -11,6 +11,7 @@ export interface CliOptions {
   directory?: string;
   pattern?: string;
   target?: string;
+  broker?: string;
   name?: string;
   yes: boolean;
   force: boolean;
@@ -32,6 +33,7 @@ export interface CliOptions {
 const options = {
   pattern: { type: 'string', short: 'p' },
   target: { type: 'string', short: 't' },
+  broker: { type: 'string' },
   name: { type: 'string', short: 'n' },
   yes: { type: 'boolean', short: 'y' },
   force: { type: 'boolean' },
@@ -78,6 +80,7 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
     directory: positionals[0],
     pattern: values.pattern,
     target: values.target,
+    broker: values.broker,
     name: values.name,
     yes: values.yes ?? false,
     force: values.force ?? false,
@@ -138,7 +141,7 @@ function checkRecommendFlags(given: {
   if (!given.json) return;
   const generating = [
     ...(given.directory === undefined ? [] : ['a directory']),
-    ...['pattern', 'name', 'yes', 'force', 'dry-run', 'install', 'git']
+    ...['pattern', 'broker', 'name', 'yes', 'force', 'dry-run', 'install', 'git']
       .filter((flag) => given.values[flag] !== undefined)
       .map((flag) => `--${flag}`),
   ];

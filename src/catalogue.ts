@@ -223,6 +223,49 @@ export const targets: readonly Target[] = [
   },
 ];
 
+/**
+ * A broker that carries a pattern's jobs between processes and machines
+ * (SPEC §8). Its templates are a `_broker-<id>` folder inside each layer they
+ * change, applied after the layer itself.
+ */
+export interface Broker {
+  readonly id: string;
+  readonly title: string;
+  readonly summary: string;
+  /** The patterns that have a distributed form with this broker, in every target. */
+  readonly patterns: readonly string[];
+  /**
+   * Its client in each language, pinned: the one runtime dependency of its
+   * projects (SPEC §8). Python's is a pip requirement, which
+   * scripts/ensure-toolchains.mjs also installs for the tests.
+   */
+  readonly clients: Readonly<Record<LanguageId, { readonly name: string; readonly version: string }>>;
+}
+
+export const brokers: readonly Broker[] = [
+  {
+    id: 'redis',
+    title: 'Redis Streams',
+    summary: 'jobs carried by a Redis Stream and a consumer group: producers and workers on many machines',
+    patterns: ['producer-consumer', 'worker-pool', 'graceful-stop'],
+    clients: {
+      go: { name: 'github.com/redis/go-redis/v9', version: 'v9.23.0' },
+      python: { name: 'redis', version: '8.1.0' },
+      typescript: { name: 'redis', version: '6.3.1' },
+    },
+  },
+];
+
+/** The broker with this id. */
+export function findBroker(id: string): Broker | undefined {
+  return brokers.find((broker) => broker.id === id);
+}
+
+/** The template folder of `broker` inside `layer`. */
+export function brokerLayer(layer: string, broker: Broker): string {
+  return `${layer}/_broker-${broker.id}`;
+}
+
 /** The pattern with this id or alias. */
 export function findPattern(id: string): Pattern | undefined {
   return patterns.find((pattern) => pattern.id === id || pattern.aliases.includes(id));

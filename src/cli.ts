@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { helpHint, parseCliArgs, type CliOptions } from './args.js';
-import { combinations, patterns, targets } from './catalogue.js';
+import { brokers, combinations, patterns, targets } from './catalogue.js';
 import { questions } from './decision-tree.js';
 import { GenerationError, UsageError } from './errors.js';
 import { adaptNpmCommand, packageManagerFromUserAgent, type PackageManager } from './package-manager.js';
@@ -15,8 +15,8 @@ import { formatCommand, packageRoot, renderProject, type ProjectFile } from './p
 import { defaults, missingFlags, settle, type ProjectChoice } from './settle.js';
 import { writeProject } from './write.js';
 
-// The catalogue, for scripts that read it from the built file (bench/targets.mjs, npm run bench:programs).
-export { targets, patterns } from './catalogue.js';
+// The catalogue, for scripts that read it from the built file (bench/targets.mjs, bench/broker.mjs).
+export { brokers, targets, patterns } from './catalogue.js';
 // The decision tree's renderings in the docs, for scripts/render-tree.mjs (npm run docs:tree).
 export { applyTreeBlocks } from './decision-tree.js';
 
@@ -53,8 +53,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     }
 
     // 2. Settle what was given, refusing bad input before anything is asked or written.
-    const { pattern, target, name, directory, force } = options;
-    const request = { pattern, target, name, directory, force };
+    const { pattern, target, broker, name, directory, force } = options;
+    const request = { pattern, target, broker, name, directory, force };
     const settled = await settle(request, io.cwd, { yes: options.yes });
     let choice: ProjectChoice;
 
@@ -156,6 +156,8 @@ target, with tests that prove the pattern correct.
 Options:
   -p, --pattern <id>   pattern (prompted if missing on a terminal)
   -t, --target <id>    target (prompted if missing on a terminal)
+      --broker <id>    carry the jobs through a broker, for many processes and machines
+                       (${brokers.map((b) => `${b.id}: ${b.patterns.join(', ')}`).join('; ')})
   -n, --name <name>    project name; default: the last part of dir
   -y, --yes            never prompt; defaults: --pattern ${defaults.pattern} --target ${defaults.target},
                        name <pattern>-<target>, directory <name>
@@ -186,16 +188,23 @@ Exit codes: 0 done, 1 generation failed, 2 usage error (nothing written), 130 ca
 }
 
 function listText(): string {
-  const width = Math.max(...combinations().map(({ pattern, target }) => `${pattern.id} ${target.id}`.length)) + 2;
-  return combinations()
-    .map(({ pattern, target }) => `${`${pattern.id} ${target.id}`.padEnd(width)}${pattern.title} in ${target.title}`)
-    .join('\n')
-    .concat('\n');
+  const rows = combinations().flatMap(({ pattern, target }) => [
+    [`${pattern.id} ${target.id}`, `${pattern.title} in ${target.title}`],
+    ...brokers
+      .filter((broker) => broker.patterns.includes(pattern.id))
+      .map((broker) => [
+        `${pattern.id} ${target.id} --broker ${broker.id}`,
+        `${pattern.title} in ${target.title}, across machines through ${broker.title}`,
+      ]),
+  ]);
+  const width = Math.max(...rows.map(([combination]) => combination!.length)) + 2;
+  return rows.map(([combination, title]) => `${combination!.padEnd(width)}${title}`).join('\n') + '\n';
 }
 
 function dryRunText(choice: ProjectChoice, files: readonly ProjectFile[]): string {
   const lines = files.map((file) => `  ${file.path}`);
-  return `Would write ${files.length} files to ${choice.directory} (${choice.pattern.id} on ${choice.target.id}):\n${lines.join('\n')}\n`;
+  const broker = choice.broker ? ` through ${choice.broker.title}` : '';
+  return `Would write ${files.length} files to ${choice.directory} (${choice.pattern.id} on ${choice.target.id}${broker}):\n${lines.join('\n')}\n`;
 }
 
 function nextStepsText(

@@ -10,10 +10,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ejs from 'ejs';
 import {
+  brokerLayer,
   componentModule,
   minimumVersions,
   projectLayout,
   targets,
+  type Broker,
   type Command,
   type Pattern,
   type Target,
@@ -21,7 +23,7 @@ import {
 import type { ProjectChoice } from './settle.js';
 
 /** What rendering needs of a settled choice. */
-export type RenderChoice = Pick<ProjectChoice, 'pattern' | 'target' | 'name' | 'packageName'>;
+export type RenderChoice = Pick<ProjectChoice, 'pattern' | 'target' | 'broker' | 'name' | 'packageName'>;
 
 export interface ProjectFile {
   /** Relative to the project root, with forward slashes. */
@@ -63,11 +65,14 @@ export function formatCommand(command: Command, packageName: string): string {
  */
 const toolCaches = new Set(['__pycache__', '.ruff_cache', '.mypy_cache', '.pytest_cache', 'node_modules', 'dist']);
 
+/** A broker's folder inside a layer is a layer of its own, applied only with that broker. */
+const isBrokerFolder = (name: string): boolean => name.startsWith('_broker-');
+
 async function listFiles(root: string, relative = ''): Promise<string[]> {
   const entries = await fs.readdir(path.join(root, relative), { withFileTypes: true });
   const nested = await Promise.all(
     entries
-      .filter((entry) => !toolCaches.has(entry.name))
+      .filter((entry) => !toolCaches.has(entry.name) && !(entry.isDirectory() && isBrokerFolder(entry.name)))
       .map((entry) => {
         const child = relative ? `${relative}/${entry.name}` : entry.name;
         return entry.isDirectory() ? listFiles(root, child) : Promise.resolve([child]);
@@ -99,14 +104,23 @@ export async function renderProject(choice: RenderChoice): Promise<ProjectFile[]
     module: componentModule(pattern.id, target.language),
     file: projectLayout(pattern.id, target.language, packageName).component,
   };
-  const values = { name: choice.name, packageName, pattern, target, component };
+  const { broker } = choice;
+  const values = { name: choice.name, packageName, pattern, target, broker, component };
   const renamed = { __package__: packageName, __component__: component.module, _gitignore: '.gitignore' };
-  const layers = [...choice.target.layers, `${choice.target.id}/${choice.pattern.id}`];
+  const patternLayer = `${target.id}/${pattern.id}`;
+  const baseLayers = [...target.layers, patternLayer];
+  // A broker changes some layers: its folder in each is applied after all of them.
+  const brokerLayers = broker ? baseLayers.map((layer) => brokerLayer(layer, broker)) : [];
+  const readmeLayer = broker ? brokerLayer(patternLayer, broker) : patternLayer;
+  const layers = [...baseLayers, ...brokerLayers];
   const files = new Map<string, string>();
   const readmeSections = new Map<string, string>();
   for (const layer of layers) {
     const layerDir = path.join(root, layer);
-    if (!(await exists(layerDir))) throw new Error(`missing template folder templates/${layer}`);
+    if (!(await exists(layerDir))) {
+      if (brokerLayers.includes(layer) && layer !== readmeLayer) continue; // the broker leaves this layer alone
+      throw new Error(`missing template folder templates/${layer}`);
+    }
     for (const templatePath of await listFiles(layerDir)) {
       const source = await fs.readFile(path.join(layerDir, templatePath), 'utf8');
       const contents = templatePath.endsWith('.ejs')
@@ -115,14 +129,14 @@ export async function renderProject(choice: RenderChoice): Promise<ProjectFile[]
       const output = outputPath(templatePath, renamed);
       // The idiom line is read for every target's README, not copied.
       if (output === '_idiom.md') continue;
-      if (output === '_readme.md' && layer !== layers.at(-1)) {
+      if (output === '_readme.md' && layer !== readmeLayer && layer !== patternLayer) {
         throw new Error(`templates/${layer}/${templatePath}: only a pattern folder has README sections`);
       }
       if (output === '_readme.md') readmeSections.set(layer, contents);
       else files.set(output, contents);
     }
   }
-  files.set('README.md', await renderReadme(root, choice, readmeSections.get(layers.at(-1)!) ?? ''));
+  files.set('README.md', await renderReadme(root, choice, readmeSections.get(readmeLayer) ?? ''));
   return [...files]
     .map(([filePath, contents]) => ({ path: filePath, contents }))
     .sort((a, b) => a.path.localeCompare(b.path));
@@ -137,10 +151,12 @@ async function renderReadme(root: string, choice: RenderChoice, patternNotes: st
     name: choice.name,
     pattern,
     target,
+    broker: choice.broker,
     layout: projectLayout(pattern.id, target.language, packageName),
     minimum: minimumVersions[target.language],
     intro: await section(path.join('_patterns', `${pattern.id}.md`)),
     patternNotes: patternNotes.trimEnd(),
+    brokerNotes: choice.broker ? await brokerNotes(root, choice, choice.broker) : '',
     commandBlock: commandBlock(target, pattern, packageName),
     others: await Promise.all(
       targets
@@ -154,6 +170,13 @@ async function renderReadme(root: string, choice: RenderChoice, patternNotes: st
     docs: await furtherReading(target),
   });
   return `${alignTables(readme).trimEnd()}\n`;
+}
+
+/** What every project of a broker explains the same way: running it, its guarantees, its alternatives. */
+async function brokerNotes(root: string, choice: RenderChoice, broker: Broker): Promise<string> {
+  const template = path.join(root, '_brokers', `${broker.id}.md.ejs`);
+  const run = formatCommand(choice.target.commands.run, choice.packageName);
+  return ejs.render(await fs.readFile(template, 'utf8'), { run }, { filename: template }).trimEnd();
 }
 
 /**

@@ -36,8 +36,8 @@ export async function recommend(options: CliOptions, io: Io): Promise<string | u
   const canAsk = io.interactive && !options.yes && !options.json;
   if (!options.json) {
     // Bad generation options are refused before any question, not after.
-    const { pattern, name, directory, force } = options;
-    await settle({ pattern, name, directory, force }, io.cwd);
+    const { pattern, broker, name, directory, force } = options;
+    await settle({ pattern, broker, name, directory, force }, io.cwd);
   }
   const answers: Partial<Record<QuestionId, Answer>> = { ...options.answers };
   let prompts: Prompts | undefined;

@@ -4,7 +4,17 @@
 // all pass through settle(); nothing after it checks them again.
 
 import path from 'node:path';
-import { findPattern, findTarget, patterns, targets, type Pattern, type Target } from './catalogue.js';
+import {
+  brokers,
+  findBroker,
+  findPattern,
+  findTarget,
+  patterns,
+  targets,
+  type Broker,
+  type Pattern,
+  type Target,
+} from './catalogue.js';
 import { UsageError } from './errors.js';
 import { checkName } from './names.js';
 import { closest } from './suggest.js';
@@ -15,6 +25,8 @@ export interface ProjectRequest {
   /** Pattern and target ids or aliases, as typed. */
   readonly pattern?: string;
   readonly target?: string;
+  /** A broker id (SPEC §8); absent: one process, no broker. */
+  readonly broker?: string;
   readonly name?: string;
   /** As typed, relative to the working directory; the name's folder when absent. */
   readonly directory?: string;
@@ -25,6 +37,8 @@ export interface ProjectRequest {
 export interface ProjectChoice {
   readonly pattern: Pattern;
   readonly target: Target;
+  /** Absent: the pattern runs in one process. */
+  readonly broker?: Broker;
   /** The project name. */
   readonly name: string;
   /** The name the code imports (Python: `my_app`); the project name elsewhere. */
@@ -37,6 +51,7 @@ export interface ProjectChoice {
 export interface Draft {
   readonly pattern?: Pattern;
   readonly target?: Target;
+  readonly broker?: Broker;
   readonly name?: string;
   readonly directory?: string;
   readonly force: boolean;
@@ -56,6 +71,7 @@ export async function settle(
 ): Promise<{ choice: ProjectChoice; draft?: undefined } | { choice?: undefined; draft: Draft }> {
   let pattern = request.pattern === undefined ? undefined : resolvePattern(request.pattern);
   let target = request.target === undefined ? undefined : resolveTarget(request.target);
+  const broker = request.broker === undefined ? undefined : resolveBroker(request.broker);
   if (options.yes) {
     pattern ??= findPattern(defaults.pattern)!;
     target ??= findTarget(defaults.target)!;
@@ -65,6 +81,12 @@ export async function settle(
     throw new UsageError(
       `${pattern.id} is not available for ${target.id} yet`,
       `targets with ${pattern.id}: ${available.join(', ') || 'none'}`,
+    );
+  }
+  if (broker && pattern && !broker.patterns.includes(pattern.id)) {
+    throw new UsageError(
+      `--broker ${broker.id} does not apply to ${pattern.id}`,
+      `patterns with a ${broker.title} form: ${broker.patterns.join(', ')}; leave out --broker for ${pattern.id}`,
     );
   }
   const givenDirectory = request.directory === undefined ? undefined : path.resolve(cwd, request.directory);
@@ -89,9 +111,9 @@ export async function settle(
     if (problem) throw problem;
   }
   if (pattern && target && name !== undefined && packageName !== undefined && directory !== undefined) {
-    return { choice: { pattern, target, name, packageName, directory } };
+    return { choice: { pattern, target, broker, name, packageName, directory } };
   }
-  return { draft: { pattern, target, name, directory, force: request.force } };
+  return { draft: { pattern, target, broker, name, directory, force: request.force } };
 }
 
 /** The flags a draft still needs, to name them when nothing can be asked. */
@@ -115,6 +137,13 @@ function resolveTarget(id: string): Target {
   if (target) return target;
   const ids = targets.map((t) => t.id);
   throw new UsageError(`unknown target ${JSON.stringify(id)}`, didYouMean(id, ids, 'targets'));
+}
+
+function resolveBroker(id: string): Broker {
+  const broker = findBroker(id);
+  if (broker) return broker;
+  const ids = brokers.map((b) => b.id);
+  throw new UsageError(`unknown broker ${JSON.stringify(id)}`, didYouMean(id, ids, 'brokers'));
 }
 
 function didYouMean(input: string, ids: readonly string[], what: string): string {

@@ -32,6 +32,23 @@ export const badInvocations: BadInvocation[] = [
     error: 'unknown target "python"',
     hint: 'python-asyncio, python-threading, python-multiprocessing',
   },
+  {
+    why: 'unknown broker',
+    args: ['a', '-p', 'worker-pool', '-t', 'go', '--broker', 'rediss'],
+    error: 'unknown broker "rediss"',
+    hint: 'did you mean "redis"?',
+  },
+  {
+    why: 'broker with a pattern it does not carry',
+    args: ['a', '-p', 'fan-out', '-t', 'go', '--broker', 'redis'],
+    error: '--broker redis does not apply to fan-out',
+    hint: 'producer-consumer, worker-pool, graceful-stop',
+  },
+  {
+    why: 'broker with timeout, by alias',
+    args: ['a', '-p', 'deadline', '-t', 'go', '--broker', 'redis'],
+    error: '--broker redis does not apply to timeout',
+  },
   { why: 'unknown pattern with --yes', args: ['--yes', '-p', 'nope'], error: 'unknown pattern "nope"' },
   {
     why: 'unknown flag',

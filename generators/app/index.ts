@@ -3,7 +3,17 @@
 // settle() step as the flags; rendering and writing are src/'s.
 
 import Generator, { type BaseOptions } from 'yeoman-generator';
-import { findPattern, findTarget, patterns, targets, type Pattern, type Target } from '../../src/catalogue.js';
+import {
+  brokers,
+  findBroker,
+  findPattern,
+  findTarget,
+  patterns,
+  targets,
+  type Broker,
+  type Pattern,
+  type Target,
+} from '../../src/catalogue.js';
 import { UsageError } from '../../src/errors.js';
 import { settle, type Draft, type ProjectChoice, type ProjectRequest } from '../../src/settle.js';
 
@@ -24,9 +34,12 @@ export default class AppGenerator extends Generator<Record<string, never>, AppOp
 
   async prompting(): Promise<void> {
     const { request, draft } = this.options;
-    const pattern = draft.pattern ?? (await this.askPattern());
+    const pattern = draft.pattern ?? (await this.askPattern(draft.broker));
     const target = draft.target ?? (await this.askTarget(pattern));
-    const settled = { ...request, pattern: pattern.id, target: target.id };
+    // Flags that name both pattern and target chose the in-process form unless they name a broker.
+    const askedSomething = !draft.pattern || !draft.target;
+    const broker = request.broker === undefined && askedSomething ? await this.askBroker(pattern) : draft.broker;
+    const settled = { ...request, pattern: pattern.id, target: target.id, broker: broker?.id };
     if (draft.name !== undefined) {
       // The name came with the flags: settle it with the pattern and target chosen here.
       this.choice = (await settle(settled, this.env.cwd)).choice;
@@ -35,14 +48,37 @@ export default class AppGenerator extends Generator<Record<string, never>, AppOp
     await this.askName(settled, `${pattern.id}-${target.id}`);
   }
 
-  private async askPattern(): Promise<Pattern> {
+  /** With a broker given, only the patterns it carries are offered. */
+  private async askPattern(broker: Broker | undefined): Promise<Pattern> {
     const { pattern } = await this.prompt<{ pattern: string }>({
       type: 'select',
       name: 'pattern',
       message: 'Which concurrency pattern?',
-      choices: patterns.map((p) => ({ name: `${p.id.padEnd(18)} ${p.summary}`, value: p.id, short: p.id })),
+      choices: patterns
+        .filter((p) => !broker || broker.patterns.includes(p.id))
+        .map((p) => ({ name: `${p.id.padEnd(18)} ${p.summary}`, value: p.id, short: p.id })),
     });
     return findPattern(pattern)!;
+  }
+
+  /** Asked only when a broker can carry the pattern's jobs; the first choice is none. */
+  private async askBroker(pattern: Pattern): Promise<Broker | undefined> {
+    const carriers = brokers.filter((b) => b.patterns.includes(pattern.id));
+    if (carriers.length === 0) return undefined;
+    const { broker } = await this.prompt<{ broker: string }>({
+      type: 'select',
+      name: 'broker',
+      message: 'Where do the jobs come from?',
+      choices: [
+        {
+          name: `${'in-process'.padEnd(18)} one process: the jobs are made where they run`,
+          value: '',
+          short: 'in-process',
+        },
+        ...carriers.map((b) => ({ name: `${b.id.padEnd(18)} ${b.summary}`, value: b.id, short: b.id })),
+      ],
+    });
+    return broker ? findBroker(broker) : undefined;
   }
 
   private async askTarget(pattern: Pattern): Promise<Target> {

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
-import { combinations, patterns, targets } from '../../src/catalogue.js';
+import { brokers, combinations, patterns, targets } from '../../src/catalogue.js';
 import { badInvocations, prepareFor } from '../bad-invocations.js';
 
 const cliBin = inject('cliBin');
@@ -51,19 +51,24 @@ describe('informational commands', () => {
       '--list',
       '--install',
       '--git',
+      '--broker',
     ]) {
       expect(stdout).toContain(flag);
     }
     for (const entry of [...patterns, ...targets]) expect(stdout).toContain(entry.id);
   });
 
-  it('--list prints one line per combination', async () => {
+  it('--list prints one line per combination, a broker form included', async () => {
     const { exitCode, stdout } = await cli(['--list']);
     expect(exitCode).toBe(0);
     const lines = stdout.trim().split('\n');
-    expect(lines).toHaveLength(combinations().length);
+    const brokerForms = combinations().flatMap(({ pattern }) => brokers.filter((b) => b.patterns.includes(pattern.id)));
+    expect(lines).toHaveLength(combinations().length + brokerForms.length);
     for (const { pattern, target } of combinations()) {
       expect(lines.some((line) => line.startsWith(`${pattern.id} ${target.id} `))).toBe(true);
+      for (const broker of brokers.filter((b) => b.patterns.includes(pattern.id))) {
+        expect(lines).toContainEqual(expect.stringMatching(`^${pattern.id} ${target.id} --broker ${broker.id} `));
+      }
     }
   });
 
@@ -223,6 +228,7 @@ describe('in a terminal', () => {
       [
         { expect: 'Which concurrency pattern?', send: down + down + enter }, // worker-pool
         { expect: 'In which language', send: down + enter }, // python-threading
+        { expect: 'Where do the jobs come from?', send: enter }, // in-process
         { expect: 'Project name', send: 'my-pool' + enter },
       ],
     );
@@ -234,6 +240,37 @@ describe('in a terminal', () => {
     expect(shown).toMatch(/Which concurrency pattern\? worker-pool\s*$/m);
     expect(shown).toMatch(/In which language and concurrency model\? python-threading\s*$/m);
     expect(await fs.readFile(path.join(workDir, 'my-pool', 'pyproject.toml'), 'utf8')).toContain('my-pool');
+  });
+
+  it('asks for a broker only where the pattern has a distributed form, and --broker narrows the patterns', async () => {
+    const asked = await session(
+      ['-t', 'go', '--dry-run'],
+      [
+        { expect: 'Which concurrency pattern?', send: down + enter }, // producer-consumer
+        { expect: 'Where do the jobs come from?', send: down + enter }, // redis
+        { expect: 'Project name', send: 'svc' + enter },
+      ],
+    );
+    expect(asked.exit, asked.screen).toBe(0);
+    expect(asked.screen).toContain('through Redis Streams');
+    const notAsked = await session(
+      ['-t', 'go', '--dry-run'],
+      [
+        { expect: 'Which concurrency pattern?', send: enter }, // fan-out
+        { expect: 'Project name', send: 'svc' + enter },
+      ],
+    );
+    expect(notAsked.exit, notAsked.screen).toBe(0);
+    expect(notAsked.screen).not.toContain('Where do the jobs come from?');
+    const narrowed = await session(
+      ['--broker', 'redis', '-t', 'go', '--dry-run'],
+      [
+        { expect: 'Which concurrency pattern?', send: enter },
+        { expect: 'Project name', send: 'svc' + enter },
+      ],
+    );
+    expect(narrowed.exit, narrowed.screen).toBe(0);
+    expect(narrowed.screen).not.toContain(patterns.find((p) => p.id === 'fan-out')!.summary);
   });
 
   it('does not ask again what flags gave', async () => {
