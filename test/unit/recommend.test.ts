@@ -221,6 +221,7 @@ describe('--recommend: bad input is refused before anything is asked or written'
       ['--force'],
       ['--dry-run'],
       ['--git'],
+      ['--broker', 'redis'],
     ]) {
       await expectRefused(
         ['--recommend', '--json', '--cpu-bound', 'no', '--existing-async', 'yes', ...extra],
