@@ -172,7 +172,8 @@ Options:
 Choosing a target:
       --recommend      walk the decision tree (docs/choosing.md): asks on a terminal what the flags
                        below do not answer, prints the recommended target, why and the measured
-                       figures, then offers to generate it (asking the pattern and name as usual)
+                       figures, then offers to generate it (asking the pattern and name as usual);
+                       with --yes it generates it without asking
 ${answerLines.join('\n')}
       --json           with --recommend: print only {"target", "reason", "alternatives"}
                        (each alternative {"target", "when"}); never asks, never generates

@@ -44,7 +44,11 @@ export async function recommend(options: CliOptions, io: Io): Promise<string | u
   for (;;) {
     const step = walk(answers);
     if ('leaf' in step) {
-      prompts?.close();
+      if (prompts) {
+        prompts.close();
+        // Set the recommendation apart from the questions above it.
+        io.stdout.write('\n');
+      }
       return await offer(step.leaf, answers, options, io, canAsk);
     }
     if (!canAsk) throw missingAnswers(step.open, step.later, options, io.interactive);
