@@ -19,6 +19,7 @@ import {
 } from './decision-tree.js';
 import { UsageError } from './errors.js';
 import { measuredOn, quoteFigure } from './figures.js';
+import { formatCommand } from './project.js';
 import { settle } from './settle.js';
 
 /** What --recommend --json prints: exactly these three keys. */
@@ -72,15 +73,30 @@ async function offer(
   io.stdout.write(recommendationText(leaf, answers));
   if (options.yes) return leaf.target;
   if (!canAsk) {
-    io.stdout.write(`\nTo generate it: npx create-concur-pattern [dir] --target ${leaf.target}\n`);
+    io.stdout.write(`\nTo generate it: ${generateCommand(leaf.target, options)} (or add --yes)\n`);
     return undefined;
   }
   const prompts = await Prompts.open(io);
   const accepted = await prompts.confirm(`Generate a ${leaf.target} project now?`);
   prompts.close();
   if (accepted) return leaf.target;
-  io.stdout.write(`Nothing written. Later: npx create-concur-pattern [dir] --target ${leaf.target}\n`);
+  io.stdout.write(`Nothing written. Later: ${generateCommand(leaf.target, options)}\n`);
   return undefined;
+}
+
+/** The command that generates `target` with the generation options this run was given. */
+function generateCommand(target: string, options: CliOptions): string {
+  const given: Array<[string, string | undefined]> = [
+    ['--pattern', options.pattern],
+    ['--broker', options.broker],
+    ['--name', options.name],
+  ];
+  return [
+    'npx create-concur-pattern',
+    options.directory === undefined ? '[dir]' : formatCommand([options.directory], ''),
+    ...given.filter(([, value]) => value !== undefined).map(([flag, value]) => `${flag} ${value}`),
+    `--target ${target}`,
+  ].join(' ');
 }
 
 /** The recommendation for a person: target, why, the figures behind it, the alternatives. */

@@ -157,3 +157,22 @@ describe('the diagrams in the docs', () => {
     for (const { leaf } of paths()) expect(diagram).toContain(`<b>${leaf.target}</b><br/>${leaf.headline}`);
   });
 });
+
+describe('what changed since the article', () => {
+  const said = paths()
+    .flatMap(({ leaf }) => [leaf.reason, ...leaf.alternatives.map((alternative) => alternative.when)])
+    .join('\n');
+
+  it('knows free-threaded Python: 3.13t experimental, 3.14t supported (PEP 779)', () => {
+    expect(said).toMatch(/3\.13t[^.;]*experimental/);
+    expect(said).toMatch(/3\.14t[^.;]*supported/);
+    expect(said).toContain('PEP 779');
+  });
+
+  it("knows Node's worker_threads, Go's container-aware GOMAXPROCS and Python 3.14's forkserver default", () => {
+    expect(said).toContain('worker_threads');
+    expect(said).toMatch(/Go 1\.25, GOMAXPROCS follows the CPU limit of the container/);
+    expect(said).toMatch(/Python 3\.14 the default start method on Linux and other POSIX systems is forkserver/);
+    expect(said).toContain('macOS stays on spawn');
+  });
+});

@@ -142,6 +142,22 @@ describe('--recommend without a terminal', () => {
     },
   );
 
+  it('says how to generate the recommendation with the generation options given, and writes nothing', async () => {
+    const { code, stdout } = await run([
+      'svc',
+      '--recommend',
+      '-p',
+      'timeout',
+      '--cpu-bound',
+      'no',
+      '--existing-async',
+      'yes',
+    ]);
+    expect(code).toBe(0);
+    expect(stdout).toContain('To generate it: npx create-concur-pattern svc --pattern timeout --target python-asyncio');
+    expect(await fs.readdir(workDir)).toEqual([]);
+  });
+
   it('names the questions that may follow the open one', async () => {
     await expectRefused(
       ['--recommend'],
