@@ -23,7 +23,7 @@ import { formatCommand } from './project.js';
 import { settle } from './settle.js';
 
 /** What --recommend --json prints: exactly these three keys. */
-export interface RecommendationJson {
+interface RecommendationJson {
   target: string;
   reason: string;
   alternatives: Alternative[];
