@@ -10,7 +10,7 @@ import path from 'node:path';
 import ejs from 'ejs';
 import { projectLayout, type Target } from './catalogue.js';
 import type { ComparisonChoice } from './comparison.js';
-import { readFigures, type Figures } from './figures.js';
+import { figuresOf, type Figures } from './comparison-figures.js';
 import { alignTables, packageFileUrl, templatesRoot, type ProjectFile } from './project.js';
 import type { ProjectChoice } from './settle.js';
 
@@ -37,7 +37,7 @@ export async function comparisonMarkdown(
   folders: readonly RenderedProject[],
 ): Promise<string> {
   const root = await templatesRoot();
-  const figures = await readFigures();
+  const figures = figuresOf();
   const url = await packageFileUrl();
   const projects = await Promise.all(
     folders.map(async ({ project, files }) => ({

@@ -1,93 +1,73 @@
-// The measured figures of docs/benchmarks.json (written by bench/claims.mjs),
-// read when a comparison is generated so that no figure is typed into code
-// or templates. Each lookup names a row by its id and throws if the row is
-// gone, so that a template never quotes a figure that was not measured.
+// The measured figures --recommend quotes, read from docs/benchmarks.json
+// (written by bench/claims.mjs) and bundled into dist/cli.js at build time,
+// so that no figure is typed by hand. Formatted as
+// scripts/render-figures.mjs formats them for the docs.
 
-import fs from 'node:fs/promises';
-import path from 'node:path';
-import { packageRoot } from './project.js';
+import benchmarks from '../docs/benchmarks.json' with { type: 'json' };
+import type { FigureRef } from './decision-tree.js';
 
-interface Measured {
-  date: string;
-  machine: { cores: number; cpu: string; load_start: number[] };
-  versions: { node: string; go: string; python: string };
-  handoff: Array<{ id: string; us_round_trip: number }>;
-  start: Array<{ id: string; us: number }>;
-  cpu: Array<{ id: string; speedup: number; cores_two: number }>;
-  parked: Array<{ id: string; units_asked: number; bytes_per_unit: number }>;
-  http: {
-    requests: number;
-    scenarios: Array<{ workers: number; rows: Array<{ id: string; wall_s: number; cpu_s: number; rss_mb: number }> }>;
-  };
-}
+export type Benchmarks = typeof benchmarks;
 
-/** Lookups by row id, each a figure as prose quotes it (value and unit). */
-export interface Figures {
-  /** When, where and with what the figures were measured, in one sentence. */
-  readonly run: string;
-  /** A round trip between two units through the row's primitive. */
-  handoff(id: string): string;
-  /** Starting one unit that does nothing, and joining it. */
-  start(id: string): string;
-  /** Resident memory per parked unit, at the smallest count measured. */
-  parked(id: string): string;
-  /** Two CPU-bound jobs on two units against one: the speed-up and the cores the run got. */
-  cpu(id: string): string;
-  /** The HTTP client's CPU time and peak memory through keep-alive connections. */
-  http(id: string): string;
-}
-
-export async function readFigures(): Promise<Figures> {
-  const file = path.join(await packageRoot(), 'docs', 'benchmarks.json');
-  return figuresOf(JSON.parse(await fs.readFile(file, 'utf8')) as Measured);
-}
-
-export function figuresOf(measured: Measured): Figures {
-  const row = <R extends { id: string }>(table: string, rows: readonly R[], id: string): R => {
-    const found = rows.find((candidate) => candidate.id === id);
-    if (!found) throw new Error(`docs/benchmarks.json has no ${table} row ${JSON.stringify(id)}`);
-    return found;
-  };
-  const smallestParked = Math.min(...measured.parked.map((parked) => parked.units_asked));
-  const keepAlive = measured.http.scenarios.find((scenario) => scenario.workers < measured.http.requests);
-  const { machine, versions } = measured;
-  return {
-    run:
-      `measured ${measured.date.slice(0, 10)} on ${machine.cores} cores (${machine.cpu}, load average ` +
-      `${machine.load_start[0]} at the start) with Node ${versions.node}, Go ${versions.go.replace(/^go/, '')} ` +
-      `and CPython ${versions.python}`,
-    handoff: (id) => duration(row('handoff', measured.handoff, id).us_round_trip),
-    start: (id) => duration(row('start', measured.start, id).us),
-    parked: (id) =>
-      bytes(
-        row(
-          'parked',
-          measured.parked.filter((parked) => parked.units_asked === smallestParked),
-          id,
-        ).bytes_per_unit,
-      ),
-    cpu: (id) => {
-      const { speedup, cores_two } = row('cpu', measured.cpu, id);
-      return `${fixed(speedup, 2)}× with ${fixed(cores_two, 2)} cores used`;
-    },
-    http: (id) => {
-      if (!keepAlive) throw new Error('docs/benchmarks.json has no keep-alive HTTP scenario');
-      const { cpu_s, rss_mb } = row('http', keepAlive.rows, id);
-      const requests = measured.http.requests.toLocaleString('en-US');
-      return `${fixed(cpu_s, 2)} s of CPU and ${fixed(rss_mb, 0)} MB for ${requests} requests over ${keepAlive.workers} connections`;
-    },
-  };
-}
-
-const fixed = (value: number, digits: number): string =>
+export const number = (value: number, digits: number) =>
   value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const micros = (value: number) => `${number(value, value < 1 ? 2 : value < 10 ? 1 : 0)} µs`;
+export const duration = (value: number) =>
+  value < 1000 ? micros(value) : `${number(value / 1000, value < 10_000 ? 1 : 0)} ms`;
+export const bytes = (value: number) => (value >= 10_240 ? `${number(value / 1024, 0)} KB` : `${number(value, 0)} B`);
+const seconds = (value: number) => `${number(value, 2)} s`;
 
-/** Two significant figures are all a loaded machine's timings can claim. */
-function duration(micros: number): string {
-  const [value, unit] = micros < 1000 ? [micros, 'µs'] : [micros / 1000, 'ms'];
-  return `${fixed(value, value < 1 ? 2 : value < 10 ? 1 : 0)} ${unit}`;
+/** One figure as a sentence with its unit and what was measured; throws when the row is missing. */
+export function quoteFigure(figure: FigureRef, results: Benchmarks = benchmarks): string {
+  const missing = () => new Error(`docs/benchmarks.json has no ${figure.table} row ${figure.id}`);
+  switch (figure.table) {
+    case 'handoff': {
+      const row = results.handoff.find((candidate) => candidate.id === figure.id);
+      if (!row) throw missing();
+      return `${row.units} through ${row.primitive}: ${micros(row.us_round_trip)} per round trip`;
+    }
+    case 'start': {
+      const row = results.start.find((candidate) => candidate.id === figure.id);
+      if (!row) throw missing();
+      return `${row.unit}: ${duration(row.us)} to start one that does nothing and join it`;
+    }
+    case 'cpu': {
+      const row = results.cpu.find((candidate) => candidate.id === figure.id);
+      if (!row) throw missing();
+      return (
+        `two CPU-bound jobs on ${row.label}: ${seconds(row.one.wall_s)} on one, ${seconds(row.two.wall_s)} on two ` +
+        `(${number(row.speedup, 2)}× speed-up, ${number(row.cores_two, 2)} cores used)`
+      );
+    }
+    case 'parked': {
+      const row = results.parked.find((candidate) => candidate.id === figure.id);
+      if (!row) throw missing();
+      return `${row.unit} that ${row.how}: ${bytes(row.bytes_per_unit)} of resident memory each, ${number(row.units, 0)} at once`;
+    }
+    case 'http-keepalive':
+    case 'http-each': {
+      const scenario = results.http.scenarios.find(
+        (candidate) => (candidate.workers === results.http.requests) === (figure.table === 'http-each'),
+      );
+      const row = scenario?.rows.find((candidate) => candidate.id === figure.id);
+      if (!scenario || !row) throw missing();
+      const connections =
+        figure.table === 'http-each'
+          ? 'each on its own connection, all at once'
+          : `over ${scenario.workers} keep-alive connections`;
+      return (
+        `${row.label}, ${number(results.http.requests, 0)} HTTP requests to a loopback server ${connections}: ` +
+        `${seconds(row.wall_s)} wall, ${seconds(row.cpu_s)} of CPU, ${number(row.rss_mb, 0)} MB peak memory`
+      );
+    }
+  }
 }
 
-function bytes(count: number): string {
-  return count >= 10_240 ? `${fixed(count / 1024, 0)} KB` : `${fixed(count, 0)} B`;
+/** When, where and how busy: what every quoted figure depends on. */
+export function measuredOn(results: Benchmarks = benchmarks): string {
+  const { machine, versions } = results;
+  return (
+    `measured ${results.date.slice(0, 10)} on ${machine.cores} cores (${machine.cpu}), load average ` +
+    `${machine.load_start[0]} at the start; Node ${versions.node}, Go ${versions.go.replace(/^go/, '')}, ` +
+    `CPython ${versions.python}; docs/benchmarks.md says how`
+  );
 }

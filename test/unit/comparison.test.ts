@@ -23,7 +23,7 @@ import {
   settleRequest,
   type ComparisonChoice,
 } from '../../src/comparison.js';
-import { figuresOf } from '../../src/figures.js';
+import { figuresOf } from '../../src/comparison-figures.js';
 import { highlight } from '../../src/highlight.js';
 import { formatCommand, renderProject, templatesRoot } from '../../src/project.js';
 import { settle } from '../../src/settle.js';
