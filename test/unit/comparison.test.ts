@@ -230,6 +230,23 @@ exit 0
     expect((await runTests(choice.directory, bin, [])).code).toBe(0);
   });
 
+  it('make test and make test-<folder> go through run-tests', async () => {
+    const choice = await writeComparison();
+    const bin = await fakeToolchain();
+    const env = { PATH: `${bin}${path.delimiter}${process.env.PATH}`, FAIL_IN: '' };
+    const made = await run('make', ['--no-print-directory', 'test-go'], { cwd: choice.directory, env }).catch(
+      (error: { code: string }) => error,
+    );
+    if ('code' in made && made.code === 'ENOENT') return; // no make here: run-tests is the command anyway
+    expect(
+      'stdout' in made &&
+        made.stdout
+          .trim()
+          .split('\n')
+          .map((line) => line.split(/\s+/).slice(0, 2)),
+    ).toEqual([['ok', 'go']]);
+  });
+
   it('runs only the folders named, and refuses a folder that is not there', async () => {
     const choice = await writeComparison();
     const bin = await fakeToolchain();
