@@ -268,9 +268,11 @@ describe('main() with a target list', () => {
     }
   }
 
-  async function cli(argv: string[], env: NodeJS.ProcessEnv = {}) {
+  /** Runs main() without a terminal; `interrupt` makes a Ctrl-C arrive once everything is rendered. */
+  async function cli(argv: string[], env: NodeJS.ProcessEnv = {}, interrupt = false) {
     const stdout = new Captured();
     const stderr = new Captured();
+    const controller = new AbortController();
     const io: Io = {
       stdin: process.stdin,
       stdout,
@@ -278,7 +280,8 @@ describe('main() with a target list', () => {
       interactive: false,
       cwd: workDir,
       env: { PATH: process.env.PATH, ...env },
-      signal: new AbortController().signal,
+      signal: controller.signal,
+      ...(interrupt ? { beforeWrite: async () => controller.abort() } : {}),
     };
     const code = await main(argv, io);
     return { code, stdout: stdout.text, stderr: stderr.text };
@@ -347,6 +350,13 @@ describe('main() with a target list', () => {
     expect(stderr).toMatch(/^error: could not write the project: .*\nhint: nothing was written/);
     expect(await tree(directory)).toEqual(before);
     expect(await fs.readFile(path.join(directory, 'COMPARISON.md'), 'utf8')).toBe('mine');
+  });
+
+  it('Ctrl-C after rendering, before writing, exits 130 and writes nothing', async () => {
+    const { code, stderr } = await cli(['side', '-p', 'worker-pool', '-t', 'all'], {}, true);
+    expect(code).toBe(130);
+    expect(stderr).toBe('cancelled: nothing was written\n');
+    expect(await fs.readdir(workDir)).toEqual([]);
   });
 
   it('--install installs in the folders that have dependencies, with the package manager that ran it', async () => {
