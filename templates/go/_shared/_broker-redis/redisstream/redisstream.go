@@ -93,9 +93,10 @@ func Open[P any](ctx context.Context, rawURL, name, consumer string, opts Option
 		client: redis.NewClient(config),
 		name:   name, group: name + ":workers", dead: name + ":dead", results: name + ":results", me: consumer,
 		opts: opts,
-		// A read blocks at most this long, so that claims and stops are
-		// checked regularly.
-		block:    min(opts.ClaimIdle/2, time.Second),
+		// A read blocks at most this long, so that claims are checked
+		// regularly. The client cannot cut a blocked read short when ctx
+		// ends, so this is also how long a stop may wait for it.
+		block: min(opts.ClaimIdle/2, 250*time.Millisecond),
 		held:  map[string]bool{},
 	}
 	start, cancel := context.WithTimeout(ctx, startupLimit)
