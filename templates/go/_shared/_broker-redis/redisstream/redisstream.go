@@ -159,8 +159,17 @@ func (s *Stream[P]) Deliveries(ctx context.Context) <-chan Delivery[P] {
 	deliveries := make(chan Delivery[P])
 	go func() {
 		defer close(deliveries)
+		var lookedForClaims time.Time
 		for ctx.Err() == nil {
-			batch, err := s.claim(ctx)
+			var batch []Delivery[P]
+			var err error
+			// An entry becomes claimable only after ClaimIdle: looking once
+			// per block time is soon enough, and spares a round trip per job.
+			if time.Since(lookedForClaims) >= s.block {
+				if batch, err = s.claim(ctx); err == nil && len(batch) == 0 {
+					lookedForClaims = time.Now()
+				}
+			}
 			if err == nil && len(batch) == 0 {
 				batch, err = s.read(ctx)
 			}
@@ -208,42 +217,51 @@ func (s *Stream[P]) Err() error {
 	return s.err
 }
 
-// claim takes over entries pending longer than ClaimIdle. XCLAIM is atomic:
-// when two workers claim the same entry, one of them gets nothing back.
+// claim takes over one entry pending longer than ClaimIdle, if there is
+// one that this worker is not running itself. XCLAIM is atomic: when two
+// workers claim the same entry, one of them gets nothing back.
 func (s *Stream[P]) claim(ctx context.Context) ([]Delivery[P], error) {
+	// This worker's own slow jobs may be idle too: asking for one more
+	// entry than it holds finds any other.
+	s.mu.Lock()
+	count := int64(len(s.held)) + 1
+	s.mu.Unlock()
 	var pending []redis.XPendingExt
 	err := s.retry(ctx, func() (err error) {
 		pending, err = s.client.XPendingExt(ctx, &redis.XPendingExtArgs{
-			Stream: s.name, Group: s.group, Idle: s.opts.ClaimIdle, Start: "-", End: "+", Count: 1,
+			Stream: s.name, Group: s.group, Idle: s.opts.ClaimIdle, Start: "-", End: "+", Count: count,
 		}).Result()
 		return err
 	})
-	var claimed []Delivery[P]
+	if err != nil {
+		return nil, err
+	}
 	for _, p := range pending {
 		if p.Consumer == s.me && s.holds(p.ID) {
 			continue // a slow job of this worker's own, still running
 		}
 		sent := time.Now()
 		var messages []redis.XMessage
-		err = s.retry(ctx, func() (err error) {
+		err := s.retry(ctx, func() (err error) {
 			messages, err = s.client.XClaim(ctx, &redis.XClaimArgs{
 				Stream: s.name, Group: s.group, Consumer: s.me, MinIdle: s.opts.ClaimIdle, Messages: []string{p.ID},
 			}).Result()
 			return err
 		})
-		for _, m := range messages {
-			d, ok := s.decode(ctx, m, sent, p.RetryCount+1)
-			if !ok {
-				continue
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range messages { // none if another worker claimed it first
+			if d, ok := s.decode(ctx, m, sent, p.RetryCount+1); ok {
+				d.ClaimedFrom = p.Consumer
+				if p.RetryCount >= int64(s.opts.MaxDeliveries) {
+					d.Err = fmt.Errorf("abandoned by %s after %d deliveries", p.Consumer, p.RetryCount)
+				}
+				return []Delivery[P]{d}, nil
 			}
-			d.ClaimedFrom = p.Consumer
-			if p.RetryCount >= int64(s.opts.MaxDeliveries) {
-				d.Err = fmt.Errorf("abandoned by %s after %d deliveries", p.Consumer, p.RetryCount)
-			}
-			claimed = append(claimed, d)
 		}
 	}
-	return claimed, err
+	return nil, nil
 }
 
 // read takes the next new entry, waiting for one up to the block time.
