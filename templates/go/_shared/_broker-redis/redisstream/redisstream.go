@@ -109,7 +109,7 @@ func Open[P any](ctx context.Context, rawURL, name, consumer string, opts Option
 	return s, nil
 }
 
-// Close closes the connection.
+// Close closes the client and its connections.
 func (s *Stream[P]) Close() error { return s.client.Close() }
 
 // Backlog returns the stream's length: the jobs not yet delivered plus the
