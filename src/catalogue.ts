@@ -249,7 +249,7 @@ export const brokers: readonly Broker[] = [
     summary: 'jobs carried by a Redis Stream and a consumer group: producers and workers on many machines',
     patterns: ['producer-consumer', 'worker-pool', 'graceful-stop'],
     clients: {
-      go: { name: 'github.com/redis/go-redis/v9', version: 'v9.23.0' },
+      go: { name: 'github.com/redis/go-redis/v9', version: 'v9.22.0' },
       python: { name: 'redis', version: '8.1.0' },
       typescript: { name: 'redis', version: '6.3.1' },
     },
