@@ -283,6 +283,16 @@ export function combinations(): Array<{ pattern: Pattern; target: Target }> {
   );
 }
 
+/** Every form a project can take: each combination, and each with a broker that carries its pattern. */
+export function projectForms(): Array<{ pattern: Pattern; target: Target; broker?: Broker }> {
+  return combinations().flatMap((combination) => [
+    combination,
+    ...brokers
+      .filter((broker) => broker.patterns.includes(combination.pattern.id))
+      .map((broker) => ({ ...combination, broker })),
+  ]);
+}
+
 /**
  * The component's module name: the pattern's id cased as the language
  * expects (Go package `workerpool`, Python module `worker_pool`, TypeScript
