@@ -12,9 +12,9 @@ from types import FrameType
 
 from . import worker_pool
 from .harness import Recorder, parse_config
-from .harness.broker import Broker, PayloadJob
+from .harness.broker import Broker, PayloadJob, prepare_worker_processes
 from .harness.program import exit_program, unwind_for_the_gone_reader
-from .processes import Stop, kill_children, start_helper_processes
+from .processes import Stop, kill_children
 from .redis_stream import Delivery
 
 
@@ -28,9 +28,7 @@ def main() -> int:
         work="cpu",
     )
     if config.role != "producer":
-        # Before the signal handlers: none may interrupt multiprocessing
-        # while it starts its helpers, holding its locks.
-        start_helper_processes(preload=[PayloadJob.__module__])
+        prepare_worker_processes()  # before the signal handlers
     handle = PayloadJob.from_config(config)  # before the recorder starts its clock
     recorder = Recorder(config, before_exit=unwind_for_the_gone_reader)
     stop = Stop()

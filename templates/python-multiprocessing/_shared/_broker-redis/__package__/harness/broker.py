@@ -23,11 +23,12 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import CancelledError
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
 from types import TracebackType
 
 from ..outcome import Outcome
-from ..processes import Stop
-from ..processes.children import stop_signals_blocked
+from ..processes import Stop, start_helper_processes
+from ..processes.children import start_child, stop_signals_blocked
 from ..redis_stream import Delivery, Stream, UnreachableError
 from . import Config, CpuWork, Recorder
 from .payload import Payload
@@ -35,6 +36,24 @@ from .program import SimulatedJob
 
 IDLE_POLL_S = 0.05
 """How often an idle worker looks at the backlog, for --idle-exit-ms."""
+
+
+def prepare_worker_processes() -> None:
+    """Start multiprocessing's helpers, and wait until they can start a worker.
+
+    The forkserver's first child waits for the server itself to start: a
+    fresh interpreter that imports this package, up to a second on a busy
+    machine. A throwaway child pays for it here, before any job is read;
+    otherwise the first jobs, read and not yet begun for that long, could
+    pass --claim-idle-ms and be claimed back by this very worker. Call it
+    before installing signal handlers (see ``start_helper_processes``).
+    """
+    start_helper_processes(preload=[__name__])
+    start_child(_exit_at_once).reap()
+
+
+def _exit_at_once(connection: Connection) -> None:
+    """A child with nothing to do."""
 
 
 @dataclass(frozen=True, slots=True)
