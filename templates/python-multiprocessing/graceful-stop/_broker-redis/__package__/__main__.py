@@ -32,15 +32,18 @@ def main() -> int:
         prepare_worker_processes()  # before the signal handlers
     handle = PayloadJob.from_config(config)  # before the recorder starts its clock
     recorder = Recorder(config, before_exit=unwind_for_the_gone_reader)
-    stop = Stop()
+    stop = Stop()  # also set by --idle-exit-ms: no signal, then
+    signalled = False
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
-        if stop.is_set():  # the second signal: children first, then exit 130
+        nonlocal signalled
+        if signalled:  # the second signal: children first, then exit 130
             kill_children()
             recorder.exit_now()
-        else:
-            recorder.stopping(signum)
-            stop.set()
+            return
+        signalled = True
+        recorder.stopping(signum)
+        stop.set()
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)

@@ -27,7 +27,7 @@ from multiprocessing.connection import Connection
 from types import TracebackType
 
 from ..outcome import Outcome
-from ..processes import Stop, start_helper_processes
+from ..processes import start_helper_processes
 from ..processes.children import start_child, stop_signals_blocked
 from ..redis_stream import Delivery, Stream, UnreachableError
 from . import Config, CpuWork, Recorder
@@ -81,11 +81,14 @@ class PayloadJob:
 class Broker:
     """The streams of one process: the producer's, the worker's, or both.
 
-    ``stop`` ends the producing and the reading; give the component the
-    same stop. Leaving the ``with`` block waits for the producer to finish.
+    ``stop`` ends the producing and the reading; it is set from a signal
+    handler, so this process's main thread never waits on it. Leaving the
+    ``with`` block waits for the producer to finish.
     """
 
-    def __init__(self, config: Config, recorder: Recorder, stop: Stop) -> None:
+    def __init__(
+        self, config: Config, recorder: Recorder, stop: threading.Event
+    ) -> None:
         """Connect each role to the stream; exit 1 if the server is unreachable."""
         self._config, self._recorder, self._stop = config, recorder, stop
         self._produced = threading.Event()
@@ -179,9 +182,7 @@ class Broker:
 
     def deliveries(self) -> Iterator[Delivery]:
         """The worker's job source, until the stop; with --idle-exit-ms, the
-        stop is set once the stream has been empty that long (from a thread
-        of its own: a ``Stop`` set there wakes the component at once).
-        """
+        stop is set once the stream has been empty that long."""
         assert self._worker is not None, "only a worker takes deliveries"
         if self._config.idle_exit_ms > 0:
             self._watching = threading.Thread(
