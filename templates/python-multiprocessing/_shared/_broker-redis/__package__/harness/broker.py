@@ -91,7 +91,7 @@ class Broker:
     ) -> None:
         """Connect each role to the stream; exit 1 if the server is unreachable."""
         self._config, self._recorder, self._stop = config, recorder, stop
-        self._produced = threading.Event()
+        self._produced = threading.Event()  # or nothing to produce here
         self._producing: threading.Thread | None = None
         self._watching: threading.Thread | None = None  # for --idle-exit-ms
         self._started: set[str] = set()  # entry ids a worker process has begun
@@ -106,6 +106,8 @@ class Broker:
             self.close()
             print(f"error: {error}", file=sys.stderr, flush=True)
             sys.exit(1)
+        if self._producer is None:
+            self._produced.set()
 
     def _open(self, *, buffer: int | None) -> Stream:
         config = self._config
@@ -160,7 +162,6 @@ class Broker:
         The main thread never waits on the stop: a signal handler sets it.
         """
         if self._producer is None:
-            self._produced.set()
             return
         self._producing = threading.Thread(
             target=self._produce, args=(self._producer,), name="producer"
