@@ -9,9 +9,9 @@ never started, left pending for another worker when cancelled.
 Only the parent talks to Redis. The worker processes compute and report
 their outcomes through their pipes, as without a broker: a job is
 acknowledged once its outcome has reached the process that prints its
-``done``, so a worker killed at a stop can never have acknowledged a job
-reported as cancelled. The producer of --role both runs on a thread of its
-own, with a connection of its own.
+``done``, so a worker killed at the drain deadline can never have
+acknowledged a job reported as cancelled. The producer runs on a thread
+of its own, with a connection of its own.
 """
 
 from __future__ import annotations
@@ -45,8 +45,8 @@ def prepare_worker_processes() -> None:
     fresh interpreter that imports this package, up to a second on a busy
     machine. A throwaway child pays for it here, before any job is read;
     otherwise the first jobs, read and not yet begun for that long, could
-    pass --claim-idle-ms and be claimed back by this very worker. Call it
-    before installing signal handlers (see ``start_helper_processes``).
+    pass --claim-idle-ms and be claimed by another worker, and run twice.
+    Call it before installing signal handlers (see ``start_helper_processes``).
     """
     start_helper_processes(preload=[__name__])
     start_child(_exit_at_once).reap()
