@@ -14,8 +14,13 @@ from types import FrameType
 
 from . import worker_pool
 from .harness import Recorder, parse_config
-from .harness.broker import Broker, PayloadJob, prepare_worker_processes
-from .harness.program import exit_program, unwind_for_the_gone_reader
+from .harness.broker import (
+    Broker,
+    PayloadJob,
+    leave_for_the_gone_reader,
+    prepare_worker_processes,
+)
+from .harness.program import exit_program
 from .processes import Stop, kill_children
 from .redis_stream import Delivery
 
@@ -32,7 +37,7 @@ def main() -> int:
     if config.role != "producer":
         prepare_worker_processes()  # before the signal handlers
     handle = PayloadJob.from_config(config)  # before the recorder starts its clock
-    recorder = Recorder(config, before_exit=unwind_for_the_gone_reader)
+    recorder = Recorder(config, before_exit=leave_for_the_gone_reader)
     # Two stops: intake ends at the first signal, and the pool, once the
     # jobs in flight have finished, ends because its source has. Only at
     # the drain deadline does the pool's own stop kill what still runs:

@@ -27,12 +27,12 @@ from multiprocessing.connection import Connection
 from types import TracebackType
 
 from ..outcome import Outcome
-from ..processes import start_helper_processes
+from ..processes import kill_children, start_helper_processes
 from ..processes.children import start_child, stop_signals_blocked
 from ..redis_stream import Delivery, Stream, UnreachableError
 from . import Config, CpuWork, Recorder
 from .payload import Payload
-from .program import SimulatedJob
+from .program import SimulatedJob, unwind_for_the_gone_reader
 
 IDLE_POLL_S = 0.05
 """How often an idle worker looks at the backlog, for --idle-exit-ms."""
@@ -54,6 +54,18 @@ def prepare_worker_processes() -> None:
 
 def _exit_at_once(connection: Connection) -> None:
     """A child with nothing to do."""
+
+
+def leave_for_the_gone_reader() -> None:
+    """The recorder's last act when stdout's reader has gone, in any thread.
+
+    The main thread unwinds the program (``unwind_for_the_gone_reader``).
+    The producer's thread cannot unwind it: there the children are killed,
+    and the recorder then ends the process at once, with the same code.
+    """
+    if threading.current_thread() is threading.main_thread():
+        unwind_for_the_gone_reader()
+    kill_children()
 
 
 @dataclass(frozen=True, slots=True)
