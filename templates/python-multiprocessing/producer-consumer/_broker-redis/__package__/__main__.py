@@ -71,27 +71,29 @@ def main() -> int:
         recorder.consume(delivery.job, consumer)
         recorder.start(delivery.job)
 
-    with Broker(config, recorder, intake_stop) as broker:
-        recorder.ready()
-        broker.start_producing()
-        if broker.works:
-            # The stream is the buffer: a queue of one between this process
-            # and its consumers leaves the jobs waiting where any worker,
-            # on any machine, can take them.
-            outcomes = producer_consumer.run(
-                broker.deliveries(),
-                handle,
-                workers=config.workers,
-                buffer=1,
-                stop=deadline,
-                on_start=taken,
-            )
-            try:
+    try:
+        with Broker(config, recorder, intake_stop) as broker:
+            recorder.ready()
+            broker.start_producing()
+            if broker.works:
+                # The stream is the buffer: a queue of one between this
+                # process and its consumers leaves the jobs waiting where
+                # any worker, on any machine, can take them.
+                outcomes = producer_consumer.run(
+                    broker.deliveries(),
+                    handle,
+                    workers=config.workers,
+                    buffer=1,
+                    stop=deadline,
+                    on_start=taken,
+                )
                 with closing(outcomes):
                     for outcome in outcomes:
                         broker.settle(outcome)
-            except producer_consumer.ConsumerDiedError as error:
-                print(error, file=sys.stderr)  # its job failed; the others are pending
+    except producer_consumer.ConsumerDiedError as error:
+        # Its job failed, the others are pending; raised through the
+        # broker, so that its producer stops too.
+        print(error, file=sys.stderr)
     signal.setitimer(signal.ITIMER_REAL, 0)  # every job has ended
     return recorder.finish()  # a cancelled job is pending, not lost: exit 1
 
