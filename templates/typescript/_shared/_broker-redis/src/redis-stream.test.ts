@@ -10,7 +10,7 @@ import {
   type Stream,
   type StreamOptions,
 } from './redis-stream.js';
-import { type RedisServer, skipWithoutRedis, startRedis } from './redis-server.js';
+import { type RedisServer, skipWithoutRedis, startRedis } from './redis-testing.js';
 import { assertNothingLeft, range } from './testing.js';
 import { run } from './worker-pool.js';
 

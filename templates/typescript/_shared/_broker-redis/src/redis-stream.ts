@@ -90,8 +90,9 @@ export class Stream {
   // A blocked read holds its connection: jobs end on the other one meanwhile.
   readonly #reader: RedisClientType;
   readonly #options: Required<Omit<StreamOptions, 'onDeadLetter'>> & StreamOptions;
-  // Entries handed out and not ended yet, which this consumer must not claim from itself.
-  readonly #held = new Set<string>();
+  // Entries handed out and not ended yet, which this consumer must not claim from itself, with
+  // when each came.
+  readonly #held = new Map<string, number>();
   readonly #blockMs: number;
   #readerId: number | undefined;
   #started = false;
@@ -289,7 +290,7 @@ export class Stream {
       );
       return undefined;
     }
-    this.#held.add(id);
+    this.#held.set(id, performance.now());
     return { job, payload, id, deliveries, claimedFrom };
   }
 
@@ -300,15 +301,22 @@ export class Stream {
    */
   async ack(delivery: Delivery, result: string | number): Promise<boolean> {
     await this.#retry(() => this.#client.hSet(`${this.name}:results`, delivery.job, result));
-    const [acked] = await this.#retry(() =>
-      this.#client
-        .multi()
-        .xAck(this.name, this.group, delivery.id)
-        .xDel(this.name, delivery.id)
-        .execTyped(),
+    const heldFor = performance.now() - (this.#held.get(delivery.id) ?? -Infinity);
+    let retried = false;
+    const [acked] = await this.#retry(
+      () =>
+        this.#client
+          .multi()
+          .xAck(this.name, this.group, delivery.id)
+          .xDel(this.name, delivery.id)
+          .execTyped(),
+      () => (retried = true),
     );
     this.#held.delete(delivery.id);
-    return acked === 1;
+    // A connection lost before the reply leaves it unknown whether the first try went through.
+    // If it did, the retry finds the job acknowledged: by this consumer, when it has held the job
+    // for less than `claimIdle`, as no other could have claimed it yet.
+    return acked === 1 || (retried && heldFor < this.#options.claimIdle);
   }
 
   /**
@@ -369,12 +377,13 @@ export class Stream {
    * Runs `command` until it gets an answer. A command whose connection broke is tried again
    * after a backoff (the client reconnects meanwhile); an error the server answered is thrown.
    */
-  async #retry<T>(command: () => Promise<T>): Promise<T> {
+  async #retry<T>(command: () => Promise<T>, onRetry = () => {}): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       try {
         return await command();
       } catch (error) {
         if (error instanceof ErrorReply || !this.#started || !this.#client.isOpen) throw error;
+        onRetry();
         const delayMs = backoff(attempt);
         this.#options.onRetry(error as Error, delayMs);
         await sleep(delayMs);

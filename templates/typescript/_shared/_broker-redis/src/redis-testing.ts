@@ -1,11 +1,14 @@
-// A throwaway redis-server for the tests: its own port, its own directory, nothing saved.
+// Helpers for the broker tests: a throwaway redis-server (its own port, its own directory, nothing
+// saved), and the program as a process whose stderr the test reads too.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
+import { createInterface } from 'node:readline';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { ProgramEvent } from './testing.js';
 
 /**
  * Why the broker tests are skipped (`redis-server` is not on PATH), or `undefined` to run them.
@@ -86,4 +89,39 @@ async function answersPing(port: number): Promise<void> {
     if (performance.now() > deadline) throw new Error('redis-server did not answer PING in 10 s');
     await sleep(20);
   }
+}
+
+/**
+ * The program (`dist/main.js`) with `--json`, `--redis-url url` and `args`. `stderr` collects
+ * what it writes there.
+ */
+export function startWorker(url: string, args: string[]) {
+  const main = new URL('./main.js', import.meta.url).pathname;
+  const child = spawn(process.execPath, [main, '--json', '--redis-url', url, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const events: ProgramEvent[] = [];
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+  const lines = createInterface({ input: child.stdout });
+  lines.on('line', (line) => events.push(JSON.parse(line) as ProgramEvent));
+  const exited = once(child, 'close').then(([code]) => ({
+    code: code as number | null,
+    events,
+    stderr,
+  }));
+  return {
+    events,
+    exited,
+    stderr: () => stderr,
+    /** Resolves once an event that matches has been written. */
+    async waitFor(matches: (event: ProgramEvent) => boolean): Promise<ProgramEvent> {
+      for (;;) {
+        const event = events.find(matches);
+        if (event) return event;
+        await once(lines, 'line');
+      }
+    },
+    signal: (signal: NodeJS.Signals) => child.kill(signal),
+  };
 }
