@@ -18,11 +18,11 @@ const stop = new AbortController();
 // the process.
 let first: { signal: NodeJS.Signals; at: number } | undefined;
 process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
-demo.ready();
 
 // One connection each: the producer's waits for room never hold up a worker's acknowledgements.
 const producer = role === 'worker' ? undefined : await open();
 const worker = role === 'producer' ? undefined : await open();
+demo.ready();
 const produced = producer ? produce(producer) : Promise.resolve();
 await Promise.all([
   produced,

@@ -12,16 +12,18 @@ const options = {
 };
 const stop = new AbortController();
 // Once a process listens for SIGINT or SIGTERM, Node no longer exits on it: the program must end by
-// itself. The first signal stops the producer and the pool, which cancels the jobs running: they
-// are not acknowledged, so they stay pending and another worker claims them. A second signal exits
-// at once with 130. One listener for both, kept to the end: a signal that found none would kill
-// the process.
+// itself. The first signal stops the producer and the reading of the stream; the jobs this worker
+// holds finish and are acknowledged, and those still running when the drain time is up are
+// cancelled: not acknowledged, they stay pending and another worker claims them. A second signal
+// exits at once with 130. One listener for both, kept to the end: a signal that found none would
+// kill the process.
 let first: { signal: NodeJS.Signals; at: number } | undefined;
 process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
 
 // One connection each: the producer's waits for room never hold up a worker's acknowledgements.
 const producer = role === 'worker' ? undefined : await open();
 const worker = role === 'producer' ? undefined : await open();
+demo.ready();
 const produced = producer ? produce(producer) : Promise.resolve();
 await Promise.all([
   produced,
@@ -51,22 +53,29 @@ async function produce(stream: Stream): Promise<void> {
 }
 
 async function work(stream: Stream): Promise<void> {
+  // The stop ends the stream's deliveries, and with them the component's intake: what it holds
+  // drains. The component's own signal is the drain deadline, which cancels what is left.
   const jobs = stream.deliveries(stop.signal);
-  for await (const outcome of run(jobs, demo.handle, { workers, signal: stop.signal })) {
-    // The component hands each outcome back here, and here alone its job is ended in the stream.
-    const delivery = outcome.job;
-    if (outcome.ok) {
-      const acknowledged = await stream.ack(delivery, outcome.value);
-      demo.report(outcome, acknowledged ? 'done' : 'duplicate');
-    } else if (!demo.started(delivery)) {
-      await stream.release(delivery); // read as the stop came: back to the stream at once
-      demo.report(outcome, 'released');
-    } else if (demo.cancelled(outcome)) {
-      demo.report(outcome, 'cancel'); // not acknowledged: it stays pending for another worker
-    } else {
-      const dead = await stream.fail(delivery, demo.errorText(outcome));
-      demo.report(outcome, dead ? 'dead' : 'fail');
+  const deadline = demo.drainDeadline(stop.signal);
+  try {
+    for await (const outcome of run(jobs, demo.handle, { workers, signal: deadline.signal })) {
+      // The component hands each outcome back here, and here alone its job is ended in the stream.
+      const delivery = outcome.job;
+      if (outcome.ok) {
+        const acknowledged = await stream.ack(delivery, outcome.value);
+        demo.report(outcome, acknowledged ? 'done' : 'duplicate');
+      } else if (!demo.started(delivery)) {
+        await stream.release(delivery); // read as the stop came: back to the stream at once
+        demo.report(outcome, 'released');
+      } else if (demo.cancelled(outcome)) {
+        demo.report(outcome, 'cancel'); // not acknowledged: it stays pending for another worker
+      } else {
+        const dead = await stream.fail(delivery, demo.errorText(outcome));
+        demo.report(outcome, dead ? 'dead' : 'fail');
+      }
     }
+  } finally {
+    deadline.clear();
   }
 }
 

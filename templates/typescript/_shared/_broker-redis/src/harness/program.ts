@@ -110,6 +110,15 @@ flags:
 /** A job stopped by its signal: reported as `cancel`, not `fail`. */
 class Cancelled extends Error {}
 
+/** Why the jobs still running when the drain time ran out were cancelled. */
+class DrainTimeoutError extends Error {
+  override name = 'DrainTimeoutError';
+
+  constructor(drainMs: number) {
+    super(`in-flight jobs did not finish within ${drainMs} ms of the stop`);
+  }
+}
+
 /** What a job's producer asks of its worker (the entry's `payload`). */
 interface Payload {
   work_ms: number;
@@ -263,7 +272,7 @@ export class Demo {
     process.exit(1);
   };
 
-  /** graceful-stop writes `ready` once its signal listeners are in place. */
+  /** A worker writes `ready` once its signal listeners are in place and its stream is open. */
   ready(): void {
     this.#emit('ready');
   }
@@ -271,7 +280,29 @@ export class Demo {
   /** The first SIGINT or SIGTERM; after the summary, it ends the program with 130. */
   stopping(signal: NodeJS.Signals): void {
     if (this.#ended) process.exit(130);
-    if (this.pattern === 'graceful-stop') this.#emit('stopping', { signal });
+    this.#emit('stopping', { signal });
+  }
+
+  /**
+   * A signal that aborts `--drain-ms` after `stop` does, with a `DrainTimeoutError`: given to
+   * the component, it cancels the jobs still running then. `clear` stops the clock, so that it
+   * does not hold the process open once everything is done.
+   */
+  drainDeadline(stop: AbortSignal): { signal: AbortSignal; clear: () => void } {
+    const deadline = new AbortController();
+    const over = new AbortController();
+    const startClock = () => {
+      sleep(this.options.drainMs, undefined, { signal: over.signal }).then(
+        () => deadline.abort(new DrainTimeoutError(this.options.drainMs)),
+        () => {}, // cleared: everything drained in time
+      );
+    };
+    stop.addEventListener('abort', startClock, { once: true });
+    const clear = () => {
+      stop.removeEventListener('abort', startClock);
+      over.abort();
+    };
+    return { signal: deadline.signal, clear };
   }
 
   /**
