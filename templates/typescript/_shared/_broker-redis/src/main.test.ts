@@ -128,11 +128,13 @@ test(
     ]);
     const { code, events } = await rescuer.exited;
     assert.equal(code, 0);
+    // Producer-consumer's killed worker also held the jobs waiting in its buffer.
     const claims = events.filter((event) => event.event === 'claim');
-    assert.deepEqual(
-      claims.map((event) => [event.job, event.from]),
-      [[job, 'killed']],
+    assert.ok(
+      claims.some((event) => event.job === job),
+      'the job it was running was claimed',
     );
+    assert.ok(claims.every((event) => event.from === 'killed'));
     assert.deepEqual(doneJobs(events), jobs);
     await assertAllAcknowledged(stream, jobs);
   },
