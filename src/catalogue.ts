@@ -249,7 +249,7 @@ export const brokers: readonly Broker[] = [
     summary: 'jobs carried by a Redis Stream and a consumer group: producers and workers on many machines',
     patterns: ['producer-consumer', 'worker-pool', 'graceful-stop'],
     clients: {
-      go: { name: 'github.com/redis/go-redis/v9', version: 'v9.23.0' },
+      go: { name: 'github.com/redis/go-redis/v9', version: 'v9.22.0' },
       python: { name: 'redis', version: '8.1.0' },
       typescript: { name: 'redis', version: '6.3.1' },
     },
@@ -281,6 +281,16 @@ export function combinations(): Array<{ pattern: Pattern; target: Target }> {
   return targets.flatMap((target) =>
     patterns.filter((pattern) => target.patterns.includes(pattern.id)).map((pattern) => ({ pattern, target })),
   );
+}
+
+/** Every form a project can take: each combination, and each with a broker that carries its pattern. */
+export function projectForms(): Array<{ pattern: Pattern; target: Target; broker?: Broker }> {
+  return combinations().flatMap((combination) => [
+    combination,
+    ...brokers
+      .filter((broker) => broker.patterns.includes(combination.pattern.id))
+      .map((broker) => ({ ...combination, broker })),
+  ]);
 }
 
 /**

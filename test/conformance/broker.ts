@@ -248,7 +248,7 @@ export function defineBrokerConformance(subject: Subject): void {
     });
 
     scenario('sigterm-drains-acknowledges-and-exits-0', async (redis, stream) => {
-      const producer = run(redis, stream, '--role', 'producer', '--jobs', 3, '--work-ms', 800);
+      const producer = run(redis, stream, '--role', 'producer', '--jobs', 3, '--buffer', 10, '--work-ms', 800);
       expect((await producer.end()).code, producer.describe()).toBe(0);
       const worker = run(redis, stream, '--role', 'worker', '--workers', 3);
       await worker.waitFor((e) => e.event === 'start' && worker.of('start').length === 3, 'three starts');

@@ -1,7 +1,7 @@
 // Rendering every combination in memory: what the generator writes, checked
 // without running any toolchain (the end-to-end matrix does that).
 import { describe, expect, it } from 'vitest';
-import { combinations } from '../../src/catalogue.js';
+import { combinations, projectForms } from '../../src/catalogue.js';
 import { checkName } from '../../src/names.js';
 import * as prettier from 'prettier';
 import fs from 'node:fs/promises';
@@ -11,14 +11,20 @@ import { alignTables, packageRoot, renderProject } from '../../src/project.js';
 const manifests: Record<string, string> = { go: 'go.mod', python: 'pyproject.toml', typescript: 'package.json' };
 
 describe.each(
-  combinations().map(({ pattern, target }) => ({ pattern, target, label: `${pattern.id} on ${target.id}` })),
-)('rendering $label', ({ pattern, target }) => {
+  projectForms().map(({ pattern, target, broker }) => ({
+    pattern,
+    target,
+    broker,
+    label: `${pattern.id} on ${target.id}${broker ? ` --broker ${broker.id}` : ''}`,
+  })),
+)('rendering $label', ({ pattern, target, broker }) => {
   const name = 'my-app';
   const check = checkName(name, target.language);
   if (!check.ok) throw new Error(check.reason);
+  const render = () => renderProject({ pattern, target, broker, name, packageName: check.packageName });
 
   it('writes a complete project with the name in its manifest', async () => {
-    const files = await renderProject({ pattern, target, name, packageName: check.packageName });
+    const files = await render();
     const paths = files.map((file) => file.path);
     expect(paths).toContain('README.md');
     expect(paths).toContain('.gitignore');
@@ -27,15 +33,35 @@ describe.each(
     if (target.language === 'python') expect(paths).toContain(`${check.packageName}/__main__.py`);
     for (const file of files) {
       expect(file.path, 'template-only names must not reach the project').not.toMatch(
-        /(^|\/)(__package__|_readme\.md|_gitignore)|\.ejs$/,
+        /(^|\/)(__package__|_readme\.md|_gitignore|_broker-)|\.ejs$/,
       );
       expect(file.contents, `${file.path} has an unrendered EJS tag`).not.toMatch(/<%|%>/);
       expect(file.contents.length, `${file.path} is empty`).toBeGreaterThan(0);
     }
   });
 
+  it("carries its broker's client, pinned, and nothing of a broker without one", async () => {
+    const files = await render();
+    const manifest = files.find((file) => file.path === manifests[target.language])!.contents;
+    const client = broker?.clients[target.language];
+    if (client) {
+      expect(manifest).toMatch(
+        {
+          go: `${client.name} ${client.version}`,
+          python: `"${client.name}==${client.version}"`,
+          typescript: `"${client.name}": "${client.version}"`,
+        }[target.language],
+      );
+    }
+    if (!broker) expect(manifest).not.toMatch(/redis/);
+    if (target.language === 'go' && client) {
+      const sums = files.find((file) => file.path === 'go.sum')!.contents;
+      expect(sums).toContain(`${client.name} ${client.version} h1:`);
+    }
+  });
+
   it('writes a README that teaches the pattern and gives the commands', async () => {
-    const files = await renderProject({ pattern, target, name, packageName: check.packageName });
+    const files = await render();
     const readme = files.find((file) => file.path === 'README.md')!.contents;
     const headings = readme.split('\n').filter((line) => line.startsWith('## '));
     expect(headings).toEqual([
@@ -44,6 +70,14 @@ describe.each(
       '## How it works',
       '## Mistakes it avoids',
       '## Build your service from it',
+      ...(broker
+        ? [
+            '## Run it on several machines',
+            '## At least once: make the handler idempotent',
+            '## Dead letters',
+            '## When a job engine fits better',
+          ]
+        : []),
       '## The same pattern in other targets',
       "## The program's flags",
       '## Further reading',
@@ -53,7 +87,7 @@ describe.each(
   });
 
   it('links shared docs that this package ships, at its own version', async () => {
-    const files = await renderProject({ pattern, target, name, packageName: check.packageName });
+    const files = await render();
     const readme = files.find((file) => file.path === 'README.md')!.contents;
     const manifest = JSON.parse(await fs.readFile(path.join(await packageRoot(), 'package.json'), 'utf8')) as {
       version: string;

@@ -1,0 +1,65 @@
+package redisstream
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// The backoff between tries of a command that met a lost connection: it
+// doubles from firstBackoff up to maxBackoff, and each wait is drawn at
+// random below it (full jitter), so that workers cut off together do not
+// come back together.
+const (
+	firstBackoff = 100 * time.Millisecond
+	maxBackoff   = 5 * time.Second
+)
+
+// retry runs command until it succeeds, fails for good, or ctx ends. Each
+// retry is reported on stderr: an outage is visible, and a job held through
+// it is not dropped.
+func (s *Stream[P]) retry(ctx context.Context, command func() error) error {
+	for backoff := firstBackoff; ; backoff = min(2*backoff, maxBackoff) {
+		err := command()
+		if err == nil || !transient(err) || ctx.Err() != nil {
+			return err
+		}
+		wait := rand.N(backoff)
+		fmt.Fprintf(os.Stderr, "redis: %v; retrying in %d ms\n", err, wait.Milliseconds())
+		if err := sleep(ctx, wait); err != nil {
+			return err
+		}
+	}
+}
+
+// transient tells whether err is worth another try: a network error, or a
+// server that is loading or failing over, but not a reply that says the
+// command itself is wrong.
+func transient(err error) bool {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, redis.ErrClosed) {
+		return false
+	}
+	var reply redis.Error
+	if errors.As(err, &reply) {
+		return redis.HasErrorPrefix(err, "LOADING") || redis.HasErrorPrefix(err, "TRYAGAIN") ||
+			redis.HasErrorPrefix(err, "MASTERDOWN") || redis.HasErrorPrefix(err, "READONLY")
+	}
+	return true
+}
+
+// sleep waits for d, or returns ctx's error if ctx ends first.
+func sleep(ctx context.Context, d time.Duration) error {
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

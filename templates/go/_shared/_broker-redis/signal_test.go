@@ -1,0 +1,115 @@
+//go:build unix
+
+package main
+
+import (
+	"context"
+	"syscall"
+	"testing"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// startService runs a worker with args in its own process group, as a
+// terminal runs a command, and waits until it is ready with two jobs
+// running.
+func (f *fixture) startService(consumer string, args ...string) *program {
+	f.t.Helper()
+	cmd := f.command(consumer, append([]string{"--role", "worker", "--workers", "2"}, args...)...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	p := start(f.t, cmd)
+	p.await("ready")
+	p.await("start")
+	p.await("start")
+	return p
+}
+
+func (p *program) signal(sig syscall.Signal, group bool) {
+	p.t.Helper()
+	pid := p.cmd.Process.Pid
+	if group {
+		pid = -pid // the whole process group, as Ctrl-C in a terminal
+	}
+	if err := syscall.Kill(pid, sig); err != nil {
+		p.t.Fatal(err)
+	}
+}
+
+func TestSignalDrainsAndAcknowledges(t *testing.T) {
+	tests := []struct {
+		name  string
+		sig   syscall.Signal
+		group bool
+		want  string
+	}{
+		{"SIGTERM", syscall.SIGTERM, false, "SIGTERM"},
+		{"Ctrl-C to the process group", syscall.SIGINT, true, "SIGINT"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t)
+			f.produce(6, "--work-ms", "400")
+			p := f.startService("worker")
+			p.signal(tt.sig, tt.group)
+			if got := p.await("stopping").Signal; got != tt.want {
+				t.Errorf("stopping on %q, want %q", got, tt.want)
+			}
+			if code := p.exit(); code != 0 {
+				t.Errorf("exit code %d, want 0; stderr:\n%s", code, p.stderr.String())
+			}
+			done := count("done", p)
+			for job := range count("start", p) {
+				if done[job] != 1 {
+					t.Errorf("job %d started and done %d times, want once", job, done[job])
+				}
+			}
+			// What the worker read but never started went back to the
+			// stream: nothing is pending, nothing lost.
+			ctx := context.Background()
+			if pending := f.peek.XPending(ctx, "concur:jobs", "concur:jobs:workers").Val().Count; pending != 0 {
+				t.Errorf("%d jobs left pending", pending)
+			}
+			if left := f.peek.XLen(ctx, "concur:jobs").Val(); int(left) != 6-len(done) {
+				t.Errorf("%d jobs left in the stream, want the %d not done", left, 6-len(done))
+			}
+		})
+	}
+}
+
+func TestDrainDeadlineLeavesTheJobPendingForAnother(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.produce(2, "--work-ms", "2000")
+	stopped := f.startService("stopped", "--drain-ms", "200")
+	stopped.signal(syscall.SIGTERM, false)
+	if code := stopped.exit(); code != 1 {
+		t.Errorf("exit code %d, want 1 (jobs were cancelled)", code)
+	}
+	if cancelled := count("cancel", stopped); len(cancelled) != 2 {
+		t.Errorf("cancelled %v, want the 2 jobs in flight", cancelled)
+	}
+	pending := f.peek.XPendingExt(context.Background(), &redis.XPendingExtArgs{
+		Stream: "concur:jobs", Group: "concur:jobs:workers", Start: "-", End: "+", Count: 10}).Val()
+	if len(pending) != 2 || pending[0].Consumer != "stopped" || pending[1].Consumer != "stopped" {
+		t.Errorf("pending %+v, want the 2 cancelled jobs, still the stopped worker's", pending)
+	}
+	rescuer := f.run("rescuer", 0, "--role", "worker", "--workers", "2", "--claim-idle-ms", "300", "--idle-exit-ms", "300")
+	if claimed := count("claim", rescuer); len(claimed) != 2 {
+		t.Errorf("claimed %v, want both jobs", claimed)
+	}
+	f.checkEveryJobDoneOnce(2, stopped, rescuer)
+}
+
+func TestSecondSignalExitsAtOnce(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.produce(2, "--work-ms", "60000")
+	p := f.startService("worker", "--drain-ms", "60000")
+	p.signal(syscall.SIGTERM, false)
+	p.await("stopping")
+	p.signal(syscall.SIGINT, false)
+	if code := p.exit(); code != 130 {
+		t.Errorf("exit code %d, want 130", code)
+	}
+}
