@@ -32,7 +32,10 @@ def main() -> int:
         description=__doc__,
         jobs=5,
         work_ms=500,
-        work="cpu",
+        # io by default: a job then lasts its --work-ms on a busy machine,
+        # which --claim-idle-ms and --drain-ms are measured against; cpu
+        # work stretches with the load.
+        work="io",
     )
     if config.role != "producer":
         prepare_worker_processes()  # before the signal handlers
