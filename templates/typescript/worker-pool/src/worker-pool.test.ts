@@ -190,9 +190,14 @@ test(
   async () => {
     const before = process.getActiveResourcesInfo();
     const settled: number[] = [];
+    // Job 1 ends once job 3 has started, not after a fixed time: the pool may let the event loop
+    // turn while it starts jobs 2 and 3, and a timer of job 1 could fire first.
+    let thirdStarted!: () => void;
+    const allStarted = new Promise<void>((resolve) => (thirdStarted = resolve));
     const handle = async (job: number, _worker: number, signal: AbortSignal) => {
+      if (job === 3) thirdStarted();
       try {
-        await sleep(job === 1 ? 0 : 10_000, undefined, { signal });
+        await (job === 1 ? allStarted : sleep(10_000, undefined, { signal }));
       } finally {
         settled.push(job);
       }
