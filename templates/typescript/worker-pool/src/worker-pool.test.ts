@@ -124,10 +124,13 @@ test(
   async () => {
     const before = process.getActiveResourcesInfo();
     const stop = new AbortController();
-    setTimeout(() => stop.abort(), 50);
-    const outcomes = await collect(
-      run(quiet(1, 2), async (job) => job, { workers: 2, signal: stop.signal }),
-    );
+    // 50 ms after job 2 started, while the pool waits for a third: not 50 ms after the run began,
+    // which on a loaded machine may come before the jobs are read.
+    const handle = async (job: number) => {
+      if (job === 2) setTimeout(() => stop.abort(), 50);
+      return job;
+    };
+    const outcomes = await collect(run(quiet(1, 2), handle, { workers: 2, signal: stop.signal }));
     assert.deepEqual(outcomes.map((outcome) => outcome.job).sort(), [1, 2]);
     await assertNothingLeft(before);
   },
@@ -140,11 +143,13 @@ test(
     const before = process.getActiveResourcesInfo();
     const stop = new AbortController();
     const started: number[] = [];
+    // 20 ms after job 3 started, not after the run began: the pool may let the event loop turn
+    // while it starts the jobs, and on a loaded machine a timer could fire before job 3 starts.
     const handle = async (job: number, _worker: number, signal: AbortSignal) => {
       started.push(job);
+      if (job === 3) setTimeout(() => stop.abort(), 20);
       await sleep(10_000, undefined, { signal });
     };
-    setTimeout(() => stop.abort(), 20);
     const outcomes = await collect(run(range(10), handle, { workers: 3, signal: stop.signal }));
     assert.deepEqual(started, [1, 2, 3]);
     assert.deepEqual(outcomes.map((outcome) => [outcome.job, outcome.ok]).sort(), [
