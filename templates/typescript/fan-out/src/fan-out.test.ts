@@ -9,9 +9,15 @@ const timeout = 10_000;
 test('every task is started at once and every result is gathered', { timeout }, async () => {
   let running = 0;
   let most = 0;
-  const handle = async (job: number, signal: AbortSignal) => {
+  // Each task waits for all 30 to be running, not for a fixed 50 ms: the tasks may be started
+  // across turns of the event loop, and on a loaded machine the first could end before the last
+  // starts. A limit on the tasks running would leave them waiting: the test's timeout fails it.
+  let lastStarted!: () => void;
+  const allRunning = new Promise<void>((resolve) => (lastStarted = resolve));
+  const handle = async (job: number) => {
     most = Math.max(most, ++running);
-    await sleep(50, undefined, { signal });
+    if (running === 30) lastStarted();
+    await allRunning;
     running--;
     return job * 2;
   };
