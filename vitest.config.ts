@@ -28,7 +28,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'integration',
-          include: ['test/cli/**/*.test.ts', 'test/e2e/**/*.test.ts'],
+          include: ['test/cli/**/*.test.ts', 'test/e2e/**/*.test.ts', 'test/browser/**/*.test.ts'],
           globalSetup: ['test/setup/packed-cli.ts'],
           hookTimeout: 600_000,
         },

@@ -13,7 +13,8 @@ import { fileURLToPath } from 'node:url';
 import { TerminalAdapter } from '@yeoman/adapter';
 import { create as createMemFs } from 'mem-fs';
 import AppGenerator, { type AppOptions } from '../generators/app/index.js';
-import type { Draft, ProjectChoice, ProjectRequest } from './settle.js';
+import type { Choice } from './comparison.js';
+import type { Draft, ProjectRequest } from './settle.js';
 
 export interface Terminal {
   stdin: NodeJS.ReadableStream;
@@ -75,7 +76,7 @@ class PromptEnvironment extends EventEmitter {
 }
 
 /** Asks for whatever `draft` lacks and returns the settled choice. */
-export async function askForRest(request: ProjectRequest, draft: Draft, terminal: Terminal): Promise<ProjectChoice> {
+export async function askForRest(request: ProjectRequest, draft: Draft, terminal: Terminal): Promise<Choice> {
   const environment = new PromptEnvironment(terminal.cwd, terminal);
   const options = {
     env: environment as unknown as NonNullable<AppOptions['env']>,

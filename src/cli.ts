@@ -11,8 +11,9 @@ import { brokers, combinations, patterns, targets } from './catalogue.js';
 import { questions } from './decision-tree.js';
 import { GenerationError, UsageError } from './errors.js';
 import { adaptNpmCommand, packageManagerFromUserAgent, type PackageManager } from './package-manager.js';
+import { allTargets, isComparison, renderComparison, settleRequest, type Choice } from './comparison.js';
 import { formatCommand, packageRoot, renderProject, type ProjectFile } from './project.js';
-import { defaults, missingFlags, settle, type ProjectChoice } from './settle.js';
+import { defaults, missingFlags, type ProjectChoice } from './settle.js';
 import { writeProject } from './write.js';
 
 // The catalogue, for scripts that read it from the built file (bench/targets.mjs, bench/broker.mjs).
@@ -55,8 +56,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     // 2. Settle what was given, refusing bad input before anything is asked or written.
     const { pattern, target, broker, name, directory, force } = options;
     const request = { pattern, target, broker, name, directory, force };
-    const settled = await settle(request, io.cwd, { yes: options.yes });
-    let choice: ProjectChoice;
+    const settled = await settleRequest(request, io.cwd, { yes: options.yes });
+    let choice: Choice;
 
     // 3. Ask for the rest: only on a terminal, and only then is Yeoman loaded.
     if (settled.choice) {
@@ -75,7 +76,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     io.signal.throwIfAborted();
 
     // 4. Render, then write all of it or nothing; --dry-run only lists.
-    const files = await renderProject(choice);
+    const files = isComparison(choice) ? await renderComparison(choice) : await renderProject(choice);
     if (options.dryRun) return print(io, dryRunText(choice, files));
     await io.beforeWrite?.();
     await writeProject(choice.directory, files, io.signal);
@@ -89,22 +90,25 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   }
 }
 
-async function setUp(choice: ProjectChoice, options: CliOptions, manager: PackageManager, io: Io): Promise<void> {
-  const install = choice.target.commands.install;
-  if (options.install && !install) {
-    io.stderr.write(`${choice.target.title} projects have no dependencies to install\n`);
+async function setUp(choice: Choice, options: CliOptions, manager: PackageManager, io: Io): Promise<void> {
+  const projects = isComparison(choice) ? choice.projects : [choice];
+  const toInstall = projects.filter((project) => project.target.commands.install);
+  if (options.install && toInstall.length === 0) {
+    const titles = projects.map((project) => project.target.title).join(', ');
+    io.stderr.write(`${titles} projects have no dependencies to install\n`);
   }
-  if (options.install && install) {
-    const command = adaptNpmCommand(install, manager);
-    io.stderr.write(`Installing dependencies with ${manager}...\n`);
-    await runIn(choice.directory, command, io, `${command.join(' ')} failed`);
+  for (const project of options.install ? toInstall : []) {
+    const command = adaptNpmCommand(project.target.commands.install!, manager);
+    const where = isComparison(choice) ? ` in ${project.target.id}/` : '';
+    io.stderr.write(`Installing dependencies with ${manager}${where}...\n`);
+    await runIn(project.directory, command, io, `${command.join(' ')} failed`);
   }
   if (options.git) {
     await runIn(choice.directory, ['git', 'init', '--quiet'], io, 'git init failed');
     await runIn(choice.directory, ['git', 'add', '--all'], io, 'git add failed');
     await runIn(
       choice.directory,
-      ['git', 'commit', '--quiet', '--message', `Scaffold ${choice.pattern.id} on ${choice.target.id}`],
+      ['git', 'commit', '--quiet', '--message', `Scaffold ${choice.pattern.id} on ${targetIds(choice)}`],
       io,
       'git commit failed',
       'is git user.name/user.email set? The project is written; commit it yourself',
@@ -155,12 +159,15 @@ target, with tests that prove the pattern correct.
 
 Options:
   -p, --pattern <id>   pattern (prompted if missing on a terminal)
-  -t, --target <id>    target (prompted if missing on a terminal)
+  -t, --target <id>    target (prompted if missing on a terminal); ${allTargets}, or a comma list such as
+                       ${targets[0]!.id},${targets[1]!.id}, writes one folder per target, plus COMPARISON.md,
+                       compare.html and run-tests (every folder's tests, one line each)
       --broker <id>    carry the jobs through a broker, for many processes and machines
                        (${brokers.map((b) => `${b.id}: ${b.patterns.join(', ')}`).join('; ')})
   -n, --name <name>    project name; default: the last part of dir
   -y, --yes            never prompt; defaults: --pattern ${defaults.pattern} --target ${defaults.target},
-                       name <pattern>-<target>, directory <name>
+                       name <pattern>-<target> (<pattern>-${allTargets}, or <pattern>-compare for a list),
+                       directory <name>
       --force          write into a non-empty directory, replacing files with the same names
       --dry-run        print the files that would be written; write nothing
       --list           print every pattern × target combination and exit
@@ -202,13 +209,49 @@ function listText(): string {
   return rows.map(([combination, title]) => `${combination!.padEnd(width)}${title}`).join('\n') + '\n';
 }
 
-function dryRunText(choice: ProjectChoice, files: readonly ProjectFile[]): string {
+function dryRunText(choice: Choice, files: readonly ProjectFile[]): string {
   const lines = files.map((file) => `  ${file.path}`);
-  const broker = choice.broker ? ` through ${choice.broker.title}` : '';
-  return `Would write ${files.length} files to ${choice.directory} (${choice.pattern.id} on ${choice.target.id}${broker}):\n${lines.join('\n')}\n`;
+  const { broker } = isComparison(choice) ? choice.projects[0]! : choice;
+  const through = broker ? ` through ${broker.title}` : '';
+  return `Would write ${files.length} files to ${choice.directory} (${choice.pattern.id} on ${targetIds(choice)}${through}):\n${lines.join('\n')}\n`;
+}
+
+function targetIds(choice: Choice): string {
+  return isComparison(choice) ? choice.projects.map((project) => project.target.id).join(', ') : choice.target.id;
 }
 
 function nextStepsText(
+  choice: Choice,
+  files: readonly ProjectFile[],
+  manager: PackageManager,
+  cwd: string,
+  installed: boolean,
+): string {
+  if (!isComparison(choice)) return projectNextSteps(choice, files, manager, cwd, installed);
+  const relative = path.relative(cwd, choice.directory) || '.';
+  // The Python targets share their pinned dev tools: one install serves every Python folder.
+  const devTools = new Set(
+    choice.projects.flatMap(({ target }) =>
+      target.commands.devTools ? [formatCommand(target.commands.devTools, '')] : [],
+    ),
+  );
+  const steps: Array<[string, string]> = [
+    ...(relative === '.' ? [] : [[`cd ${formatCommand([relative], '')}`, ''] as [string, string]]),
+    ...[...devTools].map((command): [string, string] => [command, '# the pinned Python dev tools']),
+    ['sh run-tests', "# every folder's tests, one line per target (or: make test)"],
+  ];
+  const width = Math.max(...steps.map(([command]) => command.length)) + 2;
+  const lines = steps.map(([command, comment]) => `  ${comment ? command.padEnd(width) + comment : command}`);
+  return `Created ${choice.name}: ${choice.pattern.title} in ${choice.projects.length} targets (${files.length} files).
+
+Next steps:
+${lines.join('\n')}
+
+Open compare.html to read the components side by side; COMPARISON.md explains how the targets differ.
+`;
+}
+
+function projectNextSteps(
   choice: ProjectChoice,
   files: readonly ProjectFile[],
   manager: PackageManager,

@@ -8,12 +8,12 @@ import type { FigureRef } from './decision-tree.js';
 
 export type Benchmarks = typeof benchmarks;
 
-const number = (value: number, digits: number) =>
+export const number = (value: number, digits: number) =>
   value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const micros = (value: number) => `${number(value, value < 1 ? 2 : value < 10 ? 1 : 0)} µs`;
-const duration = (value: number) =>
+export const duration = (value: number) =>
   value < 1000 ? micros(value) : `${number(value / 1000, value < 10_000 ? 1 : 0)} ms`;
-const bytes = (value: number) => (value >= 10_240 ? `${number(value / 1024, 0)} KB` : `${number(value, 0)} B`);
+export const bytes = (value: number) => (value >= 10_240 ? `${number(value / 1024, 0)} KB` : `${number(value, 0)} B`);
 const seconds = (value: number) => `${number(value, 2)} s`;
 
 /** One figure as a sentence with its unit and what was measured; throws when the row is missing. */

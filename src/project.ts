@@ -184,10 +184,7 @@ async function brokerNotes(root: string, choice: RenderChoice, broker: Broker): 
  * this package, at the version that generated the project.
  */
 async function furtherReading(target: Target): Promise<Array<{ title: string; url: string }>> {
-  const manifest = JSON.parse(await fs.readFile(path.join(await packageRoot(), 'package.json'), 'utf8')) as {
-    version: string;
-  };
-  const url = (file: string) => `https://unpkg.com/create-concur-pattern@${manifest.version}/${file}`;
+  const url = await packageFileUrl();
   return [
     {
       title: `${target.title}: the runtime, the tooling and this project's choices`,
@@ -199,6 +196,14 @@ async function furtherReading(target: Target): Promise<Array<{ title: string; ur
     { title: 'Choosing a target: the decision tree and the measured trade-offs', url: url('docs/choosing.md') },
     { title: 'Every figure quoted here, how it was measured and how to rerun it', url: url('docs/benchmarks.md') },
   ];
+}
+
+/** Where a file of this package, at the version that generated the project, can be read online. */
+export async function packageFileUrl(): Promise<(file: string) => string> {
+  const manifest = JSON.parse(await fs.readFile(path.join(await packageRoot(), 'package.json'), 'utf8')) as {
+    version: string;
+  };
+  return (file) => `https://unpkg.com/create-concur-pattern@${manifest.version}/${file}`;
 }
 
 /** The README's commands, one per line, their comments aligned. */

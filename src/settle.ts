@@ -51,6 +51,8 @@ export interface ProjectChoice {
 export interface Draft {
   readonly pattern?: Pattern;
   readonly target?: Target;
+  /** Set instead of `target` when several targets were asked for (src/comparison.ts). */
+  readonly targets?: readonly Target[];
   readonly broker?: Broker;
   readonly name?: string;
   readonly directory?: string;
@@ -120,26 +122,26 @@ export async function settle(
 export function missingFlags(draft: Draft): string[] {
   return [
     draft.pattern ? undefined : '--pattern',
-    draft.target ? undefined : '--target',
+    draft.target || draft.targets ? undefined : '--target',
     draft.name ? undefined : '--name (or a directory)',
   ].filter((flag) => flag !== undefined);
 }
 
-function resolvePattern(id: string): Pattern {
+export function resolvePattern(id: string): Pattern {
   const pattern = findPattern(id);
   if (pattern) return pattern;
   const ids = patterns.map((p) => p.id);
   throw new UsageError(`unknown pattern ${JSON.stringify(id)}`, didYouMean(id, ids, 'patterns'));
 }
 
-function resolveTarget(id: string): Target {
+export function resolveTarget(id: string): Target {
   const target = findTarget(id);
   if (target) return target;
   const ids = targets.map((t) => t.id);
   throw new UsageError(`unknown target ${JSON.stringify(id)}`, didYouMean(id, ids, 'targets'));
 }
 
-function resolveBroker(id: string): Broker {
+export function resolveBroker(id: string): Broker {
   const broker = findBroker(id);
   if (broker) return broker;
   const ids = brokers.map((b) => b.id);

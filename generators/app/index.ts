@@ -3,19 +3,10 @@
 // settle() step as the flags; rendering and writing are src/'s.
 
 import Generator, { type BaseOptions } from 'yeoman-generator';
-import {
-  brokers,
-  findBroker,
-  findPattern,
-  findTarget,
-  patterns,
-  targets,
-  type Broker,
-  type Pattern,
-  type Target,
-} from '../../src/catalogue.js';
+import { brokers, findBroker, findPattern, patterns, targets, type Broker, type Pattern } from '../../src/catalogue.js';
 import { UsageError } from '../../src/errors.js';
-import { settle, type Draft, type ProjectChoice, type ProjectRequest } from '../../src/settle.js';
+import { allTargets, defaultComparisonName, settleRequest, type Choice } from '../../src/comparison.js';
+import type { Draft, ProjectRequest } from '../../src/settle.js';
 
 export type AppOptions = BaseOptions & {
   /** What the command line gave, as typed. */
@@ -26,7 +17,7 @@ export type AppOptions = BaseOptions & {
 
 export default class AppGenerator extends Generator<Record<string, never>, AppOptions> {
   /** Set once every value is given and checked. */
-  choice?: ProjectChoice;
+  choice?: Choice;
 
   constructor(args: string[], options: AppOptions) {
     super(args, options, { skipParseOptions: true, tasksMatchingPriority: true });
@@ -35,17 +26,19 @@ export default class AppGenerator extends Generator<Record<string, never>, AppOp
   async prompting(): Promise<void> {
     const { request, draft } = this.options;
     const pattern = draft.pattern ?? (await this.askPattern(draft.broker));
-    const target = draft.target ?? (await this.askTarget(pattern));
+    // A list of targets given as a flag stays as typed; settleRequest() resolves it again with the pattern.
+    const target = draft.targets ? request.target! : (draft.target?.id ?? (await this.askTarget(pattern)));
     // Flags that name both pattern and target chose the in-process form unless they name a broker.
-    const askedSomething = !draft.pattern || !draft.target;
+    const askedSomething = !draft.pattern || (!draft.target && !draft.targets);
     const broker = request.broker === undefined && askedSomething ? await this.askBroker(pattern) : draft.broker;
-    const settled = { ...request, pattern: pattern.id, target: target.id, broker: broker?.id };
+    const settled = { ...request, pattern: pattern.id, target, broker: broker?.id };
     if (draft.name !== undefined) {
       // The name came with the flags: settle it with the pattern and target chosen here.
-      this.choice = (await settle(settled, this.env.cwd)).choice;
+      this.choice = (await settleRequest(settled, this.env.cwd)).choice;
       return;
     }
-    await this.askName(settled, `${pattern.id}-${target.id}`);
+    const several = draft.targets !== undefined || target === allTargets;
+    await this.askName(settled, several ? defaultComparisonName(pattern, target) : `${pattern.id}-${target}`);
   }
 
   /** With a broker given, only the patterns it carries are offered. */
@@ -81,16 +74,23 @@ export default class AppGenerator extends Generator<Record<string, never>, AppOp
     return broker ? findBroker(broker) : undefined;
   }
 
-  private async askTarget(pattern: Pattern): Promise<Target> {
+  /** A target's id, or `all`: every target that has the pattern, side by side. */
+  private async askTarget(pattern: Pattern): Promise<string> {
+    const available = targets.filter((t) => t.patterns.includes(pattern.id));
     const { target } = await this.prompt<{ target: string }>({
       type: 'select',
       name: 'target',
       message: 'In which language and concurrency model?',
-      choices: targets
-        .filter((t) => t.patterns.includes(pattern.id))
-        .map((t) => ({ name: `${t.id.padEnd(23)} ${t.summary}`, value: t.id, short: t.id })),
+      choices: [
+        ...available.map((t) => ({ name: `${t.id.padEnd(23)} ${t.summary}`, value: t.id, short: t.id })),
+        {
+          name: `${allTargets.padEnd(23)} all ${available.length} side by side, with COMPARISON.md and compare.html`,
+          value: allTargets,
+          short: allTargets,
+        },
+      ],
     });
-    return findTarget(target)!;
+    return target;
   }
 
   /** Asks until settle() accepts the name, which also settles the choice. */
@@ -102,7 +102,7 @@ export default class AppGenerator extends Generator<Record<string, never>, AppOp
       default: suggestion,
       validate: async (input: string) => {
         try {
-          this.choice = (await settle({ ...request, name: input }, this.env.cwd)).choice;
+          this.choice = (await settleRequest({ ...request, name: input }, this.env.cwd)).choice;
           return true;
         } catch (error) {
           if (!(error instanceof UsageError)) throw error;

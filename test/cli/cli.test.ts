@@ -56,6 +56,7 @@ describe('informational commands', () => {
       expect(stdout).toContain(flag);
     }
     for (const entry of [...patterns, ...targets]) expect(stdout).toContain(entry.id);
+    expect(stdout).toContain(`all, or a comma list such as\n${' '.repeat(23)}${targets[0]!.id},${targets[1]!.id}`);
   });
 
   it('--list prints one line per combination, a broker form included', async () => {
@@ -290,6 +291,31 @@ describe('in a terminal', () => {
     );
     expect(result.exit, result.screen).toBe(0);
     expect(await listTree(workDir)).toContain(path.join('svc', 'pyproject.toml'));
+  });
+
+  it('offers every target at once at the target prompt, and names the result <pattern>-all', async () => {
+    const result = await session(
+      ['-p', 'fan-out'],
+      [
+        { expect: 'In which language', send: down.repeat(targets.length) + enter }, // after the last target
+        { expect: 'Project name', send: enter },
+      ],
+    );
+    expect(result.exit, result.screen).toBe(0);
+    const shown = result.screen.replaceAll(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
+    expect(shown).toMatch(/In which language and concurrency model\? all\s*$/m);
+    const files = await listTree(path.join(workDir, 'fan-out-all'));
+    expect(files).toEqual(expect.arrayContaining(['COMPARISON.md', 'compare.html', 'run-tests']));
+    for (const target of targets) expect(files.some((file) => file.startsWith(`${target.id}${path.sep}`))).toBe(true);
+  });
+
+  it('does not ask for the target when a list was given', async () => {
+    const result = await session(['-p', 'timeout', '-t', 'go,typescript'], [{ expect: 'Project name', send: enter }]);
+    expect(result.exit, result.screen).toBe(0);
+    expect(result.screen).not.toContain('In which language');
+    expect(await fs.readdir(path.join(workDir, 'timeout-compare'))).toEqual(
+      expect.arrayContaining(['go', 'typescript', 'COMPARISON.md']),
+    );
   });
 
   it('Ctrl-C at a prompt exits 130 and writes nothing', async () => {

@@ -161,8 +161,12 @@ class _Run(Generic[J, R]):
         self._on_stop = on_stop
         self._queue: Queue[J] = Queue(maxsize=capacity)
         # Unbounded, yet it never holds more than one outcome per worker,
-        # plus the jobs a stop handed back.
-        self._outbox: queue.SimpleQueue[_Message[J, R]] = queue.SimpleQueue()
+        # plus the jobs a stop handed back. Not the faster SimpleQueue: on
+        # Python 3.11 and 3.12, once a signal handler that ran inside its
+        # get(timeout=...) outlasts what was left of the timeout, the get
+        # waits for the next message with no timeout at all, and a stop
+        # is seen only when a job in flight ends (its drain never begins).
+        self._outbox: queue.Queue[_Message[J, R]] = queue.Queue()
         # Written by the caller's thread only; the others read it.
         self._closed = False
         self._source_error: BaseException | None = None
