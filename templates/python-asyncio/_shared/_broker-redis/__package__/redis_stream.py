@@ -1,16 +1,22 @@
-"""Jobs carried by a Redis Stream and its consumer group, on the event loop.
+"""Redis Streams on the event loop: a job source and acknowledger for the
+pattern components.
 
-A ``Stream`` is one consumer of the group ``<stream>:workers``: ``produce``
-adds jobs (waiting while the backlog is full), ``deliveries`` is the job
-source a component reads, and ``ack``, ``fail`` and ``release`` say what
-became of each delivery. Every entry stays in the stream until it is
-acknowledged, and is deleted then: the stream holds exactly the jobs not
-yet done, so its length is the backlog and nothing is ever trimmed.
+One ``Stream`` is one stream and its consumer group (``<stream>:workers``)
+seen by one consumer. Producers ``produce`` entries; a worker feeds
+``deliveries(stop)`` to a component as its job source and settles each
+outcome with ``ack``, ``fail`` or ``release``. Every job is delivered at
+least once:
 
-A job is delivered at least once: a worker that dies holding one leaves it
-pending, and after ``claim_idle`` seconds any consumer claims it. Handlers
-must therefore be idempotent; ``ack`` tells a caller when another consumer
-finished the job first.
+- an entry stays pending until a worker acknowledges it; one whose worker
+  died (pending, idle longer than ``claim_idle``) is claimed by another;
+- ``ack`` records the result in ``<stream>:results`` before acknowledging,
+  and deletes the entry, so the stream's length is its backlog: what no
+  worker has acknowledged yet;
+- after ``max_deliveries`` a failing job moves to ``<stream>:dead``.
+
+Handlers must therefore be idempotent. A lost connection is retried with
+jittered exponential backoff, one line on stderr per retry; a job in flight
+goes on meanwhile, and its ``ack`` waits for the server.
 """
 
 from __future__ import annotations
@@ -20,9 +26,9 @@ import json
 import random
 import sys
 import time
-from collections.abc import AsyncGenerator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 from redis.asyncio import Redis
@@ -35,18 +41,20 @@ from redis.typing import EncodableT, FieldT
 
 T = TypeVar("T")
 
-RETRY_FIRST_S = 0.1
-RETRY_CAP_S = 5.0
-FULL_POLL_S = 0.025
-"""How often ``produce`` looks again at a full backlog."""
+FIRST_RETRY_S = 0.1
+"""Backoff after the first failure; it doubles up to ``LAST_RETRY_S``."""
+LAST_RETRY_S = 5.0
+START_DEADLINE_S = 5.0
+"""How long ``open`` keeps trying to reach the server before giving up."""
+FULL_POLL_S = 0.03
+"""How often a producer held back by a full stream looks again."""
+LONGEST_BLOCK_MS = 1000
+"""A read blocks no longer than this, so that claims are checked."""
 CLAIM_PAGE = 10
 """Idle entries looked up at once; each is claimed only when it is taken."""
-CONNECT_TIMEOUT_S = 5.0
-"""The first connection: a server that cannot be reached fails ``open`` then."""
-SOCKET_TIMEOUT_S = 10.0
-"""Longer than any blocking read (at most 1 s): a silent peer is a lost connection."""
 
-_LOST = (RedisConnectionError, RedisTimeoutError, OSError)
+_LOST = (RedisConnectionError, RedisTimeoutError)
+_Fields = dict[FieldT, EncodableT]
 
 
 class UnreachableError(Exception):
@@ -72,105 +80,131 @@ class Stream:
     def __init__(
         self,
         client: Redis,
-        stream: str,
+        name: str,
         consumer: str,
-        *,
         claim_idle: float,
         max_deliveries: int,
-        buffer: int,
+        buffer: int | None,
     ) -> None:
         self._client = client
-        self.stream, self.consumer = stream, consumer
-        self.group, self.dead, self.results = (
-            f"{stream}:workers",
-            f"{stream}:dead",
-            f"{stream}:results",
-        )
+        self.name, self.consumer = name, consumer
+        self.group, self.dead_letters = f"{name}:workers", f"{name}:dead"
+        self.results = f"{name}:results"
+        self.claim_idle, self.max_deliveries = claim_idle, max_deliveries
+        self.buffer = buffer
         self._claim_idle_ms = max(1, round(claim_idle * 1000))
-        self._max_deliveries, self._buffer = max_deliveries, buffer
 
     @classmethod
     async def open(
         cls,
         url: str,
-        stream: str,
+        name: str,
         consumer: str,
         *,
-        claim_idle: float,
-        max_deliveries: int,
-        buffer: int = 1,
+        claim_idle: float = 30.0,
+        max_deliveries: int = 5,
+        buffer: int | None = None,
     ) -> Stream:
-        """Connect and create the group if it is missing.
+        """Connect and create the consumer group if missing.
 
-        ``claim_idle`` is in seconds; ``buffer`` bounds the backlog that
-        ``produce`` lets grow. Raises UnreachableError, with the URL without
-        its password, when the server cannot be reached now: at start a
-        wrong address must fail at once, not retry for ever.
+        ``claim_idle`` (seconds): a pending entry idle this long is claimed;
+        ``buffer``: the backlog ``produce`` waits under (None: no bound).
+        Raises UnreachableError within about ``START_DEADLINE_S`` when the
+        server cannot be reached; nothing is read from the stream then.
         """
         client = Redis.from_url(
             url,
             decode_responses=True,
-            socket_connect_timeout=CONNECT_TIMEOUT_S,
-            socket_timeout=SOCKET_TIMEOUT_S,
-            # Every command goes through Stream._retrying, which reports
-            # each retry; the client's own retries would stay silent.
+            socket_connect_timeout=2,
+            # Longer than a blocked read, so that only a dead peer times out.
+            socket_timeout=LONGEST_BLOCK_MS / 1000 + 10,
+            # Retries are ours: they are reported, and a stop cuts them short.
             retry=Retry(NoBackoff(), 0),
         )
-        try:
-            await client.xgroup_create(stream, f"{stream}:workers", "0", mkstream=True)
-        except ResponseError as error:
-            if not str(error).startswith("BUSYGROUP"):
+        stream = cls(client, name, consumer, claim_idle, max_deliveries, buffer)
+        deadline = time.monotonic() + START_DEADLINE_S
+        delay = FIRST_RETRY_S
+        while True:
+            try:
+                await stream._create_group()
+                return stream
+            except _LOST as error:
+                wait = random.uniform(0, delay)
+                if time.monotonic() + wait > deadline:
+                    await client.aclose()
+                    message = f"cannot reach {redact(url)}: {error}"
+                    raise UnreachableError(message) from error
+                _report_retry(error, wait)
+                await asyncio.sleep(wait)
+                delay = min(delay * 2, LAST_RETRY_S)
+            except BaseException:
                 await client.aclose()
                 raise
-        except _LOST as error:
-            await client.aclose()
-            raise UnreachableError(f"cannot reach {redact(url)}: {error}") from error
-        return cls(
-            client,
-            stream,
-            consumer,
-            claim_idle=claim_idle,
-            max_deliveries=max_deliveries,
-            buffer=buffer,
-        )
+
+    async def _create_group(self) -> None:
+        try:
+            await self._client.xgroup_create(self.name, self.group, "0", mkstream=True)
+        except ResponseError as error:
+            if not str(error).startswith("BUSYGROUP"):
+                raise
 
     async def close(self) -> None:
         await self._client.aclose()
 
-    async def produce(self, job: int, payload: dict[str, Any]) -> str:
-        """Add a job once the backlog is below ``buffer``; return its entry id."""
-        # Polled: the backlog shrinks in other processes, on other machines,
-        # and Redis has no notification for a stream getting shorter.
-        while await self.backlog() >= self._buffer:  # noqa: ASYNC110
-            await asyncio.sleep(FULL_POLL_S)
-        fields = _entry(job, payload)
-        # Never MAXLEN: trimming drops jobs nobody has done.
-        added = await self._retrying(lambda: self._client.xadd(self.stream, fields))
-        return _text(added)
+    async def __aenter__(self) -> Stream:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
 
     async def backlog(self) -> int:
-        """Jobs not yet delivered plus those delivered and not yet acknowledged."""
-        return await self._retrying(lambda: self._client.xlen(self.stream))
+        """Entries not yet acknowledged: never delivered, or pending."""
+        return await self._retrying(lambda: self._client.xlen(self.name))
+
+    async def produce(
+        self,
+        job: int,
+        payload: Mapping[str, object],
+        *,
+        stop: asyncio.Event | None = None,
+    ) -> bool:
+        """Append ``job``, once the backlog is under ``buffer``.
+
+        Returns False, having added nothing, if ``stop`` is set while it
+        waits for room. The stream is never trimmed: trimming drops jobs.
+        """
+        # Polled: the backlog shrinks in other processes, on other machines,
+        # and Redis tells no one when a stream gets shorter.
+        while self.buffer is not None and await self.backlog() >= self.buffer:
+            if stop is None:
+                await asyncio.sleep(FULL_POLL_S)
+            elif await _set_within(stop, FULL_POLL_S):
+                return False
+        fields = _entry(job, payload)
+        await self._retrying(lambda: self._client.xadd(self.name, fields))
+        return True
 
     async def deliveries(
         self,
         stop: asyncio.Event,
         *,
+        abandoned: Callable[[Delivery, str], None] | None = None,
         idle_exit: float = 0,
-        on_dead: Callable[[Delivery, str], None] = lambda _delivery, _error: None,
     ) -> AsyncGenerator[Delivery, None]:
-        """Each job for this consumer, one at a time, until ``stop`` is set.
+        """The jobs for this consumer, until ``stop`` is set.
 
-        Entries idle for ``claim_idle`` come first (their consumer is
-        presumed dead), then new ones. One entry is taken per step, so that
-        nothing waits here while its claim time runs out. With
-        ``idle_exit`` > 0 it also ends once the backlog has been empty that
-        many seconds. A claimed entry already delivered ``max_deliveries``
-        times goes to the dead-letter stream and to ``on_dead`` instead.
+        It claims entries idle longer than ``claim_idle`` (their consumer
+        died), else reads a new one, one entry at a time: the component's
+        queue bounds what is held. A stop ends a blocked read at once; an
+        entry read as it came is released. With ``idle_exit`` > 0 it also
+        ends once the backlog has been empty that many seconds. An entry
+        that cannot be parsed goes to the dead letters at once; so does a
+        claimed one already delivered ``max_deliveries`` times, after
+        ``abandoned(delivery, error)`` is told.
         """
         # A blocked read returns at least this often: claims and the idle
         # check must come round even when no new job does.
-        max_block_ms = max(10, min(self._claim_idle_ms // 2, 1000))
+        max_block_ms = max(10, min(self._claim_idle_ms // 2, LONGEST_BLOCK_MS))
         block_ms = max_block_ms
         if idle_exit > 0:
             block_ms = max(10, min(block_ms, round(idle_exit * 250)))
@@ -185,10 +219,12 @@ class Stream:
                 scan_ms = 0 if len(candidates) == CLAIM_PAGE else max_block_ms
                 next_scan = time.monotonic() + scan_ms / 1000
             if candidates:
-                delivery = await self._claim(*candidates.pop(0), on_dead)
+                delivery = await self._claim(*candidates.pop(0), abandoned)
             else:
                 delivery = await self._read_new(stop, block_ms)
-            if delivery is not None:
+            if delivery is not None and stop.is_set():
+                await self.release(delivery)
+            elif delivery is not None:
                 idle_since = None
                 yield delivery
             elif not candidates and idle_exit > 0:
@@ -208,51 +244,40 @@ class Stream:
         await self._retrying(
             lambda: self._client.hset(self.results, str(delivery.job), str(result))
         )
-        acked, _ = await self._transaction(
-            lambda pipe: pipe.xack(self.stream, self.group, delivery.id).xdel(
-                self.stream, delivery.id
-            )
-        )
-        return bool(acked)
+        acknowledged, _ = await self._transaction(delivery.id)
+        return bool(acknowledged)
 
-    async def fail(self, delivery: Delivery, error: BaseException | str) -> bool:
-        """Dead-letter the job if this was its last delivery; return whether it was.
+    async def fail(self, delivery: Delivery, error: str) -> bool:
+        """Record a failed delivery; True if the job went to the dead letters.
 
-        Otherwise the entry stays pending, and after ``claim_idle`` it is
-        claimed again, by any consumer.
+        Before ``max_deliveries`` the entry stays pending, and any worker,
+        this one too, claims it again after ``claim_idle``.
         """
-        if delivery.deliveries < self._max_deliveries:
+        if delivery.deliveries < self.max_deliveries:
             return False
-        await self._dead_letter(delivery, _message(error))
+        fields = {"job": str(delivery.job), "payload": json.dumps(delivery.payload)}
+        await self._bury(delivery.id, fields, error, delivery.deliveries)
         return True
 
     async def release(self, delivery: Delivery) -> None:
-        """Hand back a delivery that was never started: at the end of the stream
-        at once, not after the claim time."""
+        """Hand back a delivery never started: a new entry at the end.
+
+        The job does not wait for ``claim_idle``, as a pending one would.
+        """
         fields = _entry(delivery.job, delivery.payload)
-        await self._transaction(
-            lambda pipe: (
-                pipe.xadd(self.stream, fields)
-                .xack(self.stream, self.group, delivery.id)
-                .xdel(self.stream, delivery.id)
-            )
-        )
+        await self._transaction(delivery.id, (self.name, fields))
 
     async def _idle_entries(self) -> list[tuple[str, str, int]]:
+        """(id, consumer, deliveries so far) of entries idle past ``claim_idle``."""
         pending = await self._retrying(
             lambda: self._client.xpending_range(
-                self.stream,
-                self.group,
-                "-",
-                "+",
-                CLAIM_PAGE,
-                idle=self._claim_idle_ms,
+                self.name, self.group, "-", "+", CLAIM_PAGE, idle=self._claim_idle_ms
             )
         )
         return [
             (
-                _text(entry["message_id"]),
-                _text(entry["consumer"]),
+                str(entry["message_id"]),
+                str(entry["consumer"]),
                 int(entry["times_delivered"]),
             )
             for entry in pending
@@ -261,26 +286,29 @@ class Stream:
     async def _claim(
         self,
         entry_id: str,
-        owner: str,
-        delivered: int,
-        on_dead: Callable[[Delivery, str], None],
+        previous: str,
+        count: int,
+        abandoned: Callable[[Delivery, str], None] | None,
     ) -> Delivery | None:
         # Atomic: if another consumer claimed it since XPENDING, or it was
         # acknowledged, this returns nothing and the entry is not ours.
         claimed = await self._retrying(
             lambda: self._client.xclaim(
-                self.stream, self.group, self.consumer, self._claim_idle_ms, [entry_id]
+                self.name, self.group, self.consumer, self._claim_idle_ms, [entry_id]
             )
         )
-        if not claimed or not isinstance(claimed[0], tuple):
+        entries = _entries(claimed)
+        if not entries:
             return None
-        delivery = await self._parse(claimed[0], delivered + 1, owner)
-        if delivery is not None and delivered >= self._max_deliveries:
-            error = f"abandoned by {owner} after {delivered} deliveries"
-            await self._dead_letter(delivery, error)
-            on_dead(delivery, error)
-            return None
-        return delivery
+        fields = entries[0][1]
+        delivery = await self._parse(entry_id, fields, count + 1, previous)
+        if delivery is None or count < self.max_deliveries:
+            return delivery
+        error = f"abandoned by {previous} after {count} deliveries"
+        if abandoned is not None:
+            abandoned(delivery, error)
+        await self._bury(entry_id, fields, error, count)
+        return None
 
     async def _read_new(self, stop: asyncio.Event, block_ms: int) -> Delivery | None:
         read = asyncio.ensure_future(
@@ -288,7 +316,7 @@ class Stream:
                 lambda: self._client.xreadgroup(
                     self.group,
                     self.consumer,
-                    {self.stream: ">"},
+                    {self.name: ">"},
                     count=1,
                     block=block_ms,
                 )
@@ -298,119 +326,123 @@ class Stream:
         try:
             await asyncio.wait((read, stopped), return_when=asyncio.FIRST_COMPLETED)
         finally:
-            # A stop ends a blocked read at once; the client drops the
-            # connection it was read on, and connects again for the next command.
+            # A stop ends a blocked read at once: the client drops the
+            # connection of the read it cancels, and opens another next time.
             for waiting in (read, stopped):
                 waiting.cancel()
             await asyncio.gather(read, stopped, return_exceptions=True)
         if read.cancelled():
             return None
-        # [[stream, [entry]]] in RESP2, the protocol the client speaks by default.
-        for _stream, entries in cast("list[list[Any]]", read.result() or []):
-            for entry in entries:
-                return await self._parse(entry, 1, None)
+        # RESP2, the client's default: [[stream, [(id, fields), ...]]]
+        reply = read.result()
+        for _, entries in reply if isinstance(reply, list) else []:
+            for entry_id, fields in _entries(entries):
+                return await self._parse(entry_id, fields, 1, None)
         return None
 
     async def _parse(
-        self, entry: tuple[Any, Any], deliveries: int, claimed_from: str | None
+        self,
+        entry_id: str,
+        fields: dict[str, str],
+        deliveries: int,
+        claimed_from: str | None,
     ) -> Delivery | None:
-        """The entry as a Delivery, or None once a malformed one is dead-lettered."""
-        entry_id, fields = _text(entry[0]), cast("dict[str, str]", entry[1])
+        """The entry as a Delivery; a malformed one is buried, and None."""
         try:
-            job = int(fields["job"])
+            job_text = fields["job"]
+            if not (job_text.isascii() and job_text.isdigit()):
+                raise ValueError(f"job is not a decimal id: {job_text!r}")
             payload = json.loads(fields["payload"])
             if not isinstance(payload, dict):
-                raise TypeError(f"payload is not a JSON object: {fields['payload']}")
-        except (KeyError, ValueError, TypeError) as error:
+                raise ValueError(f"payload is not a JSON object: {payload!r}")
+        except (KeyError, ValueError) as error:
             # It can never succeed: dead at once, whatever its count.
-            text = f"malformed entry: {_message(error)}"
-            await self._transaction(
-                lambda pipe: (
-                    pipe.xadd(
-                        self.dead,
-                        {
-                            "job": str(fields.get("job", "")),
-                            "payload": str(fields.get("payload", "")),
-                            "error": text,
-                            "deliveries": str(deliveries),
-                            "consumer": self.consumer,
-                        },
-                    )
-                    .xack(self.stream, self.group, entry_id)
-                    .xdel(self.stream, entry_id)
-                )
-            )
-            print(f"redis: entry {entry_id} dead-lettered, {text}", file=sys.stderr)
+            reason = f"malformed entry: {type(error).__name__}: {error}"
+            print(f"redis: {entry_id} {reason}", file=sys.stderr, flush=True)
+            await self._bury(entry_id, fields, reason, deliveries)
             return None
-        return Delivery(job, payload, entry_id, deliveries, claimed_from)
+        return Delivery(int(job_text), payload, entry_id, deliveries, claimed_from)
 
-    async def _dead_letter(self, delivery: Delivery, error: str) -> None:
-        letter: dict[FieldT, EncodableT] = {
-            "job": str(delivery.job),
-            "payload": json.dumps(delivery.payload),
+    async def _bury(
+        self, entry_id: str, fields: Mapping[str, str], error: str, deliveries: int
+    ) -> None:
+        dead: _Fields = {
+            "job": fields.get("job", ""),
+            "payload": fields.get("payload", ""),
             "error": error,
-            "deliveries": str(delivery.deliveries),
+            "deliveries": str(deliveries),
             "consumer": self.consumer,
         }
-        await self._transaction(
-            lambda pipe: (
-                pipe.xadd(self.dead, letter)
-                .xack(self.stream, self.group, delivery.id)
-                .xdel(self.stream, delivery.id)
-            )
-        )
+        await self._transaction(entry_id, (self.dead_letters, dead))
 
-    async def _transaction(self, queue: Callable[[Any], Any]) -> list[Any]:
-        """Run the commands ``queue`` adds to a pipeline in one MULTI/EXEC."""
+    async def _transaction(
+        self, entry_id: str, append: tuple[str, _Fields] | None = None
+    ) -> tuple[int, int]:
+        """One MULTI: XADD ``append`` (if any), XACK and XDEL ``entry_id``.
 
-        async def run() -> list[Any]:
+        Returns what XACK and XDEL counted.
+        """
+
+        async def run() -> tuple[int, int]:
             async with self._client.pipeline(transaction=True) as pipe:
-                queue(pipe)
-                return await pipe.execute()
+                if append is not None:
+                    pipe.xadd(*append)
+                pipe.xack(self.name, self.group, entry_id)
+                pipe.xdel(self.name, entry_id)
+                *_, acknowledged, deleted = await pipe.execute()
+            return int(acknowledged), int(deleted)
 
         return await self._retrying(run)
 
     async def _retrying(self, command: Callable[[], Awaitable[T]]) -> T:
-        """Run ``command`` until the server answers, reporting each lost try.
+        """``await command()``, again after a lost connection, until it succeeds.
 
-        Full jitter: a random wait up to an exponential bound, so that many
-        workers that lost the same server do not all come back at once.
+        A stop cancels the task that waits here, like any other await.
         """
-        bound = RETRY_FIRST_S
+        delay = FIRST_RETRY_S
         while True:
             try:
                 return await command()
             except _LOST as error:
-                wait = random.uniform(0, bound)
-                print(
-                    f"redis: {_message(error)}; retrying in {round(wait * 1000)} ms",
-                    file=sys.stderr,
-                    flush=True,
-                )
+                wait = random.uniform(0, delay)  # full jitter: workers spread out
+                _report_retry(error, wait)
                 await asyncio.sleep(wait)
-                bound = min(bound * 2, RETRY_CAP_S)
+                delay = min(delay * 2, LAST_RETRY_S)
 
 
 def redact(url: str) -> str:
-    """The URL with its password, if any, replaced by ``***``."""
+    """``url`` without its password: ``redis://user:***@host:6379/0``."""
     parts = urlsplit(url)
     if parts.password is None:
         return url
     user = parts.username or ""
-    host = parts.hostname or ""
-    port = f":{parts.port}" if parts.port else ""
-    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}{port}"))
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
 
 
-def _entry(job: int, payload: dict[str, Any]) -> dict[FieldT, EncodableT]:
+async def _set_within(event: asyncio.Event, seconds: float) -> bool:
+    """Whether ``event`` is set, waiting at most ``seconds`` for it."""
+    try:
+        await asyncio.wait_for(event.wait(), seconds)
+    except TimeoutError:
+        return False
+    return True
+
+
+def _entry(job: int, payload: Mapping[str, object]) -> _Fields:
     return {"job": str(job), "payload": json.dumps(payload)}
 
 
-def _text(value: object) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
+def _entries(reply: object) -> list[tuple[str, dict[str, str]]]:
+    """The (id, fields) of a list of entries; a deleted entry's fields are None."""
+    entries = reply if isinstance(reply, list) else []
+    return [
+        (str(entry_id), {str(key): str(value) for key, value in fields.items()})
+        for entry_id, fields in entries
+        if isinstance(fields, dict)
+    ]
 
 
-def _message(error: BaseException | str) -> str:
-    if isinstance(error, str):
-        return error
-    return str(error) or type(error).__name__
+def _report_retry(error: BaseException, wait: float) -> None:
+    message = f"redis: {error}; retrying in {round(wait * 1000)} ms"
+    print(message, file=sys.stderr, flush=True)
