@@ -189,26 +189,20 @@ class Stream:
         stop: asyncio.Event,
         *,
         abandoned: Callable[[Delivery, str], None] | None = None,
-        idle_exit: float = 0,
     ) -> AsyncGenerator[Delivery, None]:
         """The jobs for this consumer, until ``stop`` is set.
 
         It claims entries idle longer than ``claim_idle`` (their consumer
         died), else reads a new one, one entry at a time: the component's
         queue bounds what is held. A stop ends a blocked read at once; an
-        entry read as it came is released. With ``idle_exit`` > 0 it also
-        ends once the backlog has been empty that many seconds. An entry
-        that cannot be parsed goes to the dead letters at once; so does a
-        claimed one already delivered ``max_deliveries`` times, after
-        ``abandoned(delivery, error)`` is told.
+        entry read as it came is released. An entry that cannot be parsed
+        goes to the dead letters at once; so does a claimed one already
+        delivered ``max_deliveries`` times, after ``abandoned(delivery,
+        error)`` is told.
         """
-        # A blocked read returns at least this often: claims and the idle
-        # check must come round even when no new job does.
-        max_block_ms = max(10, min(self._claim_idle_ms // 2, LONGEST_BLOCK_MS))
-        block_ms = max_block_ms
-        if idle_exit > 0:
-            block_ms = max(10, min(block_ms, round(idle_exit * 250)))
-        idle_since: float | None = None
+        # A blocked read returns at least this often: claims must come
+        # round even when no new job does.
+        block_ms = max(1, min(self._claim_idle_ms // 2, LONGEST_BLOCK_MS))
         candidates: list[tuple[str, str, int]] = []  # (id, consumer, deliveries)
         next_scan = 0.0
         while not stop.is_set():
@@ -216,7 +210,7 @@ class Stream:
                 candidates = await self._idle_entries()
                 # A full page may hide more; otherwise look again as often as
                 # a blocked read returns at most.
-                scan_ms = 0 if len(candidates) == CLAIM_PAGE else max_block_ms
+                scan_ms = 0 if len(candidates) == CLAIM_PAGE else block_ms
                 next_scan = time.monotonic() + scan_ms / 1000
             if candidates:
                 delivery = await self._claim(*candidates.pop(0), abandoned)
@@ -225,15 +219,7 @@ class Stream:
             if delivery is not None and stop.is_set():
                 await self.release(delivery)
             elif delivery is not None:
-                idle_since = None
                 yield delivery
-            elif not candidates and idle_exit > 0:
-                if await self.backlog() > 0:
-                    idle_since = None
-                elif idle_since is None:
-                    idle_since = time.monotonic()
-                elif time.monotonic() - idle_since >= idle_exit:
-                    return
 
     async def ack(self, delivery: Delivery, result: object) -> bool:
         """Record the result, then acknowledge and delete the entry.
