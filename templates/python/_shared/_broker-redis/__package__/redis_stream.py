@@ -42,7 +42,7 @@ T = TypeVar("T")
 FIRST_RETRY_S = 0.1
 """Backoff after the first failure; it doubles up to ``LAST_RETRY_S``."""
 LAST_RETRY_S = 5.0
-START_DEADLINE_S = 5.0
+START_DEADLINE_S = 3.0
 """How long ``open`` keeps trying to reach the server before giving up."""
 FULL_POLL_S = 0.03
 """How often a producer held back by a full stream looks again."""
@@ -106,6 +106,10 @@ class Stream:
         # Held by deliveries() from a check of its stop to the end of the
         # command it then sends, so that close() cuts no read short.
         self._reading = threading.Lock()
+        # The entries handed out and not yet settled: never claimed from
+        # itself while one of its workers still runs the job.
+        self._held: set[str] = set()
+        self._held_lock = threading.Lock()
 
     @classmethod
     def open(
@@ -122,8 +126,9 @@ class Stream:
 
         ``claim_idle`` (seconds): a pending entry idle this long is claimed;
         ``buffer``: the backlog ``produce`` waits under (None: no bound).
-        Raises UnreachableError within about ``START_DEADLINE_S`` when the
-        server cannot be reached; nothing is read from the stream then.
+        Tries again quietly for ``START_DEADLINE_S`` (a server starting
+        alongside), then raises UnreachableError; nothing is read from the
+        stream then.
         """
         client = redis.Redis.from_url(
             url,
@@ -147,8 +152,7 @@ class Stream:
                     client.close()
                     message = f"cannot reach {redact(url)}: {error}"
                     raise UnreachableError(message) from error
-                _report_retry(error, wait)
-                time.sleep(wait)
+                time.sleep(wait)  # quietly: if it never comes, one line says so
                 delay = min(delay * 2, LAST_RETRY_S)
 
     def _create_group(self) -> None:
@@ -211,9 +215,11 @@ class Stream:
         """The jobs for this consumer, until ``stop`` is set.
 
         It claims entries idle longer than ``claim_idle`` (their consumer
-        died), else reads a new one, one entry at a time: the component's
-        queue bounds what is held. A read blocks for at most a second, so a
-        stop ends it within that. Entries read after the stop are released.
+        died; never one it handed out and has not yet settled with ``ack``,
+        ``fail`` or ``release``), else reads a new one, one entry at a time:
+        the component's queue bounds what is held. A read blocks for at most
+        a second, so a stop ends it within that; an entry read after the
+        stop is released.
         An entry that cannot be parsed goes to the dead letters at once; so
         does a claimed one already delivered ``max_deliveries`` times, after
         ``abandoned(delivery, error)`` is told.
@@ -230,6 +236,8 @@ class Stream:
                     self.release(delivery)
                     return
             if delivery is not None:
+                with self._held_lock:
+                    self._held.add(delivery.id)
                 yield delivery
 
     def _claim_one(
@@ -238,17 +246,27 @@ class Stream:
         abandoned: Callable[[Delivery, str], None] | None,
     ) -> Delivery | None:
         while True:
+            with self._held_lock:
+                held = set(self._held)
+            # Enough to find one it does not hold, if there is one.
             pending = self._retrying(
-                lambda: self._client.xpending_range(
-                    self.name, self.group, "-", "+", 1, idle=self._claim_idle_ms
+                partial(
+                    self._client.xpending_range,
+                    self.name,
+                    self.group,
+                    "-",
+                    "+",
+                    len(held) + 1,
+                    idle=self._claim_idle_ms,
                 ),
                 stop,
             )
-            if not pending:
+            idle = [entry for entry in pending if entry["message_id"] not in held]
+            if not idle:
                 return None
-            entry_id = str(pending[0]["message_id"])
-            previous = str(pending[0]["consumer"])
-            count = int(pending[0]["times_delivered"])
+            entry_id = str(idle[0]["message_id"])
+            previous = str(idle[0]["consumer"])
+            count = int(idle[0]["times_delivered"])
             claim = partial(
                 self._client.xclaim,
                 self.name,
@@ -320,6 +338,7 @@ class Stream:
             lambda: self._client.hset(self.results, str(delivery.job), str(result))
         )
         acknowledged, _ = self._transaction(delivery.id)
+        self._settled(delivery)
         return bool(acknowledged)
 
     def fail(self, delivery: Delivery, error: str) -> bool:
@@ -328,6 +347,7 @@ class Stream:
         Before ``max_deliveries`` the entry stays pending, and any worker,
         this one too, claims it again after ``claim_idle``.
         """
+        self._settled(delivery)
         if delivery.deliveries < self.max_deliveries:
             return False
         fields = {"job": str(delivery.job), "payload": json.dumps(delivery.payload)}
@@ -341,6 +361,11 @@ class Stream:
         """
         fields: _Fields = {"job": delivery.job, "payload": json.dumps(delivery.payload)}
         self._transaction(delivery.id, (self.name, fields))
+        self._settled(delivery)
+
+    def _settled(self, delivery: Delivery) -> None:
+        with self._held_lock:
+            self._held.discard(delivery.id)
 
     def _bury(
         self, entry_id: str, fields: Mapping[str, str], error: str, deliveries: int

@@ -25,7 +25,7 @@ class RedisServer:
 
     def __init__(self, executable: str, directory: Path) -> None:
         self._executable, self._directory = executable, directory
-        self.port = _free_port()
+        self.port = free_port()
         self._process = self._spawn()
 
     @classmethod
@@ -75,7 +75,16 @@ class RedisServer:
                     time.sleep(0.02)
 
 
-def _free_port() -> int:
+def entries(client: redis.Redis, stream: str) -> list[dict[str, str]]:
+    """The fields of every entry of ``stream``, oldest first."""
+    return [
+        {str(key): str(value) for key, value in (fields or {}).items()}
+        for _, fields in client.xrange(stream) or []
+    ]
+
+
+def free_port() -> int:
+    """A port that nothing listens on, for the moment."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
