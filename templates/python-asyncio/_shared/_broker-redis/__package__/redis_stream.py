@@ -44,14 +44,14 @@ T = TypeVar("T")
 FIRST_RETRY_S = 0.1
 """Backoff after the first failure; it doubles up to ``LAST_RETRY_S``."""
 LAST_RETRY_S = 5.0
-START_DEADLINE_S = 5.0
+START_DEADLINE_S = 3.0
 """How long ``open`` keeps trying to reach the server before giving up."""
 FULL_POLL_S = 0.03
 """How often a producer held back by a full stream looks again."""
 LONGEST_BLOCK_MS = 1000
 """A read blocks no longer than this, so that claims are checked."""
 CLAIM_PAGE = 10
-"""Idle entries looked up at once; each is claimed only when it is taken."""
+"""Idle entries looked up at once (besides its own); each is claimed when taken."""
 
 _LOST = (RedisConnectionError, RedisTimeoutError)
 _Fields = dict[FieldT, EncodableT]
@@ -93,6 +93,9 @@ class Stream:
         self.claim_idle, self.max_deliveries = claim_idle, max_deliveries
         self.buffer = buffer
         self._claim_idle_ms = max(1, round(claim_idle * 1000))
+        # The entries handed out and not yet settled: never claimed from
+        # itself while one of its workers still runs the job.
+        self._held: set[str] = set()
 
     @classmethod
     async def open(
@@ -109,8 +112,9 @@ class Stream:
 
         ``claim_idle`` (seconds): a pending entry idle this long is claimed;
         ``buffer``: the backlog ``produce`` waits under (None: no bound).
-        Raises UnreachableError within about ``START_DEADLINE_S`` when the
-        server cannot be reached; nothing is read from the stream then.
+        Tries again quietly for ``START_DEADLINE_S`` (a server starting
+        alongside), then raises UnreachableError; nothing is read from the
+        stream then.
         """
         client = Redis.from_url(
             url,
@@ -134,7 +138,7 @@ class Stream:
                     await client.aclose()
                     message = f"cannot reach {redact(url)}: {error}"
                     raise UnreachableError(message) from error
-                _report_retry(error, wait)
+                # Quietly: if it never comes, one line says so.
                 await asyncio.sleep(wait)
                 delay = min(delay * 2, LAST_RETRY_S)
             except BaseException:
@@ -193,8 +197,9 @@ class Stream:
         """The jobs for this consumer, until ``stop`` is set.
 
         It claims entries idle longer than ``claim_idle`` (their consumer
-        died), else reads a new one, one entry at a time: the component's
-        queue bounds what is held. A stop ends a blocked read at once; an
+        died; never one it handed out and has not yet settled with ``ack``,
+        ``fail`` or ``release``), else reads a new one, one entry at a time:
+        the component's queue bounds what is held. A stop ends a blocked read at once; an
         entry read as it came is released. An entry that cannot be parsed
         goes to the dead letters at once; so does a claimed one already
         delivered ``max_deliveries`` times, after ``abandoned(delivery,
@@ -219,6 +224,7 @@ class Stream:
             if delivery is not None and stop.is_set():
                 await self.release(delivery)
             elif delivery is not None:
+                self._held.add(delivery.id)
                 yield delivery
 
     async def ack(self, delivery: Delivery, result: object) -> bool:
@@ -231,6 +237,7 @@ class Stream:
             lambda: self._client.hset(self.results, str(delivery.job), str(result))
         )
         acknowledged, _ = await self._transaction(delivery.id)
+        self._held.discard(delivery.id)
         return bool(acknowledged)
 
     async def fail(self, delivery: Delivery, error: str) -> bool:
@@ -239,6 +246,7 @@ class Stream:
         Before ``max_deliveries`` the entry stays pending, and any worker,
         this one too, claims it again after ``claim_idle``.
         """
+        self._held.discard(delivery.id)
         if delivery.deliveries < self.max_deliveries:
             return False
         fields = {"job": str(delivery.job), "payload": json.dumps(delivery.payload)}
@@ -252,12 +260,16 @@ class Stream:
         """
         fields = _entry(delivery.job, delivery.payload)
         await self._transaction(delivery.id, (self.name, fields))
+        self._held.discard(delivery.id)
 
     async def _idle_entries(self) -> list[tuple[str, str, int]]:
-        """(id, consumer, deliveries so far) of entries idle past ``claim_idle``."""
+        """(id, consumer, deliveries so far) of entries idle past ``claim_idle``,
+        but for those it holds."""
+        held = set(self._held)
+        page = len(held) + CLAIM_PAGE
         pending = await self._retrying(
             lambda: self._client.xpending_range(
-                self.name, self.group, "-", "+", CLAIM_PAGE, idle=self._claim_idle_ms
+                self.name, self.group, "-", "+", page, idle=self._claim_idle_ms
             )
         )
         return [
@@ -267,7 +279,8 @@ class Stream:
                 int(entry["times_delivered"]),
             )
             for entry in pending
-        ]
+            if entry["message_id"] not in held
+        ][:CLAIM_PAGE]
 
     async def _claim(
         self,
