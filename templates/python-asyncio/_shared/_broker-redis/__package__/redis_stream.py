@@ -199,11 +199,11 @@ class Stream:
         It claims entries idle longer than ``claim_idle`` (their consumer
         died; never one it handed out and has not yet settled with ``ack``,
         ``fail`` or ``release``), else reads a new one, one entry at a time:
-        the component's queue bounds what is held. A stop ends a blocked read at once; an
-        entry read as it came is released. An entry that cannot be parsed
-        goes to the dead letters at once; so does a claimed one already
-        delivered ``max_deliveries`` times, after ``abandoned(delivery,
-        error)`` is told.
+        the component's queue bounds what is held. A stop ends a blocked
+        read at once; an entry read as it came is released. An entry that
+        cannot be parsed goes to the dead letters at once; so does a claimed
+        one already delivered ``max_deliveries`` times, after
+        ``abandoned(delivery, error)`` is told.
         """
         # A blocked read returns at least this often: claims must come
         # round even when no new job does.
