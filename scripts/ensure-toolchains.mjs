@@ -1,6 +1,6 @@
 // Makes sure the toolchains the end-to-end tests judge generated projects
 // with are here: Go 1.25+, Python 3.11+, and the Python dev tools pinned in
-// the Python template (pytest, ruff, mypy). The tools go into a virtual
+// the Python template (pytest, ruff, mypy) and the brokers' Python clients. The tools go into a virtual
 // environment inside this repository (.cache/python-tools, git-ignored),
 // created on first use: the contributor's own Python is never pip-installed
 // into, which PEP 668 systems refuse anyway. vitest.config.ts puts its bin
@@ -41,6 +41,10 @@ const devTools =
   /^const pythonDevTools = \[([^\]]*)\]/m.exec(catalogue)?.[1] ?? fail('no pythonDevTools in src/catalogue.ts');
 const pins = [...devTools.matchAll(/'([\w-]+)==([\w.]+)'/g)].map(([, name, version]) => ({ name, version }));
 if (pins.length === 0) fail('src/catalogue.ts pins no Python dev tools');
+// The brokers' Python clients, which broker projects' tests import.
+for (const [, name, version] of catalogue.matchAll(/^\s+python: \{ name: '([\w-]+)', version: '([\w.]+)' \}/gm)) {
+  pins.push({ name, version });
+}
 
 if (!existsSync(venvPython)) {
   console.error(`creating a virtual environment for the Python dev tools in ${path.relative(repoRoot, venv)}`);

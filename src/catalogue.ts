@@ -234,6 +234,12 @@ export interface Broker {
   readonly summary: string;
   /** The patterns that have a distributed form with this broker, in every target. */
   readonly patterns: readonly string[];
+  /**
+   * Its client in each language, pinned: the one runtime dependency of its
+   * projects (SPEC §8). Python's is a pip requirement, which
+   * scripts/ensure-toolchains.mjs also installs for the tests.
+   */
+  readonly clients: Readonly<Record<LanguageId, { readonly name: string; readonly version: string }>>;
 }
 
 export const brokers: readonly Broker[] = [
@@ -242,6 +248,11 @@ export const brokers: readonly Broker[] = [
     title: 'Redis Streams',
     summary: 'jobs carried by a Redis Stream and a consumer group: producers and workers on many machines',
     patterns: ['producer-consumer', 'worker-pool', 'graceful-stop'],
+    clients: {
+      go: { name: 'github.com/redis/go-redis/v9', version: 'v9.23.0' },
+      python: { name: 'redis', version: '8.1.0' },
+      typescript: { name: 'redis', version: '6.3.1' },
+    },
   },
 ];
 

@@ -14,8 +14,8 @@ import { formatCommand, packageRoot, renderProject, type ProjectFile } from './p
 import { defaults, missingFlags, settle, type ProjectChoice } from './settle.js';
 import { writeProject } from './write.js';
 
-// The catalogue, for scripts that read it from the built file (bench/targets.mjs, npm run bench:programs).
-export { targets, patterns } from './catalogue.js';
+// The catalogue, for scripts that read it from the built file (bench/targets.mjs, bench/broker.mjs).
+export { brokers, targets, patterns } from './catalogue.js';
 
 export interface Io {
   stdin: NodeJS.ReadableStream;

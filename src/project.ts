@@ -15,6 +15,7 @@ import {
   minimumVersions,
   projectLayout,
   targets,
+  type Broker,
   type Command,
   type Pattern,
   type Target,
@@ -155,6 +156,7 @@ async function renderReadme(root: string, choice: RenderChoice, patternNotes: st
     minimum: minimumVersions[target.language],
     intro: await section(path.join('_patterns', `${pattern.id}.md`)),
     patternNotes: patternNotes.trimEnd(),
+    brokerNotes: choice.broker ? await brokerNotes(root, choice, choice.broker) : '',
     commandBlock: commandBlock(target, pattern, packageName),
     others: await Promise.all(
       targets
@@ -168,6 +170,13 @@ async function renderReadme(root: string, choice: RenderChoice, patternNotes: st
     docs: await furtherReading(target),
   });
   return `${alignTables(readme).trimEnd()}\n`;
+}
+
+/** What every project of a broker explains the same way: running it, its guarantees, its alternatives. */
+async function brokerNotes(root: string, choice: RenderChoice, broker: Broker): Promise<string> {
+  const template = path.join(root, '_brokers', `${broker.id}.md.ejs`);
+  const run = formatCommand(choice.target.commands.run, choice.packageName);
+  return ejs.render(await fs.readFile(template, 'utf8'), { run }, { filename: template }).trimEnd();
 }
 
 /**

@@ -10,8 +10,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { findTarget, patterns, type Command, type Target } from '../../src/catalogue.js';
+import { brokers, findTarget, patterns, type Broker, type Command, type Target } from '../../src/catalogue.js';
 import { checkName, maxNameLength } from '../../src/names.js';
+import { defineBrokerConformance } from '../conformance/broker.js';
 import { defineConformanceSuite } from '../conformance/suite.js';
 import { installHarnessTests, withTestFiles } from './harness-tests.js';
 import { strictEnv } from '../program-traits.js';
@@ -51,21 +52,27 @@ function describeFailure(command: readonly string[], result: { exitCode?: number
   return `${command.join(' ')} exited ${result.exitCode}\n${result.all ?? ''}`;
 }
 
-/** The node_modules of the first project of a target, reused by the others (same pinned devDependencies). */
-let sharedInstall: Promise<string> | undefined;
+/**
+ * The node_modules of the first project of a target, reused by the others
+ * (same pinned dependencies); a broker's projects add its client, so they
+ * share their own.
+ */
+const sharedInstalls = new Map<string, string>();
+const installKey = (broker: Broker | undefined) => broker?.id ?? 'in-process';
 
-async function shareInstall(target: Target, directory: string): Promise<void> {
+/** Whether this project installs through the scaffolder's own --install, for the others to share. */
+const installsFirst = (target: Target, broker: Broker | undefined) =>
+  target.commands.install !== undefined && !sharedInstalls.has(installKey(broker));
+
+async function shareInstall(target: Target, directory: string, broker?: Broker): Promise<void> {
   if (!target.commands.install) return;
-  if (sharedInstall === undefined) {
-    // The first project installs through the scaffolder's own --install.
-    sharedInstall = Promise.resolve(path.join(directory, 'node_modules'));
-  } else {
-    await fs.symlink(await sharedInstall, path.join(directory, 'node_modules'), 'dir');
-  }
+  const shared = sharedInstalls.get(installKey(broker));
+  if (shared === undefined) sharedInstalls.set(installKey(broker), path.join(directory, 'node_modules'));
+  else await fs.symlink(shared, path.join(directory, 'node_modules'), 'dir');
 }
 
-async function setUp(target: Target, directory: string, packageName: string): Promise<void> {
-  await shareInstall(target, directory);
+async function setUp(target: Target, directory: string, packageName: string, broker?: Broker): Promise<void> {
+  await shareInstall(target, directory, broker);
   const { build } = target.commands;
   if (build) {
     const command = resolveCommand(build, packageName);
@@ -102,23 +109,24 @@ function defineJudges(target: Target, directory: string, packageName: string): v
  * is the text of the project (imports, module paths, line lengths), not
  * what it does, which the main project's tests and conformance cover.
  */
-function defineNameVariant(target: Target, patternId: string, variant: 'default' | 'long'): void {
+function defineNameVariant(target: Target, patternId: string, variant: 'default' | 'long', broker?: Broker): void {
   // What `--yes` gives without a name (src/cli.ts), or the longest name.
   const name = variant === 'default' ? `${patternId}-${target.id}` : longName;
   const packageName = packageNameOf(name, target);
   describe(variant === 'default' ? `under the default name ${name}` : `under a ${name.length}-character name`, () => {
-    const parent = path.join(matrixRoot, `${target.id}-${patternId}`, variant);
+    const parent = path.join(matrixRoot, `${target.id}-${patternId}${broker ? `-${broker.id}` : ''}`, variant);
     const directory = path.join(parent, name);
 
     beforeAll(async () => {
       await fs.mkdir(parent, { recursive: true });
+      const brokerArgs = broker ? ['--broker', broker.id] : [];
       const args =
         variant === 'default'
-          ? ['--yes', '--pattern', patternId, '--target', target.id]
-          : [name, '--pattern', patternId, '--target', target.id];
+          ? ['--yes', '--pattern', patternId, '--target', target.id, ...brokerArgs]
+          : [name, '--pattern', patternId, '--target', target.id, ...brokerArgs];
       const generated = await execa(inject('cliBin'), args, { cwd: parent, all: true, reject: false });
       expect(generated.exitCode, describeFailure(['create-concur-pattern', ...args], generated)).toBe(0);
-      await shareInstall(target, directory);
+      await shareInstall(target, directory, broker);
     }, 600_000);
 
     defineJudges(target, directory, packageName);
@@ -136,7 +144,7 @@ export function defineTargetMatrix(targetId: string): void {
 
       beforeAll(async () => {
         await fs.mkdir(path.dirname(directory), { recursive: true });
-        const installNow = target.commands.install !== undefined && sharedInstall === undefined;
+        const installNow = installsFirst(target, undefined);
         const args = [
           projectName,
           '--pattern',
@@ -194,4 +202,53 @@ export function defineTargetMatrix(targetId: string): void {
       defineNameVariant(target, pattern.id, 'long');
     });
   }
+
+  for (const broker of brokers) {
+    for (const pattern of patterns.filter((p) => target.patterns.includes(p.id) && broker.patterns.includes(p.id))) {
+      defineBrokerCombination(target, pattern.id, broker, packageName);
+    }
+  }
+}
+
+/**
+ * A pattern's distributed form: judged under the long name too (the
+ * default name's text differs from the main project's only by the name),
+ * its own tests (which start their own redis-server), and the broker
+ * scenarios of the conformance suite.
+ */
+function defineBrokerCombination(target: Target, patternId: string, broker: Broker, packageName: string): void {
+  describe(`${patternId} on ${target.id} --broker ${broker.id}`, () => {
+    const directory = path.join(matrixRoot, `${target.id}-${patternId}-${broker.id}`, projectName);
+
+    beforeAll(async () => {
+      await fs.mkdir(path.dirname(directory), { recursive: true });
+      const install = installsFirst(target, broker) ? '--install' : '--no-install';
+      const args = [projectName, '--pattern', patternId, '--target', target.id, '--broker', broker.id, install];
+      const generated = await execa(inject('cliBin'), args, { cwd: path.dirname(directory), all: true, reject: false });
+      expect(generated.exitCode, describeFailure(['create-concur-pattern', ...args], generated)).toBe(0);
+      await setUp(target, directory, packageName, broker);
+    }, 600_000);
+
+    defineJudges(target, directory, packageName);
+
+    it(
+      'passes its own tests, against a real redis-server',
+      async () => {
+        const command = resolveCommand(target.commands.test, packageName);
+        const result = await run(command, directory);
+        expect(result.exitCode, describeFailure(command, result)).toBe(0);
+      },
+      toolTimeoutMs,
+    );
+
+    defineBrokerConformance({
+      target: target.id,
+      pattern: patternId,
+      command: resolveCommand(target.commands.program, packageName),
+      cwd: directory,
+      env: strictEnv[target.language],
+    });
+
+    defineNameVariant(target, patternId, 'long', broker);
+  });
 }

@@ -1,0 +1,176 @@
+// Jobs per second through one Redis Stream (SPEC §8), for 1, 2 and 4 worker
+// processes of every target's worker-pool --broker redis program, against
+// the ceiling measured on the same server in the same run: redis-benchmark's
+// XADD rate with pipelining off (one command per round trip, as a worker
+// acknowledging one job at a time pays at least once).
+//   npm run build && node bench/broker.mjs [--quick] [--json]
+// Each run: a producer fills the stream with no-op jobs (--work-ms 0), then N
+// worker processes drain it; the time is from the workers' start until the
+// stream is empty (XLEN 0), so the producer's speed does not count.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { brokers, targets } from '../dist/cli.js';
+
+const quick = process.argv.includes('--quick');
+const asJson = process.argv.includes('--json');
+const jobs = quick ? 2000 : 20000;
+const workerCounts = [1, 2, 4];
+const slotsPerWorker = 8;
+const broker = brokers.find((b) => b.id === 'redis');
+const bin = path.join(import.meta.dirname, '..', 'bin', 'create-concur-pattern.js');
+const workDir = mkdtempSync(path.join(os.tmpdir(), 'ccp-broker-bench-'));
+const pythonTools = path.join(import.meta.dirname, '..', '.cache', 'python-tools', 'bin');
+const env = { ...process.env, PATH: [pythonTools, process.env.PATH].join(path.delimiter) };
+
+function run(command, cwd) {
+  const [file, ...args] = command;
+  const result = spawnSync(file, args, { cwd, env, encoding: 'utf8', timeout: 600_000 });
+  if (result.status !== 0) throw new Error(`${command.join(' ')} failed in ${cwd}:\n${result.stderr || result.stdout}`);
+  return result.stdout;
+}
+
+async function freePort() {
+  return new Promise((resolve) => {
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+const cli = (port, ...args) => run(['redis-cli', '-p', String(port), ...args.map(String)], workDir).trim();
+
+function prepare(target) {
+  const parent = path.join(workDir, target.id);
+  run(['mkdir', '-p', parent], workDir);
+  const install = target.commands.install ? '--install' : '--no-install';
+  run(['node', bin, 'bench-app', '-p', 'worker-pool', '-t', target.id, '--broker', broker.id, install], parent);
+  const directory = path.join(parent, 'bench-app');
+  // A Python project imports its name with underscores (src/names.ts).
+  const packageName = target.language === 'python' ? 'bench_app' : 'bench-app';
+  const resolve = (command) => command.map((word) => word.replaceAll('{package}', packageName));
+  if (target.commands.build) run(resolve(target.commands.build), directory);
+  return { target, directory, command: resolve(target.commands.program) };
+}
+
+function start(program, args) {
+  const [file, ...rest] = [...program.command, ...args];
+  const child = spawn(file, rest, { cwd: program.directory, env, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  const exited = new Promise((resolve) => child.on('close', (code) => resolve({ code, stderr })));
+  return { child, exited };
+}
+
+async function drainRate(program, port, workers) {
+  const stream = `bench:${program.target.id}:${workers}`;
+  const url = `redis://127.0.0.1:${port}/0`;
+  const common = ['--redis-url', url, '--stream', stream];
+  const producer = start(
+    program,
+    [...common, '--role', 'producer', '--jobs', jobs, '--buffer', jobs, '--work-ms', 0].map(String),
+  );
+  const produced = await producer.exited;
+  if (produced.code !== 0) throw new Error(`producer exited ${produced.code}: ${produced.stderr}`);
+  const startedAt = performance.now();
+  const running = Array.from({ length: workers }, (_, index) =>
+    start(
+      program,
+      [
+        ...common,
+        '--role',
+        'worker',
+        '--workers',
+        slotsPerWorker,
+        '--consumer',
+        `w${index}`,
+        '--idle-exit-ms',
+        300,
+      ].map(String),
+    ),
+  );
+  let emptyAt;
+  while (emptyAt === undefined) {
+    if (cli(port, 'XLEN', stream) === '0') emptyAt = performance.now();
+    else await sleep(5);
+  }
+  for (const worker of running) {
+    const { code, stderr } = await worker.exited;
+    if (code !== 0) throw new Error(`worker exited ${code}: ${stderr}`);
+  }
+  return jobs / ((emptyAt - startedAt) / 1000);
+}
+
+async function main() {
+  const port = await freePort();
+  const server = spawn('redis-server', ['--port', String(port), '--save', '', '--appendonly', 'no', '--dir', workDir], {
+    stdio: 'ignore',
+  });
+  try {
+    for (let tries = 0; cli(port, 'PING') !== 'PONG'; tries++) {
+      if (tries > 100) throw new Error('redis-server did not start');
+      await sleep(50);
+    }
+    const benchmark = run(
+      [
+        'redis-benchmark',
+        '-p',
+        String(port),
+        '-q',
+        '-n',
+        String(quick ? 20000 : 200000),
+        '-c',
+        '1',
+        '-P',
+        '1',
+        'XADD',
+        'bench:ceiling',
+        '*',
+        'job',
+        '1',
+        'payload',
+        '{"work_ms":0,"fail":false}',
+      ],
+      workDir,
+    );
+    const ceiling = Number(/([\d.]+) requests per second/.exec(benchmark)?.[1]);
+    cli(port, 'DEL', 'bench:ceiling');
+    const rows = [];
+    for (const target of targets) {
+      const program = prepare(target);
+      for (const workers of workerCounts) {
+        const rate = await drainRate(program, port, workers);
+        rows.push({
+          target: target.id,
+          workers,
+          slotsPerWorker,
+          jobsPerSecond: Math.round(rate),
+          ofCeiling: rate / ceiling,
+        });
+      }
+    }
+    const machine = `${os.cpus().length} cores, load average ${os.loadavg()[0].toFixed(2)}`;
+    if (asJson) {
+      process.stdout.write(
+        `${JSON.stringify({ jobs, ceiling: { xaddPerSecond: ceiling, clients: 1, pipeline: 1 }, machine, rows }, null, 2)}\n`,
+      );
+      return;
+    }
+    console.log(`redis-benchmark XADD, 1 client, pipelining off: ${Math.round(ceiling)} per second (the ceiling)`);
+    console.log(`${jobs} no-op jobs drained from one stream; ${slotsPerWorker} worker slots per process; ${machine}\n`);
+    console.log('| target | worker processes | jobs per second | of the XADD ceiling |');
+    console.log('| --- | ---: | ---: | ---: |');
+    for (const row of rows) {
+      console.log(`| ${row.target} | ${row.workers} | ${row.jobsPerSecond} | ${(row.ofCeiling * 100).toFixed(1)}% |`);
+    }
+  } finally {
+    server.kill('SIGTERM');
+    rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+await main();
