@@ -1,8 +1,10 @@
 """Producer-consumer across machines: a Redis stream between producers and consumers.
 
 --role producer appends --jobs jobs, never more than --buffer waiting;
---role worker runs --workers consumers on them; --role both does both. Run
-it as ``python -m`` with the package name; ``--help`` lists the flags.
+--role worker runs --workers consumers on them; --role both does both. The
+first signal stops intake and lets the jobs in flight finish, for up to
+--drain-ms; the second exits at once. Run it as ``python -m`` with the
+package name; ``--help`` lists the flags.
 """
 
 from __future__ import annotations
@@ -34,13 +36,19 @@ def main() -> NoReturn:
     )
     work = SimulatedWork.for_config(config)  # before the run's clock starts
     recorder = Recorder(config)
-    stop = threading.Event()
+    stop, abort = threading.Event(), threading.Event()
+    # A job still running at the deadline is cancelled, not acknowledged:
+    # it stays pending in the stream, for another worker to claim.
+    drain_deadline = threading.Timer(config.drain_ms / 1000, abort.set)
 
     def on_stop_signal(signum: int, frame: FrameType | None) -> None:
         # Python runs it in the main thread, between two bytecodes: it only
-        # sets an event that thread reads and never waits on.
+        # sets an event that thread reads and never waits on, writes a line
+        # and starts a timer.
         if not stop.is_set():
-            stop.set()  # the first: the producer stops, consumers end their jobs
+            stop.set()  # the first: intake ends, the jobs in flight drain
+            recorder.stopping(signum)
+            drain_deadline.start()
         else:
             recorder.exit_now()  # the second: the summary, then exit 130
 
@@ -52,8 +60,9 @@ def main() -> NoReturn:
         def handle(delivery: Delivery, consumer: int) -> int:
             broker.took(delivery, consumer)
             recorder.consume(delivery.job, consumer)
-            return broker.run(work, delivery, consumer, stop)
+            return broker.run(work, delivery, consumer, abort)
 
+        recorder.ready()
         broker.start_producing(stop)
         if broker.works:
             with closing(
@@ -67,6 +76,7 @@ def main() -> NoReturn:
             ) as outcomes:
                 for outcome in outcomes:
                     broker.settle(outcome)
+    drain_deadline.cancel()  # every job has ended: nothing left to cancel
     code = recorder.finish()  # a cancelled job is pending, not lost: exit 1
     for signum in STOP_SIGNALS:
         # Over: a late Ctrl-C, once Python has put back its default handler

@@ -1,8 +1,9 @@
 """Worker pool across machines: --workers threads run the jobs of a Redis stream.
 
 --role producer appends --jobs jobs to the stream, --role worker runs them,
---role both does both. Run it as ``python -m`` with the package name;
-``--help`` lists the flags.
+--role both does both. The first signal stops intake and lets the jobs in
+flight finish, for up to --drain-ms; the second exits at once. Run it as
+``python -m`` with the package name; ``--help`` lists the flags.
 """
 
 from __future__ import annotations
@@ -30,13 +31,19 @@ def main() -> NoReturn:
     )
     work = SimulatedWork.for_config(config)  # before the run's clock starts
     recorder = Recorder(config)
-    stop = threading.Event()
+    stop, abort = threading.Event(), threading.Event()
+    # A job still running at the deadline is cancelled, not acknowledged:
+    # it stays pending in the stream, for another worker to claim.
+    drain_deadline = threading.Timer(config.drain_ms / 1000, abort.set)
 
     def on_stop_signal(signum: int, frame: FrameType | None) -> None:
         # Python runs it in the main thread, between two bytecodes: it only
-        # sets an event that thread reads and never waits on.
+        # sets an event that thread reads and never waits on, writes a line
+        # and starts a timer.
         if not stop.is_set():
-            stop.set()  # the first: no job starts, running ones are cancelled
+            stop.set()  # the first: intake ends, the jobs in flight drain
+            recorder.stopping(signum)
+            drain_deadline.start()
         else:
             recorder.exit_now()  # the second: the summary, then exit 130
 
@@ -47,8 +54,9 @@ def main() -> NoReturn:
 
         def handle(delivery: Delivery, worker: int) -> int:
             broker.took(delivery, worker)
-            return broker.run(work, delivery, worker, stop)
+            return broker.run(work, delivery, worker, abort)
 
+        recorder.ready()
         broker.start_producing(stop)
         if broker.works:
             jobs = broker.deliveries(stop)
@@ -57,6 +65,7 @@ def main() -> NoReturn:
             ) as outcomes:
                 for outcome in outcomes:
                     broker.settle(outcome)
+    drain_deadline.cancel()  # every job has ended: nothing left to cancel
     code = recorder.finish()  # a cancelled job is pending, not lost: exit 1
     for signum in STOP_SIGNALS:
         # Over: a late Ctrl-C, once Python has put back its default handler
