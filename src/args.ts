@@ -3,6 +3,7 @@
 // directories) is checked in cli.ts against the catalogue.
 
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { questions, type Answer, type Answers } from './decision-tree.js';
 import { UsageError } from './errors.js';
 import { closest } from './suggest.js';
 
@@ -21,6 +22,12 @@ export interface CliOptions {
   git?: boolean;
   help: boolean;
   version: boolean;
+  /** Walk the decision tree instead of taking --target. */
+  recommend: boolean;
+  /** The decision tree's answers given as flags (--cpu-bound yes, ...). */
+  answers: Answers;
+  /** With --recommend: print the recommendation as JSON, and only that. */
+  json: boolean;
 }
 
 const options = {
@@ -36,6 +43,9 @@ const options = {
   git: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
+  recommend: { type: 'boolean' },
+  json: { type: 'boolean' },
+  ...Object.fromEntries(questions.map((question) => [question.id, { type: 'string' } as const])),
 } as const satisfies ParseArgsConfig['options'];
 
 const negatable = ['install', 'git'];
@@ -62,6 +72,10 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
       'quote a path that contains spaces; options need their leading dashes',
     );
   }
+  const answers = parseAnswers(values);
+  const recommend = values.recommend ?? false;
+  const json = values.json ?? false;
+  checkRecommendFlags({ recommend, json, answers, values, directory: positionals[0] });
   return {
     directory: positionals[0],
     pattern: values.pattern,
@@ -76,7 +90,67 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
     git: values.git,
     help: values.help ?? false,
     version: values.version ?? false,
+    recommend,
+    answers,
+    json,
   };
+}
+
+function parseAnswers(values: Readonly<Record<string, unknown>>): Answers {
+  const answers: Partial<Record<string, Answer>> = {};
+  for (const question of questions) {
+    const value = values[question.id];
+    if (value === undefined) continue;
+    if (value !== 'yes' && value !== 'no') {
+      const suggestion = closest(String(value), ['yes', 'no']);
+      throw new UsageError(
+        `${question.flag} takes yes or no, not ${JSON.stringify(value)}`,
+        `${suggestion ? `did you mean ${question.flag} ${suggestion}? ` : ''}${question.flag} answers: ${question.prompt}`,
+      );
+    }
+    answers[question.id] = value;
+  }
+  return answers;
+}
+
+/** The decision tree's flags only mean something with --recommend, and --json only prints. */
+function checkRecommendFlags(given: {
+  recommend: boolean;
+  json: boolean;
+  answers: Answers;
+  values: Readonly<Record<string, unknown>>;
+  directory: string | undefined;
+}): void {
+  const answered = questions.filter((question) => given.answers[question.id] !== undefined).map((q) => q.flag);
+  if (!given.recommend) {
+    const stray = [...answered, ...(given.json ? ['--json'] : [])];
+    if (stray.length > 0) {
+      throw new UsageError(
+        `${stray.join(', ')} ${stray.length === 1 ? 'only works' : 'only work'} with --recommend`,
+        `add --recommend to walk the decision tree, or choose the target yourself with --target; ${helpHint}`,
+      );
+    }
+    return;
+  }
+  if (given.values.target !== undefined) {
+    throw new UsageError(
+      '--recommend chooses the target, so --target cannot be given with it',
+      'drop --target, or drop --recommend to generate that target',
+    );
+  }
+  if (!given.json) return;
+  const generating = [
+    ...(given.directory === undefined ? [] : ['a directory']),
+    ...['pattern', 'broker', 'name', 'yes', 'force', 'dry-run', 'install', 'git']
+      .filter((flag) => given.values[flag] !== undefined)
+      .map((flag) => `--${flag}`),
+  ];
+  if (generating.length > 0) {
+    throw new UsageError(
+      `--recommend --json only prints the recommendation, so ${generating.join(', ')} cannot be given with it`,
+      'drop --json to be offered to generate the recommended target, or drop the generation options',
+    );
+  }
 }
 
 function toUsageError(error: unknown): UsageError {

@@ -8,6 +8,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { helpHint, parseCliArgs, type CliOptions } from './args.js';
 import { brokers, combinations, patterns, targets } from './catalogue.js';
+import { questions } from './decision-tree.js';
 import { GenerationError, UsageError } from './errors.js';
 import { adaptNpmCommand, packageManagerFromUserAgent, type PackageManager } from './package-manager.js';
 import { formatCommand, packageRoot, renderProject, type ProjectFile } from './project.js';
@@ -16,6 +17,8 @@ import { writeProject } from './write.js';
 
 // The catalogue, for scripts that read it from the built file (bench/targets.mjs, bench/broker.mjs).
 export { brokers, targets, patterns } from './catalogue.js';
+// The decision tree's renderings in the docs, for scripts/render-tree.mjs (npm run docs:tree).
+export { applyTreeBlocks } from './decision-tree.js';
 
 export interface Io {
   stdin: NodeJS.ReadableStream;
@@ -37,10 +40,17 @@ export interface Io {
 export async function main(argv: readonly string[], io: Io): Promise<number> {
   try {
     // 1. Arguments, and the commands that only print.
-    const options = parseCliArgs(argv);
+    let options = parseCliArgs(argv);
     if (options.help) return print(io, helpText());
     if (options.version) return print(io, await packageVersion());
     if (options.list) return print(io, listText());
+    if (options.recommend) {
+      // The decision tree chooses the target; generating it is the offer it ends with.
+      const { recommend } = await import('./recommend.js');
+      const target = await recommend(options, io);
+      if (target === undefined) return 0;
+      options = { ...options, target };
+    }
 
     // 2. Settle what was given, refusing bad input before anything is asked or written.
     const { pattern, target, broker, name, directory, force } = options;
@@ -136,6 +146,7 @@ async function runIn(cwd: string, command: string[], io: Io, failure: string, hi
 function helpText(): string {
   const patternLines = patterns.map((p) => `  ${p.id.padEnd(20)}${p.summary}`);
   const targetLines = targets.map((t) => `  ${t.id.padEnd(24)}${t.summary}`);
+  const answerLines = questions.map((q) => `      ${q.flag} yes|no\n${' '.repeat(23)}${q.prompt}`);
   return `Usage: npm create concur-pattern@latest [dir] -- [options]
        npx create-concur-pattern [dir] [options]
 
@@ -157,6 +168,15 @@ Options:
       --git            git init and a first commit in the new project; default: no
   -h, --help           show this help
   -v, --version        show the version
+
+Choosing a target:
+      --recommend      walk the decision tree (docs/choosing.md): asks on a terminal what the flags
+                       below do not answer, prints the recommended target, why and the measured
+                       figures, then offers to generate it (asking the pattern and name as usual);
+                       with --yes it generates it without asking
+${answerLines.join('\n')}
+      --json           with --recommend: print only {"target", "reason", "alternatives"}
+                       (each alternative {"target", "when"}); never asks, never generates
 
 Patterns:
 ${patternLines.join('\n')}
