@@ -394,14 +394,25 @@ class Stream:
         return await self._retrying(run)
 
     async def _retrying(self, command: Callable[[], Awaitable[T]]) -> T:
-        """``await command()``, again after a lost connection, until it succeeds.
+        """``await command()``, again after a lost connection or group, until
+        it succeeds.
 
         A stop cancels the task that waits here, like any other await.
         """
-        delay = FIRST_RETRY_S
+        delay, group_lost = FIRST_RETRY_S, False
         while True:
             try:
+                if group_lost:
+                    await self._create_group()
+                    group_lost = False
                 return await command()
+            except ResponseError as error:
+                if group_lost or not str(error).startswith("NOGROUP"):
+                    raise
+                # The stream was deleted, or the server restarted without
+                # its data: what is left to do is to go on with a new group.
+                print(f"redis: {error}; creating it again", file=sys.stderr)
+                group_lost = True
             except _LOST as error:
                 wait = random.uniform(0, delay)  # full jitter: workers spread out
                 _report_retry(error, wait)

@@ -79,9 +79,15 @@ class Broker:
     async def __aenter__(self) -> Broker:
         return self
 
-    async def __aexit__(self, *exc_info: object) -> None:
-        for task in self._tasks if exc_info[0] is not None else ():
-            task.cancel()
+    async def __aexit__(
+        self, error_type: type[BaseException] | None, *_details: object
+    ) -> None:
+        if error_type is not None:
+            # Left on an error: what it started ends now, and the error goes on.
+            for task in self._tasks:
+                task.cancel()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+            self._tasks.clear()
         await self.close()
 
     @property
