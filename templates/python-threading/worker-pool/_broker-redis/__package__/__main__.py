@@ -32,18 +32,14 @@ def main() -> NoReturn:
     work = SimulatedWork.for_config(config)  # before the run's clock starts
     recorder = Recorder(config)
     stop, abort = threading.Event(), threading.Event()
-    # A job still running at the deadline is cancelled, not acknowledged:
-    # it stays pending in the stream, for another worker to claim.
-    drain_deadline = threading.Timer(config.drain_ms / 1000, abort.set)
 
     def on_stop_signal(signum: int, frame: FrameType | None) -> None:
         # Python runs it in the main thread, between two bytecodes: it only
-        # sets an event that thread reads and never waits on, writes a line
-        # and starts a timer.
+        # sets an event that thread reads and never waits on, and writes a
+        # line.
         if not stop.is_set():
             stop.set()  # the first: intake ends, the jobs in flight drain
             recorder.stopping(signum)
-            drain_deadline.start()
         else:
             recorder.exit_now()  # the second: the summary, then exit 130
 
@@ -56,6 +52,9 @@ def main() -> NoReturn:
             broker.took(delivery, worker)
             return broker.run(work, delivery, worker, abort)
 
+        # A job still running at the deadline is cancelled, not acknowledged:
+        # it stays pending in the stream, for another worker to claim.
+        broker.abort_after_drain(stop, abort)
         recorder.ready()
         broker.start_producing(stop)
         if broker.works:
@@ -65,7 +64,6 @@ def main() -> NoReturn:
             ) as outcomes:
                 for outcome in outcomes:
                     broker.settle(outcome)
-    drain_deadline.cancel()  # every job has ended: nothing left to cancel
     code = recorder.finish()  # a cancelled job is pending, not lost: exit 1
     for signum in STOP_SIGNALS:
         # Over: a late Ctrl-C, once Python has put back its default handler

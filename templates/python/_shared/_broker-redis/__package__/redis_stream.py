@@ -46,6 +46,8 @@ START_DEADLINE_S = 3.0
 """How long ``open`` keeps trying to reach the server before giving up."""
 FULL_POLL_S = 0.03
 """How often a producer held back by a full stream looks again."""
+STOP_POLL_S = 0.02
+"""How often a wait looks at its stop."""
 LONGEST_BLOCK_MS = 1000
 """A read blocks no longer than this, so that claims and stops are checked."""
 _LOST = (redis.ConnectionError, redis.TimeoutError)
@@ -198,9 +200,7 @@ class Stream:
         waits for room. The stream is never trimmed: trimming drops jobs.
         """
         while self.buffer is not None and self.backlog() >= self.buffer:
-            if stop is None:
-                time.sleep(FULL_POLL_S)
-            elif stop.wait(FULL_POLL_S):
+            if _stopped_within(FULL_POLL_S, stop):
                 return False
         fields: _Fields = {"job": job, "payload": json.dumps(payload)}
         self._retrying(lambda: self._client.xadd(self.name, fields))
@@ -388,12 +388,12 @@ class Stream:
         """
 
         def run() -> tuple[int, int]:
-            pipe = self._client.pipeline(transaction=True)
-            if append is not None:
-                pipe.xadd(*append)
-            pipe.xack(self.name, self.group, entry_id)
-            pipe.xdel(self.name, entry_id)
-            *_, acknowledged, deleted = pipe.execute()
+            with self._client.pipeline(transaction=True) as pipe:
+                if append is not None:
+                    pipe.xadd(*append)
+                pipe.xack(self.name, self.group, entry_id)
+                pipe.xdel(self.name, entry_id)
+                *_, acknowledged, deleted = pipe.execute()
             return int(acknowledged), int(deleted)
 
         return self._retrying(run)
@@ -405,16 +405,24 @@ class Stream:
 
         Raises _StoppedError if ``stop`` is set while it waits to try again.
         """
-        delay = FIRST_RETRY_S
+        delay, group_lost = FIRST_RETRY_S, False
         while True:
             try:
+                if group_lost:
+                    self._create_group()
+                    group_lost = False
                 return command()
+            except redis.ResponseError as error:
+                if group_lost or not str(error).startswith("NOGROUP"):
+                    raise
+                # The stream was deleted, or the server restarted without
+                # its data: what is left to do is to go on with a new group.
+                print(f"redis: {error}; creating it again", file=sys.stderr)
+                group_lost = True
             except _LOST as error:
                 wait = random.uniform(0, delay)  # full jitter: workers spread out
                 _report_retry(error, wait)
-                if stop is None:
-                    time.sleep(wait)
-                elif stop.wait(wait):
+                if _stopped_within(wait, stop):
                     raise _StoppedError from error
                 delay = min(delay * 2, LAST_RETRY_S)
 
@@ -427,6 +435,21 @@ def _entries(reply: object) -> list[tuple[str, dict[str, str]]]:
         for entry_id, fields in entries
         if isinstance(fields, dict)
     ]
+
+
+def _stopped_within(seconds: float, stop: threading.Event | None) -> bool:
+    """Sleep ``seconds``, or less if ``stop`` is set: whether it was.
+
+    It only reads ``stop``, never waits on it: a signal handler that sets it
+    while this thread is inside ``Event.wait`` would deadlock on its lock.
+    """
+    deadline = time.monotonic() + seconds
+    while stop is None or not stop.is_set():
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return False
+        time.sleep(min(left, STOP_POLL_S))
+    return True
 
 
 def _report_retry(error: BaseException, wait: float) -> None:

@@ -46,6 +46,11 @@ class RedisServer:
         """A client of its own for the test; close it after."""
         return redis.Redis(port=self.port, decode_responses=True)
 
+    def restart(self) -> None:
+        """Stop it and start it again on the same port, its data gone."""
+        self.stop()
+        self._process = self._spawn()
+
     def stop(self) -> None:
         self._process.terminate()
         self._process.wait()

@@ -27,6 +27,8 @@ from .simulated import SimulatedWork, Stop
 
 IDLE_POLL_S = 0.05
 """How often an idle worker looks at the backlog, for --idle-exit-ms."""
+STOP_POLL_S = 0.1
+"""How often the drain's thread looks whether the run ended without a stop."""
 
 
 class Broker:
@@ -36,6 +38,7 @@ class Broker:
         """Connect each role to the stream; exit 1 if the server is unreachable."""
         self._config, self._recorder = config, recorder
         self._produced = threading.Event()
+        self._closed = threading.Event()
         self._threads: list[threading.Thread] = []
         self._producer: Stream | None = None
         self._worker: Stream | None = None
@@ -62,6 +65,7 @@ class Broker:
 
     def close(self) -> None:
         """Wait for its threads, then close its connections."""
+        self._closed.set()
         for thread in self._threads:
             thread.join()
         for stream in (self._producer, self._worker):
@@ -130,6 +134,26 @@ class Broker:
                 empty_since = time.monotonic()
             elif time.monotonic() - empty_since >= idle_s:
                 stop.set()
+
+    def abort_after_drain(self, stop: threading.Event, abort: threading.Event) -> None:
+        """Set ``abort`` --drain-ms after ``stop``, unless the run ended first.
+
+        The timer runs on a thread of its own, started here: a signal
+        handler starting it could deadlock on a lock the thread it
+        interrupted holds.
+        """
+        timing = threading.Thread(
+            target=self._abort_at_deadline, args=(stop, abort), name="drain"
+        )
+        self._threads.append(timing)
+        timing.start()
+
+    def _abort_at_deadline(self, stop: threading.Event, abort: threading.Event) -> None:
+        while not stop.wait(STOP_POLL_S):
+            if self._closed.is_set():
+                return  # ended without a stop: --jobs done, or --role producer
+        if not self._closed.wait(self._config.drain_ms / 1000):
+            abort.set()
 
     def _abandoned(self, delivery: Delivery, error: str) -> None:
         assert delivery.claimed_from is not None
