@@ -196,7 +196,9 @@ export function renderBlocks(results, version = versionAt(path.join(import.meta.
     results.handoff.map(
       (row) =>
         `${row.units}, ${row.primitive}: ${us(row.us_round_trip)} µs` +
-        (queuedOnPipe.has(row.id) ? ' (a lower bound for `multiprocessing.Queue`, which adds a feeder thread and a lock)' : ''),
+        (queuedOnPipe.has(row.id)
+          ? ' (a lower bound for `multiprocessing.Queue`, which adds a feeder thread and a lock)'
+          : ''),
     ),
   );
   blocks['pattern-timeout'] = list(results.start.map((row) => `${row.unit}: ${duration(row.us)}`));

@@ -80,7 +80,8 @@ describe('the figures in the pattern intros', () => {
   it.each(intros)('$pattern links the benchmarks of the version it ships with', ({ text }) => {
     const links = [...text.matchAll(/https:\/\/unpkg\.com\/[^)\s]*/g)].map((match) => match[0]);
     expect(links.length).toBeGreaterThan(0);
-    for (const link of links) expect(link).toBe(`https://unpkg.com/create-concur-pattern@${version}/docs/benchmarks.md`);
+    for (const link of links)
+      expect(link).toBe(`https://unpkg.com/create-concur-pattern@${version}/docs/benchmarks.md`);
   });
 
   it("producer-consumer quotes the Pipe round trip as a lower bound for the multiprocessing buffer's Queue", () => {
