@@ -12,7 +12,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { patterns, targets } from '../../src/catalogue.js';
+import { brokers, patterns, targets } from '../../src/catalogue.js';
 import { main, type Io } from '../../src/cli.js';
 import { comparePage, definitionOf, linesAround } from '../../src/compare-page.js';
 import { aspects, targetAspects } from '../../src/comparison-doc.js';
@@ -324,6 +324,31 @@ describe('main() with a target list', () => {
     const files = await renderComparison(choice);
     expect(stdout.trim().split('\n').slice(1)).toEqual(files.map((file) => `  ${file.path}`));
     expect(stdout).toContain(`Would write ${files.length} files`);
+    expect(await fs.readdir(workDir)).toEqual([]);
+  });
+
+  it.each(brokers.flatMap((broker) => broker.patterns.map((pattern) => ({ broker: broker.id, pattern }))))(
+    '--broker $broker renders the $pattern comparison in every target',
+    async ({ broker, pattern }) => {
+      const { code, stdout, stderr } = await cli(['side', '-p', pattern, '-t', 'all', '--broker', broker, '--dry-run']);
+      expect(stderr).toBe('');
+      expect(code).toBe(0);
+      const listed = stdout
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((line) => line.trim());
+      for (const target of targets) {
+        expect(listed.filter((file) => file.startsWith(`${target.id}/`)).length, target.id).toBeGreaterThan(0);
+      }
+    },
+  );
+
+  it('--broker with a pattern it does not carry is a usage error for a target list too', async () => {
+    const { code, stdout, stderr } = await cli(['side', '-p', 'fan-out', '-t', 'all', '--broker', 'redis']);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(/^error: --broker redis does not apply to fan-out\nhint: /);
     expect(await fs.readdir(workDir)).toEqual([]);
   });
 
