@@ -170,7 +170,7 @@ describe('compare.html', () => {
   const reactsToStop = {
     go: /<-ctx\.Done\(\)|ctx\.Err\(\) [!=]= nil/,
     python: /\bstop\.(is_set|wait)\(\)|_stop\.is_set\(\)|\.stopped\b|\._stopped\(\)/,
-    typescript: /\bsignal\.aborted\b|\bsignal\.addEventListener\('abort'/,
+    typescript: /\b(signal|stop)\.aborted\b|\b(signal|stop)\.addEventListener\('abort'/,
   };
   const takesStop = { go: /\bctx context\.Context\b/, python: /\bstop:/, typescript: /\bsignal\b/ };
 
