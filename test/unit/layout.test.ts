@@ -207,7 +207,7 @@ function harnessImports(source: string, project: Project): boolean {
 
 const projects: Project[] = await Promise.all(
   projectForms()
-    .filter((f) => !f.broker || f.target.id === 'go')
+    .filter((f) => !f.broker || f.target.id !== 'python-multiprocessing')
     .map(async ({ pattern, target, broker }) => {
       const name = 'my-app';
       const check = checkName(name, target.language);

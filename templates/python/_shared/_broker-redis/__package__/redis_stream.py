@@ -26,6 +26,7 @@ import random
 import sys
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import partial
@@ -34,6 +35,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import redis
 from redis.backoff import NoBackoff
+from redis.connection import Connection
 from redis.retry import Retry
 from redis.typing import EncodableT, FieldT
 
@@ -140,6 +142,7 @@ class Stream:
             socket_timeout=LONGEST_BLOCK_MS / 1000 + 10,
             # Retries are ours: they are reported, and a stop cuts them short.
             retry=Retry(NoBackoff(), 0),
+            redis_connect_func=_ReportReconnections(),
         )
         stream = cls(client, name, consumer, claim_idle, max_deliveries, buffer)
         deadline = time.monotonic() + START_DEADLINE_S
@@ -417,7 +420,7 @@ class Stream:
                     raise
                 # The stream was deleted, or the server restarted without
                 # its data: what is left to do is to go on with a new group.
-                print(f"redis: {error}; creating it again", file=sys.stderr)
+                print(f"redis: {error}; creating it again", file=sys.stderr, flush=True)
                 group_lost = True
             except _LOST as error:
                 wait = random.uniform(0, delay)  # full jitter: workers spread out
@@ -435,6 +438,25 @@ def _entries(reply: object) -> list[tuple[str, dict[str, str]]]:
         for entry_id, fields in entries
         if isinstance(fields, dict)
     ]
+
+
+class _ReportReconnections:
+    """Says when a connection of the pool connects again: it had been lost.
+
+    The pool reconnects a connection lost while idle before it sends a
+    command on it, without an error to retry: this is where that shows.
+    """
+
+    def __init__(self) -> None:
+        self._connected: weakref.WeakSet[Connection] = weakref.WeakSet()
+
+    def __call__(self, connection: Connection) -> None:
+        connection.on_connect_check_health()  # what the pool does without us
+        if connection in self._connected:
+            where = f"{connection.host}:{connection.port}"
+            message = f"redis: connection to {where} was lost; reconnected"
+            print(message, file=sys.stderr, flush=True)
+        self._connected.add(connection)
 
 
 def _stopped_within(seconds: float, stop: threading.Event | None) -> bool:
