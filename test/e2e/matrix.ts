@@ -249,6 +249,19 @@ function defineBrokerCombination(target: Target, patternId: string, broker: Brok
       env: strictEnv[target.language],
     });
 
+    it(
+      'passes the harness tests kept in this repository (test/harness/)',
+      async () => {
+        const { commands } = await installHarnessTests(target, directory, packageName);
+        for (const command of commands) {
+          const resolved = await withTestFiles(command, directory);
+          const result = await run(resolved, directory);
+          expect(result.exitCode, describeFailure(resolved, result)).toBe(0);
+        }
+      },
+      toolTimeoutMs,
+    );
+
     defineNameVariant(target, patternId, 'long', broker);
   });
 }

@@ -16,23 +16,23 @@ from concurrent.futures import CancelledError
 import pytest
 import redis
 
-from <%= packageName %> import (
+from __package__ import (
     redis_stream,
 )
-from <%= packageName %>.harness import (
+from __package__.harness import (
     Recorder,
     broker,
     parse_config,
 )
-from <%= packageName %>.outcome import (
+from __package__.outcome import (
     Outcome,
 )
-from <%= packageName %>.processes import (
+from __package__.processes import (
     ProcessPool,
     WorkerDiedError,
 )
 
-from .redis_server import RedisServer
+from tests.redis_server import RedisServer
 
 STREAM = "test:jobs"
 
