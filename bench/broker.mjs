@@ -3,7 +3,7 @@
 // the ceiling measured on the same server in the same run: redis-benchmark's
 // XADD rate with pipelining off (one command per round trip, as a worker
 // acknowledging one job at a time pays at least once).
-//   npm run build && node bench/broker.mjs [--quick] [--json]
+//   npm run build && node bench/broker.mjs [--quick] [--json] [--target <id>]
 // Each run: a producer fills the stream with no-op jobs (--work-ms 0), then N
 // worker processes drain it; the time is from the workers' start until the
 // stream is empty (XLEN 0), so the producer's speed does not count.
@@ -17,6 +17,8 @@ import { brokers, targets } from '../dist/cli.js';
 
 const quick = process.argv.includes('--quick');
 const asJson = process.argv.includes('--json');
+// --target <id> measures one target only.
+const onlyTarget = process.argv.includes('--target') ? process.argv[process.argv.indexOf('--target') + 1] : undefined;
 const jobs = quick ? 2000 : 20000;
 const workerCounts = [1, 2, 4];
 const slotsPerWorker = 8;
@@ -111,7 +113,8 @@ async function main() {
     stdio: 'ignore',
   });
   try {
-    for (let tries = 0; cli(port, 'PING') !== 'PONG'; tries++) {
+    const answers = () => spawnSync('redis-cli', ['-p', String(port), 'PING'], { encoding: 'utf8' }).stdout?.trim();
+    for (let tries = 0; answers() !== 'PONG'; tries++) {
       if (tries > 100) throw new Error('redis-server did not start');
       await sleep(50);
     }
@@ -140,7 +143,7 @@ async function main() {
     const ceiling = Number(/([\d.]+) requests per second/.exec(benchmark)?.[1]);
     cli(port, 'DEL', 'bench:ceiling');
     const rows = [];
-    for (const target of targets) {
+    for (const target of targets.filter((t) => !onlyTarget || t.id === onlyTarget)) {
       const program = prepare(target);
       for (const workers of workerCounts) {
         const rate = await drainRate(program, port, workers);

@@ -9,14 +9,7 @@ import type { ComparisonChoice } from './comparison.js';
 import type { RenderedProject } from './comparison-doc.js';
 import { escapeHtml, highlight } from './highlight.js';
 import type { ProjectFile } from './project.js';
-
-/** How each concept is found in a component, by language: the lines that show it. */
-interface ConceptFinder {
-  /** The glossary's name for it, and what the row shows. */
-  readonly title: string;
-  readonly caption: string;
-  readonly lines: Readonly<Record<LanguageId, RegExp>>;
-}
+import concepts from '../templates/_compare-concepts.json' with { type: 'json' };
 
 /** The entry function's definition, with its doc comment (Go, TypeScript) or docstring (Python). */
 const entryFunction: Readonly<Record<LanguageId, RegExp>> = {
@@ -25,37 +18,46 @@ const entryFunction: Readonly<Record<LanguageId, RegExp>> = {
   typescript: /^export (async )?function\*? ?run\b/,
 };
 
-const conceptRows: readonly ConceptFinder[] = [
+/**
+ * The lines of a generated file that show a concept: from the first line matching `from` to the
+ * first one after it matching `to`. `file` is relative to the component's folder, subfolders
+ * included; the component may be built on a shared module, whose code is the one to show.
+ */
+interface Region {
+  readonly file: string;
+  readonly from: string;
+  readonly to: string;
+}
+/** Where a concept is shown, or why a component has none (a stop it does not take). */
+type ConceptSource = readonly Region[] | { readonly none: string };
+type ConceptTable = Readonly<Record<string, Readonly<Record<string, Readonly<Record<string, ConceptSource>>>>>>;
+
+/**
+ * Per target, per pattern, per concept: kept beside the templates it points into
+ * (templates/_compare-concepts.json), since a search by keywords picks argument checks and
+ * accessors rather than the code that carries the concept.
+ */
+export const conceptSources: ConceptTable = concepts;
+
+const conceptRows = [
   {
     title: 'the stop',
     caption: 'stop handle: what ends intake and wakes the workers (Go ctx, Python stop, TypeScript signal)',
-    lines: {
-      go: /^(?!import)(?=.*\bctx\b)(?!.*\bctx context\.Context\b)/,
-      python: /^(?!\s*(from|import)\b).*(\bstop\b|\.cancel\(\)|\bterminate\(\))/,
-      typescript: /^(?!import\b).*\b(signal|stop|cancel)\.(aborted|reason|addEventListener|throwIfAborted)\b|\.abort\(/,
-    },
+    absent: 'this component takes no stop',
   },
   {
     title: 'the error path',
     caption: "failure policy: a failing job becomes its Outcome's error; a failing source ends the run",
-    lines: {
-      go: /recover\(\)|PanicError|\bErr:|if err != nil/,
-      python: /^\s*except\b|^\s*raise\b|error=/,
-      typescript: /\bcatch\b|\bthrow\b|error:/,
-    },
+    absent: 'this component has no error path',
   },
-];
-
-/** Lines of context kept around each matching line, and the most lines a cell shows. */
-const context = 1;
-const maxExcerptLines = 30;
+] as const;
 
 export function comparePage(choice: ComparisonChoice, folders: readonly RenderedProject[]): string {
   const columns = folders.map(({ project, files }) => {
     const file = projectLayout(choice.pattern.id, project.target.language, project.packageName).component;
     const code = files.find((candidate) => candidate.path === file)?.contents;
     if (code === undefined) throw new Error(`${project.target.id}: the component ${file} was not rendered`);
-    return { target: project.target, file, code, helpers: helpersOf(file, files) };
+    return { target: project.target, file, code, files };
   });
   const cell = (targetId: string, concept: string, body: string) =>
     `<section class="cell" data-target="${targetId}" data-concept="${concept}">${body}</section>`;
@@ -74,17 +76,17 @@ export function comparePage(choice: ComparisonChoice, folders: readonly Rendered
     ...conceptRows.map((row) => ({
       title: row.title,
       caption: row.caption,
-      cells: columns.map(({ target, file, code: text, helpers }) => {
-        // A component built on a shared helper module shows the helper's lines.
-        const found = [{ path: file, contents: text }, ...helpers]
-          .map((source) => ({
-            path: source.path,
-            excerpt: linesAround(source.contents, row.lines[target.language], target.language),
-          }))
-          .find((source) => source.excerpt !== undefined);
-        if (!found) return cell(target.id, row.title, missing);
-        const from = found.path === file ? '' : `<p class="file">in ${escapeHtml(found.path)}</p>`;
-        return cell(target.id, row.title, from + code(found.excerpt!, target.language));
+      cells: columns.map(({ target, file, files }) => {
+        const source = conceptSources[target.id]?.[choice.pattern.id]?.[row.title];
+        if (source === undefined) throw new Error(`${target.id} ${choice.pattern.id}: where is ${row.title}?`);
+        if ('none' in source) {
+          return cell(target.id, row.title, `<p class="none">${escapeHtml(`${row.absent}: ${source.none}`)}</p>`);
+        }
+        const excerpts = source.map((region) => {
+          const { path, lines } = regionOf(region, file, files);
+          return `<p class="file">in ${escapeHtml(path)}</p>${code(lines, target.language)}`;
+        });
+        return cell(target.id, row.title, excerpts.join('\n'));
       }),
     })),
     {
@@ -170,66 +172,24 @@ export function definitionOf(code: string, start: RegExp, language: LanguageId):
   return lines.slice(from, to + 1).join('\n');
 }
 
-/** The component's own modules beside it, its outcome type last: not its tests, benchmarks or program. */
-function helpersOf(component: string, files: readonly ProjectFile[]): ProjectFile[] {
-  const folder = component.slice(0, component.lastIndexOf('/') + 1);
-  const extension = component.slice(component.lastIndexOf('.'));
-  return files
-    .filter(
-      (file) =>
-        file.path !== component &&
-        file.path.startsWith(folder) &&
-        !file.path.slice(folder.length).includes('/') &&
-        file.path.endsWith(extension) &&
-        !/test|bench|main|__init__/.test(file.path.slice(folder.length)),
-    )
-    .sort((a, b) => Number(a.path.includes('outcome')) - Number(b.path.includes('outcome')));
-}
-
 /**
- * Every line of code (not of a comment or docstring) matching `pattern`,
- * with a line of context on each side; gaps are marked with an ellipsis.
+ * The lines `region` points at in the project's files, and the file's path; throws when the file
+ * or either line is not there, so that a changed template cannot leave a cell showing other code.
  */
-export function linesAround(code: string, pattern: RegExp, language: LanguageId): string | undefined {
-  const lines = code.split('\n');
-  const prose = proseLines(lines, language);
-  const keep = new Set<number>();
-  lines.forEach((line, index) => {
-    if (prose[index] || !pattern.test(line)) return;
-    for (let near = index - context; near <= index + context; near++) {
-      if (near >= 0 && near < lines.length) keep.add(near);
-    }
-  });
-  if (keep.size === 0) return undefined;
-  const kept = [...keep].sort((a, b) => a - b).slice(0, maxExcerptLines);
-  const excerpt: string[] = [];
-  kept.forEach((index, position) => {
-    if (position > 0 && index !== kept[position - 1]! + 1) excerpt.push('⋮');
-    excerpt.push(lines[index]!);
-  });
-  if (kept.length < keep.size) excerpt.push('⋮');
-  return excerpt.join('\n');
-}
-
-/** Which lines are comments or docstrings, where a concept's name in prose is no code to show. */
-function proseLines(lines: readonly string[], language: LanguageId): boolean[] {
-  let inBlock = false;
-  return lines.map((line) => {
-    const trimmed = line.trim();
-    if (language === 'python') {
-      const quotes = trimmed.split('"""').length - 1;
-      const prose = inBlock || quotes > 0 || trimmed.startsWith('#');
-      if (quotes % 2 === 1) inBlock = !inBlock;
-      return prose;
-    }
-    if (inBlock) {
-      if (trimmed.includes('*/')) inBlock = false;
-      return true;
-    }
-    if (trimmed.startsWith('/*')) {
-      inBlock = !trimmed.includes('*/');
-      return true;
-    }
-    return trimmed.startsWith('//');
-  });
+export function regionOf(
+  region: Region,
+  component: string,
+  files: readonly ProjectFile[],
+): { path: string; lines: string } {
+  const path = component.slice(0, component.lastIndexOf('/') + 1) + region.file;
+  const contents = files.find((file) => file.path === path)?.contents;
+  if (contents === undefined) throw new Error(`compare.html: no file ${path}`);
+  const lines = contents.split('\n');
+  const first = lines.findIndex((line) => new RegExp(region.from).test(line));
+  const last = first < 0 ? -1 : lines.findIndex((line, index) => index > first && new RegExp(region.to).test(line));
+  if (last < 0) throw new Error(`compare.html: ${path} has no lines from /${region.from}/ to /${region.to}/`);
+  const shown = lines.slice(first, last + 1);
+  // Shown as a block of its own: the indentation it had inside its function goes.
+  const indent = Math.min(...shown.filter((line) => line.trim()).map((line) => /^\s*/.exec(line)![0].length));
+  return { path, lines: shown.map((line) => line.slice(indent)).join('\n') };
 }

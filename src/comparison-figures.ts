@@ -5,7 +5,7 @@
 // template never quotes a figure that was not measured.
 
 import benchmarks from '../docs/benchmarks.json' with { type: 'json' };
-import { bytes, duration, number, type Benchmarks } from './figures.js';
+import { bytes, cpuSpeedup, duration, number, type Benchmarks } from './figures.js';
 
 /** Lookups by row id, each a figure as prose quotes it (value and unit). */
 export interface Figures {
@@ -17,7 +17,7 @@ export interface Figures {
   start(id: string): string;
   /** Resident memory per parked unit, at the smallest count measured. */
   parked(id: string): string;
-  /** Two CPU-bound jobs on two units against one: the speed-up and the cores the run got. */
+  /** Two CPU-bound jobs on two units against one: the speed-up (when the run could show one) and the cores it got. */
   cpu(id: string): string;
   /** The HTTP client's CPU time and peak memory through keep-alive connections. */
   http(id: string): string;
@@ -36,7 +36,7 @@ export function figuresOf(measured: Benchmarks = benchmarks): Figures {
   return {
     run:
       `measured ${measured.date.slice(0, 10)} on ${machine.cores} cores (${machine.cpu}, load average ` +
-      `${machine.load_start[0]} at the start) with Node ${versions.node}, Go ${versions.go.replace(/^go/, '')} ` +
+      `${machine.load_start[0]} at the start, ${machine.load_end[0]} at the end) with Node ${versions.node}, Go ${versions.go.replace(/^go/, '')} ` +
       `and CPython ${versions.python}`,
     handoff: (id) => duration(row('handoff', measured.handoff, id).us_round_trip),
     start: (id) => duration(row('start', measured.start, id).us),
@@ -49,8 +49,8 @@ export function figuresOf(measured: Benchmarks = benchmarks): Figures {
         ).bytes_per_unit,
       ),
     cpu: (id) => {
-      const { speedup, cores_two } = row('cpu', measured.cpu, id);
-      return `${number(speedup, 2)}× with ${number(cores_two, 2)} cores used`;
+      const { cores_two } = row('cpu', measured.cpu, id);
+      return `speed-up ${cpuSpeedup(id, measured)}, ${number(cores_two, 2)} cores used`;
     },
     http: (id) => {
       if (!keepAlive) throw new Error('docs/benchmarks.json has no keep-alive HTTP scenario');

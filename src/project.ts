@@ -157,7 +157,7 @@ async function renderReadme(root: string, choice: RenderChoice, patternNotes: st
     intro: await section(path.join('_patterns', `${pattern.id}.md`)),
     patternNotes: patternNotes.trimEnd(),
     brokerNotes: choice.broker ? await brokerNotes(root, choice, choice.broker) : '',
-    commandBlock: commandBlock(target, pattern, packageName),
+    commandBlock: commandBlock(target, pattern, packageName, choice.broker),
     others: await Promise.all(
       targets
         .filter((other) => other.patterns.includes(pattern.id))
@@ -207,15 +207,16 @@ export async function packageFileUrl(): Promise<(file: string) => string> {
 }
 
 /** The README's commands, one per line, their comments aligned. */
-function commandBlock(target: Target, pattern: Pattern, packageName: string): string {
+function commandBlock(target: Target, pattern: Pattern, packageName: string, broker?: Broker): string {
   const { install, devTools, run, test, checks, bench } = target.commands;
   // --jobs 0 means "until signalled": say so, or the command looks stuck.
   const endless = pattern.program.defaultJobs === 0 ? ', until Ctrl-C' : '';
+  const server = broker ? `, with a ${broker.id} server running (below)` : '';
   const lines: Array<[Command | undefined, string]> = [
-    [install, 'install the dev tools'],
-    [devTools, 'install the dev tools (pinned)'],
+    [install, broker ? `install the ${broker.id} client and the dev tools` : 'install the dev tools'],
+    ...withBrokerClient(devTools, target, broker),
     [[...run, '--help'], 'every flag and its default'],
-    [[...run, '--json'], `one JSON event per line${endless}`],
+    [[...run, '--json'], `one JSON event per line${endless}${server}`],
     [test, 'the tests that prove the pattern'],
     ...checks.map((check): [Command, string] => [check, 'must pass clean']),
     [bench, 'benchmark figures'],
@@ -225,6 +226,19 @@ function commandBlock(target: Target, pattern: Pattern, packageName: string): st
     .map(([command, comment]) => [formatCommand(command, packageName), comment] as const);
   const width = Math.max(...shown.map(([command]) => command.length)) + 2;
   return shown.map(([command, comment]) => `${command.padEnd(width)}# ${comment}`).join('\n');
+}
+
+/**
+ * Python has no install step, so its broker client joins the pinned dev
+ * tools' pip line (go.mod and package.json carry it for the others).
+ */
+function withBrokerClient(devTools: Command | undefined, target: Target, broker?: Broker): Array<[Command, string]> {
+  if (!devTools) return [];
+  if (!broker || target.language !== 'python') return [[devTools, 'install the dev tools (pinned)']];
+  const client = broker.clients.python;
+  return [
+    [[...devTools, `${client.name}==${client.version}`], `install the ${broker.id} client and the dev tools (pinned)`],
+  ];
 }
 
 /**

@@ -12,9 +12,9 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { patterns, targets } from '../../src/catalogue.js';
+import { brokers, patterns, targets } from '../../src/catalogue.js';
 import { main, type Io } from '../../src/cli.js';
-import { comparePage, definitionOf, linesAround } from '../../src/compare-page.js';
+import { comparePage, definitionOf, regionOf } from '../../src/compare-page.js';
 import { aspects, targetAspects } from '../../src/comparison-doc.js';
 import {
   isComparison,
@@ -144,6 +144,74 @@ describe('compare.html', () => {
     });
   }
 
+  /** The text of each cell of `concept`, by target: code without its highlighting, or the note. */
+  function cellsOf(page: string, concept: string): Map<string, string> {
+    const cells = page.matchAll(
+      new RegExp(`<section class="cell" data-target="([\\w-]+)" data-concept="${concept}">([\\s\\S]*?)</section>`, 'g'),
+    );
+    const text = (html: string) =>
+      html
+        .replaceAll(/<[^>]+>/g, '')
+        .replaceAll('&lt;', '<')
+        .replaceAll('&gt;', '>')
+        .replaceAll('&quot;', '"')
+        .replaceAll('&#39;', "'")
+        .replaceAll('&amp;', '&');
+    return new Map([...cells].map((cell) => [cell[1]!, text(cell[2]!)]));
+  }
+
+  // What the code of each concept must contain, by language.
+  const handlerCall = /\b_?handle\(/;
+  const failedOutcome = {
+    go: /Outcome\[J, R\]\{Job: \w+, (Value: value, )?Err: err\}/,
+    python: /Outcome\([^)]*error=/,
+    typescript: /ok: false, error\b/,
+  };
+  const reactsToStop = {
+    go: /<-ctx\.Done\(\)|ctx\.Err\(\) [!=]= nil/,
+    python: /\bstop\.(is_set|wait)\(\)|_stop\.is_set\(\)|\.stopped\b|\._stopped\(\)/,
+    typescript: /\b(signal|stop)\.aborted\b|\b(signal|stop)\.addEventListener\('abort'/,
+  };
+  const takesStop = { go: /\bctx context\.Context\b/, python: /\bstop:/, typescript: /\bsignal\b/ };
+
+  for (const pattern of patterns) {
+    it(`${pattern.id}: the stop and the error-path cells show the code that carries them, in every target`, async () => {
+      const choice = await comparison(pattern.id);
+      const page = (await renderComparison(choice)).find((file) => file.path === 'compare.html')!.contents;
+      const entries = cellsOf(page, 'entry function');
+      const stops = cellsOf(page, 'the stop');
+      const errors = cellsOf(page, 'the error path');
+      for (const target of targets) {
+        const language = target.language;
+        const error = errors.get(target.id)!;
+        expect(error, `${target.id}: the handler call`).toMatch(handlerCall);
+        expect(error, `${target.id}: the failed Outcome`).toMatch(failedOutcome[language]);
+        const stop = stops.get(target.id)!;
+        if (takesStop[language].test(entries.get(target.id)!)) {
+          expect(stop, `${target.id}: what reacts to the stop`).toMatch(reactsToStop[language]);
+        } else {
+          expect(stop, target.id).toMatch(/^this component takes no stop: \S/);
+        }
+      }
+    });
+  }
+
+  it('shows a region from its first line to its end, dedented, and refuses one that is gone', () => {
+    const files = [
+      {
+        path: 'pkg/sub/pool.py',
+        contents: 'class P:\n    def stop(self):\n        self.x = 1\n\n    def other(self):\n',
+      },
+    ];
+    const region = { file: 'sub/pool.py', from: '^    def stop', to: 'self\\.x' };
+    expect(regionOf(region, 'pkg/pool.py', files)).toEqual({
+      path: 'pkg/sub/pool.py',
+      lines: 'def stop(self):\n    self.x = 1',
+    });
+    expect(() => regionOf({ ...region, to: 'self\\.y' }, 'pkg/pool.py', files)).toThrow('no lines from');
+    expect(() => regionOf({ ...region, file: 'pool.py' }, 'pkg/pool.py', files)).toThrow('no file pkg/pool.py');
+  });
+
   it('escapes the code it shows', () => {
     expect(highlight('if a < b { return "<b>" } // x > y', 'go')).toBe(
       '<span class="keyword">if</span> a &lt; b { <span class="keyword">return</span> ' +
@@ -157,13 +225,11 @@ describe('compare.html', () => {
     );
   });
 
-  it('takes a definition with its doc comment or docstring, and skips prose when it looks for lines', () => {
+  it('takes a definition with its doc comment or docstring', () => {
     const go = '// Run runs.\n// More.\nfunc Run(\n\tx int,\n) {\n\treturn\n}';
     expect(definitionOf(go, /^func Run\b/, 'go')).toBe('// Run runs.\n// More.\nfunc Run(\n\tx int,\n) {');
     const python = 'def run(\n    x: int,\n) -> None:\n    """Runs.\n\n    More.\n    """\n    stop.set()\n';
     expect(definitionOf(python, /^def run\b/, 'python')).toBe(python.split('\n').slice(0, 7).join('\n'));
-    expect(linesAround(python, /\bstop\b/, 'python')).toBe('    """\n    stop.set()\n');
-    expect(linesAround('"""the stop"""\nx = 1', /\bstop\b/, 'python')).toBeUndefined();
   });
 
   it('names every target it is given, and only those', async () => {
@@ -324,6 +390,31 @@ describe('main() with a target list', () => {
     const files = await renderComparison(choice);
     expect(stdout.trim().split('\n').slice(1)).toEqual(files.map((file) => `  ${file.path}`));
     expect(stdout).toContain(`Would write ${files.length} files`);
+    expect(await fs.readdir(workDir)).toEqual([]);
+  });
+
+  it.each(brokers.flatMap((broker) => broker.patterns.map((pattern) => ({ broker: broker.id, pattern }))))(
+    '--broker $broker renders the $pattern comparison in every target',
+    async ({ broker, pattern }) => {
+      const { code, stdout, stderr } = await cli(['side', '-p', pattern, '-t', 'all', '--broker', broker, '--dry-run']);
+      expect(stderr).toBe('');
+      expect(code).toBe(0);
+      const listed = stdout
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((line) => line.trim());
+      for (const target of targets) {
+        expect(listed.filter((file) => file.startsWith(`${target.id}/`)).length, target.id).toBeGreaterThan(0);
+      }
+    },
+  );
+
+  it('--broker with a pattern it does not carry is a usage error for a target list too', async () => {
+    const { code, stdout, stderr } = await cli(['side', '-p', 'fan-out', '-t', 'all', '--broker', 'redis']);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(/^error: --broker redis does not apply to fan-out\nhint: /);
     expect(await fs.readdir(workDir)).toEqual([]);
   });
 

@@ -206,27 +206,25 @@ function harnessImports(source: string, project: Project): boolean {
 }
 
 const projects: Project[] = await Promise.all(
-  projectForms()
-    .filter((f) => !f.broker || f.target.id === 'go')
-    .map(async ({ pattern, target, broker }) => {
-      const name = 'my-app';
-      const check = checkName(name, target.language);
-      if (!check.ok) throw new Error(check.reason);
-      const files: ProjectFile[] = await renderProject({
-        pattern,
-        target,
-        broker,
-        name,
-        packageName: check.packageName,
-      });
-      return {
-        pattern,
-        target,
-        broker,
-        packageName: check.packageName,
-        files: new Map(files.map((file) => [file.path, file.contents])),
-      };
-    }),
+  projectForms().map(async ({ pattern, target, broker }) => {
+    const name = 'my-app';
+    const check = checkName(name, target.language);
+    if (!check.ok) throw new Error(check.reason);
+    const files: ProjectFile[] = await renderProject({
+      pattern,
+      target,
+      broker,
+      name,
+      packageName: check.packageName,
+    });
+    return {
+      pattern,
+      target,
+      broker,
+      packageName: check.packageName,
+      files: new Map(files.map((file) => [file.path, file.contents])),
+    };
+  }),
 );
 
 const labelOf = (project: Project) =>

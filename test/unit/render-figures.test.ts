@@ -70,6 +70,29 @@ describe('the figures in the docs', () => {
   });
 });
 
+describe('the figures in the pattern intros', () => {
+  const intros = ['fan-out', 'graceful-stop', 'producer-consumer', 'timeout', 'worker-pool'].map((pattern) => ({
+    pattern,
+    text: readFileSync(path.join(root, 'templates', '_patterns', `${pattern}.md`), 'utf8'),
+  }));
+  const { version } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string };
+
+  it.each(intros)('$pattern links the benchmarks of the version it ships with', ({ text }) => {
+    const links = [...text.matchAll(/https:\/\/unpkg\.com\/[^)\s]*/g)].map((match) => match[0]);
+    expect(links.length).toBeGreaterThan(0);
+    for (const link of links)
+      expect(link).toBe(`https://unpkg.com/create-concur-pattern@${version}/docs/benchmarks.md`);
+  });
+
+  it("producer-consumer quotes the Pipe round trip as a lower bound for the multiprocessing buffer's Queue", () => {
+    const line = intros
+      .find((intro) => intro.pattern === 'producer-consumer')!
+      .text.split('\n')
+      .find((candidate) => candidate.includes('multiprocessing.Pipe'));
+    expect(line).toMatch(/lower bound for `multiprocessing\.Queue`/);
+  });
+});
+
 describe('render-figures.mjs --check', () => {
   const copy = mkdtempSync(path.join(os.tmpdir(), 'ccp-figures-'));
   afterAll(() => rmSync(copy, { recursive: true, force: true }));
@@ -77,6 +100,7 @@ describe('render-figures.mjs --check', () => {
   cpSync(path.join(root, 'docs'), path.join(copy, 'docs'), { recursive: true });
   cpSync(path.join(root, 'templates', '_patterns'), path.join(copy, 'templates', '_patterns'), { recursive: true });
   cpSync(path.join(root, '.prettierrc.json'), path.join(copy, '.prettierrc.json'));
+  cpSync(path.join(root, 'package.json'), path.join(copy, 'package.json'));
 
   it('fails when a figure in the docs no longer matches the results, and rendering fixes it', () => {
     expect(render(['--check', '--root', copy]).status).toBe(0);

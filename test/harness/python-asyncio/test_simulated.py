@@ -76,7 +76,11 @@ def test_cpu_work_lets_the_loop_run_and_stops_soon_when_cancelled() -> None:
 
         ticker = asyncio.create_task(tick())
         job = asyncio.create_task(work.run(1))
-        await asyncio.sleep(0.05)
+        # Until the ticker has had its turns, not for a fixed 50 ms: on a
+        # loaded machine the chunks take longer and fewer turns fit in it.
+        # A loop held hostage never comes back here: the timeout fails it.
+        while ticks < 10 and not job.done():
+            await asyncio.sleep(0.01)
         cancelled_at = time.perf_counter()
         job.cancel()
         with pytest.raises(asyncio.CancelledError):

@@ -2,7 +2,7 @@
 
 ``workers`` threads start once and each takes the next job as soon as it
 is free, so at most ``workers`` jobs run at once. The source is read only
-as jobs come back: at most ``2 * workers`` are read and not yet handed
+as jobs come back: at most ``2 * workers + 1`` are read and not yet handed
 back, so it may be endless (``ThreadPoolExecutor.submit`` would queue
 every job given to it; ``Executor.map`` has ``buffersize`` for this only
 since Python 3.14). How the threads share the work is in ``workers.py``.

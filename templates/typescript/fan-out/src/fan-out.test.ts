@@ -9,9 +9,15 @@ const timeout = 10_000;
 test('every task is started at once and every result is gathered', { timeout }, async () => {
   let running = 0;
   let most = 0;
-  const handle = async (job: number, signal: AbortSignal) => {
+  // Each task waits for all 30 to be running, not for a fixed 50 ms: the tasks may be started
+  // across turns of the event loop, and on a loaded machine the first could end before the last
+  // starts. A limit on the tasks running would leave them waiting: the test's timeout fails it.
+  let lastStarted!: () => void;
+  const allRunning = new Promise<void>((resolve) => (lastStarted = resolve));
+  const handle = async (job: number) => {
     most = Math.max(most, ++running);
-    await sleep(50, undefined, { signal });
+    if (running === 30) lastStarted();
+    await allRunning;
     running--;
     return job * 2;
   };
@@ -78,10 +84,13 @@ test('tasks start as an async source gives their jobs, before it ends', { timeou
 test('a stop cancels every task running, and nothing is left running', { timeout }, async () => {
   const before = process.getActiveResourcesInfo();
   const stop = new AbortController();
-  setTimeout(() => stop.abort(), 20);
-  const outcomes = await collect(
-    run(range(5), (job, signal) => sleep(10_000, job, { signal }), { signal: stop.signal }),
-  );
+  // 20 ms after the last task started, not after the run began: on a loaded machine a timer may
+  // fire while the tasks are being started.
+  const handle = (job: number, signal: AbortSignal) => {
+    if (job === 5) setTimeout(() => stop.abort(), 20);
+    return sleep(10_000, job, { signal });
+  };
+  const outcomes = await collect(run(range(5), handle, { signal: stop.signal }));
   assert.deepEqual(
     outcomes.map((outcome) => outcome.ok),
     [false, false, false, false, false],
@@ -92,9 +101,14 @@ test('a stop cancels every task running, and nothing is left running', { timeout
 test('leaving the loop at the first result cancels the other tasks', { timeout }, async () => {
   const before = process.getActiveResourcesInfo();
   let settled = 0;
+  // Task 1 ends once task 5 has started, not after 1 ms: the tasks may be started across turns of
+  // the event loop, and on a loaded machine a timer of task 1 could fire before task 5 starts.
+  let lastStarted!: () => void;
+  const allStarted = new Promise<void>((resolve) => (lastStarted = resolve));
   const handle = async (job: number, signal: AbortSignal) => {
+    if (job === 5) lastStarted();
     try {
-      await sleep(job === 1 ? 1 : 10_000, undefined, { signal });
+      await (job === 1 ? allStarted : sleep(10_000, undefined, { signal }));
     } finally {
       settled++;
     }

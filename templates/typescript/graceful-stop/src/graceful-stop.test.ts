@@ -59,9 +59,14 @@ test('the drain time cancels the jobs still running', { timeout }, async () => {
 
 test('a stop wakes the workers waiting for a job that does not come', { timeout }, async () => {
   const stop = new AbortController();
-  setTimeout(() => stop.abort(), 50);
+  // 50 ms after job 1 started, while the workers wait: not after the run began, which on a loaded
+  // machine may come before job 1 is read.
+  const handle = async (job: number) => {
+    setTimeout(() => stop.abort(), 50);
+    return job;
+  };
   const outcomes = await collect(
-    run(quiet(1), async (job) => job, { workers: 3, drain: 5000, signal: stop.signal }),
+    run(quiet(1), handle, { workers: 3, drain: 5000, signal: stop.signal }),
   );
   assert.deepEqual(outcomes, [{ job: 1, ok: true, value: 1 }]);
 });

@@ -67,11 +67,14 @@ test('a put waits while the buffer is full, and a stop ends the wait', { timeout
 test('a stop wakes the consumers waiting for jobs that do not come', { timeout }, async () => {
   const before = process.getActiveResourcesInfo();
   const stop = new AbortController();
-  setTimeout(() => stop.abort(), 50);
+  // 50 ms after job 1 started, while the consumers wait: not after the run began, which on a
+  // loaded machine may come before job 1 is read.
+  const handle = async (job: number) => {
+    setTimeout(() => stop.abort(), 50);
+    return job * 2;
+  };
   const options = { workers: 4, buffer: 2, signal: stop.signal };
-  assert.deepEqual(await collect(run(quiet(1), async (job) => job * 2, options)), [
-    { job: 1, ok: true, value: 2 },
-  ]);
+  assert.deepEqual(await collect(run(quiet(1), handle, options)), [{ job: 1, ok: true, value: 2 }]);
   await assertNothingLeft(before);
 });
 
@@ -85,9 +88,16 @@ test(
       started.push(job);
       await sleep(10_000, undefined, { signal });
     };
-    setTimeout(() => stop.abort(), 30);
+    // 30 ms after job 6 was read, while it waits to be put in the full buffer: not after the run
+    // began, which on a loaded machine may come before the buffer is full.
+    function* jobs() {
+      for (const job of range(10)) {
+        if (job === 6) setTimeout(() => stop.abort(), 30);
+        yield job;
+      }
+    }
     const outcomes = await collect(
-      run(range(10), handle, { workers: 2, buffer: 3, signal: stop.signal }),
+      run(jobs(), handle, { workers: 2, buffer: 3, signal: stop.signal }),
     );
     assert.deepEqual(started, [1, 2]);
     // Jobs 3 to 5 wait in the buffer and job 6 to be put: each read, so each has an outcome.

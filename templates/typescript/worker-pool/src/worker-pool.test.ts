@@ -124,10 +124,13 @@ test(
   async () => {
     const before = process.getActiveResourcesInfo();
     const stop = new AbortController();
-    setTimeout(() => stop.abort(), 50);
-    const outcomes = await collect(
-      run(quiet(1, 2), async (job) => job, { workers: 2, signal: stop.signal }),
-    );
+    // 50 ms after job 2 started, while the pool waits for a third: not 50 ms after the run began,
+    // which on a loaded machine may come before the jobs are read.
+    const handle = async (job: number) => {
+      if (job === 2) setTimeout(() => stop.abort(), 50);
+      return job;
+    };
+    const outcomes = await collect(run(quiet(1, 2), handle, { workers: 2, signal: stop.signal }));
     assert.deepEqual(outcomes.map((outcome) => outcome.job).sort(), [1, 2]);
     await assertNothingLeft(before);
   },
@@ -140,11 +143,13 @@ test(
     const before = process.getActiveResourcesInfo();
     const stop = new AbortController();
     const started: number[] = [];
+    // 20 ms after job 3 started, not after the run began: the pool may let the event loop turn
+    // while it starts the jobs, and on a loaded machine a timer could fire before job 3 starts.
     const handle = async (job: number, _worker: number, signal: AbortSignal) => {
       started.push(job);
+      if (job === 3) setTimeout(() => stop.abort(), 20);
       await sleep(10_000, undefined, { signal });
     };
-    setTimeout(() => stop.abort(), 20);
     const outcomes = await collect(run(range(10), handle, { workers: 3, signal: stop.signal }));
     assert.deepEqual(started, [1, 2, 3]);
     assert.deepEqual(outcomes.map((outcome) => [outcome.job, outcome.ok]).sort(), [
@@ -190,9 +195,14 @@ test(
   async () => {
     const before = process.getActiveResourcesInfo();
     const settled: number[] = [];
+    // Job 1 ends once job 3 has started, not after a fixed time: the pool may let the event loop
+    // turn while it starts jobs 2 and 3, and a timer of job 1 could fire first.
+    let thirdStarted!: () => void;
+    const allStarted = new Promise<void>((resolve) => (thirdStarted = resolve));
     const handle = async (job: number, _worker: number, signal: AbortSignal) => {
+      if (job === 3) thirdStarted();
       try {
-        await sleep(job === 1 ? 0 : 10_000, undefined, { signal });
+        await (job === 1 ? allStarted : sleep(10_000, undefined, { signal }));
       } finally {
         settled.push(job);
       }

@@ -1,0 +1,227 @@
+// The program as its users run it, as producer and worker processes on one stream.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { after, before, test } from 'node:test';
+import { createClient } from 'redis';
+import { type RedisServer, skipWithoutRedis, startRedis, startWorker } from './redis-testing.js';
+import { type ProgramEvent, range } from './testing.js';
+
+const skip = skipWithoutRedis();
+const timeout = 30_000;
+let server: RedisServer;
+let admin: ReturnType<typeof createClient>;
+let streams = 0;
+
+before(async () => {
+  if (skip) return;
+  server = await startRedis();
+  admin = createClient({ url: server.url });
+  await admin.connect();
+});
+
+after(async () => {
+  if (skip) return;
+  admin.destroy();
+  await server.stop();
+});
+
+/** A stream of its own for each test. */
+const newName = () => `program${++streams}:jobs`;
+
+const start = (stream: string, args: string[]) =>
+  startWorker(server.url, ['--stream', stream, ...args]);
+
+/** The jobs that ended `done`, each as many times as it did, in order. */
+const doneJobs = (events: ProgramEvent[]) =>
+  events
+    .filter((event) => event.event === 'done')
+    .map((event) => event.job!)
+    .sort((a, b) => a - b);
+
+async function assertAllAcknowledged(stream: string, jobs: number[]): Promise<void> {
+  assert.equal((await admin.xPending(stream, `${stream}:workers`)).pending, 0, 'nothing pending');
+  assert.equal(await admin.xLen(stream), 0, 'nothing left in the stream');
+  const results = await admin.hGetAll(`${stream}:results`);
+  assert.deepEqual(
+    { ...results },
+    Object.fromEntries(jobs.map((job) => [String(job), String(job * 2)])),
+  );
+}
+
+test(
+  'one producer and two worker processes do every job exactly once',
+  { skip, timeout },
+  async () => {
+    const stream = newName();
+    const jobs = range(20);
+    const common = ['--work-ms', '10', '--claim-idle-ms', '500'];
+    const producer = start(stream, [
+      '--role',
+      'producer',
+      '--jobs',
+      '20',
+      '--buffer',
+      '4',
+      ...common,
+    ]);
+    const workers = ['a', 'b'].map((consumer) =>
+      start(stream, [
+        '--role',
+        'worker',
+        '--consumer',
+        consumer,
+        '--idle-exit-ms',
+        '500',
+        ...common,
+      ]),
+    );
+    const produced = await producer.exited;
+    assert.equal(produced.code, 0);
+    assert.equal(produced.events.at(-1)?.submitted, 20);
+    const ends = await Promise.all(workers.map((worker) => worker.exited));
+    assert.deepEqual(
+      ends.map(({ code }) => code),
+      [0, 0],
+    );
+    assert.deepEqual(doneJobs(ends.flatMap(({ events }) => events)), jobs);
+    await assertAllAcknowledged(stream, jobs);
+  },
+);
+
+test(
+  'a worker killed with SIGKILL mid-job: another claims its job and completes it',
+  { skip, timeout },
+  async () => {
+    const stream = newName();
+    const jobs = range(4);
+    const common = ['--claim-idle-ms', '300', '--work-ms', '300'];
+    const producer = start(stream, [
+      '--role',
+      'producer',
+      '--jobs',
+      '4',
+      '--buffer',
+      '4',
+      ...common,
+    ]);
+    assert.equal((await producer.exited).code, 0);
+    const killed = start(stream, [
+      '--role',
+      'worker',
+      '--consumer',
+      'killed',
+      '--workers',
+      '1',
+      ...common,
+    ]);
+    const { job } = await killed.waitFor((event) => event.event === 'start');
+    killed.signal('SIGKILL');
+    await killed.exited;
+    const rescuer = start(stream, [
+      '--role',
+      'worker',
+      '--consumer',
+      'rescuer',
+      '--idle-exit-ms',
+      '300',
+      ...common,
+    ]);
+    const { code, events } = await rescuer.exited;
+    assert.equal(code, 0);
+    // Producer-consumer's killed worker also held the jobs waiting in its buffer.
+    const claims = events.filter((event) => event.event === 'claim');
+    assert.ok(
+      claims.some((event) => event.job === job),
+      'the job it was running was claimed',
+    );
+    assert.ok(claims.every((event) => event.from === 'killed'));
+    assert.deepEqual(doneJobs(events), jobs);
+    await assertAllAcknowledged(stream, jobs);
+  },
+);
+
+test(
+  'a poison job is delivered --max-deliveries times, then dead-lettered; exit 1',
+  { skip, timeout },
+  async () => {
+    const stream = newName();
+    const program = start(stream, [
+      ...['--jobs', '3', '--fail-every', '3', '--work-ms', '5'],
+      ...['--max-deliveries', '3', '--claim-idle-ms', '200'],
+    ]);
+    const { code, events } = await program.exited;
+    assert.equal(code, 1);
+    const ofJob3 = events.filter((event) => event.job === 3).map((event) => event.event);
+    assert.deepEqual(
+      ofJob3.filter((event) => ['start', 'fail', 'dead'].includes(event)),
+      ['start', 'fail', 'start', 'fail', 'start', 'dead'],
+    );
+    assert.deepEqual(doneJobs(events), [1, 2]);
+    const letters = (await admin.xRange(`${stream}:dead`, '-', '+')) ?? [];
+    assert.deepEqual(
+      letters.map(({ message }) => [message.job, message.error, message.deliveries]),
+      [['3', 'injected failure in job 3', '3']],
+    );
+    assert.equal((await admin.xPending(stream, `${stream}:workers`)).pending, 0);
+    const summary = events.at(-1)!;
+    assert.deepEqual([summary.failed, summary.dead, summary.claimed], [2, 1, 2]);
+  },
+);
+
+test(
+  'a dropped connection is reported and retried; every job is still done once',
+  { skip, timeout },
+  async () => {
+    const stream = newName();
+    const jobs = range(30);
+    // All produced first: a producer's XADD whose reply is lost would be retried, and could add
+    // its job twice (at least once: a job may run twice, never zero times).
+    const producer = start(stream, [
+      ...['--role', 'producer', '--jobs', '30', '--buffer', '30', '--work-ms', '20'],
+    ]);
+    assert.equal((await producer.exited).code, 0);
+    const program = start(stream, [
+      ...['--role', 'worker', '--claim-idle-ms', '500', '--idle-exit-ms', '300'],
+    ]);
+    await program.waitFor((event) => event.event === 'done' && event.job === 5);
+    await admin.clientKill({ filter: 'TYPE', type: 'normal' });
+    const { code, events, stderr } = await program.exited;
+    assert.equal(code, 0);
+    assert.match(stderr, /^redis: .+; retrying in \d+ ms$/m);
+    assert.deepEqual(doneJobs(events), jobs);
+    await assertAllAcknowledged(stream, jobs);
+  },
+);
+
+test(
+  'an unreachable server at start: exit 1 within 10 s, one line, no password',
+  { skip, timeout },
+  () => {
+    const main = new URL('./main.js', import.meta.url).pathname;
+    const startedAt = performance.now();
+    const url = 'redis://user:secret@127.0.0.1:1/0';
+    const { status, stderr } = spawnSync(
+      process.execPath,
+      [main, '--role', 'worker', '--redis-url', url],
+      { encoding: 'utf8', timeout: 15_000 },
+    );
+    assert.ok(performance.now() - startedAt < 10_000);
+    assert.equal(status, 1);
+    assert.match(stderr, /^error: cannot reach redis:\/\/user:\*\*\*@127\.0\.0\.1:1\/0: .+\n$/);
+  },
+);
+
+for (const [flag, value] of [
+  ['--role', 'boss'],
+  ['--redis-url', 'http://127.0.0.1:6379'],
+  ['--redis-url', 'redis://127.0.0.1:99999/0'],
+] as const) {
+  test(`${flag} ${value} is a usage error: exit 2 and a hint`, { timeout }, () => {
+    const main = new URL('./main.js', import.meta.url).pathname;
+    const { status, stderr } = spawnSync(process.execPath, [main, flag, value], {
+      encoding: 'utf8',
+    });
+    assert.equal(status, 2);
+    assert.match(stderr, new RegExp(`^error: ${flag} .+\\nrun with --help for usage\\n$`));
+  });
+}

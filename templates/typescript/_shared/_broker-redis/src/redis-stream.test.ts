@@ -1,0 +1,346 @@
+// The Redis Streams source and acknowledger, through its API, against a real redis-server.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createClient } from 'redis';
+import {
+  type DeadLetter,
+  type Delivery,
+  openStream,
+  type Stream,
+  type StreamOptions,
+} from './redis-stream.js';
+import { type RedisServer, skipWithoutRedis, startRedis } from './redis-testing.js';
+import { assertNothingLeft, range } from './testing.js';
+import { run } from './worker-pool.js';
+
+const skip = skipWithoutRedis();
+const timeout = 20_000;
+let server: RedisServer;
+let admin: ReturnType<typeof createClient>;
+let handlesBefore: string[];
+let streams = 0;
+
+before(async () => {
+  if (skip) return;
+  handlesBefore = process.getActiveResourcesInfo();
+  server = await startRedis();
+  admin = createClient({ url: server.url });
+  await admin.connect();
+});
+
+after(async () => {
+  if (skip) return;
+  admin.destroy();
+  await server.stop();
+  await assertNothingLeft(handlesBefore);
+});
+
+/** A stream of its own for each test, so that none sees another's jobs. */
+const newName = () => `test${++streams}:jobs`;
+
+const open = (name: string, consumer: string, options: Partial<StreamOptions> = {}) =>
+  openStream(server.url, name, consumer, { claimIdle: 200, maxDeliveries: 3, ...options });
+
+async function produceAll(name: string, jobs: number[], payload: object = {}): Promise<void> {
+  const producer = await open(name, 'producer');
+  for (const job of jobs) await producer.produce(job, payload, new AbortController().signal);
+  await producer.close();
+}
+
+/**
+ * Runs the worker pool on `stream`'s deliveries: each job's handler is `handle`, and each
+ * outcome is acknowledged (ok) or failed. Returns what happened, once `stop` aborts.
+ */
+async function work(
+  stream: Stream,
+  stop: AbortSignal,
+  handle: (delivery: Delivery) => Promise<number> = async ({ job }) => job * 2,
+) {
+  const acked: number[] = [];
+  const dead: number[] = [];
+  const failed: Delivery[] = [];
+  const jobs = stream.deliveries(stop);
+  for await (const outcome of run(jobs, (delivery) => handle(delivery), {
+    workers: 2,
+    signal: stop,
+  })) {
+    if (outcome.ok) {
+      if (await stream.ack(outcome.job, outcome.value)) acked.push(outcome.job.job);
+    } else if (stop.aborted) {
+      await stream.release(outcome.job);
+    } else {
+      failed.push(outcome.job);
+      if (await stream.fail(outcome.job, (outcome.error as Error).message))
+        dead.push(outcome.job.job);
+    }
+  }
+  await stream.close();
+  return { acked, dead, failed };
+}
+
+/** Waits until `name` holds nothing: every job acknowledged and deleted. */
+async function drained(name: string): Promise<void> {
+  while ((await admin.xLen(name)) > 0) await sleep(20);
+}
+
+async function assertAllDone(name: string, jobs: number[]): Promise<void> {
+  const pending = await admin.xPending(name, `${name}:workers`);
+  assert.equal(pending.pending, 0, 'nothing pending');
+  assert.equal(await admin.xLen(name), 0, 'nothing left in the stream');
+  const results = await admin.hGetAll(`${name}:results`);
+  assert.deepEqual(Object.fromEntries(jobs.map((job) => [String(job), String(job * 2)])), {
+    ...results,
+  });
+}
+
+const byId = (a: number, b: number) => a - b;
+
+for (const consumers of [1, 2, 4]) {
+  test(
+    `every job is acknowledged exactly once with ${consumers} consumer(s)`,
+    { skip, timeout },
+    async () => {
+      const name = newName();
+      const jobs = range(40);
+      await produceAll(name, jobs);
+      const stop = new AbortController();
+      const running = range(consumers).map(async (consumer) =>
+        work(await open(name, `consumer-${consumer}`), stop.signal),
+      );
+      await drained(name);
+      stop.abort();
+      const acked = (await Promise.all(running)).flatMap((result) => result.acked);
+      assert.deepEqual(acked.sort(byId), jobs);
+      await assertAllDone(name, jobs);
+    },
+  );
+}
+
+test('a producer waits while the stream holds `buffer` jobs', { skip, timeout }, async () => {
+  const name = newName();
+  const jobs = range(12);
+  const producer = await open(name, 'producer', { buffer: 3 });
+  let most = 0;
+  const sampling = new AbortController();
+  const sampler = (async () => {
+    while (!sampling.signal.aborted) {
+      most = Math.max(most, await admin.xLen(name));
+      await sleep(2);
+    }
+  })();
+  const stop = new AbortController();
+  const worker = work(await open(name, 'slow'), stop.signal, async ({ job }) => {
+    await sleep(20);
+    return job * 2;
+  });
+  for (const job of jobs) await producer.produce(job, {}, new AbortController().signal);
+  await producer.close();
+  await drained(name);
+  stop.abort();
+  sampling.abort();
+  await sampler;
+  assert.deepEqual((await worker).acked.sort(byId), jobs);
+  assert.ok(most >= 2 && most <= 3, `the stream held ${most} jobs at most, buffer 3`);
+});
+
+test(
+  'a failing job is delivered again after claimIdle, then dead-lettered at maxDeliveries',
+  { skip, timeout },
+  async () => {
+    const name = newName();
+    await produceAll(name, [7]);
+    const stop = new AbortController();
+    const result = await Promise.all([
+      work(await open(name, 'a'), stop.signal, async ({ job }) => {
+        throw new Error(`injected failure in job ${job}`);
+      }),
+      drained(name).then(() => stop.abort()),
+    ]);
+    const { dead, failed } = result[0];
+    assert.deepEqual(dead, [7]);
+    assert.deepEqual(
+      failed.map(({ deliveries, claimedFrom }) => [deliveries, claimedFrom]),
+      [
+        [1, ''],
+        [2, 'a'],
+        [3, 'a'],
+      ],
+    );
+    const [letter] = (await admin.xRange(`${name}:dead`, '-', '+')) ?? [];
+    assert.deepEqual(
+      { ...letter!.message },
+      {
+        job: '7',
+        payload: '{}',
+        error: 'injected failure in job 7',
+        deliveries: '3',
+        consumer: 'a',
+      },
+    );
+    assert.equal((await admin.xPending(name, `${name}:workers`)).pending, 0);
+  },
+);
+
+test(
+  'a job left pending by a consumer that died is claimed by another and done',
+  { skip, timeout },
+  async () => {
+    const name = newName();
+    await produceAll(name, [1, 2]);
+    const died = await open(name, 'died');
+    const taken = await died.deliveries(new AbortController().signal).next();
+    assert.equal(taken.value?.job, 1);
+    await died.close(); // without acknowledging job 1: it stays pending
+    const claimed: Delivery[] = [];
+    const stop = new AbortController();
+    const [{ acked }] = await Promise.all([
+      work(await open(name, 'alive'), stop.signal, async (delivery) => {
+        if (delivery.claimedFrom) claimed.push(delivery);
+        return delivery.job * 2;
+      }),
+      drained(name).then(() => stop.abort()),
+    ]);
+    assert.deepEqual(acked.sort(byId), [1, 2]);
+    assert.deepEqual(
+      claimed.map(({ job, deliveries, claimedFrom }) => ({ job, deliveries, claimedFrom })),
+      [{ job: 1, deliveries: 2, claimedFrom: 'died' }],
+    );
+    await assertAllDone(name, [1, 2]);
+  },
+);
+
+test(
+  'a job whose consumer died on its last delivery is dead-lettered by the claimer',
+  { skip, timeout },
+  async () => {
+    const name = newName();
+    await produceAll(name, [5]);
+    const died = await open(name, 'died', { maxDeliveries: 1 });
+    await died.deliveries(new AbortController().signal).next();
+    await died.close();
+    const letters: DeadLetter[] = [];
+    const stop = new AbortController();
+    const claimer = await open(name, 'claimer', {
+      maxDeliveries: 1,
+      onDeadLetter: (letter) => letters.push(letter),
+    });
+    const [{ acked }] = await Promise.all([
+      work(claimer, stop.signal),
+      drained(name).then(() => stop.abort()),
+    ]);
+    assert.deepEqual(acked, []);
+    assert.deepEqual(
+      letters.map(({ job, error, claimedFrom }) => ({ job, error, claimedFrom })),
+      [{ job: 5, error: 'abandoned by died after 1 deliveries', claimedFrom: 'died' }],
+    );
+    assert.equal((await admin.xRange(`${name}:dead`, '-', '+'))?.length, 1);
+  },
+);
+
+test('a released job goes back at once, fresh, to any consumer', { skip, timeout }, async () => {
+  const name = newName();
+  await produceAll(name, [1, 2]);
+  const first = await open(name, 'first', { claimIdle: 60_000 });
+  const { value } = await first.deliveries(new AbortController().signal).next();
+  await first.release(value!);
+  await first.close();
+  const second = await open(name, 'second', { claimIdle: 60_000 });
+  const read: Delivery[] = [];
+  for await (const delivery of second.deliveries(new AbortController().signal)) {
+    read.push(delivery);
+    await second.ack(delivery, delivery.job * 2);
+    if (read.length === 2) break;
+  }
+  await second.close();
+  assert.deepEqual(
+    read.map(({ job, deliveries }) => [job, deliveries]),
+    [
+      [2, 1],
+      [1, 1],
+    ],
+  );
+  await assertAllDone(name, [1, 2]);
+});
+
+test('a malformed entry is dead-lettered at once with its error', { skip, timeout }, async () => {
+  const name = newName();
+  await admin.xAdd(name, '*', { job: '3', payload: '{not json' });
+  const letters: DeadLetter[] = [];
+  const stream = await open(name, 'reader', { onDeadLetter: (letter) => letters.push(letter) });
+  const stop = new AbortController();
+  await Promise.all([work(stream, stop.signal), drained(name).then(() => stop.abort())]);
+  assert.equal(letters.length, 1);
+  assert.equal(letters[0]!.job, 3);
+  assert.match(letters[0]!.error, /^malformed entry: /);
+  const [letter] = (await admin.xRange(`${name}:dead`, '-', '+')) ?? [];
+  assert.equal(letter!.message.error, letters[0]!.error);
+});
+
+test(
+  'a stop ends a read waiting for jobs at once, not after the block time',
+  { skip, timeout },
+  async () => {
+    const stream = await open(newName(), 'idle', { claimIdle: 60_000 });
+    const stop = new AbortController();
+    const reading = stream.deliveries(stop.signal).next();
+    await sleep(100);
+    const stoppedAt = performance.now();
+    stop.abort();
+    assert.equal((await reading).done, true);
+    await stream.close();
+    const waited = performance.now() - stoppedAt;
+    assert.ok(
+      waited < 500,
+      `the read ended ${Math.round(waited)} ms after the stop (block: 1000 ms)`,
+    );
+  },
+);
+
+test(
+  'an unreachable server is reported within 10 s, its password hidden',
+  { skip, timeout },
+  async () => {
+    const startedAt = performance.now();
+    const url = 'redis://user:secret@127.0.0.1:1/0';
+    await assert.rejects(
+      openStream(url, newName(), 'nobody', { claimIdle: 200, maxDeliveries: 3 }),
+      (error: Error) => {
+        assert.equal(error.name, 'UnreachableError');
+        assert.match(error.message, /^cannot reach redis:\/\/user:\*\*\*@127\.0\.0\.1:1\/0: /);
+        return true;
+      },
+    );
+    assert.ok(performance.now() - startedAt < 10_000);
+  },
+);
+
+test(
+  'a dropped connection is retried and reported; every job is still done once',
+  { skip, timeout },
+  async () => {
+    const name = newName();
+    const jobs = range(30);
+    await produceAll(name, jobs);
+    const retries: string[] = [];
+    const stream = await open(name, 'dropped', {
+      onRetry: (error) => retries.push(error.message),
+    });
+    const stop = new AbortController();
+    let killed = false;
+    const [{ acked }] = await Promise.all([
+      work(stream, stop.signal, async ({ job }) => {
+        if (job === 10 && !killed) {
+          killed = true;
+          await admin.clientKill({ filter: 'TYPE', type: 'normal' });
+        }
+        await sleep(5);
+        return job * 2;
+      }),
+      drained(name).then(() => stop.abort()),
+    ]);
+    assert.ok(retries.length > 0, 'the lost connection was reported');
+    assert.deepEqual(acked.sort(byId), jobs);
+    await assertAllDone(name, jobs);
+  },
+);

@@ -1,0 +1,404 @@
+// A Redis Stream with a consumer group as a job source for the component, and the calls that
+// record each job's end: at-least-once delivery between processes and machines.
+import { createClient, ErrorReply, type RedisClientType } from 'redis';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/** One job read from the stream, fresh or claimed from a consumer that went quiet. */
+export interface Delivery {
+  /** The job's id (the entry's `job` field). */
+  readonly job: number;
+  /** The entry's `payload` field, decoded from JSON. */
+  readonly payload: unknown;
+  /** The stream entry's id. */
+  readonly id: string;
+  /** How many times the job has been delivered, this delivery included. */
+  readonly deliveries: number;
+  /** The consumer it was claimed from; empty when it was read fresh. */
+  readonly claimedFrom: string;
+}
+
+/** An entry moved to `<stream>:dead` by `deliveries` itself, without reaching the caller. */
+export interface DeadLetter {
+  /** The job's id, when the entry had a readable one. */
+  readonly job: number | undefined;
+  readonly id: string;
+  readonly error: string;
+  /** The consumer it was claimed from; empty when it was read fresh. */
+  readonly claimedFrom: string;
+}
+
+export interface StreamOptions {
+  /** A job pending this long (ms) belongs to a consumer that is gone, and is claimed. */
+  claimIdle: number;
+  /** After this many deliveries a failing job goes to `<stream>:dead`. */
+  maxDeliveries: number;
+  /** `produce` waits while the stream holds this many jobs (default: no bound). */
+  buffer?: number;
+  /** Called before each retry of a lost connection; by default a line on stderr. */
+  onRetry?: (error: Error, delayMs: number) => void;
+  /** Called for an entry that `deliveries` sent to `<stream>:dead` (malformed, or abandoned). */
+  onDeadLetter?: (letter: DeadLetter) => void;
+}
+
+/** The server could not be reached when the stream was opened. */
+export class UnreachableError extends Error {
+  override name = 'UnreachableError';
+
+  constructor(url: string, options: { cause: unknown }) {
+    super(`cannot reach ${redact(url)}: ${reason(options.cause)}`, options);
+  }
+}
+
+/** `url` without its password: `redis://user:secret@host:6379/0` → `redis://user:***@host:6379/0`. */
+export function redact(url: string): string {
+  return url.replace(/^(\w+:\/\/[^:@/]*:)[^@/]*@/, '$1***@');
+}
+
+/** How long `open` keeps trying to reach the server before it gives up. */
+const startBudgetMs = 5000;
+
+/**
+ * Opens `name` as consumer `consumer` of the group `<name>:workers`, creating both when missing.
+ * Rejects with an `UnreachableError` if the server cannot be reached within 5 s. After that, a
+ * lost connection is retried for ever with jittered backoff: a held job is never given up.
+ */
+export async function openStream(
+  url: string,
+  name: string,
+  consumer: string,
+  options: StreamOptions,
+): Promise<Stream> {
+  const stream = new Stream(url, name, consumer, options);
+  try {
+    await stream.start();
+  } catch (error) {
+    await stream.close();
+    throw error instanceof ErrorReply ? error : new UnreachableError(url, { cause: error });
+  }
+  return stream;
+}
+
+/**
+ * One stream and its consumer group, seen by one consumer. Jobs come out of `deliveries`; each
+ * must end in `ack` (done), `fail` (retried later, or dead after `maxDeliveries`) or `release`
+ * (never started). A job left pending by a consumer that died is claimed by another once it has
+ * been idle for `claimIdle` ms.
+ */
+export class Stream {
+  readonly group: string;
+  readonly #client: RedisClientType;
+  // A blocked read holds its connection: jobs end on the other one meanwhile.
+  readonly #reader: RedisClientType;
+  readonly #options: Required<Omit<StreamOptions, 'onDeadLetter'>> & StreamOptions;
+  // Entries handed out and not ended yet, which this consumer must not claim from itself, with
+  // when each came.
+  readonly #held = new Map<string, number>();
+  readonly #blockMs: number;
+  #readerId: number | undefined;
+  #started = false;
+  #reading: Promise<void> | undefined;
+
+  constructor(
+    readonly url: string,
+    readonly name: string,
+    readonly consumer: string,
+    options: StreamOptions,
+  ) {
+    for (const [option, value, min] of [
+      ['claimIdle', options.claimIdle, 1],
+      ['maxDeliveries', options.maxDeliveries, 1],
+      ['buffer', options.buffer ?? Infinity, 1],
+    ] as const) {
+      if (!(value >= min && (Number.isInteger(value) || value === Infinity))) {
+        throw new RangeError(`${option} must be an integer of at least ${min}, got ${value}`);
+      }
+    }
+    this.group = `${name}:workers`;
+    this.#options = {
+      buffer: Infinity,
+      onRetry: (error, delayMs) =>
+        process.stderr.write(`redis: ${reason(error)}; retrying in ${delayMs} ms\n`),
+      ...options,
+    };
+    this.#blockMs = Math.max(1, Math.min(Math.floor(options.claimIdle / 2), 1000));
+    const startedAt = performance.now();
+    this.#client = createClient({
+      url,
+      socket: {
+        connectTimeout: startBudgetMs,
+        reconnectStrategy: (retries, cause) => {
+          if (this.#started) {
+            const delayMs = backoff(retries);
+            this.#options.onRetry(cause, delayMs);
+            return delayMs;
+          }
+          const left = startBudgetMs - (performance.now() - startedAt);
+          return left > 0 ? Math.min(backoff(retries), left) : cause;
+        },
+      },
+    });
+    this.#reader = this.#client.duplicate();
+    // Each failure is also reported through `reconnectStrategy` or the command that failed: an
+    // 'error' event without a listener would crash the process.
+    for (const client of [this.#client, this.#reader]) client.on('error', () => {});
+    this.#reader.on('ready', () => {
+      this.#reader.clientId().then(
+        (id) => (this.#readerId = id),
+        () => (this.#readerId = undefined),
+      );
+    });
+  }
+
+  /** Connects both clients and creates the group if it is missing. Called by `openStream`. */
+  async start(): Promise<void> {
+    await Promise.all([this.#client.connect(), this.#reader.connect()]);
+    try {
+      await this.#client.xGroupCreate(this.name, this.group, '0', { MKSTREAM: true });
+    } catch (error) {
+      if (!(error instanceof ErrorReply && error.message.startsWith('BUSYGROUP'))) throw error;
+    }
+    this.#started = true;
+  }
+
+  /**
+   * Adds a job at the end of the stream, once it holds fewer than `buffer` jobs: a producer
+   * faster than its workers waits here (the stream is never trimmed, which would drop jobs).
+   */
+  async produce(job: number, payload: unknown, signal: AbortSignal): Promise<void> {
+    while ((await this.backlog()) >= this.#options.buffer) await sleep(25, undefined, { signal });
+    signal.throwIfAborted();
+    await this.#retry(() =>
+      this.#client.xAdd(this.name, '*', { job: String(job), payload: JSON.stringify(payload) }),
+    );
+  }
+
+  /** How many jobs the stream holds: not delivered yet, or delivered and not ended. */
+  backlog(): Promise<number> {
+    return this.#retry(() => this.#client.xLen(this.name));
+  }
+
+  /**
+   * The jobs for this consumer, for the component's `jobs`: first any job idle for `claimIdle`
+   * ms in another consumer's hands (or in this one's, after a `fail`), then new ones, one at a
+   * time, as the component asks. Ends soon after `signal` aborts; a job read as it aborted is
+   * released, never dropped.
+   */
+  async *deliveries(signal: AbortSignal): AsyncGenerator<Delivery, void, undefined> {
+    const claims = { at: 0 };
+    for (;;) {
+      const next = this.#next(signal, claims);
+      // The component may stop while this read waits, and leave it: `close` waits for it.
+      this.#reading = next.then(
+        () => {},
+        () => {},
+      );
+      const delivery = await next;
+      if (delivery === undefined) return;
+      yield delivery;
+    }
+  }
+
+  async #next(signal: AbortSignal, claims: { at: number }): Promise<Delivery | undefined> {
+    while (!signal.aborted) {
+      let delivery: Delivery | undefined;
+      if (performance.now() >= claims.at) {
+        delivery = await this.#claimOne();
+        // Claims are looked for again after the block time, or at once while there are some.
+        if (delivery === undefined) claims.at = performance.now() + this.#blockMs;
+      }
+      delivery ??= await this.#readOne(signal);
+      if (delivery === undefined) continue;
+      if (!signal.aborted) return delivery;
+      await this.release(delivery); // read as the stop came: back to the stream, not lost
+    }
+    return undefined;
+  }
+
+  /** Claims one entry idle for `claimIdle` ms, if there is one this consumer does not hold. */
+  async #claimOne(): Promise<Delivery | undefined> {
+    const { claimIdle, maxDeliveries } = this.#options;
+    const idle = await this.#retry(() =>
+      this.#client.xPendingRange(this.name, this.group, '-', '+', this.#held.size + 1, {
+        IDLE: claimIdle,
+      }),
+    );
+    for (const { id, consumer, deliveriesCounter } of idle) {
+      if (this.#held.has(id)) continue;
+      // Atomic: whoever claims it first gets it; the others get nothing back.
+      const [entry] = await this.#retry(() =>
+        this.#client.xClaim(this.name, this.group, this.consumer, claimIdle, id),
+      );
+      if (!entry) continue;
+      const delivery = this.#decode(entry, deliveriesCounter + 1, consumer);
+      if (delivery === undefined) continue;
+      if (deliveriesCounter < maxDeliveries) return delivery;
+      // Its consumer died on its last delivery.
+      const error = `abandoned by ${consumer} after ${deliveriesCounter} deliveries`;
+      await this.#deadLetter(delivery.id, entry.message, error, deliveriesCounter);
+      this.#held.delete(id);
+      this.#options.onDeadLetter?.({ job: delivery.job, id, error, claimedFrom: consumer });
+    }
+    return undefined;
+  }
+
+  /** Reads one new entry, waiting up to the block time; a stop ends the wait at once. */
+  async #readOne(signal: AbortSignal): Promise<Delivery | undefined> {
+    const unblock = () => {
+      if (this.#readerId !== undefined) {
+        this.#client.clientUnblock(this.#readerId).catch(() => {}); // the block ends by itself
+      }
+    };
+    signal.addEventListener('abort', unblock, { once: true });
+    try {
+      const reply = await this.#retry(() =>
+        this.#reader.xReadGroup(
+          this.group,
+          this.consumer,
+          { key: this.name, id: '>' },
+          { COUNT: 1, BLOCK: this.#blockMs },
+        ),
+      );
+      const entry = reply?.[0]?.messages[0];
+      return entry ? this.#decode(entry, 1, '') : undefined;
+    } finally {
+      signal.removeEventListener('abort', unblock);
+    }
+  }
+
+  /** The delivery of `entry`, or `undefined` once a malformed entry is dead-lettered. */
+  #decode(
+    entry: { id: string; message: Record<string, string> },
+    deliveries: number,
+    claimedFrom: string,
+  ): Delivery | undefined {
+    const { id, message } = entry;
+    const job = Number(message.job);
+    let payload: unknown;
+    try {
+      if (!/^\d+$/.test(message.job ?? '')) throw new Error(`bad job id '${message.job}'`);
+      payload = JSON.parse(message.payload ?? '');
+    } catch (error) {
+      // It could never succeed: no retry would read it differently.
+      const text = `malformed entry: ${reason(error)}`;
+      void this.#deadLetter(id, message, text, deliveries).then(() =>
+        this.#options.onDeadLetter?.({
+          job: Number.isSafeInteger(job) ? job : undefined,
+          id,
+          error: text,
+          claimedFrom,
+        }),
+      );
+      return undefined;
+    }
+    this.#held.set(id, performance.now());
+    return { job, payload, id, deliveries, claimedFrom };
+  }
+
+  /**
+   * Records `result` in `<stream>:results`, then acknowledges the job and deletes its entry.
+   * Returns false if another consumer, which claimed the job while this one was slow, had
+   * acknowledged it already.
+   */
+  async ack(delivery: Delivery, result: string | number): Promise<boolean> {
+    await this.#retry(() => this.#client.hSet(`${this.name}:results`, delivery.job, result));
+    const heldFor = performance.now() - (this.#held.get(delivery.id) ?? -Infinity);
+    let retried = false;
+    const [acked] = await this.#retry(
+      () =>
+        this.#client
+          .multi()
+          .xAck(this.name, this.group, delivery.id)
+          .xDel(this.name, delivery.id)
+          .execTyped(),
+      () => (retried = true),
+    );
+    this.#held.delete(delivery.id);
+    // A connection lost before the reply leaves it unknown whether the first try went through.
+    // If it did, the retry finds the job acknowledged: by this consumer, when it has held the job
+    // for less than `claimIdle`, as no other could have claimed it yet.
+    return acked === 1 || (retried && heldFor < this.#options.claimIdle);
+  }
+
+  /**
+   * Records a failed delivery. Once it is the `maxDeliveries`-th, the job goes to
+   * `<stream>:dead` with `error` and is acknowledged: returns true. Before that it stays
+   * pending, and any consumer claims it again after `claimIdle` ms: returns false.
+   */
+  async fail(delivery: Delivery, error: string): Promise<boolean> {
+    this.#held.delete(delivery.id);
+    if (delivery.deliveries < this.#options.maxDeliveries) return false;
+    const fields = { job: String(delivery.job), payload: JSON.stringify(delivery.payload) };
+    await this.#deadLetter(delivery.id, fields, error, delivery.deliveries);
+    return true;
+  }
+
+  /** Hands back a job that was never started: it goes to the end of the stream, at once. */
+  async release(delivery: Delivery): Promise<void> {
+    const fields = { job: String(delivery.job), payload: JSON.stringify(delivery.payload) };
+    await this.#retry(() =>
+      this.#client
+        .multi()
+        .xAdd(this.name, '*', fields)
+        .xAck(this.name, this.group, delivery.id)
+        .xDel(this.name, delivery.id)
+        .exec(),
+    );
+    this.#held.delete(delivery.id);
+  }
+
+  /** Closes both connections, once a read the component left waiting has ended. */
+  async close(): Promise<void> {
+    await this.#reading;
+    for (const client of [this.#client, this.#reader]) {
+      // A client still trying to reconnect has nothing to finish: stop it at once.
+      if (client.isReady) await client.close();
+      else if (client.isOpen) client.destroy();
+    }
+  }
+
+  async #deadLetter(
+    id: string,
+    fields: Record<string, string>,
+    error: string,
+    deliveries: number,
+  ): Promise<void> {
+    const letter = { ...fields, error, deliveries: String(deliveries), consumer: this.consumer };
+    await this.#retry(() =>
+      this.#client
+        .multi()
+        .xAdd(`${this.name}:dead`, '*', letter)
+        .xAck(this.name, this.group, id)
+        .xDel(this.name, id)
+        .exec(),
+    );
+  }
+
+  /**
+   * Runs `command` until it gets an answer. A command whose connection broke is tried again
+   * after a backoff (the client reconnects meanwhile); an error the server answered is thrown.
+   */
+  async #retry<T>(command: () => Promise<T>, onRetry = () => {}): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await command();
+      } catch (error) {
+        if (error instanceof ErrorReply || !this.#started || !this.#client.isOpen) throw error;
+        onRetry();
+        const delayMs = backoff(attempt);
+        this.#options.onRetry(error as Error, delayMs);
+        await sleep(delayMs);
+      }
+    }
+  }
+}
+
+/** Full jitter: anywhere from 0 to 100 ms × 2^attempt, capped at 5 s. */
+function backoff(attempt: number): number {
+  return Math.round(Math.random() * Math.min(5000, 100 * 2 ** attempt));
+}
+
+/** An error's message, whatever was thrown. */
+function reason(error: unknown): string {
+  if (error instanceof AggregateError && error.errors.length > 0) return reason(error.errors[0]);
+  return error instanceof Error ? error.message || error.name : String(error);
+}
