@@ -3,7 +3,7 @@
 // directories) is checked in cli.ts against the catalogue.
 
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { questions, type Answer, type Answers } from './decision-tree.js';
+import { languageQuestion, languages, questions, type Answers, type Language } from './decision-tree.js';
 import { UsageError } from './errors.js';
 import { closest } from './suggest.js';
 
@@ -24,7 +24,7 @@ export interface CliOptions {
   version: boolean;
   /** Walk the decision tree instead of taking --target. */
   recommend: boolean;
-  /** The decision tree's answers given as flags (--cpu-bound yes, ...). */
+  /** The decision tree's answers given as flags (--language python, --cpu-bound yes, ...). */
   answers: Answers;
   /** With --recommend: print the recommendation as JSON, and only that. */
   json: boolean;
@@ -45,6 +45,7 @@ const options = {
   version: { type: 'boolean', short: 'v' },
   recommend: { type: 'boolean' },
   json: { type: 'boolean' },
+  language: { type: 'string' },
   ...Object.fromEntries(questions.map((question) => [question.id, { type: 'string' } as const])),
 } as const satisfies ParseArgsConfig['options'];
 
@@ -97,7 +98,8 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
 }
 
 function parseAnswers(values: Readonly<Record<string, unknown>>): Answers {
-  const answers: Partial<Record<string, Answer>> = {};
+  const answers: Answers = {};
+  if (values.language !== undefined) answers.language = parseLanguage(String(values.language));
   for (const question of questions) {
     const value = values[question.id];
     if (value === undefined) continue;
@@ -113,6 +115,17 @@ function parseAnswers(values: Readonly<Record<string, unknown>>): Answers {
   return answers;
 }
 
+function parseLanguage(value: string): Language {
+  const language = languages.find((known) => known === value);
+  if (language) return language;
+  const { flag, prompt } = languageQuestion;
+  const suggestion = closest(value, languages);
+  throw new UsageError(
+    `${flag} takes ${languages.slice(0, -1).join(', ')} or ${languages.at(-1)}, not ${JSON.stringify(value)}`,
+    `${suggestion ? `did you mean ${flag} ${suggestion}? ` : ''}${flag} answers: ${prompt}`,
+  );
+}
+
 /** The decision tree's flags only mean something with --recommend, and --json only prints. */
 function checkRecommendFlags(given: {
   recommend: boolean;
@@ -121,7 +134,10 @@ function checkRecommendFlags(given: {
   values: Readonly<Record<string, unknown>>;
   directory: string | undefined;
 }): void {
-  const answered = questions.filter((question) => given.answers[question.id] !== undefined).map((q) => q.flag);
+  const answered = [
+    ...(given.answers.language === undefined ? [] : [languageQuestion.flag]),
+    ...questions.filter((question) => given.answers[question.id] !== undefined).map((q) => q.flag),
+  ];
   if (!given.recommend) {
     const stray = [...answered, ...(given.json ? ['--json'] : [])];
     if (stray.length > 0) {

@@ -8,7 +8,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { helpHint, parseCliArgs, type CliOptions } from './args.js';
 import { brokers, combinations, patterns, targets } from './catalogue.js';
-import { questions } from './decision-tree.js';
+import { languageQuestion, languages, questions } from './decision-tree.js';
 import { GenerationError, UsageError } from './errors.js';
 import { adaptNpmCommand, packageManagerFromUserAgent, type PackageManager } from './package-manager.js';
 import { allTargets, isComparison, renderComparison, settleRequest, type Choice } from './comparison.js';
@@ -150,7 +150,10 @@ async function runIn(cwd: string, command: string[], io: Io, failure: string, hi
 function helpText(): string {
   const patternLines = patterns.map((p) => `  ${p.id.padEnd(20)}${p.summary}`);
   const targetLines = targets.map((t) => `  ${t.id.padEnd(24)}${t.summary}`);
-  const answerLines = questions.map((q) => `      ${q.flag} yes|no\n${' '.repeat(23)}${q.prompt}`);
+  const answerLines = [
+    `      ${languageQuestion.flag} ${languages.join('|')}\n${' '.repeat(23)}${languageQuestion.prompt}\n${' '.repeat(23)}asked first on a terminal; otherwise any`,
+    ...questions.map((q) => `      ${q.flag} yes|no\n${' '.repeat(23)}${q.prompt}`),
+  ];
   return `Usage: npm create concur-pattern@latest [dir] -- [options]
        npx create-concur-pattern [dir] [options]
 

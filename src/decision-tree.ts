@@ -8,11 +8,16 @@
 // it): CPU-bound is asked before parallelism, because only computation needs
 // more than one core; every branch ends in a target; "simple" no longer
 // means Go; Node, free-threaded Python, Go's container-aware GOMAXPROCS and
-// Python 3.14's forkserver default are known.
+// Python 3.14's forkserver default are known. The language is asked first and
+// every answer stays inside it: changing language is a project, not a
+// concurrency decision (docs/choosing.md, point 7), so other languages appear
+// only as alternatives; `any` (a new service) may choose freely.
 
 export type QuestionId = 'cpu-bound' | 'parallel' | 'existing-async' | 'simple';
 export type Answer = 'yes' | 'no';
-export type Answers = Partial<Readonly<Record<QuestionId, Answer>>>;
+export type Language = 'python' | 'go' | 'typescript' | 'any';
+/** No language means `any`: what the four yes/no flags led to before the language was asked. */
+export type Answers = Partial<Record<QuestionId, Answer>> & { language?: Language };
 
 export interface Question {
   readonly id: QuestionId;
@@ -82,12 +87,105 @@ export const questions: readonly Question[] = [
   },
 ];
 
+export const languageQuestion = {
+  flag: '--language',
+  prompt: 'In which language is the code base written? (any: a new service, free to choose)',
+  label: 'language?',
+  choices: [
+    { value: 'python', name: 'python' },
+    { value: 'go', name: 'go' },
+    { value: 'typescript', name: 'typescript (Node)' },
+    { value: 'any', name: 'any: a new service' },
+  ],
+} as const satisfies { choices: ReadonlyArray<{ value: Language; name: string }> } & Omit<Question, 'id'>;
+
+export const languages: readonly Language[] = languageQuestion.choices.map((choice) => choice.value);
+
 const startCosts: readonly FigureRef[] = [
   { table: 'start', id: 'goroutine' },
   { table: 'start', id: 'process-forkserver' },
 ];
 
-export const decisionTree: Node = {
+const processPool: Leaf = {
+  target: 'python-multiprocessing',
+  headline: 'a process pool: Python on every core',
+  reason:
+    'Python code on every core, written as plain blocking functions: each worker is a process with its own interpreter and GIL. Jobs and results are pickled across, and since Python 3.14 the default start method on Linux and other POSIX systems is forkserver (macOS stays on spawn, Windows has only spawn): the forkserver imports the main module once and its children inherit it (under spawn every child imports it again), so the `if __name__ == "__main__":` guard is required either way.',
+  figures: [
+    { table: 'start', id: 'process-forkserver' },
+    { table: 'start', id: 'process-spawn' },
+    { table: 'handoff', id: 'process-pipe' },
+  ],
+  alternatives: [
+    {
+      target: 'python-threading',
+      when: 'the hot loop is in a C extension that releases the GIL (hashlib, zlib, NumPy), or you run a free-threaded build (3.14t, officially supported since 3.14 by PEP 779; 3.13t was experimental) with libraries that support it: threads then compute in parallel with nothing pickled',
+    },
+    {
+      target: 'go',
+      when: 'the cost per job matters more than staying in Python: goroutines start in well under a microsecond and share memory',
+    },
+    { target: 'typescript', when: 'the code base is Node: a `worker_threads` pool' },
+  ],
+};
+
+const oneCoreThread: Leaf = {
+  target: 'python-threading',
+  headline: 'a worker thread: one core is enough',
+  reason:
+    'The computation needs one core, not several: a worker thread runs it while the other threads go on waiting for I/O. Under the GIL Python threads take turns on one core, which is all this work needs; on a free-threaded build (3.13t experimental, 3.14t supported) the same code can later use more cores.',
+  figures: [{ table: 'cpu', id: 'python-threads' }],
+  alternatives: [
+    {
+      target: 'typescript',
+      when: 'the code base is Node: compute in a `worker_threads` thread, or the event loop stops serving everything else',
+    },
+    {
+      target: 'python-asyncio',
+      when: 'the code base is asyncio: `asyncio.to_thread` keeps the loop responsive, taking turns with it under the GIL',
+    },
+    { target: 'go', when: 'the code base is Go: a goroutine per job' },
+  ],
+};
+
+const eventLoop: Leaf = {
+  target: 'python-asyncio',
+  headline: 'keep the event loop',
+  reason:
+    'The code is already async and the work is waiting: one thread and one event loop hold thousands of waits at about a kilobyte each, `TaskGroup` gathers errors, and `asyncio.timeout` cancels at any `await`.',
+  figures: [
+    { table: 'parked', id: 'asyncio-task' },
+    { table: 'http-keepalive', id: 'asyncio' },
+  ],
+  alternatives: [
+    { target: 'typescript', when: 'the async code is Node: promises and `AbortSignal`, the same model' },
+    {
+      target: 'python-threading',
+      when: 'a library on the path has no async version: run it in threads (`asyncio.to_thread`), or stay with threads',
+    },
+  ],
+};
+
+const blockingThreads: Leaf = {
+  target: 'python-threading',
+  headline: 'threads: blocking code unchanged',
+  reason:
+    'Waiting, in plain blocking code: a `ThreadPoolExecutor` and the libraries you already use, unchanged. A thread blocked on I/O lets go of the GIL at once, and a parked thread costs kilobytes of resident memory, not the 8 MB of stack it reserves: fine for hundreds, even a few thousand, waits at once.',
+  figures: [
+    { table: 'parked', id: 'thread' },
+    { table: 'http-keepalive', id: 'threads' },
+  ],
+  alternatives: [
+    {
+      target: 'python-asyncio',
+      when: 'there are tens of thousands of waits at once, or the libraries are async: a parked task costs a fraction of a parked thread',
+    },
+    { target: 'go', when: 'the service is new and the cost per request matters' },
+  ],
+};
+
+/** Where no language is given: free to choose among every target. */
+const anyLanguage: Node = {
   question: 'cpu-bound',
   yes: {
     question: 'parallel',
@@ -115,28 +213,7 @@ export const decisionTree: Node = {
       },
       no: {
         question: 'simple',
-        yes: {
-          target: 'python-multiprocessing',
-          headline: 'a process pool: Python on every core',
-          reason:
-            'Python code on every core, written as plain blocking functions: each worker is a process with its own interpreter and GIL. Jobs and results are pickled across, and since Python 3.14 the default start method on Linux and other POSIX systems is forkserver (macOS stays on spawn, Windows has only spawn): the forkserver imports the main module once and its children inherit it (under spawn every child imports it again), so the `if __name__ == "__main__":` guard is required either way.',
-          figures: [
-            { table: 'start', id: 'process-forkserver' },
-            { table: 'start', id: 'process-spawn' },
-            { table: 'handoff', id: 'process-pipe' },
-          ],
-          alternatives: [
-            {
-              target: 'python-threading',
-              when: 'the hot loop is in a C extension that releases the GIL (hashlib, zlib, NumPy), or you run a free-threaded build (3.14t, officially supported since 3.14 by PEP 779; 3.13t was experimental) with libraries that support it: threads then compute in parallel with nothing pickled',
-            },
-            {
-              target: 'go',
-              when: 'the cost per job matters more than staying in Python: goroutines start in well under a microsecond and share memory',
-            },
-            { target: 'typescript', when: 'the code base is Node: a `worker_threads` pool' },
-          ],
-        },
+        yes: processPool,
         no: {
           target: 'go',
           headline: 'goroutines: parallel without processes',
@@ -156,63 +233,14 @@ export const decisionTree: Node = {
         },
       },
     },
-    no: {
-      target: 'python-threading',
-      headline: 'a worker thread: one core is enough',
-      reason:
-        'The computation needs one core, not several: a worker thread runs it while the other threads go on waiting for I/O. Under the GIL Python threads take turns on one core, which is all this work needs; on a free-threaded build (3.13t experimental, 3.14t supported) the same code can later use more cores.',
-      figures: [{ table: 'cpu', id: 'python-threads' }],
-      alternatives: [
-        {
-          target: 'typescript',
-          when: 'the code base is Node: compute in a `worker_threads` thread, or the event loop stops serving everything else',
-        },
-        {
-          target: 'python-asyncio',
-          when: 'the code base is asyncio: `asyncio.to_thread` keeps the loop responsive, taking turns with it under the GIL',
-        },
-        { target: 'go', when: 'the code base is Go: a goroutine per job' },
-      ],
-    },
+    no: oneCoreThread,
   },
   no: {
     question: 'existing-async',
-    yes: {
-      target: 'python-asyncio',
-      headline: 'keep the event loop',
-      reason:
-        'The code is already async and the work is waiting: one thread and one event loop hold thousands of waits at about a kilobyte each, `TaskGroup` gathers errors, and `asyncio.timeout` cancels at any `await`.',
-      figures: [
-        { table: 'parked', id: 'asyncio-task' },
-        { table: 'http-keepalive', id: 'asyncio' },
-      ],
-      alternatives: [
-        { target: 'typescript', when: 'the async code is Node: promises and `AbortSignal`, the same model' },
-        {
-          target: 'python-threading',
-          when: 'a library on the path has no async version: run it in threads (`asyncio.to_thread`), or stay with threads',
-        },
-      ],
-    },
+    yes: eventLoop,
     no: {
       question: 'simple',
-      yes: {
-        target: 'python-threading',
-        headline: 'threads: blocking code unchanged',
-        reason:
-          'Waiting, in plain blocking code: a `ThreadPoolExecutor` and the libraries you already use, unchanged. A thread blocked on I/O lets go of the GIL at once, and a parked thread costs kilobytes of resident memory, not the 8 MB of stack it reserves: fine for hundreds, even a few thousand, waits at once.',
-        figures: [
-          { table: 'parked', id: 'thread' },
-          { table: 'http-keepalive', id: 'threads' },
-        ],
-        alternatives: [
-          {
-            target: 'python-asyncio',
-            when: 'there are tens of thousands of waits at once, or the libraries are async: a parked task costs a fraction of a parked thread',
-          },
-          { target: 'go', when: 'the service is new and the cost per request matters' },
-        ],
-      },
+      yes: blockingThreads,
       no: {
         target: 'go',
         headline: 'goroutines: the least CPU per request',
@@ -238,6 +266,96 @@ export const decisionTree: Node = {
   },
 };
 
+/** `leaf` with only the alternatives to `targets`, in that order: those that make sense in one language. */
+function keepingAlternatives(leaf: Leaf, ...targets: string[]): Leaf {
+  return {
+    ...leaf,
+    alternatives: targets.map((target) => leaf.alternatives.find((alternative) => alternative.target === target)!),
+  };
+}
+
+/** Python: the same questions, every answer a Python target. */
+const python: Node = {
+  question: 'cpu-bound',
+  yes: {
+    question: 'parallel',
+    yes: keepingAlternatives(processPool, 'python-threading', 'go'),
+    no: keepingAlternatives(oneCoreThread, 'python-asyncio'),
+  },
+  no: {
+    question: 'existing-async',
+    yes: keepingAlternatives(eventLoop, 'python-threading'),
+    no: {
+      question: 'simple',
+      yes: keepingAlternatives(blockingThreads, 'python-asyncio'),
+      no: {
+        target: 'python-asyncio',
+        headline: 'asyncio: the cheapest waiting in Python',
+        reason:
+          'The most efficient way to wait in Python, at the price of making the waiting code async: one thread and one event loop hold thousands of waits at about a kilobyte each, and asyncio streams used the least CPU of the Python clients measured. Blocking libraries on the path run in `asyncio.to_thread` until they have async versions.',
+        figures: [
+          { table: 'parked', id: 'asyncio-task' },
+          { table: 'http-keepalive', id: 'asyncio' },
+          { table: 'http-each', id: 'asyncio' },
+        ],
+        alternatives: [
+          {
+            target: 'python-threading',
+            when: 'rewriting the waiting code as async is not worth it: threads keep the blocking code unchanged',
+          },
+          {
+            target: 'go',
+            when: 'the service is new and a new language is worth it: `net/http` used the least CPU per request of the clients measured',
+          },
+        ],
+      },
+    },
+  },
+};
+
+/** Go: one model for waiting and computing, so nothing more to ask. */
+const go: Leaf = {
+  target: 'go',
+  headline: 'goroutines, channels and context',
+  reason:
+    "One model for waiting and for computing: a goroutine per job, channels between them and a `context.Context` to cancel and time them out; blocked goroutines cost a few kilobytes, and computing ones run on every core the process may use. Since Go 1.25, GOMAXPROCS follows the CPU limit of the container (cgroup) the program runs in, so no more goroutines run in parallel than the container's CPU quota allows, which avoids throttling (Linux; go.mod go ≥ 1.25; GOMAXPROCS unset).",
+  figures: [
+    { table: 'start', id: 'goroutine' },
+    { table: 'handoff', id: 'go-channel' },
+    { table: 'parked', id: 'goroutine' },
+    { table: 'http-keepalive', id: 'go' },
+  ],
+  alternatives: [
+    {
+      target: 'python-multiprocessing',
+      when: 'the computation is a Python library with no Go equivalent: run it in a Python process pool beside the Go service',
+    },
+  ],
+};
+
+/** TypeScript on Node: promises wait, a worker_threads pool computes. */
+const typescript: Leaf = {
+  target: 'typescript',
+  headline: 'promises for waiting, worker_threads for computing',
+  reason:
+    'Waiting is promises on the event loop: thousands of pending requests on one thread, cancelled with `AbortSignal`. Computation goes to a pool of `worker_threads`, each thread on its own core, so the event loop goes on serving I/O; the generated project runs `--work cpu` jobs on such a pool.',
+  figures: [
+    { table: 'parked', id: 'promise' },
+    { table: 'http-keepalive', id: 'node' },
+    { table: 'start', id: 'worker-thread' },
+    { table: 'handoff', id: 'worker-message' },
+  ],
+  alternatives: [
+    {
+      target: 'go',
+      when: 'the service is new and computes more than it waits: goroutines compute on every core with memory shared, not messages copied',
+    },
+  ],
+};
+
+/** The tree under each answer to --language. */
+export const decisionTrees: Readonly<Record<Language, Node>> = { python, go, typescript, any: anyLanguage };
+
 export const isLeaf = (node: Node): node is Leaf => 'target' in node;
 
 export function findQuestion(id: QuestionId): Question {
@@ -251,7 +369,7 @@ export type Walk =
 
 export function walk(answers: Answers): Walk {
   const path: QuestionId[] = [];
-  let node = decisionTree;
+  let node = decisionTrees[answers.language ?? 'any'];
   while (!isLeaf(node)) {
     const answer = answers[node.question];
     if (answer === undefined) return { open: node.question, path, later: questionsBelow(node, node.question) };
@@ -275,7 +393,7 @@ function questionsBelow(node: Node, except: QuestionId): QuestionId[] {
   return questions.map((question) => question.id).filter((id) => found.has(id));
 }
 
-/** Every leaf with the answers that reach it, in the tree's order (yes before no). */
+/** Every leaf with the answers that reach it, language first, in the tree's order (yes before no). */
 export function paths(): Array<{ leaf: Leaf; answers: Answers }> {
   const found: Array<{ leaf: Leaf; answers: Answers }> = [];
   const visit = (node: Node, answers: Answers) => {
@@ -286,16 +404,18 @@ export function paths(): Array<{ leaf: Leaf; answers: Answers }> {
     visit(node.yes, { ...answers, [node.question]: 'yes' });
     visit(node.no, { ...answers, [node.question]: 'no' });
   };
-  visit(decisionTree, {});
+  for (const language of languages) visit(decisionTrees[language], { language });
   return found;
 }
 
-/** The answers as flags, in asking order: `--cpu-bound yes --parallel no`. */
+/** The answers as flags, in asking order: `--language python --cpu-bound yes --parallel no`. */
 export function answerFlags(answers: Answers): string {
-  return questions
-    .filter((question) => answers[question.id] !== undefined)
-    .map((question) => `${question.flag} ${answers[question.id]}`)
-    .join(' ');
+  return [
+    ...(answers.language === undefined ? [] : [`${languageQuestion.flag} ${answers.language}`]),
+    ...questions
+      .filter((question) => answers[question.id] !== undefined)
+      .map((question) => `${question.flag} ${answers[question.id]}`),
+  ].join(' ');
 }
 
 /** The tree as a mermaid flowchart, for README.md and docs/choosing.md. */
@@ -318,7 +438,8 @@ export function mermaidDiagram(): string {
     lines.push(`  ${id} -- yes --> ${yes}`, `  ${id} -- no --> ${no}`);
     return id;
   };
-  visit(decisionTree);
+  lines.push(`  language{"${text(languageQuestion.label)}<br/>${languageQuestion.flag}"}`);
+  for (const language of languages) lines.push(`  language -- ${language} --> ${visit(decisionTrees[language])}`);
   return ['```mermaid', ...lines, '```'].join('\n');
 }
 

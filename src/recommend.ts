@@ -10,10 +10,13 @@ import type { Io } from './cli.js';
 import {
   answerFlags,
   findQuestion,
+  languageQuestion,
+  questions,
   walk,
   type Alternative,
   type Answer,
   type Answers,
+  type Language,
   type Leaf,
   type QuestionId,
 } from './decision-tree.js';
@@ -40,8 +43,17 @@ export async function recommend(options: CliOptions, io: Io): Promise<string | u
     const { pattern, broker, name, directory, force } = options;
     await settle({ pattern, broker, name, directory, force }, io.cwd);
   }
-  const answers: Partial<Record<QuestionId, Answer>> = { ...options.answers };
+  const answers: Answers = { ...options.answers };
   let prompts: Prompts | undefined;
+  if (answers.language === undefined) {
+    // Asked first on a terminal; otherwise `any`, so the four yes/no flags alone lead where they always did.
+    if (canAsk) {
+      prompts = await Prompts.open(io);
+      answers.language = await prompts.language();
+    } else {
+      answers.language = 'any';
+    }
+  }
   for (;;) {
     const step = walk(answers);
     if ('leaf' in step) {
@@ -50,7 +62,7 @@ export async function recommend(options: CliOptions, io: Io): Promise<string | u
         // Set the recommendation apart from the questions above it.
         io.stdout.write('\n');
       }
-      warnUnused(options.answers, step.path, io);
+      warnUnused(options.answers, step.path, answers.language, io);
       return await offer(step.leaf, answers, options, io, canAsk);
     }
     if (!canAsk) throw missingAnswers(step.open, step.later, options, io.interactive);
@@ -63,12 +75,13 @@ export async function recommend(options: CliOptions, io: Io): Promise<string | u
  * A flag answering a question the walked path never asks changes nothing; say
  * so on stderr (stdout may be --json), so that nobody believes it counted.
  */
-function warnUnused(given: Answers, walked: readonly QuestionId[], io: Io): void {
-  const unused = Object.keys(given).filter((id) => !walked.includes(id as QuestionId)) as QuestionId[];
+function warnUnused(given: Answers, walked: readonly QuestionId[], language: Language, io: Io): void {
+  const unused = questions.filter((question) => given[question.id] !== undefined && !walked.includes(question.id));
   if (unused.length === 0) return;
-  const flags = unused.map((id) => `${findQuestion(id).flag} ${given[id]}`).join(', ');
+  const flags = unused.map((question) => `${question.flag} ${given[question.id]}`).join(', ');
   const asked = walked.map((id) => findQuestion(id).flag).join(', ');
-  io.stderr.write(`warning: ignored ${flags}: this path asks only ${asked}\n`);
+  const why = asked ? `this path asks only ${asked}` : `${languageQuestion.flag} ${language} asks nothing more`;
+  io.stderr.write(`warning: ignored ${flags}: ${why}\n`);
 }
 
 async function offer(
@@ -197,6 +210,13 @@ class Prompts {
       },
     ]);
     return answer;
+  }
+
+  async language(): Promise<Language> {
+    const { language } = await this.adapter.prompt<{ language: Language }>([
+      { type: 'select', name: 'language', message: languageQuestion.prompt, choices: [...languageQuestion.choices] },
+    ]);
+    return language;
   }
 
   async confirm(message: string): Promise<boolean> {

@@ -10,8 +10,10 @@ import benchmarks from '../../docs/benchmarks.json' with { type: 'json' };
 import { findTarget, targets } from '../../src/catalogue.js';
 import {
   applyTreeBlocks,
-  decisionTree,
+  decisionTrees,
   isLeaf,
+  languageQuestion,
+  languages,
   mermaidDiagram,
   paths,
   questions,
@@ -23,9 +25,11 @@ import { quoteFigure } from '../../src/figures.js';
 
 const root = path.join(import.meta.dirname, '..', '..');
 
-function branches(node: Node = decisionTree): Array<Exclude<Node, { target: string }>> {
-  return isLeaf(node) ? [] : [node, ...branches(node.yes), ...branches(node.no)];
+type Branch = Exclude<Node, { target: string }>;
+function branchesUnder(node: Node): Branch[] {
+  return isLeaf(node) ? [] : [node, ...branchesUnder(node.yes), ...branchesUnder(node.no)];
 }
+const branches = () => languages.flatMap((language) => branchesUnder(decisionTrees[language]));
 
 describe('the decision tree', () => {
   it('asks each question through the flag named after it, and uses every question', () => {
@@ -40,7 +44,32 @@ describe('the decision tree', () => {
       visit(node.yes, [...asked, node.question]);
       visit(node.no, [...asked, node.question]);
     };
-    visit(decisionTree, []);
+    for (const language of languages) visit(decisionTrees[language], []);
+  });
+
+  // A Python service told to use Node was the bug: the language answered is the language recommended.
+  it.each(['python', 'go', 'typescript'] as const)('keeps every path of --language %s in that language', (language) => {
+    const ofLanguage = { python: /^python-/, go: /^go$/, typescript: /^typescript$/ }[language];
+    const ended = paths().filter(({ answers }) => answers.language === language);
+    expect(ended.length).toBeGreaterThan(0);
+    for (const { leaf, answers } of ended) {
+      expect(leaf.target, JSON.stringify(answers)).toMatch(ofLanguage);
+      expect(walk(answers)).toMatchObject({ leaf: { target: leaf.target } });
+    }
+  });
+
+  it('asks python the four questions, and go and typescript nothing more', () => {
+    expect(new Set(branchesUnder(decisionTrees.python).map((branch) => branch.question))).toEqual(
+      new Set(questions.map((question) => question.id)),
+    );
+    expect(isLeaf(decisionTrees.go) && isLeaf(decisionTrees.typescript)).toBe(true);
+  });
+
+  it('walks the tree it always walked when no language is given', () => {
+    for (const { leaf, answers } of paths().filter(({ answers }) => answers.language === 'any')) {
+      const { language: _, ...withoutLanguage } = answers;
+      expect(walk(withoutLanguage)).toMatchObject({ leaf });
+    }
   });
 
   it('ends every path in a catalogue target, and recommends every target somewhere', () => {
@@ -67,7 +96,7 @@ describe('the decision tree', () => {
     for (const { leaf, answers } of paths()) {
       const step = walk(answers);
       expect('leaf' in step && step.leaf).toBe(leaf);
-      expect([...(step.path ?? [])].sort()).toEqual(Object.keys(answers).sort());
+      expect(['language', ...(step.path ?? [])].sort()).toEqual(Object.keys(answers).sort());
     }
   });
 
@@ -151,10 +180,24 @@ describe('the diagrams in the docs', () => {
   it('draws every question once per branch and every leaf, with a yes and a no edge from each question', () => {
     const diagram = mermaidDiagram();
     const nodes = diagram.split('\n').filter((line) => /^\s+\w+[{[]/.test(line));
-    expect(nodes).toHaveLength(branches().length + paths().length);
+    expect(nodes).toHaveLength(1 + branches().length + paths().length);
     expect(diagram.match(/ -- yes --> /g)).toHaveLength(branches().length);
     expect(diagram.match(/ -- no --> /g)).toHaveLength(branches().length);
     for (const { leaf } of paths()) expect(diagram).toContain(`<b>${leaf.target}</b><br/>${leaf.headline}`);
+  });
+
+  it('asks the language first, with an edge for each answer to --language', () => {
+    const [, first] = mermaidDiagram()
+      .split('\n')
+      .filter((line) => /^\s+\w+[{[]/.test(line) || /^flowchart/.test(line));
+    expect(first).toContain(languageQuestion.flag);
+    for (const language of languages) expect(mermaidDiagram()).toMatch(new RegExp(`language -- ${language} --> \\w+`));
+  });
+
+  it('docs/choosing.md no longer says the tree has no question for the language', () => {
+    const choosing = readFileSync(path.join(root, 'docs', 'choosing.md'), 'utf8').replace(/\s+/g, ' ');
+    expect(choosing).not.toContain('The tree has no question for the language');
+    expect(choosing).toContain('--language');
   });
 });
 

@@ -134,17 +134,16 @@ describe('--recommend without a terminal', () => {
   });
 
   // Every question the tree can leave open, reached by the answers that lead to it.
-  const openings = paths().flatMap(({ answers }) =>
-    Object.keys(answers).map((_, count) => {
-      const given = Object.fromEntries(
-        questions
-          .filter((question) => answers[question.id] !== undefined)
-          .slice(0, count)
-          .map((question) => [question.id, answers[question.id]]),
-      ) as Answers;
+  const openings = paths().flatMap(({ answers }) => {
+    const asked = questions.filter((question) => answers[question.id] !== undefined);
+    return asked.map((_, count) => {
+      const given: Answers = {
+        language: answers.language,
+        ...Object.fromEntries(asked.slice(0, count).map((question) => [question.id, answers[question.id]])),
+      };
       return { given, open: walk(given) };
-    }),
-  );
+    });
+  });
   const unique = [...new Map(openings.map((entry) => [answerFlags(entry.given), entry])).values()];
 
   it.each(unique.map((entry) => ({ ...entry, label: answerFlags(entry.given) || 'no answers' })))(
@@ -156,6 +155,39 @@ describe('--recommend without a terminal', () => {
       await expectRefused(['--recommend', '--json', ...flags(given)], `missing ${flag}`, `${flag} yes`);
     },
   );
+
+  it('--language with a value it does not know', async () => {
+    await expectRefused(
+      ['--recommend', '--language', 'pyhton'],
+      '--language takes python, go, typescript or any, not "pyhton"',
+      'did you mean --language python?',
+    );
+    await expectRefused(['--language', 'go'], '--language only works with --recommend');
+  });
+
+  // The review's case: a Python asyncio service computing on every core was told to use Node.
+  it('keeps the language given, and without one walks the language-free tree', async () => {
+    const computeNextToAsync = ['--cpu-bound', 'yes', '--parallel', 'yes', '--existing-async', 'yes'];
+    const target = async (argv: string[]) => JSON.parse((await run(['--recommend', '--json', ...argv])).stdout).target;
+    expect(await target(['--language', 'python', '--cpu-bound', 'yes', '--parallel', 'yes'])).toBe(
+      'python-multiprocessing',
+    );
+    expect(await target(computeNextToAsync)).toBe('typescript');
+    const { code, stdout, stderr } = await run(['--recommend', '--language', 'python', ...computeNextToAsync]);
+    expect(code, stderr).toBe(0);
+    expect(stdout).toMatch(/^Recommended: python-multiprocessing /);
+    expect(stdout).toContain('answers: --language python --cpu-bound yes --parallel yes');
+    expect(stderr).toBe('warning: ignored --existing-async yes: this path asks only --cpu-bound, --parallel\n');
+  });
+
+  it('asks nothing more for go or typescript, and says the answers given were ignored', async () => {
+    for (const language of ['go', 'typescript']) {
+      const { code, stdout, stderr } = await run(['--recommend', '--language', language, '--cpu-bound', 'yes']);
+      expect(code, stderr).toBe(0);
+      expect(stdout).toMatch(new RegExp(`^Recommended: ${language} `));
+      expect(stderr).toBe(`warning: ignored --cpu-bound yes: --language ${language} asks nothing more\n`);
+    }
+  });
 
   it('says how to generate the recommendation with the generation options given, and writes nothing', async () => {
     const { code, stdout } = await run([
