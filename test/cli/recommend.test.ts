@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
-import { findQuestion, paths } from '../../src/decision-tree.js';
+import { findQuestion, languageQuestion, paths } from '../../src/decision-tree.js';
 
 const cliBin = inject('cliBin');
 let workDir: string;
@@ -29,10 +29,11 @@ const enter = '\r';
 const prompt = (id: Parameters<typeof findQuestion>[0]) => findQuestion(id).prompt;
 
 describe('--recommend in a terminal', () => {
-  it('asks the questions on the path, recommends, and on "yes" generates it, asking pattern and name', async () => {
+  it('asks the language first, then the questions on the path, recommends, and on "yes" generates it, asking pattern and name', async () => {
     const result = await session(
       ['--recommend'],
       [
+        { expect: languageQuestion.prompt, send: enter }, // python
         { expect: prompt('cpu-bound'), send: down + enter }, // no
         { expect: prompt('existing-async'), send: enter }, // yes
         { expect: 'Generate a python-asyncio project now?', send: 'y' + enter },
@@ -45,21 +46,23 @@ describe('--recommend in a terminal', () => {
     expect(result.shown).not.toContain(prompt('parallel'));
     expect(result.shown).not.toContain(prompt('simple'));
     expect(result.shown).toContain('Recommended: python-asyncio');
-    expect(result.shown).toContain('answers: --cpu-bound no --existing-async yes');
-    expect(result.shown).not.toContain('In which language');
+    expect(result.shown.indexOf(languageQuestion.prompt)).toBeGreaterThanOrEqual(0);
+    expect(result.shown.indexOf(languageQuestion.prompt)).toBeLessThan(result.shown.indexOf(prompt('cpu-bound')));
+    expect(result.shown).toContain('answers: --language python --cpu-bound no --existing-async yes');
     expect(result.shown).toContain('Created svc: Fan-out / fan-in in Python asyncio');
     expect(await fs.readdir(path.join(workDir, 'svc'))).toContain('pyproject.toml');
   });
 
   it('does not ask what flags answered, and on "no" writes nothing', async () => {
     const result = await session(
-      ['--recommend', '--cpu-bound', 'yes', '--parallel', 'yes', '--existing-async', 'no'],
+      ['--recommend', '--language', 'any', '--cpu-bound', 'yes', '--parallel', 'yes', '--existing-async', 'no'],
       [
         { expect: prompt('simple'), send: down + enter }, // no
         { expect: 'Generate a go project now?', send: 'n' + enter },
       ],
     );
     expect(result.exit, result.shown).toBe(0);
+    expect(result.shown).not.toContain(languageQuestion.prompt);
     expect(result.shown).not.toContain(prompt('cpu-bound'));
     expect(result.shown).toContain('Recommended: go');
     expect(result.shown).toContain('Nothing written');
@@ -69,7 +72,7 @@ describe('--recommend in a terminal', () => {
 
   it('goes on with the generation flags given, and asks only what they leave out', async () => {
     const result = await session(
-      ['svc', '--recommend', '-p', 'timeout', '--cpu-bound', 'yes', '--parallel', 'no'],
+      ['svc', '--recommend', '-p', 'timeout', '--language', 'python', '--cpu-bound', 'yes', '--parallel', 'no'],
       [{ expect: 'Generate a python-threading project now?', send: enter }],
     );
     expect(result.exit, result.shown).toBe(0);
@@ -79,7 +82,7 @@ describe('--recommend in a terminal', () => {
   });
 
   it('Ctrl-C at a question exits 130 and writes nothing', async () => {
-    const result = await session(['--recommend'], [{ expect: prompt('cpu-bound'), send: '\u0003' }]);
+    const result = await session(['--recommend'], [{ expect: languageQuestion.prompt, send: '\u0003' }]);
     expect(result.exit, result.shown).toBe(130);
     expect(await fs.readdir(workDir)).toEqual([]);
   });
@@ -89,7 +92,7 @@ describe('--recommend without a terminal', () => {
   const cli = (args: string[]) => execa(cliBin, args, { cwd: workDir, reject: false, stdin: 'ignore' });
 
   it('--json prints the one object the flags lead to', async () => {
-    const { leaf } = paths().find(({ leaf }) => leaf.target === 'typescript')!;
+    const { leaf } = paths().find(({ leaf, answers }) => leaf.target === 'typescript' && answers.language === 'any')!;
     const { exitCode, stdout, stderr } = await cli([
       '--recommend',
       '--json',
