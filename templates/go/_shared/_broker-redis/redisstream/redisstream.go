@@ -32,7 +32,7 @@ import (
 type Options struct {
 	// ClaimIdle is how long an entry may stay pending, untouched, before
 	// its worker counts as dead and another claims it. Longer than the
-	// longest job, or a slow job runs twice.
+	// longest job plus its wait for a free worker, or a slow job runs twice.
 	ClaimIdle time.Duration
 	// MaxDeliveries is how many times a job is delivered before its failure
 	// sends it to the dead-letter stream <stream>:dead.
