@@ -4,8 +4,10 @@ package main
 
 import (
 	"context"
+	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -99,6 +101,32 @@ func TestDrainDeadlineLeavesTheJobPendingForAnother(t *testing.T) {
 		t.Errorf("claimed %v, want both jobs", claimed)
 	}
 	f.checkEveryJobDoneOnce(2, stopped, rescuer)
+}
+
+// With the server gone during the stop, the jobs that end cannot be
+// acknowledged: the worker stops waiting at the drain deadline, leaves them
+// pending (at least once) and exits 1, instead of retrying forever.
+func TestDrainDeadlineHoldsWhileTheServerIsDown(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.produce(2, "--work-ms", "300")
+	stopped := f.startService("stopped", "--drain-ms", "1000")
+	stopped.signal(syscall.SIGTERM, false)
+	f.peek.Shutdown(context.Background()) // its reply never comes: the server is gone
+	signalled := time.Now()
+	if code := stopped.exit(); code != 1 {
+		t.Errorf("exit code %d, want 1 (jobs left pending); stderr:\n%s", code, stopped.stderr.String())
+	}
+	// The deadline, plus at most one command's read timeout in flight.
+	if elapsed := time.Since(signalled); elapsed > 5*time.Second {
+		t.Errorf("exited %v after the signal, want soon after the 1 s drain deadline", elapsed)
+	}
+	if !strings.Contains(stopped.stderr.String(), "left pending") {
+		t.Errorf("stderr %q, want the jobs left pending named", stopped.stderr.String())
+	}
+	if done := count("done", stopped); len(done) != 0 {
+		t.Errorf("done %v with the server down, want none", done)
+	}
 }
 
 func TestSecondSignalExitsAtOnce(t *testing.T) {

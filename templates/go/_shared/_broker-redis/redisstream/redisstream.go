@@ -32,7 +32,7 @@ import (
 type Options struct {
 	// ClaimIdle is how long an entry may stay pending, untouched, before
 	// its worker counts as dead and another claims it. Longer than the
-	// longest job, or a slow job runs twice.
+	// longest job plus its wait for a free worker, or a slow job runs twice.
 	ClaimIdle time.Duration
 	// MaxDeliveries is how many times a job is delivered before its failure
 	// sends it to the dead-letter stream <stream>:dead.
@@ -237,8 +237,8 @@ func (s *Stream[P]) claim(ctx context.Context) ([]Delivery[P], error) {
 		return nil, err
 	}
 	for _, p := range pending {
-		if p.Consumer == s.me && s.holds(p.ID) {
-			continue // a slow job of this worker's own, still running
+		if s.holds(p.ID) {
+			continue // a slow job this process runs, under whichever name it was claimed
 		}
 		sent := time.Now()
 		var messages []redis.XMessage
@@ -301,9 +301,7 @@ func (s *Stream[P]) decode(ctx context.Context, m redis.XMessage, read time.Time
 		err = fmt.Errorf("entry %s: bad payload: %w", m.ID, err)
 	}
 	if err != nil {
-		s.settle(context.WithoutCancel(ctx), d.ID, func(tx redis.Pipeliner) {
-			tx.XAdd(ctx, &redis.XAddArgs{Stream: s.dead, Values: s.deadLetter(job, d.raw, err, deliveries)})
-		})
+		s.settle(context.WithoutCancel(ctx), d.ID, s.dead, s.deadLetter(job, d.raw, err, deliveries))
 		return d, false
 	}
 	s.mu.Lock()
@@ -322,17 +320,14 @@ func (s *Stream[P]) Ack(ctx context.Context, d Delivery[P], result string) (bool
 	if err != nil {
 		return false, err
 	}
-	var acked *redis.IntCmd
-	retried, err := s.settle(ctx, d.ID, func(tx redis.Pipeliner) {
-		acked = tx.XAck(ctx, s.name, s.group, d.ID)
-	})
+	acked, retried, err := s.settle(ctx, d.ID, s.name, nil)
 	if err != nil {
 		return false, err
 	}
 	// When a try failed with its reply lost, the server may have run it:
 	// then the retry finds nothing to acknowledge. If no other worker could
 	// have claimed the entry yet, that acknowledgement was this one's.
-	ours := acked.Val() == 1 || retried && time.Since(d.read) < s.opts.ClaimIdle
+	ours := acked || retried && time.Since(d.read) < s.opts.ClaimIdle
 	return ours, nil
 }
 
@@ -345,39 +340,47 @@ func (s *Stream[P]) Fail(ctx context.Context, d Delivery[P], cause error) (dead 
 		s.forget(d.ID)
 		return false, nil
 	}
-	_, err = s.settle(ctx, d.ID, func(tx redis.Pipeliner) {
-		tx.XAdd(ctx, &redis.XAddArgs{Stream: s.dead, Values: s.deadLetter(strconv.Itoa(d.Job), d.raw, cause, d.Deliveries)})
-	})
-	return err == nil, err
+	dead, _, err = s.settle(ctx, d.ID, s.dead, s.deadLetter(strconv.Itoa(d.Job), d.raw, cause, d.Deliveries))
+	return dead, err
 }
 
 // Release hands back a job that was delivered but never started, as a new
 // entry at the end of the stream, so that a stop does not delay it by
 // ClaimIdle.
 func (s *Stream[P]) Release(ctx context.Context, d Delivery[P]) error {
-	_, err := s.settle(ctx, d.ID, func(tx redis.Pipeliner) {
-		tx.XAdd(ctx, &redis.XAddArgs{Stream: s.name, Values: entry(d.Job, d.raw)})
-	})
+	_, _, err := s.settle(ctx, d.ID, s.name, entry(d.Job, d.raw))
 	return err
 }
 
-// settle runs first, then acknowledges and deletes entry id, in one
-// transaction, so that no job is both moved and left pending. It reports
-// whether it took more than one try.
-func (s *Stream[P]) settle(ctx context.Context, id string, first func(redis.Pipeliner)) (retried bool, err error) {
+// settleScript acknowledges entry ARGV[2] of stream KEYS[1] for group
+// ARGV[1] and, only if it was still pending, adds the entry ARGV[3..] to
+// stream KEYS[2] (when given) and deletes the old one. So a worker whose job
+// another one completed meanwhile can neither add it back nor dead-letter it
+// twice. It returns what XACK returned.
+var settleScript = redis.NewScript(`
+local acked = redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
+if acked == 1 then
+	if #ARGV > 2 then
+		redis.call('XADD', KEYS[2], '*', unpack(ARGV, 3))
+	end
+	redis.call('XDEL', KEYS[1], ARGV[2])
+end
+return acked
+`)
+
+// settle acknowledges and deletes entry id, first adding fields, if any, as
+// a new entry of stream to, all in one script. It reports whether this call
+// acknowledged the entry, and whether it took more than one try.
+func (s *Stream[P]) settle(ctx context.Context, id, to string, fields []any) (acked, retried bool, err error) {
 	defer s.forget(id)
 	tries := 0
 	err = s.retry(ctx, func() error {
 		tries++
-		_, err := s.client.TxPipelined(ctx, func(tx redis.Pipeliner) error {
-			first(tx)
-			tx.XAck(ctx, s.name, s.group, id)
-			tx.XDel(ctx, s.name, id)
-			return nil
-		})
+		n, err := settleScript.Run(ctx, s.client, []string{s.name, to}, append([]any{s.group, id}, fields...)...).Int64()
+		acked = n == 1
 		return err
 	})
-	return tries > 1, err
+	return acked, tries > 1, err
 }
 
 func (s *Stream[P]) holds(id string) bool {

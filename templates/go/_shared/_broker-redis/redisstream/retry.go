@@ -26,7 +26,17 @@ const (
 func (s *Stream[P]) retry(ctx context.Context, command func() error) error {
 	for backoff := firstBackoff; ; backoff = min(2*backoff, maxBackoff) {
 		err := command()
-		if err == nil || !transient(err) || ctx.Err() != nil {
+		if err == nil || ctx.Err() != nil {
+			return err
+		}
+		// A read blocked when the stream was deleted ends UNBLOCKED; the
+		// next command would meet NOGROUP.
+		if redis.HasErrorPrefix(err, "NOGROUP") || redis.HasErrorPrefix(err, "UNBLOCKED") {
+			if err = s.recreateGroup(ctx, err); err == nil {
+				continue
+			}
+		}
+		if !transient(err) {
 			return err
 		}
 		wait := rand.N(backoff)
@@ -35,6 +45,19 @@ func (s *Stream[P]) retry(ctx context.Context, command func() error) error {
 			return err
 		}
 	}
+}
+
+// recreateGroup creates the group again after a command found it missing
+// (lost): the server restarted without persistence or was flushed, so the
+// jobs it held are gone, but the ones produced from now on must still be
+// read. It reports lost on stderr, and returns nil once the group exists.
+func (s *Stream[P]) recreateGroup(ctx context.Context, lost error) error {
+	fmt.Fprintf(os.Stderr, "redis: %v; creating the group %s again\n", lost, s.group)
+	err := s.client.XGroupCreateMkStream(ctx, s.name, s.group, "0").Err()
+	if err != nil && !redis.HasErrorPrefix(err, "BUSYGROUP") {
+		return err
+	}
+	return nil
 }
 
 // transient tells whether err is worth another try: a network error, or a
