@@ -234,9 +234,10 @@ export class Stream {
       if (deliveriesCounter < maxDeliveries) return delivery;
       // Its consumer died on its last delivery.
       const error = `abandoned by ${consumer} after ${deliveriesCounter} deliveries`;
-      await this.#deadLetter(delivery.id, entry.message, error, deliveriesCounter);
+      const dead = await this.#deadLetter(delivery.id, entry.message, error, deliveriesCounter);
       this.#held.delete(id);
-      this.#options.onDeadLetter?.({ job: delivery.job, id, error, claimedFrom: consumer });
+      if (dead)
+        this.#options.onDeadLetter?.({ job: delivery.job, id, error, claimedFrom: consumer });
     }
     return undefined;
   }
@@ -280,13 +281,15 @@ export class Stream {
     } catch (error) {
       // It could never succeed: no retry would read it differently.
       const text = `malformed entry: ${reason(error)}`;
-      void this.#deadLetter(id, message, text, deliveries).then(() =>
-        this.#options.onDeadLetter?.({
-          job: Number.isSafeInteger(job) ? job : undefined,
-          id,
-          error: text,
-          claimedFrom,
-        }),
+      void this.#deadLetter(id, message, text, deliveries).then(
+        (dead) =>
+          dead &&
+          this.#options.onDeadLetter?.({
+            job: Number.isSafeInteger(job) ? job : undefined,
+            id,
+            error: text,
+            claimedFrom,
+          }),
       );
       return undefined;
     }
@@ -303,13 +306,8 @@ export class Stream {
     await this.#retry(() => this.#client.hSet(`${this.name}:results`, delivery.job, result));
     const heldFor = performance.now() - (this.#held.get(delivery.id) ?? -Infinity);
     let retried = false;
-    const [acked] = await this.#retry(
-      () =>
-        this.#client
-          .multi()
-          .xAck(this.name, this.group, delivery.id)
-          .xDel(this.name, delivery.id)
-          .execTyped(),
+    const acked = await this.#retry(
+      () => this.#settle(delivery.id),
       () => (retried = true),
     );
     this.#held.delete(delivery.id);
@@ -328,21 +326,14 @@ export class Stream {
     this.#held.delete(delivery.id);
     if (delivery.deliveries < this.#options.maxDeliveries) return false;
     const fields = { job: String(delivery.job), payload: JSON.stringify(delivery.payload) };
-    await this.#deadLetter(delivery.id, fields, error, delivery.deliveries);
-    return true;
+    // Not acknowledged by this call: another consumer, which claimed it meanwhile, ended it.
+    return this.#deadLetter(delivery.id, fields, error, delivery.deliveries);
   }
 
   /** Hands back a job that was never started: it goes to the end of the stream, at once. */
   async release(delivery: Delivery): Promise<void> {
     const fields = { job: String(delivery.job), payload: JSON.stringify(delivery.payload) };
-    await this.#retry(() =>
-      this.#client
-        .multi()
-        .xAdd(this.name, '*', fields)
-        .xAck(this.name, this.group, delivery.id)
-        .xDel(this.name, delivery.id)
-        .exec(),
-    );
+    await this.#retry(() => this.#settle(delivery.id, this.name, fields));
     this.#held.delete(delivery.id);
   }
 
@@ -361,16 +352,21 @@ export class Stream {
     fields: Record<string, string>,
     error: string,
     deliveries: number,
-  ): Promise<void> {
+  ): Promise<boolean> {
     const letter = { ...fields, error, deliveries: String(deliveries), consumer: this.consumer };
-    await this.#retry(() =>
-      this.#client
-        .multi()
-        .xAdd(`${this.name}:dead`, '*', letter)
-        .xAck(this.name, this.group, id)
-        .xDel(this.name, id)
-        .exec(),
-    );
+    return (await this.#retry(() => this.#settle(id, `${this.name}:dead`, letter))) === 1;
+  }
+
+  /**
+   * Acknowledges entry `id` and deletes it, and only if this acknowledged it, adds `fields` to
+   * `to`: in one script, so that a job another consumer ended meanwhile is neither put back nor
+   * dead-lettered twice. Returns what XACK returned: 1, or 0 if it was acknowledged already.
+   */
+  #settle(id: string, to?: string, fields: Record<string, string> = {}): Promise<number> {
+    return this.#client.eval(settleScript, {
+      keys: to === undefined ? [this.name] : [this.name, to],
+      arguments: [this.group, id, ...Object.entries(fields).flat()],
+    }) as Promise<number>;
   }
 
   /**
@@ -391,6 +387,16 @@ export class Stream {
     }
   }
 }
+
+// KEYS[1] the stream, KEYS[2] where the fields go (optional); ARGV: group, entry id, fields.
+const settleScript = `
+local acked = redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
+if acked == 1 then
+  if KEYS[2] then redis.call('XADD', KEYS[2], '*', unpack(ARGV, 3)) end
+  redis.call('XDEL', KEYS[1], ARGV[2])
+end
+return acked
+`;
 
 /** Full jitter: anywhere from 0 to 100 ms × 2^attempt, capped at 5 s. */
 function backoff(attempt: number): number {
