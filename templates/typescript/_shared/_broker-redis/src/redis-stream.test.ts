@@ -344,3 +344,41 @@ test(
     await assertAllDone(name, jobs);
   },
 );
+
+test(
+  'a group lost with its stream (a restart without persistence) is created again; work goes on',
+  { skip, timeout },
+  async () => {
+    const name = newName();
+    await produceAll(name, range(10));
+    const later = range(20).slice(10);
+    const retries: string[] = [];
+    const stream = await open(name, 'survivor', {
+      onRetry: (error) => retries.push(error.message),
+    });
+    const stop = new AbortController();
+    let lost = false;
+    const [{ acked }] = await Promise.all([
+      work(stream, stop.signal, async ({ job }) => {
+        if (!lost) {
+          lost = true;
+          // In one step, so that the stream is never seen empty before the later jobs are in.
+          const refill = admin.multi().del(name);
+          for (const job of later) refill.xAdd(name, '*', { job: String(job), payload: '{}' });
+          await refill.exec();
+        }
+        return job * 2;
+      }),
+      drained(name).then(() => stop.abort()),
+    ]);
+    assert.ok(
+      retries.some((message) => message.startsWith('NOGROUP')),
+      'the lost group was reported',
+    );
+    assert.deepEqual(
+      acked.filter((job) => job > 10),
+      later,
+    );
+    assert.equal((await admin.xPending(name, `${name}:workers`)).pending, 0);
+  },
+);

@@ -152,12 +152,16 @@ export class Stream {
   /** Connects both clients and creates the group if it is missing. Called by `openStream`. */
   async start(): Promise<void> {
     await Promise.all([this.#client.connect(), this.#reader.connect()]);
+    await this.#createGroup();
+    this.#started = true;
+  }
+
+  async #createGroup(): Promise<void> {
     try {
       await this.#client.xGroupCreate(this.name, this.group, '0', { MKSTREAM: true });
     } catch (error) {
       if (!(error instanceof ErrorReply && error.message.startsWith('BUSYGROUP'))) throw error;
     }
-    this.#started = true;
   }
 
   /**
@@ -371,14 +375,22 @@ export class Stream {
 
   /**
    * Runs `command` until it gets an answer. A command whose connection broke is tried again
-   * after a backoff (the client reconnects meanwhile); an error the server answered is thrown.
+   * after a backoff (the client reconnects meanwhile); a group that is gone (the server lost its
+   * data: restarted without persistence, or flushed) is created again; any other error the
+   * server answered is thrown.
    */
   async #retry<T>(command: () => Promise<T>, onRetry = () => {}): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       try {
         return await command();
       } catch (error) {
-        if (error instanceof ErrorReply || !this.#started || !this.#client.isOpen) throw error;
+        if (!this.#started) throw error;
+        if (error instanceof ErrorReply && error.message.startsWith('NOGROUP')) {
+          this.#options.onRetry(error, 0);
+          await this.#createGroup().catch(() => {}); // a failure shows in the command's retry
+          continue;
+        }
+        if (error instanceof ErrorReply || !this.#client.isOpen) throw error;
         onRetry();
         const delayMs = backoff(attempt);
         this.#options.onRetry(error as Error, delayMs);
