@@ -224,6 +224,33 @@ test(
 );
 
 test(
+  'a server gone during the drain: exit 1 at --drain-ms, the job left unacknowledged',
+  { skip, timeout },
+  async () => {
+    const own = await startRedis(); // this test stops it
+    try {
+      const common = ['--stream', newName(), '--work-ms', '300'];
+      const producer = startWorker(own.url, [...common, '--role', 'producer', '--jobs', '1']);
+      assert.equal((await producer.exited).code, 0);
+      const worker = startWorker(own.url, [...common, '--role', 'worker', '--drain-ms', '1500']);
+      await worker.waitFor((event) => event.event === 'start');
+      worker.signal('SIGTERM');
+      await own.stop(); // the job ends while the server is gone: it cannot be acknowledged
+      const stoppedAt = performance.now();
+      const { code, events } = await worker.exited;
+      assert.ok(performance.now() - stoppedAt < 5000, 'it did not wait for the server');
+      assert.equal(code, 1);
+      assert.deepEqual(
+        events.filter((event) => event.job === 1).map((event) => event.event),
+        ['start', 'cancel'],
+      );
+    } finally {
+      await own.stop();
+    }
+  },
+);
+
+test(
   'a dropped connection is reported and retried; every job is still done once',
   { skip, timeout },
   async () => {

@@ -40,6 +40,14 @@ export interface StreamOptions {
   onDeadLetter?: (letter: DeadLetter) => void;
 }
 
+/**
+ * How long `ack`, `fail` and `release` may wait for a lost connection: once `signal` aborts they
+ * reject with its reason, and the job stays pending, to be claimed by another consumer.
+ */
+export interface Settle {
+  signal?: AbortSignal;
+}
+
 /** The server could not be reached when the stream was opened. */
 export class UnreachableError extends Error {
   override name = 'UnreachableError';
@@ -169,16 +177,19 @@ export class Stream {
    * faster than its workers waits here (the stream is never trimmed, which would drop jobs).
    */
   async produce(job: number, payload: unknown, signal: AbortSignal): Promise<void> {
-    while ((await this.backlog()) >= this.#options.buffer) await sleep(25, undefined, { signal });
-    signal.throwIfAborted();
-    await this.#retry(() =>
-      this.#client.xAdd(this.name, '*', { job: String(job), payload: JSON.stringify(payload) }),
+    while ((await this.backlog(signal)) >= this.#options.buffer) {
+      await sleep(25, undefined, { signal });
+    }
+    await this.#retry(
+      () =>
+        this.#client.xAdd(this.name, '*', { job: String(job), payload: JSON.stringify(payload) }),
+      { signal },
     );
   }
 
   /** How many jobs the stream holds: not delivered yet, or delivered and not ended. */
-  backlog(): Promise<number> {
-    return this.#retry(() => this.#client.xLen(this.name));
+  backlog(signal?: AbortSignal): Promise<number> {
+    return this.#retry(() => this.#client.xLen(this.name), { signal });
   }
 
   /**
@@ -203,10 +214,19 @@ export class Stream {
   }
 
   async #next(signal: AbortSignal, claims: { at: number }): Promise<Delivery | undefined> {
+    try {
+      return await this.#nextOrStop(signal, claims);
+    } catch (error) {
+      if (signal.aborted) return undefined; // stopped while the server was out of reach
+      throw error;
+    }
+  }
+
+  async #nextOrStop(signal: AbortSignal, claims: { at: number }): Promise<Delivery | undefined> {
     while (!signal.aborted) {
       let delivery: Delivery | undefined;
       if (performance.now() >= claims.at) {
-        delivery = await this.#claimOne();
+        delivery = await this.#claimOne(signal);
         // Claims are looked for again after the block time, or at once while there are some.
         if (delivery === undefined) claims.at = performance.now() + this.#blockMs;
       }
@@ -219,18 +239,21 @@ export class Stream {
   }
 
   /** Claims one entry idle for `claimIdle` ms, if there is one this consumer does not hold. */
-  async #claimOne(): Promise<Delivery | undefined> {
+  async #claimOne(signal: AbortSignal): Promise<Delivery | undefined> {
     const { claimIdle, maxDeliveries } = this.#options;
-    const idle = await this.#retry(() =>
-      this.#client.xPendingRange(this.name, this.group, '-', '+', this.#held.size + 1, {
-        IDLE: claimIdle,
-      }),
+    const idle = await this.#retry(
+      () =>
+        this.#client.xPendingRange(this.name, this.group, '-', '+', this.#held.size + 1, {
+          IDLE: claimIdle,
+        }),
+      { signal },
     );
     for (const { id, consumer, deliveriesCounter } of idle) {
       if (this.#held.has(id)) continue;
       // Atomic: whoever claims it first gets it; the others get nothing back.
-      const [entry] = await this.#retry(() =>
-        this.#client.xClaim(this.name, this.group, this.consumer, claimIdle, id),
+      const [entry] = await this.#retry(
+        () => this.#client.xClaim(this.name, this.group, this.consumer, claimIdle, id),
+        { signal },
       );
       if (!entry) continue;
       const delivery = this.#decode(entry, deliveriesCounter + 1, consumer);
@@ -238,7 +261,9 @@ export class Stream {
       if (deliveriesCounter < maxDeliveries) return delivery;
       // Its consumer died on its last delivery.
       const error = `abandoned by ${consumer} after ${deliveriesCounter} deliveries`;
-      const dead = await this.#deadLetter(delivery.id, entry.message, error, deliveriesCounter);
+      const dead = await this.#deadLetter(delivery.id, entry.message, error, deliveriesCounter, {
+        signal,
+      });
       this.#held.delete(id);
       if (dead)
         this.#options.onDeadLetter?.({ job: delivery.job, id, error, claimedFrom: consumer });
@@ -255,13 +280,15 @@ export class Stream {
     };
     signal.addEventListener('abort', unblock, { once: true });
     try {
-      const reply = await this.#retry(() =>
-        this.#reader.xReadGroup(
-          this.group,
-          this.consumer,
-          { key: this.name, id: '>' },
-          { COUNT: 1, BLOCK: this.#blockMs },
-        ),
+      const reply = await this.#retry(
+        () =>
+          this.#reader.xReadGroup(
+            this.group,
+            this.consumer,
+            { key: this.name, id: '>' },
+            { COUNT: 1, BLOCK: this.#blockMs },
+          ),
+        { signal },
       );
       const entry = reply?.[0]?.messages[0];
       return entry ? this.#decode(entry, 1, '') : undefined;
@@ -306,14 +333,17 @@ export class Stream {
    * Returns false if another consumer, which claimed the job while this one was slow, had
    * acknowledged it already.
    */
-  async ack(delivery: Delivery, result: string | number): Promise<boolean> {
-    await this.#retry(() => this.#client.hSet(`${this.name}:results`, delivery.job, result));
+  async ack(delivery: Delivery, result: string | number, settle: Settle = {}): Promise<boolean> {
+    const { signal } = settle;
+    await this.#retry(() => this.#client.hSet(`${this.name}:results`, delivery.job, result), {
+      signal,
+    });
     const heldFor = performance.now() - (this.#held.get(delivery.id) ?? -Infinity);
     let retried = false;
-    const acked = await this.#retry(
-      () => this.#settle(delivery.id),
-      () => (retried = true),
-    );
+    const acked = await this.#retry(() => this.#settle(delivery.id), {
+      signal,
+      onRetry: () => (retried = true),
+    });
     this.#held.delete(delivery.id);
     // A connection lost before the reply leaves it unknown whether the first try went through.
     // If it did, the retry finds the job acknowledged: by this consumer, when it has held the job
@@ -326,18 +356,18 @@ export class Stream {
    * `<stream>:dead` with `error` and is acknowledged: returns true. Before that it stays
    * pending, and any consumer claims it again after `claimIdle` ms: returns false.
    */
-  async fail(delivery: Delivery, error: string): Promise<boolean> {
+  async fail(delivery: Delivery, error: string, settle: Settle = {}): Promise<boolean> {
     this.#held.delete(delivery.id);
     if (delivery.deliveries < this.#options.maxDeliveries) return false;
     const fields = { job: String(delivery.job), payload: JSON.stringify(delivery.payload) };
     // Not acknowledged by this call: another consumer, which claimed it meanwhile, ended it.
-    return this.#deadLetter(delivery.id, fields, error, delivery.deliveries);
+    return this.#deadLetter(delivery.id, fields, error, delivery.deliveries, settle);
   }
 
   /** Hands back a job that was never started: it goes to the end of the stream, at once. */
-  async release(delivery: Delivery): Promise<void> {
+  async release(delivery: Delivery, { signal }: Settle = {}): Promise<void> {
     const fields = { job: String(delivery.job), payload: JSON.stringify(delivery.payload) };
-    await this.#retry(() => this.#settle(delivery.id, this.name, fields));
+    await this.#retry(() => this.#settle(delivery.id, this.name, fields), { signal });
     this.#held.delete(delivery.id);
   }
 
@@ -356,9 +386,13 @@ export class Stream {
     fields: Record<string, string>,
     error: string,
     deliveries: number,
+    { signal }: Settle = {},
   ): Promise<boolean> {
     const letter = { ...fields, error, deliveries: String(deliveries), consumer: this.consumer };
-    return (await this.#retry(() => this.#settle(id, `${this.name}:dead`, letter))) === 1;
+    const acked = await this.#retry(() => this.#settle(id, `${this.name}:dead`, letter), {
+      signal,
+    });
+    return acked === 1;
   }
 
   /**
@@ -374,17 +408,25 @@ export class Stream {
   }
 
   /**
-   * Runs `command` until it gets an answer. A command whose connection broke is tried again
+   * Runs `command` until it gets an answer, or `signal` aborts (rejects with its reason). A command whose connection broke is tried again
    * after a backoff (the client reconnects meanwhile); a group that is gone (the server lost its
    * data: restarted without persistence, or flushed) is created again; any other error the
    * server answered is thrown.
    */
-  async #retry<T>(command: () => Promise<T>, onRetry = () => {}): Promise<T> {
+  async #retry<T>(
+    command: () => Promise<T>,
+    { signal, onRetry = () => {} }: { signal?: AbortSignal; onRetry?: () => void } = {},
+  ): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await command();
+        if (signal === undefined) return await command();
+        // While the connection is down a command waits in the client's queue, not failing: the
+        // signal must end the wait itself. A command given up on fails when the client closes.
+        const attempt = command();
+        attempt.catch(() => {});
+        return await Promise.race([attempt, abortion(signal)]);
       } catch (error) {
-        if (!this.#started) throw error;
+        if (!this.#started || signal?.aborted) throw error;
         if (error instanceof ErrorReply && error.message.startsWith('NOGROUP')) {
           this.#options.onRetry(error, 0);
           await this.#createGroup().catch(() => {}); // a failure shows in the command's retry
@@ -394,7 +436,7 @@ export class Stream {
         onRetry();
         const delayMs = backoff(attempt);
         this.#options.onRetry(error as Error, delayMs);
-        await sleep(delayMs);
+        await sleep(delayMs, undefined, { signal });
       }
     }
   }
@@ -409,6 +451,14 @@ if acked == 1 then
 end
 return acked
 `;
+
+/** Rejects with `signal`'s reason once it aborts. */
+function abortion(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    if (signal.aborted) reject(signal.reason);
+    else signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+  });
+}
 
 /** Full jitter: anywhere from 0 to 100 ms × 2^attempt, capped at 5 s. */
 function backoff(attempt: number): number {

@@ -53,21 +53,15 @@ async function produce(stream: Stream): Promise<void> {
 
 async function work(stream: Stream): Promise<void> {
   const jobs = stream.deliveries(stop.signal);
-  for await (const outcome of run(jobs, demo.handle, { workers, drain, signal: stop.signal })) {
-    // The component hands each outcome back here, and here alone its job is ended in the stream.
-    const delivery = outcome.job;
-    if (outcome.ok) {
-      const acknowledged = await stream.ack(delivery, outcome.value);
-      demo.report(outcome, acknowledged ? 'done' : 'duplicate');
-    } else if (!demo.started(delivery)) {
-      await stream.release(delivery); // read as the stop came: back to the stream at once
-      demo.report(outcome, 'released');
-    } else if (demo.cancelled(outcome)) {
-      demo.report(outcome, 'cancel'); // not acknowledged: it stays pending for another worker
-    } else {
-      const dead = await stream.fail(delivery, demo.errorText(outcome));
-      demo.report(outcome, dead ? 'dead' : 'fail');
+  // The component drains by itself; this deadline bounds the waits to end jobs in the stream.
+  const deadline = demo.drainDeadline(stop.signal);
+  try {
+    for await (const outcome of run(jobs, demo.handle, { workers, drain, signal: stop.signal })) {
+      // The component hands each outcome back here, and here alone its job is ended in the stream.
+      await demo.settle(stream, outcome, deadline.signal);
     }
+  } finally {
+    deadline.clear();
   }
 }
 
