@@ -225,33 +225,6 @@ export class Demo {
     return job * 2;
   };
 
-  /**
-   * Ends `outcome`'s job in `stream` and writes how: acknowledged (`done`, or `duplicate` if
-   * another worker had), failed (`fail`, pending to be retried, or `dead`), released unstarted
-   * (no event), or left pending (`cancel`): stopped by the drain deadline, or not settled by then
-   * because the server was out of reach.
-   */
-  async settle(stream: Stream, outcome: Outcome<Delivery, number>, signal: AbortSignal) {
-    const delivery = outcome.job;
-    try {
-      if (outcome.ok) {
-        const acknowledged = await stream.ack(delivery, outcome.value, { signal });
-        this.report(outcome, acknowledged ? 'done' : 'duplicate');
-      } else if (!this.started(delivery)) {
-        await stream.release(delivery, { signal }); // read as the stop came: back at once
-        this.report(outcome, 'released');
-      } else if (this.cancelled(outcome)) {
-        this.report(outcome, 'cancel'); // not acknowledged: it stays pending for another worker
-      } else {
-        const dead = await stream.fail(delivery, this.errorText(outcome), { signal });
-        this.report(outcome, dead ? 'dead' : 'fail');
-      }
-    } catch (error) {
-      if (!signal.aborted) throw error;
-      this.report(outcome, this.started(delivery) ? 'cancel' : 'released');
-    }
-  }
-
   /** Whether the component started this delivery: one it hands back unstarted is released. */
   started(delivery: Delivery): boolean {
     return this.#running.has(delivery.id);
