@@ -84,6 +84,11 @@ test(
       [0, 0],
     );
     assert.deepEqual(doneJobs(ends.flatMap(({ events }) => events)), jobs);
+    // Nothing else on stderr: no warning either (a listener left on a signal per job would).
+    assert.deepEqual(
+      ends.map(({ stderr }) => stderr),
+      ['', ''],
+    );
     await assertAllAcknowledged(stream, jobs);
   },
 );

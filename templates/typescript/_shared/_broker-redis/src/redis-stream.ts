@@ -422,9 +422,9 @@ export class Stream {
         if (signal === undefined) return await command();
         // While the connection is down a command waits in the client's queue, not failing: the
         // signal must end the wait itself. A command given up on fails when the client closes.
-        const attempt = command();
-        attempt.catch(() => {});
-        return await Promise.race([attempt, abortion(signal)]);
+        const reply = command();
+        reply.catch(() => {});
+        return await unlessAborted(reply, signal);
       } catch (error) {
         if (!this.#started || signal?.aborted) throw error;
         if (error instanceof ErrorReply && error.message.startsWith('NOGROUP')) {
@@ -452,12 +452,19 @@ end
 return acked
 `;
 
-/** Rejects with `signal`'s reason once it aborts. */
-function abortion(signal: AbortSignal): Promise<never> {
-  return new Promise((_, reject) => {
-    if (signal.aborted) reject(signal.reason);
-    else signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+/** What `attempt` settles to, unless `signal` aborts first: then it rejects with its reason. */
+async function unlessAborted<T>(attempt: Promise<T>, signal: AbortSignal): Promise<T> {
+  signal.throwIfAborted();
+  let onAbort = () => {};
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
   });
+  try {
+    return await Promise.race([attempt, aborted]);
+  } finally {
+    signal.removeEventListener('abort', onAbort); // one listener per command would pile up
+  }
 }
 
 /** Full jitter: anywhere from 0 to 100 ms × 2^attempt, capped at 5 s. */
