@@ -84,6 +84,11 @@ test(
       [0, 0],
     );
     assert.deepEqual(doneJobs(ends.flatMap(({ events }) => events)), jobs);
+    // Nothing else on stderr: no warning either (a listener left on a signal per job would).
+    assert.deepEqual(
+      ends.map(({ stderr }) => stderr),
+      ['', ''],
+    );
     await assertAllAcknowledged(stream, jobs);
   },
 );
@@ -165,6 +170,90 @@ test(
     assert.equal((await admin.xPending(stream, `${stream}:workers`)).pending, 0);
     const summary = events.at(-1)!;
     assert.deepEqual([summary.failed, summary.dead, summary.claimed], [2, 1, 2]);
+  },
+);
+
+/** Two worker processes `a` and `b` on `stream`, with `args`, exiting once it is empty. */
+const twoWorkers = (stream: string, args: string[]) =>
+  ['a', 'b'].map((consumer) =>
+    start(stream, [
+      ...['--role', 'worker', '--consumer', consumer, '--idle-exit-ms', '500'],
+      ...args,
+    ]),
+  );
+
+test(
+  'a job slower than --claim-idle-ms with two workers is acknowledged exactly once',
+  { skip, timeout },
+  async () => {
+    const stream = newName();
+    const common = ['--workers', '2', '--claim-idle-ms', '300', '--work-ms', '1500'];
+    const producer = start(stream, ['--role', 'producer', '--jobs', '1', ...common]);
+    assert.equal((await producer.exited).code, 0);
+    let longest = 0;
+    const sampling = setInterval(() => {
+      admin.xLen(stream).then(
+        (length) => (longest = Math.max(longest, length)),
+        () => {},
+      );
+    }, 20);
+    const ends = await Promise.all(twoWorkers(stream, common).map((worker) => worker.exited));
+    clearInterval(sampling);
+    const events = ends.flatMap(({ events }) => events);
+    // The claimer runs it again while the slow one finishes: one of them is told it was done.
+    assert.deepEqual(doneJobs(events), [1]);
+    assert.ok(longest <= 1, `the stream held ${longest} entries for one job`);
+    await assertAllAcknowledged(stream, [1]);
+  },
+);
+
+test(
+  'a failing job claimed while it runs on its last delivery is dead-lettered once',
+  { skip, timeout },
+  async () => {
+    const stream = newName();
+    const common = ['--claim-idle-ms', '300', '--max-deliveries', '1', '--work-ms', '1000'];
+    const producer = start(stream, [
+      ...['--role', 'producer', '--jobs', '1', '--fail-every', '1', ...common],
+    ]);
+    assert.equal((await producer.exited).code, 0);
+    await Promise.all(twoWorkers(stream, common).map((worker) => worker.exited));
+    const letters = (await admin.xRange(`${stream}:dead`, '-', '+')) ?? [];
+    assert.deepEqual(
+      letters.map(({ message }) => message.job),
+      ['1'],
+    );
+    assert.equal((await admin.xPending(stream, `${stream}:workers`)).pending, 0);
+    assert.equal(await admin.xLen(stream), 0);
+  },
+);
+
+test(
+  'a server gone during the drain: exit 1 at --drain-ms, the job left unacknowledged',
+  { skip, timeout },
+  async () => {
+    const own = await startRedis(); // this test stops it
+    try {
+      const common = ['--stream', newName(), '--work-ms', '300'];
+      const producer = startWorker(own.url, [...common, '--role', 'producer', '--jobs', '1']);
+      assert.equal((await producer.exited).code, 0);
+      const worker = startWorker(own.url, [...common, '--role', 'worker', '--drain-ms', '1500']);
+      await worker.waitFor((event) => event.event === 'start');
+      worker.signal('SIGTERM');
+      await own.stop(); // the job ends while the server is gone: it cannot be acknowledged
+      const stoppedAt = performance.now();
+      const { code, events } = await worker.exited;
+      assert.ok(performance.now() - stoppedAt < 5000, 'it did not wait for the server');
+      assert.equal(code, 1);
+      assert.deepEqual(
+        events
+          .filter((event) => event.job === 1 && event.event !== 'consume')
+          .map((event) => event.event),
+        ['start', 'cancel'],
+      );
+    } finally {
+      await own.stop();
+    }
   },
 );
 

@@ -263,6 +263,32 @@ test('a released job goes back at once, fresh, to any consumer', { skip, timeout
   await assertAllDone(name, [1, 2]);
 });
 
+test(
+  'a late release or fail of a job another consumer has completed puts nothing back',
+  { skip, timeout },
+  async () => {
+    const name = newName();
+    await produceAll(name, [1, 2]);
+    const slow = await open(name, 'slow', { claimIdle: 100, maxDeliveries: 1 });
+    const slowJobs = slow.deliveries(new AbortController().signal);
+    const [one, two] = [(await slowJobs.next()).value!, (await slowJobs.next()).value!];
+    await sleep(150);
+    const rescuer = await open(name, 'rescuer', { claimIdle: 100, maxDeliveries: 5 });
+    const rescued = rescuer.deliveries(new AbortController().signal);
+    for (const _ of [one, two]) {
+      const delivery = (await rescued.next()).value!;
+      assert.equal(delivery.claimedFrom, 'slow');
+      assert.equal(await rescuer.ack(delivery, delivery.job * 2), true);
+    }
+    await slow.release(one);
+    assert.equal(await slow.fail(two, 'too late'), false);
+    await Promise.all([slow.close(), rescuer.close()]);
+    assert.equal(await admin.xLen(name), 0, 'the released job was not put back');
+    assert.equal(await admin.xLen(`${name}:dead`), 0, 'the failed job was not dead-lettered');
+    await assertAllDone(name, [1, 2]);
+  },
+);
+
 test('a malformed entry is dead-lettered at once with its error', { skip, timeout }, async () => {
   const name = newName();
   await admin.xAdd(name, '*', { job: '3', payload: '{not json' });
@@ -342,5 +368,43 @@ test(
     assert.ok(retries.length > 0, 'the lost connection was reported');
     assert.deepEqual(acked.sort(byId), jobs);
     await assertAllDone(name, jobs);
+  },
+);
+
+test(
+  'a group lost with its stream (a restart without persistence) is created again; work goes on',
+  { skip, timeout },
+  async () => {
+    const name = newName();
+    await produceAll(name, range(10));
+    const later = range(20).slice(10);
+    const retries: string[] = [];
+    const stream = await open(name, 'survivor', {
+      onRetry: (error) => retries.push(error.message),
+    });
+    const stop = new AbortController();
+    let lost = false;
+    const [{ acked }] = await Promise.all([
+      work(stream, stop.signal, async ({ job }) => {
+        if (!lost) {
+          lost = true;
+          // In one step, so that the stream is never seen empty before the later jobs are in.
+          const refill = admin.multi().del(name);
+          for (const job of later) refill.xAdd(name, '*', { job: String(job), payload: '{}' });
+          await refill.exec();
+        }
+        return job * 2;
+      }),
+      drained(name).then(() => stop.abort()),
+    ]);
+    assert.ok(
+      retries.some((message) => message.startsWith('NOGROUP')),
+      'the lost group was reported',
+    );
+    assert.deepEqual(
+      acked.filter((job) => job > 10),
+      later,
+    );
+    assert.equal((await admin.xPending(name, `${name}:workers`)).pending, 0);
   },
 );

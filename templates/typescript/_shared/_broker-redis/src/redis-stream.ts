@@ -40,6 +40,14 @@ export interface StreamOptions {
   onDeadLetter?: (letter: DeadLetter) => void;
 }
 
+/**
+ * How long `ack`, `fail` and `release` may wait for a lost connection: once `signal` aborts they
+ * reject with its reason, and the job stays pending, to be claimed by another consumer.
+ */
+export interface Settle {
+  signal?: AbortSignal;
+}
+
 /** The server could not be reached when the stream was opened. */
 export class UnreachableError extends Error {
   override name = 'UnreachableError';
@@ -152,12 +160,16 @@ export class Stream {
   /** Connects both clients and creates the group if it is missing. Called by `openStream`. */
   async start(): Promise<void> {
     await Promise.all([this.#client.connect(), this.#reader.connect()]);
+    await this.#createGroup();
+    this.#started = true;
+  }
+
+  async #createGroup(): Promise<void> {
     try {
       await this.#client.xGroupCreate(this.name, this.group, '0', { MKSTREAM: true });
     } catch (error) {
       if (!(error instanceof ErrorReply && error.message.startsWith('BUSYGROUP'))) throw error;
     }
-    this.#started = true;
   }
 
   /**
@@ -165,16 +177,19 @@ export class Stream {
    * faster than its workers waits here (the stream is never trimmed, which would drop jobs).
    */
   async produce(job: number, payload: unknown, signal: AbortSignal): Promise<void> {
-    while ((await this.backlog()) >= this.#options.buffer) await sleep(25, undefined, { signal });
-    signal.throwIfAborted();
-    await this.#retry(() =>
-      this.#client.xAdd(this.name, '*', { job: String(job), payload: JSON.stringify(payload) }),
+    while ((await this.backlog(signal)) >= this.#options.buffer) {
+      await sleep(25, undefined, { signal });
+    }
+    await this.#retry(
+      () =>
+        this.#client.xAdd(this.name, '*', { job: String(job), payload: JSON.stringify(payload) }),
+      { signal },
     );
   }
 
   /** How many jobs the stream holds: not delivered yet, or delivered and not ended. */
-  backlog(): Promise<number> {
-    return this.#retry(() => this.#client.xLen(this.name));
+  backlog(signal?: AbortSignal): Promise<number> {
+    return this.#retry(() => this.#client.xLen(this.name), { signal });
   }
 
   /**
@@ -199,10 +214,19 @@ export class Stream {
   }
 
   async #next(signal: AbortSignal, claims: { at: number }): Promise<Delivery | undefined> {
+    try {
+      return await this.#nextOrStop(signal, claims);
+    } catch (error) {
+      if (signal.aborted) return undefined; // stopped while the server was out of reach
+      throw error;
+    }
+  }
+
+  async #nextOrStop(signal: AbortSignal, claims: { at: number }): Promise<Delivery | undefined> {
     while (!signal.aborted) {
       let delivery: Delivery | undefined;
       if (performance.now() >= claims.at) {
-        delivery = await this.#claimOne();
+        delivery = await this.#claimOne(signal);
         // Claims are looked for again after the block time, or at once while there are some.
         if (delivery === undefined) claims.at = performance.now() + this.#blockMs;
       }
@@ -215,18 +239,21 @@ export class Stream {
   }
 
   /** Claims one entry idle for `claimIdle` ms, if there is one this consumer does not hold. */
-  async #claimOne(): Promise<Delivery | undefined> {
+  async #claimOne(signal: AbortSignal): Promise<Delivery | undefined> {
     const { claimIdle, maxDeliveries } = this.#options;
-    const idle = await this.#retry(() =>
-      this.#client.xPendingRange(this.name, this.group, '-', '+', this.#held.size + 1, {
-        IDLE: claimIdle,
-      }),
+    const idle = await this.#retry(
+      () =>
+        this.#client.xPendingRange(this.name, this.group, '-', '+', this.#held.size + 1, {
+          IDLE: claimIdle,
+        }),
+      { signal },
     );
     for (const { id, consumer, deliveriesCounter } of idle) {
       if (this.#held.has(id)) continue;
       // Atomic: whoever claims it first gets it; the others get nothing back.
-      const [entry] = await this.#retry(() =>
-        this.#client.xClaim(this.name, this.group, this.consumer, claimIdle, id),
+      const [entry] = await this.#retry(
+        () => this.#client.xClaim(this.name, this.group, this.consumer, claimIdle, id),
+        { signal },
       );
       if (!entry) continue;
       const delivery = this.#decode(entry, deliveriesCounter + 1, consumer);
@@ -234,9 +261,12 @@ export class Stream {
       if (deliveriesCounter < maxDeliveries) return delivery;
       // Its consumer died on its last delivery.
       const error = `abandoned by ${consumer} after ${deliveriesCounter} deliveries`;
-      await this.#deadLetter(delivery.id, entry.message, error, deliveriesCounter);
+      const dead = await this.#deadLetter(delivery.id, entry.message, error, deliveriesCounter, {
+        signal,
+      });
       this.#held.delete(id);
-      this.#options.onDeadLetter?.({ job: delivery.job, id, error, claimedFrom: consumer });
+      if (dead)
+        this.#options.onDeadLetter?.({ job: delivery.job, id, error, claimedFrom: consumer });
     }
     return undefined;
   }
@@ -250,13 +280,15 @@ export class Stream {
     };
     signal.addEventListener('abort', unblock, { once: true });
     try {
-      const reply = await this.#retry(() =>
-        this.#reader.xReadGroup(
-          this.group,
-          this.consumer,
-          { key: this.name, id: '>' },
-          { COUNT: 1, BLOCK: this.#blockMs },
-        ),
+      const reply = await this.#retry(
+        () =>
+          this.#reader.xReadGroup(
+            this.group,
+            this.consumer,
+            { key: this.name, id: '>' },
+            { COUNT: 1, BLOCK: this.#blockMs },
+          ),
+        { signal },
       );
       const entry = reply?.[0]?.messages[0];
       return entry ? this.#decode(entry, 1, '') : undefined;
@@ -280,13 +312,15 @@ export class Stream {
     } catch (error) {
       // It could never succeed: no retry would read it differently.
       const text = `malformed entry: ${reason(error)}`;
-      void this.#deadLetter(id, message, text, deliveries).then(() =>
-        this.#options.onDeadLetter?.({
-          job: Number.isSafeInteger(job) ? job : undefined,
-          id,
-          error: text,
-          claimedFrom,
-        }),
+      void this.#deadLetter(id, message, text, deliveries).then(
+        (dead) =>
+          dead &&
+          this.#options.onDeadLetter?.({
+            job: Number.isSafeInteger(job) ? job : undefined,
+            id,
+            error: text,
+            claimedFrom,
+          }),
       );
       return undefined;
     }
@@ -299,19 +333,17 @@ export class Stream {
    * Returns false if another consumer, which claimed the job while this one was slow, had
    * acknowledged it already.
    */
-  async ack(delivery: Delivery, result: string | number): Promise<boolean> {
-    await this.#retry(() => this.#client.hSet(`${this.name}:results`, delivery.job, result));
+  async ack(delivery: Delivery, result: string | number, settle: Settle = {}): Promise<boolean> {
+    const { signal } = settle;
+    await this.#retry(() => this.#client.hSet(`${this.name}:results`, delivery.job, result), {
+      signal,
+    });
     const heldFor = performance.now() - (this.#held.get(delivery.id) ?? -Infinity);
     let retried = false;
-    const [acked] = await this.#retry(
-      () =>
-        this.#client
-          .multi()
-          .xAck(this.name, this.group, delivery.id)
-          .xDel(this.name, delivery.id)
-          .execTyped(),
-      () => (retried = true),
-    );
+    const acked = await this.#retry(() => this.#settle(delivery.id), {
+      signal,
+      onRetry: () => (retried = true),
+    });
     this.#held.delete(delivery.id);
     // A connection lost before the reply leaves it unknown whether the first try went through.
     // If it did, the retry finds the job acknowledged: by this consumer, when it has held the job
@@ -324,25 +356,18 @@ export class Stream {
    * `<stream>:dead` with `error` and is acknowledged: returns true. Before that it stays
    * pending, and any consumer claims it again after `claimIdle` ms: returns false.
    */
-  async fail(delivery: Delivery, error: string): Promise<boolean> {
+  async fail(delivery: Delivery, error: string, settle: Settle = {}): Promise<boolean> {
     this.#held.delete(delivery.id);
     if (delivery.deliveries < this.#options.maxDeliveries) return false;
     const fields = { job: String(delivery.job), payload: JSON.stringify(delivery.payload) };
-    await this.#deadLetter(delivery.id, fields, error, delivery.deliveries);
-    return true;
+    // Not acknowledged by this call: another consumer, which claimed it meanwhile, ended it.
+    return this.#deadLetter(delivery.id, fields, error, delivery.deliveries, settle);
   }
 
   /** Hands back a job that was never started: it goes to the end of the stream, at once. */
-  async release(delivery: Delivery): Promise<void> {
+  async release(delivery: Delivery, { signal }: Settle = {}): Promise<void> {
     const fields = { job: String(delivery.job), payload: JSON.stringify(delivery.payload) };
-    await this.#retry(() =>
-      this.#client
-        .multi()
-        .xAdd(this.name, '*', fields)
-        .xAck(this.name, this.group, delivery.id)
-        .xDel(this.name, delivery.id)
-        .exec(),
-    );
+    await this.#retry(() => this.#settle(delivery.id, this.name, fields), { signal });
     this.#held.delete(delivery.id);
   }
 
@@ -361,34 +386,84 @@ export class Stream {
     fields: Record<string, string>,
     error: string,
     deliveries: number,
-  ): Promise<void> {
+    { signal }: Settle = {},
+  ): Promise<boolean> {
     const letter = { ...fields, error, deliveries: String(deliveries), consumer: this.consumer };
-    await this.#retry(() =>
-      this.#client
-        .multi()
-        .xAdd(`${this.name}:dead`, '*', letter)
-        .xAck(this.name, this.group, id)
-        .xDel(this.name, id)
-        .exec(),
-    );
+    const acked = await this.#retry(() => this.#settle(id, `${this.name}:dead`, letter), {
+      signal,
+    });
+    return acked === 1;
   }
 
   /**
-   * Runs `command` until it gets an answer. A command whose connection broke is tried again
-   * after a backoff (the client reconnects meanwhile); an error the server answered is thrown.
+   * Acknowledges entry `id` and deletes it, and only if this acknowledged it, adds `fields` to
+   * `to`: in one script, so that a job another consumer ended meanwhile is neither put back nor
+   * dead-lettered twice. Returns what XACK returned: 1, or 0 if it was acknowledged already.
    */
-  async #retry<T>(command: () => Promise<T>, onRetry = () => {}): Promise<T> {
+  #settle(id: string, to?: string, fields: Record<string, string> = {}): Promise<number> {
+    return this.#client.eval(settleScript, {
+      keys: to === undefined ? [this.name] : [this.name, to],
+      arguments: [this.group, id, ...Object.entries(fields).flat()],
+    }) as Promise<number>;
+  }
+
+  /**
+   * Runs `command` until it gets an answer, or `signal` aborts (rejects with its reason). A command whose connection broke is tried again
+   * after a backoff (the client reconnects meanwhile); a group that is gone (the server lost its
+   * data: restarted without persistence, or flushed) is created again; any other error the
+   * server answered is thrown.
+   */
+  async #retry<T>(
+    command: () => Promise<T>,
+    { signal, onRetry = () => {} }: { signal?: AbortSignal; onRetry?: () => void } = {},
+  ): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await command();
+        if (signal === undefined) return await command();
+        // While the connection is down a command waits in the client's queue, not failing: the
+        // signal must end the wait itself. A command given up on fails when the client closes.
+        const reply = command();
+        reply.catch(() => {});
+        return await unlessAborted(reply, signal);
       } catch (error) {
-        if (error instanceof ErrorReply || !this.#started || !this.#client.isOpen) throw error;
+        if (!this.#started || signal?.aborted) throw error;
+        if (error instanceof ErrorReply && error.message.startsWith('NOGROUP')) {
+          this.#options.onRetry(error, 0);
+          await this.#createGroup().catch(() => {}); // a failure shows in the command's retry
+          continue;
+        }
+        if (error instanceof ErrorReply || !this.#client.isOpen) throw error;
         onRetry();
         const delayMs = backoff(attempt);
         this.#options.onRetry(error as Error, delayMs);
-        await sleep(delayMs);
+        await sleep(delayMs, undefined, { signal });
       }
     }
+  }
+}
+
+// KEYS[1] the stream, KEYS[2] where the fields go (optional); ARGV: group, entry id, fields.
+const settleScript = `
+local acked = redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
+if acked == 1 then
+  if KEYS[2] then redis.call('XADD', KEYS[2], '*', unpack(ARGV, 3)) end
+  redis.call('XDEL', KEYS[1], ARGV[2])
+end
+return acked
+`;
+
+/** What `attempt` settles to, unless `signal` aborts first: then it rejects with its reason. */
+async function unlessAborted<T>(attempt: Promise<T>, signal: AbortSignal): Promise<T> {
+  signal.throwIfAborted();
+  let onAbort = () => {};
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([attempt, aborted]);
+  } finally {
+    signal.removeEventListener('abort', onAbort); // one listener per command would pile up
   }
 }
 

@@ -1,5 +1,6 @@
 import { startDemo } from './harness/program.js';
-import { openStream, type Stream } from './redis-stream.js';
+import type { Outcome } from './outcome.js';
+import { type Delivery, openStream, type Stream } from './redis-stream.js';
 import { run } from './worker-pool.js';
 
 const demo = await startDemo('worker-pool');
@@ -60,22 +61,41 @@ async function work(stream: Stream): Promise<void> {
   try {
     for await (const outcome of run(jobs, demo.handle, { workers, signal: deadline.signal })) {
       // The component hands each outcome back here, and here alone its job is ended in the stream.
-      const delivery = outcome.job;
-      if (outcome.ok) {
-        const acknowledged = await stream.ack(delivery, outcome.value);
-        demo.report(outcome, acknowledged ? 'done' : 'duplicate');
-      } else if (!demo.started(delivery)) {
-        await stream.release(delivery); // read as the stop came: back to the stream at once
-        demo.report(outcome, 'released');
-      } else if (demo.cancelled(outcome)) {
-        demo.report(outcome, 'cancel'); // not acknowledged: it stays pending for another worker
-      } else {
-        const dead = await stream.fail(delivery, demo.errorText(outcome));
-        demo.report(outcome, dead ? 'dead' : 'fail');
-      }
+      await settle(stream, outcome, deadline.signal);
     }
   } finally {
     deadline.clear();
+  }
+}
+
+/**
+ * Ends `outcome`'s job in `stream` and writes how: acknowledged (`done`, or `duplicate` if
+ * another worker had), failed (`fail`, pending to be retried, or `dead`), released unstarted
+ * (no event), or left pending (`cancel`): stopped by the drain deadline, or not settled by then
+ * because the server was out of reach.
+ */
+async function settle(
+  stream: Stream,
+  outcome: Outcome<Delivery, number>,
+  signal: AbortSignal,
+): Promise<void> {
+  const delivery = outcome.job;
+  try {
+    if (outcome.ok) {
+      const acknowledged = await stream.ack(delivery, outcome.value, { signal });
+      demo.report(outcome, acknowledged ? 'done' : 'duplicate');
+    } else if (!demo.started(delivery)) {
+      await stream.release(delivery, { signal }); // read as the stop came: back at once
+      demo.report(outcome, 'released');
+    } else if (demo.cancelled(outcome)) {
+      demo.report(outcome, 'cancel'); // not acknowledged: it stays pending for another worker
+    } else {
+      const dead = await stream.fail(delivery, demo.errorText(outcome), { signal });
+      demo.report(outcome, dead ? 'dead' : 'fail');
+    }
+  } catch (error) {
+    if (!signal.aborted) throw error;
+    demo.report(outcome, demo.started(delivery) ? 'cancel' : 'released');
   }
 }
 

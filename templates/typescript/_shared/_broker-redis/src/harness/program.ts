@@ -92,7 +92,8 @@ flags:
   --work io|cpu         io sleeps; cpu computes on a pool of worker threads (default io)
   --fail-every K        every K-th job fails on every delivery, 0 = none (default 0)
   --timeout-ms MS       deadline per operation, timeout pattern (default 1000)
-  --buffer N            the producer waits while the stream holds N jobs (default 2)
+  --buffer N            the producer waits while the stream holds N jobs, a bound per
+                        producer (default 2)
   --drain-ms MS         how long a graceful stop waits for in-flight jobs (default 5000)
   --redis-url URL       the server (default $REDIS_URL, else redis://127.0.0.1:6379/0)
   --stream NAME         the jobs stream; group NAME:workers, dead letters NAME:dead
@@ -319,7 +320,11 @@ export class Demo {
     }
     let emptySince: number | undefined;
     while (!signal.aborted) {
-      if ((await stream.backlog()) > 0) emptySince = undefined;
+      const backlog = await stream.backlog(signal).catch((error: unknown) => {
+        if (signal.aborted) return 0; // stopped while the server was out of reach
+        throw error;
+      });
+      if (backlog > 0) emptySince = undefined;
       else if (performance.now() - (emptySince ??= performance.now()) >= ms) return;
       await sleep(Math.min(50, ms), undefined, { signal }).catch(() => {});
     }
