@@ -256,7 +256,7 @@ export class Stream {
         { signal },
       );
       if (!entry) continue;
-      const delivery = this.#decode(entry, deliveriesCounter + 1, consumer);
+      const delivery = await this.#decode(entry, deliveriesCounter + 1, consumer);
       if (delivery === undefined) continue;
       if (deliveriesCounter < maxDeliveries) return delivery;
       // Its consumer died on its last delivery.
@@ -291,18 +291,18 @@ export class Stream {
         { signal },
       );
       const entry = reply?.[0]?.messages[0];
-      return entry ? this.#decode(entry, 1, '') : undefined;
+      return entry ? await this.#decode(entry, 1, '') : undefined;
     } finally {
       signal.removeEventListener('abort', unblock);
     }
   }
 
   /** The delivery of `entry`, or `undefined` once a malformed entry is dead-lettered. */
-  #decode(
+  async #decode(
     entry: { id: string; message: Record<string, string> },
     deliveries: number,
     claimedFrom: string,
-  ): Delivery | undefined {
+  ): Promise<Delivery | undefined> {
     const { id, message } = entry;
     const job = Number(message.job);
     let payload: unknown;
@@ -312,16 +312,16 @@ export class Stream {
     } catch (error) {
       // It could never succeed: no retry would read it differently.
       const text = `malformed entry: ${reason(error)}`;
-      void this.#deadLetter(id, message, text, deliveries).then(
-        (dead) =>
-          dead &&
-          this.#options.onDeadLetter?.({
-            job: Number.isSafeInteger(job) ? job : undefined,
-            id,
-            error: text,
-            claimedFrom,
-          }),
-      );
+      // Awaited: a failure to dead-letter it (the server gone, a key of the
+      // wrong type) is this read's error, not an unhandled rejection.
+      if (await this.#deadLetter(id, message, text, deliveries)) {
+        this.#options.onDeadLetter?.({
+          job: Number.isSafeInteger(job) ? job : undefined,
+          id,
+          error: text,
+          claimedFrom,
+        });
+      }
       return undefined;
     }
     this.#held.set(id, performance.now());
