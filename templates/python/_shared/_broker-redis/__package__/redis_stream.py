@@ -53,6 +53,15 @@ STOP_POLL_S = 0.02
 LONGEST_BLOCK_MS = 1000
 """A read blocks no longer than this, so that claims and stops are checked."""
 _LOST = (redis.ConnectionError, redis.TimeoutError)
+_SETTLE = """
+if redis.call('XACK', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
+if #ARGV > 2 then redis.call('XADD', KEYS[2], '*', unpack(ARGV, 3)) end
+redis.call('XDEL', KEYS[1], ARGV[2])
+return 1
+"""
+"""Acknowledge an entry and, only if that acknowledged it, append (to the
+stream or its dead letters) and delete it: so a worker whose job another
+worker settled first neither hands it back nor buries it a second time."""
 _Fields = dict[FieldT, EncodableT]
 
 
@@ -107,6 +116,7 @@ class Stream:
         self.buffer = buffer
         self._claim_idle_ms = max(1, round(claim_idle * 1000))
         self._block_ms = max(1, min(self._claim_idle_ms // 2, LONGEST_BLOCK_MS))
+        self._settle_script = client.register_script(_SETTLE)
         # Held by deliveries() from a check of its stop to the end of the
         # command it then sends, so that close() cuts no read short.
         self._reading = threading.Lock()
@@ -340,30 +350,31 @@ class Stream:
         self._retrying(
             lambda: self._client.hset(self.results, str(delivery.job), str(result))
         )
-        acknowledged, _ = self._transaction(delivery.id)
+        acknowledged = self._settle(delivery.id)
         self._settled(delivery)
-        return bool(acknowledged)
+        return acknowledged
 
     def fail(self, delivery: Delivery, error: str) -> bool:
-        """Record a failed delivery; True if the job went to the dead letters.
+        """Record a failed delivery; True if this put the job in the dead letters.
 
         Before ``max_deliveries`` the entry stays pending, and any worker,
-        this one too, claims it again after ``claim_idle``.
+        this one too, claims it again after ``claim_idle``. False too when
+        another worker, which claimed it meanwhile, settled it first.
         """
         self._settled(delivery)
         if delivery.deliveries < self.max_deliveries:
             return False
         fields = {"job": str(delivery.job), "payload": json.dumps(delivery.payload)}
-        self._bury(delivery.id, fields, error, delivery.deliveries)
-        return True
+        return self._bury(delivery.id, fields, error, delivery.deliveries)
 
     def release(self, delivery: Delivery) -> None:
         """Hand back a delivery never started: a new entry at the end.
 
         The job does not wait for ``claim_idle``, as a pending one would.
+        Nothing is added if another worker claimed and settled it meanwhile.
         """
-        fields: _Fields = {"job": delivery.job, "payload": json.dumps(delivery.payload)}
-        self._transaction(delivery.id, (self.name, fields))
+        fields = {"job": str(delivery.job), "payload": json.dumps(delivery.payload)}
+        self._settle(delivery.id, (self.name, fields))
         self._settled(delivery)
 
     def _settled(self, delivery: Delivery) -> None:
@@ -372,34 +383,29 @@ class Stream:
 
     def _bury(
         self, entry_id: str, fields: Mapping[str, str], error: str, deliveries: int
-    ) -> None:
-        dead: _Fields = {
+    ) -> bool:
+        dead = {
             "job": fields.get("job", ""),
             "payload": fields.get("payload", ""),
             "error": error,
             "deliveries": str(deliveries),
             "consumer": self.consumer,
         }
-        self._transaction(entry_id, (self.dead_letters, dead))
+        return self._settle(entry_id, (self.dead_letters, dead))
 
-    def _transaction(
-        self, entry_id: str, append: tuple[str, _Fields] | None = None
-    ) -> tuple[int, int]:
-        """One MULTI: XADD ``append`` (if any), XACK and XDEL ``entry_id``.
+    def _settle(
+        self, entry_id: str, append: tuple[str, Mapping[str, str]] | None = None
+    ) -> bool:
+        """Acknowledge ``entry_id``; if that did, append ``append`` and delete it.
 
-        Returns what XACK and XDEL counted.
+        Whether it acknowledged it: False, another worker did first.
         """
-
-        def run() -> tuple[int, int]:
-            with self._client.pipeline(transaction=True) as pipe:
-                if append is not None:
-                    pipe.xadd(*append)
-                pipe.xack(self.name, self.group, entry_id)
-                pipe.xdel(self.name, entry_id)
-                *_, acknowledged, deleted = pipe.execute()
-            return int(acknowledged), int(deleted)
-
-        return self._retrying(run)
+        target, fields = append or (self.name, {})
+        pairs = [item for field in fields.items() for item in field]
+        args = [self.group, entry_id, *pairs]
+        run = partial(self._settle_script, keys=[self.name, target], args=args)
+        acknowledged: int = self._retrying(run)
+        return acknowledged == 1
 
     def _retrying(
         self, command: Callable[[], T], stop: threading.Event | None = None
