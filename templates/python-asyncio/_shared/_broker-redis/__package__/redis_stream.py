@@ -120,8 +120,12 @@ class Stream:
     ) -> Stream:
         """Connect and create the consumer group if missing.
 
-        ``claim_idle`` (seconds): a pending entry idle this long is claimed;
-        ``buffer``: the backlog ``produce`` waits under (None: no bound).
+        ``claim_idle`` (seconds): a pending entry idle this long is claimed,
+        so make it longer than the longest job plus its wait in the queue:
+        a job still running when claimed runs twice (acknowledged once);
+        ``buffer``: the backlog ``produce`` waits under (None: no bound). It
+        bounds one producer: several may each add one past it, as each
+        looks at the length before it adds.
         Tries again quietly for ``START_DEADLINE_S`` (a server starting
         alongside), then raises UnreachableError; nothing is read from the
         stream then.
