@@ -119,7 +119,7 @@ export const decisionTree: Node = {
           target: 'python-multiprocessing',
           headline: 'a process pool: Python on every core',
           reason:
-            'Python code on every core, written as plain blocking functions: each worker is a process with its own interpreter and GIL. Jobs and results are pickled across, and since Python 3.14 the default start method on Linux and other POSIX systems is forkserver (macOS stays on spawn, Windows has only spawn): every child imports the main module again, so the `if __name__ == "__main__":` guard is required.',
+            'Python code on every core, written as plain blocking functions: each worker is a process with its own interpreter and GIL. Jobs and results are pickled across, and since Python 3.14 the default start method on Linux and other POSIX systems is forkserver (macOS stays on spawn, Windows has only spawn): the forkserver imports the main module once and its children inherit it (under spawn every child imports it again), so the `if __name__ == "__main__":` guard is required either way.',
           figures: [
             { table: 'start', id: 'process-forkserver' },
             { table: 'start', id: 'process-spawn' },
@@ -141,7 +141,7 @@ export const decisionTree: Node = {
           target: 'go',
           headline: 'goroutines: parallel without processes',
           reason:
-            'Parallel computation without processes: goroutines run on every core the process may use, share memory (guarded by channels or a mutex, checked by `go test -race`) and cost next to nothing to start. Since Go 1.25, GOMAXPROCS follows the CPU limit of the container (cgroup) the program runs in, so a service no longer runs more threads than it has cores.',
+            "Parallel computation without processes: goroutines run on every core the process may use, share memory (guarded by channels or a mutex, checked by `go test -race`) and cost next to nothing to start. Since Go 1.25, GOMAXPROCS follows the CPU limit of the container (cgroup) the program runs in, so no more goroutines run in parallel than the container's CPU quota allows, which avoids throttling (Linux; go.mod go ≥ 1.25; GOMAXPROCS unset).",
           figures: [...startCosts, { table: 'handoff', id: 'go-channel' }],
           alternatives: [
             {
@@ -215,13 +215,16 @@ export const decisionTree: Node = {
       },
       no: {
         target: 'go',
-        headline: 'goroutines: waiting at scale, cheaply',
+        headline: 'goroutines: the least CPU per request',
         reason:
-          'Waiting at scale, cheaply: tens of thousands of goroutines are routine at a few kilobytes each, and `net/http` used the least CPU of the clients measured, with 100 connections and with 10,000. Since Go 1.25, GOMAXPROCS follows the CPU limit of the container it runs in.',
+          'The least CPU per request: `net/http` used the least CPU of the clients measured, with 100 connections and with 10,000. The trade-off is memory: at 10,000 connections the Go client held more memory than the Python clients, threads and asyncio alike (the figures below); tens of thousands of goroutines are still routine at a few kilobytes of stack each. Since Go 1.25, GOMAXPROCS follows the CPU limit of the container it runs in.',
         figures: [
           { table: 'parked', id: 'goroutine' },
           { table: 'http-keepalive', id: 'go' },
           { table: 'http-each', id: 'go' },
+          // The memory trade-off the reason states, measured.
+          { table: 'http-each', id: 'threads' },
+          { table: 'http-each', id: 'asyncio' },
         ],
         alternatives: [
           {

@@ -50,12 +50,25 @@ export async function recommend(options: CliOptions, io: Io): Promise<string | u
         // Set the recommendation apart from the questions above it.
         io.stdout.write('\n');
       }
+      warnUnused(options.answers, step.path, io);
       return await offer(step.leaf, answers, options, io, canAsk);
     }
     if (!canAsk) throw missingAnswers(step.open, step.later, options, io.interactive);
     prompts ??= await Prompts.open(io);
     answers[step.open] = await prompts.answer(step.open);
   }
+}
+
+/**
+ * A flag answering a question the walked path never asks changes nothing; say
+ * so on stderr (stdout may be --json), so that nobody believes it counted.
+ */
+function warnUnused(given: Answers, walked: readonly QuestionId[], io: Io): void {
+  const unused = Object.keys(given).filter((id) => !walked.includes(id as QuestionId)) as QuestionId[];
+  if (unused.length === 0) return;
+  const flags = unused.map((id) => `${findQuestion(id).flag} ${given[id]}`).join(', ');
+  const asked = walked.map((id) => findQuestion(id).flag).join(', ');
+  io.stderr.write(`warning: ignored ${flags}: this path asks only ${asked}\n`);
 }
 
 async function offer(

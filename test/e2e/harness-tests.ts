@@ -4,10 +4,11 @@
 // test file named after a harness module is copied only where the project
 // has that module: a harness ships only what its pattern uses.
 
+import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Command, LanguageId, Target } from '../../src/catalogue.js';
+import type { Broker, Command, LanguageId, Target } from '../../src/catalogue.js';
 
 const harnessTestsRoot = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'harness');
 
@@ -60,23 +61,33 @@ async function exists(file: string): Promise<boolean> {
   );
 }
 
+/** Whether this repository keeps harness tests for a broker's projects of `target`. */
+export function hasBrokerHarnessTests(target: Target, broker: Broker): boolean {
+  return target.layers.some((layer) => existsSync(path.join(testFolderOf(layer), `_broker-${broker.id}`)));
+}
+
 /**
  * Copies the harness tests that apply to the project into it; gives their
- * file names and the commands that run them.
+ * file names and the commands that run them. A broker's projects have a
+ * harness of their own, tested by the `_broker-<id>` folder beside the
+ * in-process tests (as its templates sit beside the in-process ones).
  */
 export async function installHarnessTests(
   target: Target,
   directory: string,
   packageName: string,
+  broker?: Broker,
 ): Promise<{ copied: string[]; commands: readonly Command[] }> {
   const layout = layouts[target.language];
   const harness = path.join(directory, layout.harness.replaceAll('{package}', packageName));
   const into = path.join(directory, layout.into);
   const copied: string[] = [];
   for (const layer of target.layers) {
-    const folder = testFolderOf(layer);
+    const folder = broker ? path.join(testFolderOf(layer), `_broker-${broker.id}`) : testFolderOf(layer);
     if (!(await exists(folder))) continue;
-    for (const file of await fs.readdir(folder)) {
+    for (const file of (await fs.readdir(folder, { withFileTypes: true }))
+      .filter((e) => e.isFile())
+      .map((e) => e.name)) {
       const module = layout.moduleOf(file);
       if (module !== undefined && !(await exists(path.join(harness, module)))) continue;
       const text = await fs.readFile(path.join(folder, file), 'utf8');

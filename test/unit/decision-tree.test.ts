@@ -175,4 +175,55 @@ describe('what changed since the article', () => {
     expect(said).toMatch(/Python 3\.14 the default start method on Linux and other POSIX systems is forkserver/);
     expect(said).toContain('macOS stays on spawn');
   });
+
+  // GOMAXPROCS caps the goroutines running Go code at once, not the threads a program has.
+  it('says what container-aware GOMAXPROCS limits, and under which conditions', () => {
+    expect(said).not.toMatch(/more threads than it has cores/);
+    expect(said).toContain(
+      "no more goroutines run in parallel than the container's CPU quota allows, which avoids throttling (Linux; go.mod go ≥ 1.25; GOMAXPROCS unset)",
+    );
+  });
+
+  // Only spawn imports the main module in every child; a forkserver imports it once and forks.
+  it('does not say every forkserver child imports the main module again, here or in the docs', () => {
+    const multiprocessing = readFileSync(
+      path.join(root, 'templates', 'python-multiprocessing', '_compare.md.ejs'),
+      'utf8',
+    );
+    const choosing = readFileSync(path.join(root, 'docs', 'choosing.md'), 'utf8');
+    for (const [where, text] of [
+      ['the tree', said],
+      ['docs/choosing.md', choosing],
+    ] as const) {
+      expect(text.replace(/\s+/g, ' '), where).not.toMatch(
+        /forkserver( or spawn|[^.]*\): ) ?every child imports the main module again/,
+      );
+    }
+    for (const [where, text] of [
+      ['the multiprocessing comparison', multiprocessing],
+      ['docs/choosing.md', choosing],
+    ] as const) {
+      expect(text.replace(/\s+/g, ' '), `${where}: macOS stays on spawn`).not.toMatch(/default start method on POSIX/);
+    }
+  });
+});
+
+describe('the I/O-bound go leaf', () => {
+  const goLeaf = paths().find(
+    ({ leaf }) => leaf.target === 'go' && leaf.figures.some((f) => f.table === 'http-each'),
+  )!.leaf;
+  const atScale = benchmarks.http.scenarios.find((scenario) => scenario.workers === benchmarks.http.requests)!;
+
+  it('claims the least CPU, not cheap waiting, where Go held the most memory of the Python and Go clients', () => {
+    const rss = (id: string) => atScale.rows.find((row) => row.id === id)!.rss_mb;
+    expect(`${goLeaf.headline} ${goLeaf.reason}`).not.toMatch(/cheaply/i);
+    expect(goLeaf.headline).toContain('least CPU per request');
+    if (rss('go') > Math.min(rss('threads'), rss('asyncio'))) {
+      expect(goLeaf.reason, 'the memory trade-off is stated').toMatch(/trade-off is memory/);
+      const quoted = goLeaf.figures.filter((figure) => figure.table === 'http-each').map((figure) => figure.id);
+      expect(quoted, 'and the figures behind it are quoted').toEqual(
+        expect.arrayContaining(['go', 'threads', 'asyncio']),
+      );
+    }
+  });
 });

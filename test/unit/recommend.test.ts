@@ -101,8 +101,8 @@ describe.each(paths().map(({ leaf, answers }) => ({ leaf, answers, label: answer
 );
 
 describe('--recommend without a terminal', () => {
-  it('needs only the answers on the walked path; others do not change it', async () => {
-    const { code, stdout } = await run([
+  it('needs only the answers on the walked path; others do not change it, and a warning on stderr says so', async () => {
+    const { code, stdout, stderr } = await run([
       '--recommend',
       '--json',
       '--cpu-bound',
@@ -116,6 +116,21 @@ describe('--recommend without a terminal', () => {
     ]);
     expect(code).toBe(0);
     expect(JSON.parse(stdout)).toMatchObject({ target: 'python-asyncio' });
+    expect(stderr).toBe(
+      'warning: ignored --parallel yes, --simple no: this path asks only --cpu-bound, --existing-async\n',
+    );
+  });
+
+  it('warns about an unused answer in text mode too, and stays silent when every answer is on the path', async () => {
+    const unused = await run(['--recommend', '--cpu-bound', 'yes', '--parallel', 'no', '--simple', 'yes']);
+    expect(unused.code).toBe(0);
+    expect(unused.stdout).toMatch(/^Recommended: python-threading/);
+    expect(unused.stderr).toBe('warning: ignored --simple yes: this path asks only --cpu-bound, --parallel\n');
+    for (const { answers } of paths()) {
+      const { code, stderr } = await run(['--recommend', ...flags(answers)]);
+      expect(code).toBe(0);
+      expect(stderr, answerFlags(answers)).toBe('');
+    }
   });
 
   // Every question the tree can leave open, reached by the answers that lead to it.
