@@ -241,14 +241,14 @@ class Broker:
             self._worker.interrupt()
 
     def settle(
-        self, outcome: Outcome[Delivery, int], deadline: threading.Event
+        self, outcome: Outcome[Delivery, int], deadline: threading.Event | None = None
     ) -> None:
         """Acknowledge, retry, dead-letter, hand back or leave pending one job.
 
         A job that raised, or whose worker process died, failed this
         delivery: it is retried from the stream like a poison job. Once
         ``deadline`` is set it no longer waits for the server: the job is
-        cancelled, left pending for another worker.
+        cancelled, left pending for another worker. None: no deadline.
         """
         try:
             self._settle(outcome, deadline)
@@ -256,7 +256,7 @@ class Broker:
             self._recorder.cancel(outcome.job.job)
 
     def _settle(
-        self, outcome: Outcome[Delivery, int], deadline: threading.Event
+        self, outcome: Outcome[Delivery, int], deadline: threading.Event | None
     ) -> None:
         assert self._worker is not None, "only a worker settles outcomes"
         delivery, error, recorder = outcome.job, outcome.error, self._recorder
