@@ -54,6 +54,15 @@ CLAIM_PAGE = 10
 """Idle entries looked up at once (besides its own); each is claimed when taken."""
 
 _LOST = (RedisConnectionError, RedisTimeoutError)
+_SETTLE = """
+if redis.call('XACK', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
+if #ARGV > 2 then redis.call('XADD', KEYS[2], '*', unpack(ARGV, 3)) end
+redis.call('XDEL', KEYS[1], ARGV[2])
+return 1
+"""
+"""Acknowledge an entry and, only if that acknowledged it, append (to the
+stream or its dead letters) and delete it: so a worker whose job another
+worker settled first neither hands it back nor buries it a second time."""
 _Fields = dict[FieldT, EncodableT]
 
 
@@ -96,6 +105,7 @@ class Stream:
         # The entries handed out and not yet settled: never claimed from
         # itself while one of its workers still runs the job.
         self._held: set[str] = set()
+        self._settle_script = client.register_script(_SETTLE)
 
     @classmethod
     async def open(
@@ -110,8 +120,12 @@ class Stream:
     ) -> Stream:
         """Connect and create the consumer group if missing.
 
-        ``claim_idle`` (seconds): a pending entry idle this long is claimed;
-        ``buffer``: the backlog ``produce`` waits under (None: no bound).
+        ``claim_idle`` (seconds): a pending entry idle this long is claimed,
+        so make it longer than the longest job plus its wait in the queue:
+        a job still running when claimed runs twice (acknowledged once);
+        ``buffer``: the backlog ``produce`` waits under (None: no bound). It
+        bounds one producer: several may each add one past it, as each
+        looks at the length before it adds.
         Tries again quietly for ``START_DEADLINE_S`` (a server starting
         alongside), then raises UnreachableError; nothing is read from the
         stream then.
@@ -236,30 +250,31 @@ class Stream:
         await self._retrying(
             lambda: self._client.hset(self.results, str(delivery.job), str(result))
         )
-        acknowledged, _ = await self._transaction(delivery.id)
+        acknowledged = await self._settle(delivery.id)
         self._held.discard(delivery.id)
-        return bool(acknowledged)
+        return acknowledged
 
     async def fail(self, delivery: Delivery, error: str) -> bool:
-        """Record a failed delivery; True if the job went to the dead letters.
+        """Record a failed delivery; True if this put the job in the dead letters.
 
         Before ``max_deliveries`` the entry stays pending, and any worker,
-        this one too, claims it again after ``claim_idle``.
+        this one too, claims it again after ``claim_idle``. False too when
+        another worker, which claimed it meanwhile, settled it first.
         """
         self._held.discard(delivery.id)
         if delivery.deliveries < self.max_deliveries:
             return False
         fields = {"job": str(delivery.job), "payload": json.dumps(delivery.payload)}
-        await self._bury(delivery.id, fields, error, delivery.deliveries)
-        return True
+        return await self._bury(delivery.id, fields, error, delivery.deliveries)
 
     async def release(self, delivery: Delivery) -> None:
         """Hand back a delivery never started: a new entry at the end.
 
         The job does not wait for ``claim_idle``, as a pending one would.
+        Nothing is added if another worker claimed and settled it meanwhile.
         """
-        fields = _entry(delivery.job, delivery.payload)
-        await self._transaction(delivery.id, (self.name, fields))
+        fields = {"job": str(delivery.job), "payload": json.dumps(delivery.payload)}
+        await self._settle(delivery.id, (self.name, fields))
         self._held.discard(delivery.id)
 
     async def _idle_entries(self) -> list[tuple[str, str, int]]:
@@ -364,34 +379,30 @@ class Stream:
 
     async def _bury(
         self, entry_id: str, fields: Mapping[str, str], error: str, deliveries: int
-    ) -> None:
-        dead: _Fields = {
+    ) -> bool:
+        dead = {
             "job": fields.get("job", ""),
             "payload": fields.get("payload", ""),
             "error": error,
             "deliveries": str(deliveries),
             "consumer": self.consumer,
         }
-        await self._transaction(entry_id, (self.dead_letters, dead))
+        return await self._settle(entry_id, (self.dead_letters, dead))
 
-    async def _transaction(
-        self, entry_id: str, append: tuple[str, _Fields] | None = None
-    ) -> tuple[int, int]:
-        """One MULTI: XADD ``append`` (if any), XACK and XDEL ``entry_id``.
+    async def _settle(
+        self, entry_id: str, append: tuple[str, Mapping[str, str]] | None = None
+    ) -> bool:
+        """Acknowledge ``entry_id``; if that did, append ``append`` and delete it.
 
-        Returns what XACK and XDEL counted.
+        Whether it acknowledged it: False, another worker did first.
         """
-
-        async def run() -> tuple[int, int]:
-            async with self._client.pipeline(transaction=True) as pipe:
-                if append is not None:
-                    pipe.xadd(*append)
-                pipe.xack(self.name, self.group, entry_id)
-                pipe.xdel(self.name, entry_id)
-                *_, acknowledged, deleted = await pipe.execute()
-            return int(acknowledged), int(deleted)
-
-        return await self._retrying(run)
+        target, fields = append or (self.name, {})
+        pairs = [item for field in fields.items() for item in field]
+        args = [self.group, entry_id, *pairs]
+        acknowledged: int = await self._retrying(
+            lambda: self._settle_script(keys=[self.name, target], args=args)
+        )
+        return acknowledged == 1
 
     async def _retrying(self, command: Callable[[], Awaitable[T]]) -> T:
         """``await command()``, again after a lost connection or group, until

@@ -31,17 +31,23 @@ async def main(config: Config, work: SimulatedWork) -> int:
         print(f"error: {error}", file=sys.stderr, flush=True)
         return 1
     stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    drain_deadline: asyncio.TimerHandle | None = None
 
     def on_stop_signal(signum: int) -> None:
         # Called on the loop, between two steps of its tasks, not in the
         # middle of one: it may touch anything the tasks touch.
+        nonlocal drain_deadline
         if not stop.is_set():
             recorder.stopping(signum)
             stop.set()  # the first: intake stops, the drain begins
+            # The component cancels the jobs at the deadline; the broker
+            # then also stops waiting to settle one with a hung server.
+            drain_s = config.drain_ms / 1000
+            drain_deadline = loop.call_later(drain_s, broker.cancel_in_flight)
         else:
             recorder.exit_now()  # the second: the summary, then exit 130
 
-    loop = asyncio.get_running_loop()
     for signum in STOP_SIGNALS:
         loop.add_signal_handler(signum, on_stop_signal, signum)
     recorder.ready()
@@ -66,6 +72,8 @@ async def main(config: Config, work: SimulatedWork) -> int:
                     async for outcome in outcomes:
                         await broker.settle(outcome)
     finally:
+        if drain_deadline is not None:
+            drain_deadline.cancel()  # every job has ended: nothing to cancel
         for signum in STOP_SIGNALS:  # the run is over: no signal changes its end
             loop.remove_signal_handler(signum)
             signal.signal(signum, signal.SIG_IGN)

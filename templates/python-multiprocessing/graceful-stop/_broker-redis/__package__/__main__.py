@@ -8,6 +8,7 @@ until SIGINT or SIGTERM, then drain and acknowledge what they hold.
 from __future__ import annotations
 
 import signal
+import threading
 from contextlib import closing
 from types import FrameType
 
@@ -41,6 +42,10 @@ def main() -> int:
     handle = PayloadJob.from_config(config)  # before the recorder starts its clock
     recorder = Recorder(config, before_exit=leave_for_the_gone_reader)
     stop = Stop()  # also set by --idle-exit-ms: no signal, then
+    # The component ends the jobs at the drain deadline; this ends a wait to
+    # settle one, for a server that does not answer.
+    deadline = threading.Event()
+    opened: Broker | None = None
     signalled = False
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -52,15 +57,24 @@ def main() -> int:
         signalled = True
         recorder.stopping(signum)
         stop.set()
+        # A timer signal, not a thread: nothing to start in a handler.
+        signal.setitimer(signal.ITIMER_REAL, max(config.drain_ms / 1000, 1e-6))
+
+    def at_deadline(signum: int, frame: FrameType | None) -> None:
+        deadline.set()
+        if opened is not None:
+            opened.interrupt()
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGALRM, at_deadline)
 
     def started(delivery: Delivery, worker: int) -> None:
         broker.took(delivery, worker)
         recorder.start(delivery.job, worker)
 
     with Broker(config, recorder, stop) as broker:
+        opened = broker
         recorder.ready()
         broker.start_producing()
         if broker.works:
@@ -76,7 +90,8 @@ def main() -> int:
                 for outcome in outcomes:
                     # Each job drained is acknowledged as it ends; one cut
                     # off at the drain deadline stays pending: exit 1.
-                    broker.settle(outcome)
+                    broker.settle(outcome, deadline)
+    signal.setitimer(signal.ITIMER_REAL, 0)  # every job has ended
     return recorder.finish()
 
 

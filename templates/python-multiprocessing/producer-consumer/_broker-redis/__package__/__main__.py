@@ -67,7 +67,14 @@ def main() -> int:
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGALRM, lambda signum, frame: deadline.set())
+    opened: Broker | None = None
+
+    def at_deadline(signum: int, frame: FrameType | None) -> None:
+        deadline.set()
+        if opened is not None:
+            opened.interrupt()  # settling waits no longer for a hung server
+
+    signal.signal(signal.SIGALRM, at_deadline)
 
     def taken(delivery: Delivery, consumer: int) -> None:
         broker.took(delivery, consumer)
@@ -76,6 +83,7 @@ def main() -> int:
 
     try:
         with Broker(config, recorder, intake_stop) as broker:
+            opened = broker
             recorder.ready()
             broker.start_producing()
             if broker.works:
@@ -92,7 +100,7 @@ def main() -> int:
                 )
                 with closing(outcomes):
                     for outcome in outcomes:
-                        broker.settle(outcome)
+                        broker.settle(outcome, deadline)
     except producer_consumer.ConsumerDiedError as error:
         # Its job failed, the others are pending; raised through the
         # broker, so that its producer stops too.

@@ -65,13 +65,21 @@ def main() -> int:
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGALRM, lambda signum, frame: deadline.set())
+    opened: Broker | None = None
+
+    def at_deadline(signum: int, frame: FrameType | None) -> None:
+        deadline.set()
+        if opened is not None:
+            opened.interrupt()  # settling waits no longer for a hung server
+
+    signal.signal(signal.SIGALRM, at_deadline)
 
     def started(delivery: Delivery, worker: int) -> None:
         broker.took(delivery, worker)
         recorder.start(delivery.job, worker)
 
     with Broker(config, recorder, intake_stop) as broker:
+        opened = broker
         recorder.ready()
         broker.start_producing()
         if broker.works:
@@ -84,7 +92,7 @@ def main() -> int:
             )
             with closing(outcomes):
                 for outcome in outcomes:
-                    broker.settle(outcome)
+                    broker.settle(outcome, deadline)
     signal.setitimer(signal.ITIMER_REAL, 0)  # every job has ended
     return recorder.finish()  # a cancelled job is pending, not lost: exit 1
 

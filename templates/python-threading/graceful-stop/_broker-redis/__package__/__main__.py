@@ -54,6 +54,9 @@ def main() -> NoReturn:
             broker.took(delivery, worker)
             return broker.run(work, delivery, worker, abort)
 
+        # The component also aborts the jobs at the drain deadline; this
+        # ends, then, a wait to settle one with a server that does not answer.
+        broker.abort_after_drain(stop, abort)
         recorder.ready()
         broker.start_producing(stop)
         if broker.works:

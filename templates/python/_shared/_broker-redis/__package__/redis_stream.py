@@ -23,11 +23,13 @@ from __future__ import annotations
 
 import json
 import random
+import socket
 import sys
 import threading
 import time
 import weakref
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import suppress
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, TypeVar
@@ -53,6 +55,15 @@ STOP_POLL_S = 0.02
 LONGEST_BLOCK_MS = 1000
 """A read blocks no longer than this, so that claims and stops are checked."""
 _LOST = (redis.ConnectionError, redis.TimeoutError)
+_SETTLE = """
+if redis.call('XACK', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
+if #ARGV > 2 then redis.call('XADD', KEYS[2], '*', unpack(ARGV, 3)) end
+redis.call('XDEL', KEYS[1], ARGV[2])
+return 1
+"""
+"""Acknowledge an entry and, only if that acknowledged it, append (to the
+stream or its dead letters) and delete it: so a worker whose job another
+worker settled first neither hands it back nor buries it a second time."""
 _Fields = dict[FieldT, EncodableT]
 
 
@@ -62,6 +73,10 @@ class UnreachableError(Exception):
 
 class _StoppedError(Exception):
     """The stop came while waiting for the connection."""
+
+
+class GaveUpError(Exception):
+    """The deadline came before the server settled the entry: it stays pending."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,8 +113,9 @@ class Stream:
         claim_idle: float,
         max_deliveries: int,
         buffer: int | None,
+        connections: _ReportReconnections,
     ) -> None:
-        self._client = client
+        self._client, self._connections = client, connections
         self.name, self.consumer = name, consumer
         self.group, self.dead_letters = f"{name}:workers", f"{name}:dead"
         self.results = f"{name}:results"
@@ -107,6 +123,7 @@ class Stream:
         self.buffer = buffer
         self._claim_idle_ms = max(1, round(claim_idle * 1000))
         self._block_ms = max(1, min(self._claim_idle_ms // 2, LONGEST_BLOCK_MS))
+        self._settle_script = client.register_script(_SETTLE)
         # Held by deliveries() from a check of its stop to the end of the
         # command it then sends, so that close() cuts no read short.
         self._reading = threading.Lock()
@@ -128,12 +145,17 @@ class Stream:
     ) -> Stream:
         """Connect and create the consumer group if missing.
 
-        ``claim_idle`` (seconds): a pending entry idle this long is claimed;
-        ``buffer``: the backlog ``produce`` waits under (None: no bound).
+        ``claim_idle`` (seconds): a pending entry idle this long is claimed,
+        so make it longer than the longest job plus its wait in the queue:
+        a job still running when claimed runs twice (acknowledged once);
+        ``buffer``: the backlog ``produce`` waits under (None: no bound). It
+        bounds one producer: several may each add one past it, as each
+        looks at the length before it adds.
         Tries again quietly for ``START_DEADLINE_S`` (a server starting
         alongside), then raises UnreachableError; nothing is read from the
         stream then.
         """
+        connections = _ReportReconnections()
         client = redis.Redis.from_url(
             url,
             decode_responses=True,
@@ -142,9 +164,11 @@ class Stream:
             socket_timeout=LONGEST_BLOCK_MS / 1000 + 10,
             # Retries are ours: they are reported, and a stop cuts them short.
             retry=Retry(NoBackoff(), 0),
-            redis_connect_func=_ReportReconnections(),
+            redis_connect_func=connections,
         )
-        stream = cls(client, name, consumer, claim_idle, max_deliveries, buffer)
+        stream = cls(
+            client, name, consumer, claim_idle, max_deliveries, buffer, connections
+        )
         deadline = time.monotonic() + START_DEADLINE_S
         delay = FIRST_RETRY_S
         while True:
@@ -179,6 +203,12 @@ class Stream:
         finally:
             if held:
                 self._reading.release()
+
+    def interrupt(self) -> None:
+        """Cut its connections: a command waiting for a server that does not
+        answer fails now, and is tried again, or given up if its deadline
+        has come."""
+        self._connections.cut()
 
     def __enter__(self) -> Stream:
         return self
@@ -331,75 +361,108 @@ class Stream:
             return None
         return Delivery(int(job_text), payload, entry_id, deliveries, claimed_from)
 
-    def ack(self, delivery: Delivery, result: object) -> bool:
+    def ack(
+        self,
+        delivery: Delivery,
+        result: object,
+        *,
+        deadline: threading.Event | None = None,
+    ) -> bool:
         """Record ``result``, then acknowledge and delete the entry.
 
         False: another worker, which claimed the job while this one was
-        slow, acknowledged it first (its result was the same).
+        slow, acknowledged it first (its result was the same). Raises
+        GaveUpError if ``deadline`` is set before it is done.
         """
-        self._retrying(
-            lambda: self._client.hset(self.results, str(delivery.job), str(result))
-        )
-        acknowledged, _ = self._transaction(delivery.id)
+        record = partial(self._client.hset, self.results, str(delivery.job))
+        self._before(deadline, partial(record, str(result)))
+        acknowledged = self._settle(delivery.id, deadline=deadline)
         self._settled(delivery)
-        return bool(acknowledged)
+        return acknowledged
 
-    def fail(self, delivery: Delivery, error: str) -> bool:
-        """Record a failed delivery; True if the job went to the dead letters.
+    def fail(
+        self,
+        delivery: Delivery,
+        error: str,
+        *,
+        deadline: threading.Event | None = None,
+    ) -> bool:
+        """Record a failed delivery; True if this put the job in the dead letters.
 
         Before ``max_deliveries`` the entry stays pending, and any worker,
-        this one too, claims it again after ``claim_idle``.
+        this one too, claims it again after ``claim_idle``. False too when
+        another worker, which claimed it meanwhile, settled it first.
+        Raises GaveUpError if ``deadline`` is set before it is buried.
         """
         self._settled(delivery)
         if delivery.deliveries < self.max_deliveries:
             return False
         fields = {"job": str(delivery.job), "payload": json.dumps(delivery.payload)}
-        self._bury(delivery.id, fields, error, delivery.deliveries)
-        return True
+        return self._bury(
+            delivery.id, fields, error, delivery.deliveries, deadline=deadline
+        )
 
-    def release(self, delivery: Delivery) -> None:
+    def release(
+        self, delivery: Delivery, *, deadline: threading.Event | None = None
+    ) -> None:
         """Hand back a delivery never started: a new entry at the end.
 
         The job does not wait for ``claim_idle``, as a pending one would.
+        Nothing is added if another worker claimed and settled it meanwhile.
+        Raises GaveUpError if ``deadline`` is set before it is handed back.
         """
-        fields: _Fields = {"job": delivery.job, "payload": json.dumps(delivery.payload)}
-        self._transaction(delivery.id, (self.name, fields))
+        fields = {"job": str(delivery.job), "payload": json.dumps(delivery.payload)}
         self._settled(delivery)
+        self._settle(delivery.id, (self.name, fields), deadline=deadline)
 
     def _settled(self, delivery: Delivery) -> None:
         with self._held_lock:
             self._held.discard(delivery.id)
 
     def _bury(
-        self, entry_id: str, fields: Mapping[str, str], error: str, deliveries: int
-    ) -> None:
-        dead: _Fields = {
+        self,
+        entry_id: str,
+        fields: Mapping[str, str],
+        error: str,
+        deliveries: int,
+        *,
+        deadline: threading.Event | None = None,
+    ) -> bool:
+        dead = {
             "job": fields.get("job", ""),
             "payload": fields.get("payload", ""),
             "error": error,
             "deliveries": str(deliveries),
             "consumer": self.consumer,
         }
-        self._transaction(entry_id, (self.dead_letters, dead))
+        return self._settle(entry_id, (self.dead_letters, dead), deadline=deadline)
 
-    def _transaction(
-        self, entry_id: str, append: tuple[str, _Fields] | None = None
-    ) -> tuple[int, int]:
-        """One MULTI: XADD ``append`` (if any), XACK and XDEL ``entry_id``.
+    def _settle(
+        self,
+        entry_id: str,
+        append: tuple[str, Mapping[str, str]] | None = None,
+        *,
+        deadline: threading.Event | None = None,
+    ) -> bool:
+        """Acknowledge ``entry_id``; if that did, append ``append`` and delete it.
 
-        Returns what XACK and XDEL counted.
+        Whether it acknowledged it: False, another worker did first.
         """
+        target, fields = append or (self.name, {})
+        pairs = [item for field in fields.items() for item in field]
+        args = [self.group, entry_id, *pairs]
+        run = partial(self._settle_script, keys=[self.name, target], args=args)
+        acknowledged: int = self._before(deadline, run)
+        return acknowledged == 1
 
-        def run() -> tuple[int, int]:
-            with self._client.pipeline(transaction=True) as pipe:
-                if append is not None:
-                    pipe.xadd(*append)
-                pipe.xack(self.name, self.group, entry_id)
-                pipe.xdel(self.name, entry_id)
-                *_, acknowledged, deleted = pipe.execute()
-            return int(acknowledged), int(deleted)
-
-        return self._retrying(run)
+    def _before(self, deadline: threading.Event | None, command: Callable[[], T]) -> T:
+        """``command()``, retried until it succeeds or ``deadline`` is set."""
+        if deadline is not None and deadline.is_set():
+            raise GaveUpError("the deadline has passed")
+        try:
+            return self._retrying(command, deadline)
+        except _StoppedError as error:
+            raise GaveUpError("the deadline came while the server was away") from error
 
     def _retrying(
         self, command: Callable[[], T], stop: threading.Event | None = None
@@ -451,12 +514,24 @@ class _ReportReconnections:
         self._connected: weakref.WeakSet[Connection] = weakref.WeakSet()
 
     def __call__(self, connection: Connection) -> None:
+        reconnected = connection in self._connected
+        self._connected.add(connection)  # from now on, cut() reaches it
         connection.on_connect_check_health()  # what the pool does without us
-        if connection in self._connected:
+        if reconnected:
             where = f"{connection.host}:{connection.port}"
             message = f"redis: connection to {where} was lost; reconnected"
             print(message, file=sys.stderr, flush=True)
-        self._connected.add(connection)
+
+    def cut(self) -> None:
+        """Shut the sockets down; each thread sees it in its own command."""
+        for connection in list(self._connected):
+            # The thread using it disconnects it: shutting the socket down
+            # ends its wait, without touching the connection under it.
+            # redis-py gives no public handle on it; None once disconnected.
+            sock: socket.socket | None = connection._sock
+            if sock is not None:
+                with suppress(OSError):  # closed meanwhile
+                    sock.shutdown(socket.SHUT_RDWR)
 
 
 def _stopped_within(seconds: float, stop: threading.Event | None) -> bool:

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -50,6 +53,15 @@ class RedisServer:
         """Stop it and start it again on the same port, its data gone."""
         self.stop()
         self._process = self._spawn()
+
+    @contextmanager
+    def frozen(self) -> Iterator[None]:
+        """The server stops answering, its connections open: like a hung host."""
+        self._process.send_signal(signal.SIGSTOP)
+        try:
+            yield
+        finally:
+            self._process.send_signal(signal.SIGCONT)
 
     def stop(self) -> None:
         self._process.terminate()

@@ -43,6 +43,7 @@ class Broker:
         self._tasks: list[asyncio.Task[None]] = []
         self._started: set[str] = set()  # ids of the deliveries a handler began
         self._in_flight: set[asyncio.Task[Any]] = set()
+        self._drained = asyncio.Event()  # --drain-ms has passed since the stop
 
     @classmethod
     async def open(cls, config: Config, recorder: Recorder) -> Broker:
@@ -178,15 +179,33 @@ class Broker:
             self._in_flight.discard(task)
 
     def cancel_in_flight(self) -> None:
-        """Cancel every job running: each stays pending, for another worker."""
+        """Cancel every job running, and give up settling: each job left
+        stays pending, for another worker."""
+        self._drained.set()
         for task in self._in_flight:
             task.cancel()
 
     async def settle(self, outcome: Outcome[Delivery, int]) -> None:
         """Acknowledge, retry, dead-letter, hand back or leave pending one job.
 
-        Any error but the planned ones is a bug in the program: it is raised.
+        Past the drain deadline it no longer waits for the server: the job
+        is cancelled, left pending for another worker. Any error but the
+        planned ones is a bug in the program: it is raised.
         """
+        if not self._drained.is_set():
+            settling = asyncio.ensure_future(self._settle(outcome))
+            drained = asyncio.ensure_future(self._drained.wait())
+            await asyncio.wait((settling, drained), return_when=asyncio.FIRST_COMPLETED)
+            drained.cancel()
+            if not settling.cancel():
+                settling.result()  # settled, or a bug: raised
+                return
+            with suppress(asyncio.CancelledError):
+                await settling
+        self._started.discard(outcome.job.id)
+        self._recorder.cancel(outcome.job.job)
+
+    async def _settle(self, outcome: Outcome[Delivery, int]) -> None:
         assert self._worker is not None, "only a worker settles outcomes"
         delivery, error, recorder = outcome.job, outcome.error, self._recorder
         job, started = delivery.job, delivery.id in self._started

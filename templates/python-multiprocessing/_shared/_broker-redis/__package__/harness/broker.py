@@ -29,7 +29,7 @@ from types import TracebackType
 from ..outcome import Outcome
 from ..processes import kill_children, start_helper_processes
 from ..processes.children import start_child, stop_signals_blocked
-from ..redis_stream import Delivery, Stream, UnreachableError
+from ..redis_stream import Delivery, GaveUpError, Stream, UnreachableError
 from . import Config, CpuWork, Recorder
 from .payload import Payload
 from .program import SimulatedJob, unwind_for_the_gone_reader
@@ -232,30 +232,51 @@ class Broker:
         if delivery.claimed_from is not None:
             self._recorder.claim(delivery.job, worker, delivery.claimed_from)
 
-    def settle(self, outcome: Outcome[Delivery, int]) -> None:
+    def interrupt(self) -> None:
+        """At the drain deadline: end a wait for a server that does not answer.
+
+        Safe in a signal handler; the settling it interrupts gives up.
+        """
+        if self._worker is not None:
+            self._worker.interrupt()
+
+    def settle(
+        self, outcome: Outcome[Delivery, int], deadline: threading.Event | None = None
+    ) -> None:
         """Acknowledge, retry, dead-letter, hand back or leave pending one job.
 
         A job that raised, or whose worker process died, failed this
-        delivery: it is retried from the stream like a poison job.
+        delivery: it is retried from the stream like a poison job. Once
+        ``deadline`` is set it no longer waits for the server: the job is
+        cancelled, left pending for another worker. None: no deadline.
         """
+        try:
+            self._settle(outcome, deadline)
+        except GaveUpError:
+            self._recorder.cancel(outcome.job.job)
+
+    def _settle(
+        self, outcome: Outcome[Delivery, int], deadline: threading.Event | None
+    ) -> None:
         assert self._worker is not None, "only a worker settles outcomes"
         delivery, error, recorder = outcome.job, outcome.error, self._recorder
-        job = delivery.job
+        job, stream = delivery.job, self._worker
         started = delivery.id in self._started
         self._started.discard(delivery.id)
         if error is None:
             result = outcome.result()
-            if self._worker.ack(delivery, result):
+            if stream.ack(delivery, result, deadline=deadline):
                 recorder.done(job, result)
             else:
                 recorder.duplicate(job)
         elif isinstance(error, CancelledError) and not started:
-            self._worker.release(delivery)  # read, never begun: back in line
+            # Read, never begun: back in line.
+            stream.release(delivery, deadline=deadline)
         elif isinstance(error, CancelledError):
             recorder.cancel(job)  # its process was killed: pending for another
         else:
             message = str(error) or type(error).__name__
-            if self._worker.fail(delivery, message):
+            if stream.fail(delivery, message, deadline=deadline):
                 recorder.dead(job, message, delivery.deliveries)
             else:
                 recorder.fail(job, error)

@@ -19,7 +19,7 @@ from concurrent.futures import CancelledError
 from dataclasses import replace
 
 from ..outcome import Outcome
-from ..redis_stream import Delivery, Stream, UnreachableError
+from ..redis_stream import Delivery, GaveUpError, Stream, UnreachableError
 from ..workers import NotStartedError
 from . import Config, InjectedFailureError, Recorder
 from .payload import Payload, PayloadError
@@ -39,6 +39,7 @@ class Broker:
         self._config, self._recorder = config, recorder
         self._produced = threading.Event()
         self._closed = threading.Event()
+        self._drained = threading.Event()  # --drain-ms has passed since the stop
         self._threads: list[threading.Thread] = []
         self._producer: Stream | None = None
         self._worker: Stream | None = None
@@ -136,7 +137,8 @@ class Broker:
                 stop.set()
 
     def abort_after_drain(self, stop: threading.Event, abort: threading.Event) -> None:
-        """Set ``abort`` --drain-ms after ``stop``, unless the run ended first.
+        """Set ``abort`` --drain-ms after ``stop``, unless the run ended first;
+        then give up settling what is left, which stays pending.
 
         The timer runs on a thread of its own, started here: a signal
         handler starting it could deadlock on a lock the thread it
@@ -154,6 +156,9 @@ class Broker:
                 return  # ended without a stop: --jobs done, or --role producer
         if not self._closed.wait(self._config.drain_ms / 1000):
             abort.set()
+            self._drained.set()
+            if self._worker is not None:
+                self._worker.interrupt()  # an acknowledgement may wait on a hung server
 
     def _abandoned(self, delivery: Delivery, error: str) -> None:
         assert delivery.claimed_from is not None
@@ -178,23 +183,31 @@ class Broker:
     def settle(self, outcome: Outcome[Delivery, int]) -> None:
         """Acknowledge, retry, dead-letter, hand back or leave pending one job.
 
-        Any error but the planned ones is a bug in the program: it is raised.
+        Past the drain deadline it no longer waits for the server: the job
+        is cancelled, left pending for another worker. Any error but the
+        planned ones is a bug in the program: it is raised.
         """
+        try:
+            self._settle(outcome)
+        except GaveUpError:
+            self._recorder.cancel(outcome.job.job)
+
+    def _settle(self, outcome: Outcome[Delivery, int]) -> None:
         assert self._worker is not None, "only a worker settles outcomes"
         delivery, error, recorder = outcome.job, outcome.error, self._recorder
-        job = delivery.job
+        job, stream, deadline = delivery.job, self._worker, self._drained
         if error is None:
             result = outcome.result()
-            if self._worker.ack(delivery, result):
+            if stream.ack(delivery, result, deadline=deadline):
                 recorder.done(job, result)
             else:
                 recorder.duplicate(job)
         elif isinstance(error, NotStartedError):
-            self._worker.release(delivery)  # read ahead, never started
+            stream.release(delivery, deadline=deadline)  # read ahead, never started
         elif isinstance(error, CancelledError):
             recorder.cancel(job)  # left pending: another worker claims it
         elif isinstance(error, InjectedFailureError | PayloadError):
-            if self._worker.fail(delivery, str(error)):
+            if stream.fail(delivery, str(error), deadline=deadline):
                 recorder.dead(job, str(error), delivery.deliveries)
             else:
                 recorder.fail(job, error)
