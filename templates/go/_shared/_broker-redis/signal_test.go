@@ -129,6 +129,45 @@ func TestDrainDeadlineHoldsWhileTheServerIsDown(t *testing.T) {
 	}
 }
 
+// A frozen server answers nothing: the stop must still keep --drain-ms,
+// cutting the blocked read short, instead of waiting for the client's
+// read timeout (10 s for a blocking read).
+func TestStopKeepsTheDrainWhileTheServerIsFrozen(t *testing.T) {
+	for _, tt := range []struct {
+		name     string
+		jobs     int
+		wantCode int
+	}{{"idle", 0, 0}, {"jobs in flight", 2, 1}} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t)
+			if tt.jobs > 0 {
+				f.produce(tt.jobs, "--work-ms", "60000")
+			}
+			// Free workers: the reader is blocked in a read, not waiting for a slot.
+			p := start(t, f.command("worker", "--role", "worker", "--workers", "4", "--drain-ms", "200"))
+			p.await("ready")
+			for range tt.jobs {
+				p.await("start")
+			}
+			time.Sleep(100 * time.Millisecond) // a read is blocked
+			f.server.Freeze(t)
+			signalled := time.Now()
+			p.signal(syscall.SIGTERM, false)
+			if code := p.exit(); code != tt.wantCode {
+				t.Errorf("exit code %d, want %d; stderr:\n%s", code, tt.wantCode, p.stderr.String())
+			}
+			if elapsed := time.Since(signalled); elapsed > 1200*time.Millisecond {
+				t.Errorf("exited %v after the signal, want within the 200 ms drain + 1 s", elapsed)
+			}
+			f.server.Thaw()
+			if pending := f.peek.XPending(context.Background(), "concur:jobs", "concur:jobs:workers").Val().Count; pending != int64(tt.jobs) {
+				t.Errorf("%d jobs pending, want the %d in flight", pending, tt.jobs)
+			}
+		})
+	}
+}
+
 func TestSecondSignalExitsAtOnce(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
@@ -139,5 +178,30 @@ func TestSecondSignalExitsAtOnce(t *testing.T) {
 	p.signal(syscall.SIGINT, false)
 	if code := p.exit(); code != 130 {
 		t.Errorf("exit code %d, want 130", code)
+	}
+}
+
+// A producer stopped while it waits for room exits 0: the job it was about
+// to add was never submitted, and the jobs it added are safe in the stream.
+func TestProducerStoppedWhileWaitingForRoomExits0(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	p := start(t, f.command("producer", "--role", "producer", "--jobs", "0", "--buffer", "4"))
+	for range 4 {
+		p.await("produce")
+	}
+	time.Sleep(300 * time.Millisecond) // the stream is full: it waits to add job 5
+	p.signal(syscall.SIGTERM, false)
+	if code := p.exit(); code != 0 {
+		t.Errorf("exit code %d, want 0; stderr:\n%s", code, p.stderr.String())
+	}
+	if cancelled := count("cancel", p); len(cancelled) != 0 {
+		t.Errorf("cancelled %v, want none: job 5 was never submitted", cancelled)
+	}
+	if summary := p.seen[len(p.seen)-1]; summary.Event != "summary" || summary.Submitted != 4 {
+		t.Errorf("last event %+v, want a summary of 4 submitted", summary)
+	}
+	if n := f.peek.XLen(context.Background(), "concur:jobs").Val(); n != 4 {
+		t.Errorf("the stream holds %d jobs, want the 4 produced", n)
 	}
 }

@@ -15,13 +15,17 @@ package redisstream
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -32,13 +36,18 @@ import (
 type Options struct {
 	// ClaimIdle is how long an entry may stay pending, untouched, before
 	// its worker counts as dead and another claims it. Longer than the
-	// longest job plus its wait for a free worker, or a slow job runs twice.
+	// longest job, or a slow job runs twice.
 	ClaimIdle time.Duration
 	// MaxDeliveries is how many times a job is delivered before its failure
 	// sends it to the dead-letter stream <stream>:dead.
 	MaxDeliveries int
 	// Buffer is the backlog at which Produce waits.
 	Buffer int
+	// Capacity is how many jobs this consumer runs at once. It holds no
+	// more deliveries than that: an entry read ahead of a free worker would
+	// age toward ClaimIdle in the process, and a peer would claim and run it
+	// a second time.
+	Capacity int
 }
 
 // Delivery is one job as a worker received it.
@@ -51,23 +60,45 @@ type Delivery[P any] struct {
 	// for an entry read fresh.
 	ClaimedFrom string
 	// Err is set when the job must not run: its last worker died on its
-	// last delivery. Pass it to Fail, which sends the job to the dead letters.
+	// last delivery, or its entry cannot be decoded (Job is then 0). Pass it
+	// to Fail, which sends the job to the dead letters.
 	Err error
 
-	raw  string    // the payload as the producer wrote it, for a release or a dead letter
-	read time.Time // when the read or claim that delivered it was sent
+	rawJob, raw string    // the fields as the producer wrote them, for a release or a dead letter
+	read        time.Time // when the read or claim that delivered it was sent
 }
 
 // Stream is one stream and its consumer group, as seen by one consumer. Its
 // methods may be called from several goroutines.
 type Stream[P any] struct {
-	client                         *redis.Client
+	client *redis.Client
+	// reader serves Deliveries alone: it is closed when Deliveries' ctx
+	// ends, which cuts a read in flight short. The client would wait for
+	// its reply up to the block time plus 10 s, however long the server
+	// stays unresponsive.
+	reader                         *redis.Client
 	name, group, dead, results, me string
 	opts                           Options
 	block                          time.Duration // the longest wait of one read
-	mu                             sync.Mutex
-	held                           map[string]bool // entries handed out and not yet settled
-	err                            error           // why Deliveries ended, if not by its ctx
+	// producerKey holds the number of this producer's last add: a retry of
+	// an add whose reply was lost finds its number there and adds nothing.
+	producerKey string
+	produces    atomic.Int64 // numbers the calls of Produce
+
+	mu sync.Mutex
+	// held has the entries handed out and not yet settled: true while one
+	// takes a slot of Capacity, false once its settlement is queued.
+	held     map[string]bool
+	occupied int           // how many of held take a slot
+	freed    chan struct{} // a slot came free; one waiter, the reader
+	err      error         // why Deliveries ended, if not by its ctx
+	// queue has the settlements waiting for the settler goroutine, which
+	// sends them together; queued tells it there are some.
+	queue        []*settlement
+	queued       chan struct{}
+	settling     context.Context // ends at Close
+	stopSettling context.CancelFunc
+	settled      chan struct{}
 }
 
 // startupLimit bounds how long Open tries to reach the server: a program
@@ -78,8 +109,8 @@ const startupLimit = 8 * time.Second
 // consumer named consumer, and creates the group <name>:workers, with the
 // stream, if they are missing. Its error names the URL without its password.
 func Open[P any](ctx context.Context, rawURL, name, consumer string, opts Options) (*Stream[P], error) {
-	if opts.ClaimIdle <= 0 || opts.MaxDeliveries < 1 || opts.Buffer < 1 {
-		return nil, fmt.Errorf("redisstream: need ClaimIdle > 0, MaxDeliveries >= 1 and Buffer >= 1, got %v", opts)
+	if opts.ClaimIdle <= 0 || opts.MaxDeliveries < 1 || opts.Buffer < 1 || opts.Capacity < 1 {
+		return nil, fmt.Errorf("redisstream: need ClaimIdle > 0 and MaxDeliveries, Buffer, Capacity >= 1, got %+v", opts)
 	}
 	config, err := redis.ParseURL(rawURL)
 	if err != nil {
@@ -88,29 +119,87 @@ func Open[P any](ctx context.Context, rawURL, name, consumer string, opts Option
 	// Retries are this package's own, each one reported; the client's
 	// silent ones would hide an outage.
 	config.MaxRetries = -1
+	config.Dialer = unchecked(redis.NewDialer(config))
 	config.MaintNotificationsConfig = &maintnotifications.Config{Mode: maintnotifications.ModeDisabled}
+	token := make([]byte, 8)
+	rand.Read(token)
 	s := &Stream[P]{
-		client: redis.NewClient(config),
-		name:   name, group: name + ":workers", dead: name + ":dead", results: name + ":results", me: consumer,
-		opts: opts,
+		client: redis.NewClient(config), reader: redis.NewClient(config),
+		name: name, group: name + ":workers", dead: name + ":dead", results: name + ":results", me: consumer,
+		producerKey: name + ":producer:" + hex.EncodeToString(token),
+		opts:        opts,
 		// A read blocks at most this long, so that claims are checked
-		// regularly. The client cannot cut a blocked read short when ctx
-		// ends, so this is also how long a stop may wait for it.
-		block: min(opts.ClaimIdle/2, 250*time.Millisecond),
-		held:  map[string]bool{},
+		// regularly.
+		block:  min(opts.ClaimIdle/2, 250*time.Millisecond),
+		held:   map[string]bool{},
+		freed:  make(chan struct{}, 1),
+		queued: make(chan struct{}, 1), settled: make(chan struct{}),
 	}
 	start, cancel := context.WithTimeout(ctx, startupLimit)
 	defer cancel()
 	err = s.client.XGroupCreateMkStream(start, name, s.group, "0").Err()
 	if err != nil && !redis.HasErrorPrefix(err, "BUSYGROUP") {
 		s.client.Close()
+		s.reader.Close()
 		return nil, fmt.Errorf("cannot reach %s: %w", Redact(rawURL), err)
 	}
+	s.settling, s.stopSettling = context.WithCancel(context.WithoutCancel(ctx))
+	go s.settleQueued()
 	return s, nil
 }
 
-// Close closes the client and its connections.
-func (s *Stream[P]) Close() error { return s.client.Close() }
+// unchecked makes dial's connections opaque to the pool's health check,
+// which would replace one that the server dropped while it was idle without
+// a word. Used instead, it fails the next command, and retry reports the
+// lost connection and dials again. It also spares a system call per command.
+func unchecked(dial func(context.Context, string, string) (net.Conn, error)) func(context.Context, string, string) (net.Conn, error) {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		conn, err := dial(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		return opaqueConn{conn}, nil
+	}
+}
+
+// opaqueConn is a net.Conn without its file descriptor (syscall.Conn).
+type opaqueConn struct{ net.Conn }
+
+// Close closes the connections, which cuts the commands in flight short:
+// the settlements not yet settled then fail, their entries left pending, as
+// does one queued after Close. Call it once the settlements waited for have
+// ended.
+func (s *Stream[P]) Close() error {
+	s.stopSettling()
+	err := s.client.Close()
+	s.reader.Close() // closed already if Deliveries' ctx ended
+	<-s.settled
+	return err
+}
+
+// leaveScript deletes consumer ARGV[2] from group ARGV[1] of stream KEYS[1]
+// only while it holds no pending entry: deleting it would drop them.
+var leaveScript = redis.NewScript(`
+if #redis.call('XPENDING', KEYS[1], ARGV[1], '-', '+', 1, ARGV[2]) == 0 then
+	redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], ARGV[2])
+end
+return 0
+`)
+
+// Leave removes this consumer from the group if it holds no pending entry,
+// so that the group does not list every worker that ever ran. One try: a
+// consumer left behind is harmless. It returns ctx's error once ctx ends,
+// but the client cannot cut the command short: Close does.
+func (s *Stream[P]) Leave(ctx context.Context) error {
+	left := make(chan error, 1)
+	go func() { left <- leaveScript.Run(ctx, s.client, []string{s.name}, s.group, s.me).Err() }()
+	select {
+	case err := <-left:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
 
 // Backlog returns the stream's length: the jobs not yet delivered plus the
 // ones pending.
@@ -123,8 +212,22 @@ func (s *Stream[P]) Backlog(ctx context.Context) (int64, error) {
 	return n, err
 }
 
-// backlogPoll is how often Produce looks at a full backlog again.
+// backlogPoll is how often Produce tries again while the backlog is full.
 const backlogPoll = 25 * time.Millisecond
+
+// produceScript adds the entry ARGV[3..] to stream KEYS[1] only while the
+// stream is shorter than ARGV[1]: checked and added at once, so that
+// producers racing for the last free place cannot pass the buffer together.
+// ARGV[2] numbers the add among its producer's, recorded in KEYS[2]: a
+// retry of an add that went through, its reply lost, finds it there. The
+// key expires, so that a producer that died leaves nothing behind.
+var produceScript = redis.NewScript(`
+if redis.call('GET', KEYS[2]) == ARGV[2] then return 1 end
+if redis.call('XLEN', KEYS[1]) >= tonumber(ARGV[1]) then return 0 end
+redis.call('XADD', KEYS[1], '*', unpack(ARGV, 3))
+redis.call('SET', KEYS[2], ARGV[2], 'EX', 86400)
+return 1
+`)
 
 // Produce adds job with its payload at the end of the stream, after waiting
 // while the backlog is at Buffer. It returns ctx's error if ctx ends first.
@@ -133,45 +236,55 @@ func (s *Stream[P]) Produce(ctx context.Context, job int, payload P) error {
 	if err != nil {
 		return fmt.Errorf("job %d: %w", job, err)
 	}
+	number := strconv.FormatInt(s.produces.Add(1), 10)
+	args := append([]any{s.opts.Buffer, number}, entry(job, string(data))...)
 	for {
-		n, err := s.Backlog(ctx)
-		if err != nil {
+		var added bool
+		err := s.retry(ctx, func() error {
+			n, err := produceScript.Run(ctx, s.client, []string{s.name, s.producerKey}, args...).Int()
+			added = n == 1
 			return err
-		} else if n < int64(s.opts.Buffer) {
-			break
+		})
+		if err != nil || added {
+			return err
 		}
 		if err := sleep(ctx, backlogPoll); err != nil {
 			return err
 		}
 	}
-	return s.retry(ctx, func() error {
-		return s.client.XAdd(ctx, &redis.XAddArgs{Stream: s.name, Values: entry(job, string(data))}).Err()
-	})
 }
 
 // Deliveries returns a channel of the jobs for this consumer: entries
 // idle past ClaimIdle, claimed from their dead consumer, then new ones. It
-// reads one entry at a time, when the last one has been received, so a
-// worker holds no more than it runs. The channel is closed once ctx is
-// done; an entry read as ctx ended is released, not lost. It is also closed
-// on an error that retrying cannot cure, which Err then returns.
+// reads only for free capacity, a batch at a time: while the consumer holds
+// Capacity deliveries it waits for a settlement to free a slot. The channel
+// is closed once ctx is done; the entries read and not yet received then
+// are released, not lost. It is also closed on an error that retrying
+// cannot cure, which Err then returns. Call it once: the end of ctx closes
+// the connection it reads on.
 func (s *Stream[P]) Deliveries(ctx context.Context) <-chan Delivery[P] {
 	deliveries := make(chan Delivery[P])
+	cut := context.AfterFunc(ctx, func() { s.reader.Close() })
 	go func() {
 		defer close(deliveries)
+		defer cut()
 		var lookedForClaims time.Time
-		for ctx.Err() == nil {
+		for {
+			free := s.awaitFreeSlots(ctx)
+			if free == 0 {
+				return
+			}
 			var batch []Delivery[P]
 			var err error
 			// An entry becomes claimable only after ClaimIdle: looking once
-			// per block time is soon enough, and spares a round trip per job.
+			// per block time is soon enough, and spares a round trip per batch.
 			if time.Since(lookedForClaims) >= s.block {
-				if batch, err = s.claim(ctx); err == nil && len(batch) == 0 {
+				if batch, err = s.claim(ctx, free); err == nil && len(batch) == 0 {
 					lookedForClaims = time.Now()
 				}
 			}
 			if err == nil && len(batch) == 0 {
-				batch, err = s.read(ctx)
+				batch, err = s.read(ctx, free)
 			}
 			if err != nil {
 				if ctx.Err() == nil {
@@ -183,15 +296,36 @@ func (s *Stream[P]) Deliveries(ctx context.Context) <-chan Delivery[P] {
 			}
 			for i, d := range batch {
 				if !handOver(ctx, deliveries, d) {
+					var releasing sync.WaitGroup
 					for _, left := range batch[i:] {
-						s.Release(context.WithoutCancel(ctx), left)
+						releasing.Add(1)
+						s.ReleaseAsync(context.WithoutCancel(ctx), left, func(error) { releasing.Done() })
 					}
+					releasing.Wait()
 					return
 				}
 			}
 		}
 	}()
 	return deliveries
+}
+
+// awaitFreeSlots returns how many more deliveries the consumer can hold,
+// waiting while it is none, or 0 once ctx is done.
+func (s *Stream[P]) awaitFreeSlots(ctx context.Context) int {
+	for ctx.Err() == nil {
+		s.mu.Lock()
+		free := s.opts.Capacity - s.occupied
+		s.mu.Unlock()
+		if free > 0 {
+			return free
+		}
+		select {
+		case <-s.freed:
+		case <-ctx.Done():
+		}
+	}
+	return 0
 }
 
 // handOver sends d unless ctx is done first.
@@ -217,18 +351,18 @@ func (s *Stream[P]) Err() error {
 	return s.err
 }
 
-// claim takes over one entry pending longer than ClaimIdle, if there is
-// one that this worker is not running itself. XCLAIM is atomic: when two
-// workers claim the same entry, one of them gets nothing back.
-func (s *Stream[P]) claim(ctx context.Context) ([]Delivery[P], error) {
-	// This worker's own slow jobs may be idle too: asking for one more
-	// entry than it holds finds any other.
+// claim takes over up to free entries pending longer than ClaimIdle that
+// this worker is not running itself. XCLAIM is atomic: of an entry that two
+// workers claim at once, only one gets it back.
+func (s *Stream[P]) claim(ctx context.Context, free int) ([]Delivery[P], error) {
+	// This worker's own slow jobs may be idle too: asking for as many more
+	// entries as it holds finds the others.
 	s.mu.Lock()
-	count := int64(len(s.held)) + 1
+	count := int64(free + len(s.held))
 	s.mu.Unlock()
 	var pending []redis.XPendingExt
 	err := s.retry(ctx, func() (err error) {
-		pending, err = s.client.XPendingExt(ctx, &redis.XPendingExtArgs{
+		pending, err = s.reader.XPendingExt(ctx, &redis.XPendingExtArgs{
 			Stream: s.name, Group: s.group, Idle: s.opts.ClaimIdle, Start: "-", End: "+", Count: count,
 		}).Result()
 		return err
@@ -236,41 +370,50 @@ func (s *Stream[P]) claim(ctx context.Context) ([]Delivery[P], error) {
 	if err != nil {
 		return nil, err
 	}
+	abandoned := map[string]redis.XPendingExt{}
+	var ids []string
 	for _, p := range pending {
-		if s.holds(p.ID) {
-			continue // a slow job this process runs, under whichever name it was claimed
-		}
-		sent := time.Now()
-		var messages []redis.XMessage
-		err := s.retry(ctx, func() (err error) {
-			messages, err = s.client.XClaim(ctx, &redis.XClaimArgs{
-				Stream: s.name, Group: s.group, Consumer: s.me, MinIdle: s.opts.ClaimIdle, Messages: []string{p.ID},
-			}).Result()
-			return err
-		})
-		if err != nil {
-			return nil, err
-		}
-		for _, m := range messages { // none if another worker claimed it first
-			if d, ok := s.decode(ctx, m, sent, p.RetryCount+1); ok {
-				d.ClaimedFrom = p.Consumer
-				if p.RetryCount >= int64(s.opts.MaxDeliveries) {
-					d.Err = fmt.Errorf("abandoned by %s after %d deliveries", p.Consumer, p.RetryCount)
-				}
-				return []Delivery[P]{d}, nil
-			}
+		// One this process runs is slow, not abandoned, whichever name it
+		// was claimed under.
+		if !s.holds(p.ID) && len(ids) < free {
+			abandoned[p.ID] = p
+			ids = append(ids, p.ID)
 		}
 	}
-	return nil, nil
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	sent := time.Now()
+	var messages []redis.XMessage
+	err = s.retry(ctx, func() (err error) {
+		messages, err = s.reader.XClaim(ctx, &redis.XClaimArgs{
+			Stream: s.name, Group: s.group, Consumer: s.me, MinIdle: s.opts.ClaimIdle, Messages: ids,
+		}).Result()
+		return err
+	})
+	var claimed []Delivery[P]
+	for _, m := range messages { // without the ones another worker claimed first
+		p, ok := abandoned[m.ID]
+		if !ok {
+			continue
+		}
+		d := s.decode(m, sent, p.RetryCount+1)
+		d.ClaimedFrom = p.Consumer
+		if d.Err == nil && p.RetryCount >= int64(s.opts.MaxDeliveries) {
+			d.Err = fmt.Errorf("abandoned by %s after %d deliveries", p.Consumer, p.RetryCount)
+		}
+		claimed = append(claimed, d)
+	}
+	return claimed, err
 }
 
-// read takes the next new entry, waiting for one up to the block time.
-func (s *Stream[P]) read(ctx context.Context) ([]Delivery[P], error) {
+// read takes up to free new entries, waiting for one up to the block time.
+func (s *Stream[P]) read(ctx context.Context, free int) ([]Delivery[P], error) {
 	sent := time.Now()
 	var streams []redis.XStream
 	err := s.retry(ctx, func() (err error) {
-		streams, err = s.client.XReadGroup(ctx, &redis.XReadGroupArgs{
-			Group: s.group, Consumer: s.me, Streams: []string{s.name, ">"}, Count: 1, Block: s.block,
+		streams, err = s.reader.XReadGroup(ctx, &redis.XReadGroupArgs{
+			Group: s.group, Consumer: s.me, Streams: []string{s.name, ">"}, Count: int64(free), Block: s.block,
 		}).Result()
 		if errors.Is(err, redis.Nil) {
 			return nil // nothing new within the block time
@@ -280,55 +423,57 @@ func (s *Stream[P]) read(ctx context.Context) ([]Delivery[P], error) {
 	var fresh []Delivery[P]
 	for _, stream := range streams {
 		for _, m := range stream.Messages {
-			if d, ok := s.decode(ctx, m, sent, 1); ok {
-				fresh = append(fresh, d)
-			}
+			fresh = append(fresh, s.decode(m, sent, 1))
 		}
 	}
 	return fresh, err
 }
 
-// decode turns an entry into a Delivery and counts it as held. An entry
-// that cannot be decoded can never run: it goes to the dead letters at once.
-func (s *Stream[P]) decode(ctx context.Context, m redis.XMessage, read time.Time, deliveries int64) (Delivery[P], bool) {
+// decode turns an entry into a Delivery that takes a slot. An entry that
+// cannot be decoded can never run: its Err says so, and its Fail sends it to
+// the dead letters, as it does a job on its last delivery.
+func (s *Stream[P]) decode(m redis.XMessage, read time.Time, deliveries int64) Delivery[P] {
 	d := Delivery[P]{ID: m.ID, Deliveries: deliveries, read: read}
 	d.raw, _ = m.Values["payload"].(string)
-	job, _ := m.Values["job"].(string)
-	var err error
-	if d.Job, err = strconv.Atoi(job); err != nil {
-		err = fmt.Errorf("entry %s: bad job field %q", m.ID, job)
-	} else if err = json.Unmarshal([]byte(d.raw), &d.Payload); err != nil {
-		err = fmt.Errorf("entry %s: bad payload: %w", m.ID, err)
-	}
-	if err != nil {
-		s.settle(context.WithoutCancel(ctx), d.ID, s.dead, s.deadLetter(job, d.raw, err, deliveries))
-		return d, false
+	d.rawJob, _ = m.Values["job"].(string)
+	if job, err := strconv.Atoi(d.rawJob); err != nil {
+		d.Err = fmt.Errorf("entry %s: bad job field %q", m.ID, d.rawJob)
+	} else if err := json.Unmarshal([]byte(d.raw), &d.Payload); err != nil {
+		d.Err = fmt.Errorf("entry %s: bad payload: %w", m.ID, err)
+	} else {
+		d.Job = job
 	}
 	s.mu.Lock()
 	s.held[d.ID] = true
+	s.occupied++
 	s.mu.Unlock()
-	return d, true
+	return d
 }
 
 // Ack records result as the job's result in the hash <stream>:results, then
-// acknowledges and deletes the entry. It reports false when the entry was no
-// longer pending: another worker, which claimed it while this one was slow,
-// acknowledged it first. It waits for a lost connection to come back, as the
-// job is done and its acknowledgement is owed.
+// acknowledges and deletes the entry, in one step. It reports false when the
+// entry was no longer pending: another worker, which claimed it while this
+// one was slow, acknowledged it first. It waits for a lost connection to
+// come back, as the job is done and its acknowledgement is owed.
 func (s *Stream[P]) Ack(ctx context.Context, d Delivery[P], result string) (bool, error) {
-	err := s.retry(ctx, func() error { return s.client.HSet(ctx, s.results, strconv.Itoa(d.Job), result).Err() })
-	if err != nil {
-		return false, err
-	}
-	acked, retried, err := s.settle(ctx, d.ID, s.name, nil)
-	if err != nil {
-		return false, err
-	}
-	// When a try failed with its reply lost, the server may have run it:
-	// then the retry finds nothing to acknowledge. If no other worker could
-	// have claimed the entry yet, that acknowledgement was this one's.
-	ours := acked || retried && time.Since(d.read) < s.opts.ClaimIdle
-	return ours, nil
+	return await(func(then func(bool, error)) { s.AckAsync(ctx, d, result, then) })
+}
+
+// AckAsync is Ack without the wait: it frees d's slot at once, and calls
+// then with Ack's results once the entry is settled, or ctx has ended. Acks
+// queued while one is in flight go together in the next round trip.
+func (s *Stream[P]) AckAsync(ctx context.Context, d Delivery[P], result string, then func(acked bool, err error)) {
+	s.settle(ctx, &settlement{id: d.ID, job: strconv.Itoa(d.Job), result: result, then: func(o settled) {
+		then(s.ackedHere(d, o), o.err)
+	}})
+}
+
+// ackedHere tells whether d's settlement acknowledged its entry. When a try
+// failed with its reply lost, the server may have run it: then the retry
+// finds nothing to acknowledge. If no other worker could have claimed the
+// entry yet, that acknowledgement was this one's.
+func (s *Stream[P]) ackedHere(d Delivery[P], o settled) bool {
+	return o.acked || o.err == nil && o.retried && time.Since(d.read) < s.opts.ClaimIdle
 }
 
 // Fail leaves a failed job pending, to be claimed again after ClaimIdle by
@@ -336,63 +481,75 @@ func (s *Stream[P]) Ack(ctx context.Context, d Delivery[P], result string) (bool
 // the job to the dead-letter stream <stream>:dead with cause, and reports
 // true.
 func (s *Stream[P]) Fail(ctx context.Context, d Delivery[P], cause error) (dead bool, err error) {
+	return await(func(then func(bool, error)) { s.FailAsync(ctx, d, cause, then) })
+}
+
+// FailAsync is Fail without the wait: it frees d's slot at once, and calls
+// then with Fail's results once the job is settled, or ctx has ended.
+func (s *Stream[P]) FailAsync(ctx context.Context, d Delivery[P], cause error, then func(dead bool, err error)) {
 	if d.Deliveries < int64(s.opts.MaxDeliveries) && d.Err == nil {
-		s.forget(d.ID)
-		return false, nil
+		s.LeavePending(d)
+		then(false, nil)
+		return
 	}
-	dead, _, err = s.settle(ctx, d.ID, s.dead, s.deadLetter(strconv.Itoa(d.Job), d.raw, cause, d.Deliveries))
-	return dead, err
+	fields := s.deadLetter(d.rawJob, d.raw, cause, d.Deliveries)
+	s.settle(ctx, &settlement{id: d.ID, to: s.dead, fields: fields, then: func(o settled) { then(s.ackedHere(d, o), o.err) }})
 }
 
 // Release hands back a job that was delivered but never started, as a new
 // entry at the end of the stream, so that a stop does not delay it by
 // ClaimIdle.
 func (s *Stream[P]) Release(ctx context.Context, d Delivery[P]) error {
-	_, _, err := s.settle(ctx, d.ID, s.name, entry(d.Job, d.raw))
+	_, err := await(func(then func(bool, error)) {
+		s.ReleaseAsync(ctx, d, func(err error) { then(false, err) })
+	})
 	return err
 }
 
-// settleScript acknowledges entry ARGV[2] of stream KEYS[1] for group
-// ARGV[1] and, only if it was still pending, adds the entry ARGV[3..] to
-// stream KEYS[2] (when given) and deletes the old one. So a worker whose job
-// another one completed meanwhile can neither add it back nor dead-letter it
-// twice. It returns what XACK returned.
-var settleScript = redis.NewScript(`
-local acked = redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
-if acked == 1 then
-	if #ARGV > 2 then
-		redis.call('XADD', KEYS[2], '*', unpack(ARGV, 3))
-	end
-	redis.call('XDEL', KEYS[1], ARGV[2])
-end
-return acked
-`)
+// ReleaseAsync is Release without the wait: it frees d's slot at once, and
+// calls then once the job is back in the stream, or ctx has ended.
+func (s *Stream[P]) ReleaseAsync(ctx context.Context, d Delivery[P], then func(err error)) {
+	s.settle(ctx, &settlement{id: d.ID, to: s.name, fields: []any{"job", d.rawJob, "payload", d.raw}, then: func(o settled) { then(o.err) }})
+}
 
-// settle acknowledges and deletes entry id, first adding fields, if any, as
-// a new entry of stream to, all in one script. It reports whether this call
-// acknowledged the entry, and whether it took more than one try.
-func (s *Stream[P]) settle(ctx context.Context, id, to string, fields []any) (acked, retried bool, err error) {
-	defer s.forget(id)
-	tries := 0
-	err = s.retry(ctx, func() error {
-		tries++
-		n, err := settleScript.Run(ctx, s.client, []string{s.name, to}, append([]any{s.group, id}, fields...)...).Int64()
-		acked = n == 1
-		return err
-	})
-	return acked, tries > 1, err
+// await starts an asynchronous settlement and waits for its results.
+func await(start func(then func(bool, error))) (bool, error) {
+	type results struct {
+		ok  bool
+		err error
+	}
+	settled := make(chan results, 1)
+	start(func(ok bool, err error) { settled <- results{ok, err} })
+	r := <-settled
+	return r.ok, r.err
+}
+
+// LeavePending frees d's slot and leaves its entry pending, for a worker to
+// claim after ClaimIdle: a job cut short must not be acknowledged.
+func (s *Stream[P]) LeavePending(d Delivery[P]) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.vacate(d.ID)
+	delete(s.held, d.ID)
+}
+
+// vacate frees id's slot, once. s.mu must be held.
+func (s *Stream[P]) vacate(id string) {
+	if s.held[id] {
+		s.held[id] = false
+		s.occupied--
+		select {
+		case s.freed <- struct{}{}:
+		default: // the reader has been told already
+		}
+	}
 }
 
 func (s *Stream[P]) holds(id string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.held[id]
-}
-
-func (s *Stream[P]) forget(id string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	delete(s.held, id)
+	_, ok := s.held[id]
+	return ok
 }
 
 // entry is a job's fields in the wire format every target shares.

@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"regexp"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -60,19 +63,36 @@ func (s *Stream[P]) recreateGroup(ctx context.Context, lost error) error {
 	return nil
 }
 
-// transient tells whether err is worth another try: a network error, or a
-// server that is loading or failing over, but not a reply that says the
-// command itself is wrong.
+// transientReplies are the error replies of a server that cannot serve the
+// command now but will: out of memory, loading, a replica, busy with a
+// script, failing over, or unblocked. NOSCRIPT is among them: the next try
+// loads the script again.
+var transientReplies = []string{"OOM", "LOADING", "READONLY", "BUSY", "MASTERDOWN", "TRYAGAIN", "CLUSTERDOWN", "UNBLOCKED", "NOSCRIPT"}
+
+// transient tells whether err is worth another try: a network error, or one
+// of transientReplies. Any other reply says the command itself is wrong, and
+// would be wrong again.
 func transient(err error) bool {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, redis.ErrClosed) {
 		return false
 	}
 	var reply redis.Error
 	if errors.As(err, &reply) {
-		return redis.HasErrorPrefix(err, "LOADING") || redis.HasErrorPrefix(err, "TRYAGAIN") ||
-			redis.HasErrorPrefix(err, "MASTERDOWN") || redis.HasErrorPrefix(err, "READONLY")
+		return slices.Contains(transientReplies, replyCode(reply.Error()))
 	}
 	return true
+}
+
+// scriptWrapping is how a server before Redis 7.0 wraps an error reply met
+// inside a script ("ERR Error running script (call to f_<sha>):
+// @user_script:3: -OOM …"); 7.0 and later pass the reply on as it was.
+var scriptWrapping = regexp.MustCompile(`^ERR Error running script \(call to [^)]*\): (@\w+:\d+: )?-?`)
+
+// replyCode returns an error reply's code, its first word, out of a
+// script's wrapping if need be.
+func replyCode(reply string) string {
+	code, _, _ := strings.Cut(scriptWrapping.ReplaceAllString(reply, ""), " ")
+	return code
 }
 
 // sleep waits for d, or returns ctx's error if ctx ends first.

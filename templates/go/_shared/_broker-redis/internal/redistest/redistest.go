@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -16,7 +17,22 @@ import (
 type Server struct {
 	URL  string // redis://127.0.0.1:<port>/0
 	Addr string // 127.0.0.1:<port>
+
+	process *os.Process
 }
+
+// Freeze stops the server (SIGSTOP) until Thaw or the end of the test: it
+// keeps its connections but answers nothing, as one that hangs does.
+func (s *Server) Freeze(t testing.TB) {
+	t.Helper()
+	if err := s.process.Signal(syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Thaw)
+}
+
+// Thaw lets a frozen server go on.
+func (s *Server) Thaw() { s.process.Signal(syscall.SIGCONT) }
 
 // Start runs redis-server on a free port, in a temporary directory and
 // without persistence, waits until it answers PING, and stops it when the
@@ -57,7 +73,7 @@ func start(t testing.TB, binary string) (*Server, bool) {
 		cmd.Wait()
 		close(exited)
 	}()
-	server := &Server{Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port))}
+	server := &Server{Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), process: cmd.Process}
 	server.URL = "redis://" + server.Addr + "/0"
 	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		select {
