@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { after, before, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createClient } from 'redis';
 import { type RedisServer, skipWithoutRedis, startRedis, startWorker } from './redis-testing.js';
 import { type ProgramEvent, range } from './testing.js';
@@ -314,3 +315,166 @@ for (const [flag, value] of [
     assert.match(stderr, new RegExp(`^error: ${flag} .+\\nrun with --help for usage\\n$`));
   });
 }
+
+test(
+  'an error reply no retry can help (WRONGTYPE): one line, exit 1, the jobs left pending',
+  { skip, timeout },
+  async () => {
+    const stream = newName();
+    const producer = start(stream, ['--role', 'producer', '--jobs', '4', '--buffer', '4']);
+    assert.equal((await producer.exited).code, 0);
+    await admin.set(`${stream}:results`, 'not a hash'); // recording a result fails
+    const worker = start(stream, [...['--role', 'worker', '--workers', '2', '--work-ms', '5']]);
+    const { code, stderr, events } = await worker.exited;
+    assert.equal(code, 1);
+    assert.match(stderr, /^error: WRONGTYPE [^\n]+\n$/);
+    assert.deepEqual(doneJobs(events), []);
+    assert.equal(await admin.xLen(stream), 4, 'every job is still in the stream');
+    const pending = await admin.xPending(stream, `${stream}:workers`);
+    assert.equal(pending.pending, 2, 'the jobs it held stay pending, for another worker');
+  },
+);
+
+test(
+  'a busy server (BUSY, a long script) is waited out: reported, retried, every job done once',
+  { skip, timeout },
+  async () => {
+    const stream = newName();
+    const jobs = range(20);
+    const producer = start(stream, ['--role', 'producer', '--jobs', '20', '--buffer', '20']);
+    assert.equal((await producer.exited).code, 0);
+    const worker = start(stream, [
+      ...['--role', 'worker', '--work-ms', '20', '--idle-exit-ms', '300'],
+    ]);
+    await worker.waitFor((event) => event.event === 'done');
+    // Past this many ms, a running script makes the server answer every other client BUSY.
+    await admin.configSet('lua-time-limit', '50');
+    const busy = admin.duplicate();
+    await busy.connect();
+    try {
+      await busy.eval(
+        'local t = redis.call("TIME") local until_ = t[1] * 1000000 + t[2] + 800000 ' +
+          'repeat t = redis.call("TIME") until t[1] * 1000000 + t[2] >= until_',
+      );
+    } finally {
+      busy.destroy();
+      await admin.configSet('lua-time-limit', '5000');
+    }
+    const { code, events, stderr } = await worker.exited;
+    assert.equal(code, 0);
+    assert.match(stderr, /^redis: BUSY .+; retrying in \d+ ms$/m);
+    assert.deepEqual(doneJobs(events), jobs);
+    await assertAllAcknowledged(stream, jobs);
+  },
+);
+
+test(
+  'a dead letter refused (its key of the wrong type): one line, exit 1, every entry pending',
+  { skip, timeout },
+  async () => {
+    const stream = newName();
+    const producer = start(stream, ['--role', 'producer', '--jobs', '4', '--buffer', '4']);
+    assert.equal((await producer.exited).code, 0);
+    await admin.set(`${stream}:dead`, 'not a stream');
+    const worker = start(stream, [
+      ...['--role', 'worker', '--workers', '4', '--work-ms', '5'],
+      ...['--fail-every', '2', '--max-deliveries', '1'],
+    ]);
+    const { code, stderr } = await worker.exited;
+    assert.equal(code, 1);
+    assert.match(stderr, /^error: WRONGTYPE [^\n]+\n$/);
+    // An entry acknowledged and not deleted would be in the stream and pending no more.
+    const pending = await admin.xPending(stream, `${stream}:workers`);
+    assert.equal(await admin.xLen(stream), 4);
+    assert.equal(pending.pending, 4, 'none acknowledged');
+  },
+);
+
+test(
+  "each job's produce comes before its start, with a buffer smaller than the jobs",
+  { skip, timeout },
+  async () => {
+    const stream = newName();
+    const both = start(stream, [...['--jobs', '50', '--work-ms', '0', '--buffer', '4']]);
+    const { code, events } = await both.exited;
+    assert.equal(code, 0);
+    const produced = new Set<number>();
+    for (const { event, job } of events) {
+      if (event === 'produce') produced.add(job!);
+      if (event === 'start') assert.ok(produced.has(job!), `job ${job} started before produce`);
+    }
+    assert.equal(produced.size, 50);
+  },
+);
+
+test(
+  'a producer stopped while it waits for room exits 0: the job it was adding was never submitted',
+  { skip, timeout },
+  async () => {
+    const stream = newName();
+    const producer = start(stream, ['--role', 'producer', '--jobs', '0', '--buffer', '4']);
+    await producer.waitFor((event) => event.event === 'produce' && event.job === 4);
+    await sleep(300); // the stream is full: it waits to add job 5
+    producer.signal('SIGTERM');
+    const { code, events } = await producer.exited;
+    assert.equal(code, 0);
+    assert.deepEqual(
+      events.filter((event) => event.event === 'cancel'),
+      [],
+    );
+    assert.equal(events.at(-1)?.submitted, 4);
+    assert.equal(await admin.xLen(stream), 4);
+  },
+);
+
+test(
+  'a producer stopped between adds reports every job it put in the stream, and no other',
+  { skip, timeout },
+  async () => {
+    // The stop lands at a different point of the add loop each round, most often mid-add.
+    for (const round of range(5)) {
+      const stream = newName();
+      const producer = start(stream, ['--role', 'producer', '--jobs', '0', '--buffer', '100000']);
+      await producer.waitFor((event) => event.event === 'produce' && event.job === 40 + round * 7);
+      producer.signal('SIGTERM');
+      const { code, events } = await producer.exited;
+      assert.equal(code, 0);
+      const produced = events.filter((event) => event.event === 'produce').length;
+      assert.equal(events.at(-1)?.submitted, produced);
+      assert.equal(await admin.xLen(stream), produced, `round ${round}: added, not reported`);
+    }
+  },
+);
+
+test(
+  'a stop while the server does not answer keeps --drain-ms, idle or with jobs in flight',
+  { skip, timeout },
+  async () => {
+    const stream = newName();
+    // The producer sets each job's work: long enough to be in flight when the server stops.
+    const producer = start(stream, [
+      ...['--role', 'producer', '--jobs', '2', '--buffer', '2', '--work-ms', '10000'],
+    ]);
+    assert.equal((await producer.exited).code, 0);
+    const args = ['--role', 'worker', '--drain-ms', '200', '--workers', '2'];
+    const busy = start(stream, args);
+    await busy.waitFor((event) => event.event === 'start' && event.worker === 2);
+    const idle = start(`${stream}:idle`, args);
+    await idle.waitFor((event) => event.event === 'ready');
+    const pid = Number(/process_id:(\d+)/.exec(await admin.info('server'))![1]);
+    process.kill(pid, 'SIGSTOP');
+    try {
+      const stoppedAt = performance.now();
+      busy.signal('SIGTERM');
+      idle.signal('SIGTERM');
+      const [busyEnd, idleEnd] = await Promise.all([busy.exited, idle.exited]);
+      assert.ok(performance.now() - stoppedAt < 1500, 'out within the drain time and a second');
+      assert.equal(idleEnd.code, 0);
+      assert.equal(busyEnd.code, 1);
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+    const pending = await admin.xPending(stream, `${stream}:workers`);
+    assert.equal(pending.pending, 2, 'the jobs in flight stay pending');
+  },
+);

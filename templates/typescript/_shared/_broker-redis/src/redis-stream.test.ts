@@ -1,12 +1,14 @@
 // The Redis Streams source and acknowledger, through its API, against a real redis-server.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { getEventListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createClient } from 'redis';
 import {
   type DeadLetter,
   type Delivery,
   openStream,
+  replyCode,
   type Stream,
   type StreamOptions,
 } from './redis-stream.js';
@@ -104,18 +106,33 @@ for (const consumers of [1, 2, 4]) {
       const name = newName();
       const jobs = range(40);
       await produceAll(name, jobs);
-      const stop = new AbortController();
-      const running = range(consumers).map(async (consumer) =>
+      // A stop each, as each would be a process of its own.
+      const stops = range(consumers).map(() => new AbortController());
+      const running = stops.map(async (stop, consumer) =>
         work(await open(name, `consumer-${consumer}`), stop.signal),
       );
       await drained(name);
-      stop.abort();
+      stops.forEach((stop) => stop.abort());
       const acked = (await Promise.all(running)).flatMap((result) => result.acked);
       assert.deepEqual(acked.sort(byId), jobs);
       await assertAllDone(name, jobs);
     },
   );
 }
+
+test('an error reply is known by its code, also inside the wrapping of a script error of Redis 6', () => {
+  const cases: Array<[string, string]> = [
+    ["OOM command not allowed when used memory > 'maxmemory'.", 'OOM'],
+    ['ERR Error running script (call to f_8b1a): @user_script:5: -OOM command not allowed', 'OOM'],
+    [
+      "ERR Error running script (call to f_8b1a): @user_script:7: READONLY You can't write",
+      'READONLY',
+    ],
+    ['WRONGTYPE Operation against a key holding the wrong kind of value', 'WRONGTYPE'],
+    ["ERR unknown command 'XAUTOCLAIM'", 'ERR'],
+  ];
+  for (const [message, code] of cases) assert.equal(replyCode(message), code, message);
+});
 
 test('a producer waits while the stream holds `buffer` jobs', { skip, timeout }, async () => {
   const name = newName();
@@ -269,7 +286,7 @@ test(
   async () => {
     const name = newName();
     await produceAll(name, [1, 2]);
-    const slow = await open(name, 'slow', { claimIdle: 100, maxDeliveries: 1 });
+    const slow = await open(name, 'slow', { claimIdle: 100, maxDeliveries: 1, capacity: 2 });
     const slowJobs = slow.deliveries(new AbortController().signal);
     const [one, two] = [(await slowJobs.next()).value!, (await slowJobs.next()).value!];
     await sleep(150);
@@ -406,5 +423,295 @@ test(
       later,
     );
     assert.equal((await admin.xPending(name, `${name}:workers`)).pending, 0);
+  },
+);
+
+test(
+  'a reader holds no more jobs than its capacity, and reads as many as it has room for',
+  { skip, timeout },
+  async () => {
+    const name = newName();
+    await produceAll(name, range(10));
+    const stream = await open(name, 'holder', { capacity: 3 });
+    const stop = new AbortController();
+    const jobs = stream.deliveries(stop.signal);
+    const held = [(await jobs.next()).value!, (await jobs.next()).value!];
+    held.push((await jobs.next()).value!);
+    const pendingOf = async () => (await admin.xPending(name, `${name}:workers`)).pending;
+    assert.equal(await pendingOf(), 3, 'one read took the three it had room for');
+    let readYet = false;
+    const reading = jobs.next().then((next) => {
+      readYet = true;
+      return next.value as Delivery;
+    });
+    await sleep(300);
+    assert.equal(readYet, false, 'no read while it holds its capacity');
+    assert.equal(await pendingOf(), 3);
+    assert.equal(await stream.ack(held[0]!, held[0]!.job * 2), true);
+    const fourth = await reading;
+    assert.equal(fourth.job, 4, 'a job that ends makes room for one more');
+    assert.equal(await pendingOf(), 3);
+    stop.abort();
+    for (const delivery of [...held.slice(1), fourth]) await stream.release(delivery);
+    await jobs.return();
+    await stream.close();
+    assert.equal(await pendingOf(), 0);
+  },
+);
+
+/** How many script calls the server has run so far. */
+async function scriptCalls(): Promise<number> {
+  const stats = await admin.info('commandstats');
+  return [...stats.matchAll(/^cmdstat_eval(?:sha)?:calls=(\d+)/gm)].reduce(
+    (sum, [, calls]) => sum + Number(calls),
+    0,
+  );
+}
+
+test(
+  'a batch of concurrent acks settles every job once, its result recorded, in a few calls',
+  { skip, timeout },
+  async () => {
+    const name = newName();
+    const jobs = range(50);
+    await produceAll(name, jobs);
+    const stream = await open(name, 'batcher', { capacity: 50 });
+    const stop = new AbortController();
+    const read: Delivery[] = [];
+    for await (const delivery of stream.deliveries(stop.signal)) {
+      read.push(delivery);
+      if (read.length === jobs.length) break;
+    }
+    const callsBefore = await scriptCalls();
+    const acked = await Promise.all(read.map((delivery) => stream.ack(delivery, delivery.job * 2)));
+    const calls = (await scriptCalls()) - callsBefore;
+    await stream.close();
+    assert.deepEqual(acked, Array<boolean>(jobs.length).fill(true));
+    assert.ok(calls <= 3, `${jobs.length} acks took ${calls} script calls`);
+    await assertAllDone(name, jobs);
+  },
+);
+
+test(
+  'several producers together never let the stream hold more than buffer jobs',
+  { skip, timeout },
+  async () => {
+    const name = newName();
+    const buffer = 4;
+    const producers = await Promise.all(
+      range(6).map((producer) => open(name, `producer-${producer}`, { buffer })),
+    );
+    const producing = producers.map(async (producer, index) => {
+      for (const job of range(10)) {
+        await producer.produce(index * 10 + job, {}, new AbortController().signal);
+      }
+      await producer.close();
+    });
+    // No worker yet: the producers all wait at the bound, each ready to add one more.
+    await sleep(300);
+    let most = await admin.xLen(name);
+    assert.equal(most, buffer);
+    const sampling = new AbortController();
+    const sampler = (async () => {
+      while (!sampling.signal.aborted) {
+        most = Math.max(most, await admin.xLen(name));
+        await sleep(1);
+      }
+    })();
+    const stop = new AbortController();
+    const worker = work(await open(name, 'slow'), stop.signal, async ({ job }) => {
+      await sleep(5);
+      return job * 2;
+    });
+    await Promise.all(producing);
+    await drained(name);
+    stop.abort();
+    sampling.abort();
+    await sampler;
+    assert.equal((await worker).acked.length, 60);
+    assert.ok(most <= buffer, `the stream held ${most} jobs, buffer ${buffer}`);
+  },
+);
+
+test(
+  'a stop while an add is on its way waits for its reply: the job added is reported added',
+  { skip, timeout },
+  async () => {
+    const name = newName();
+    const producer = await open(name, 'producer');
+    const stop = new AbortController();
+    const adding = producer.produce(1, {}, stop.signal);
+    await new Promise(setImmediate); // the client writes its queue on the next tick: now sent
+    stop.abort();
+    assert.equal(await adding, true);
+    assert.equal(await admin.xLen(name), 1);
+    await producer.close();
+  },
+);
+
+test(
+  'a stop while the stream is full ends the wait: nothing added, reported not added',
+  { skip, timeout },
+  async () => {
+    const name = newName();
+    const producer = await open(name, 'producer', { buffer: 1 });
+    await producer.produce(1, {}, new AbortController().signal);
+    const stop = new AbortController();
+    const adding = producer.produce(2, {}, stop.signal);
+    await sleep(100); // the stream holds its one job: the producer waits for room
+    stop.abort();
+    assert.equal(await adding, false);
+    assert.equal(await admin.xLen(name), 1);
+    await producer.close();
+  },
+);
+
+test(
+  'a stop while the connection is down drops the add still queued: reported not added',
+  { skip, timeout },
+  async () => {
+    const own = await startRedis();
+    let longestRetryMs = 0;
+    const producer = await openStream(own.url, newName(), 'producer', {
+      claimIdle: 200,
+      maxDeliveries: 3,
+      onRetry: (_, delayMs) => (longestRetryMs = Math.max(longestRetryMs, delayMs)),
+    });
+    await own.stop();
+    const stop = new AbortController();
+    const adding = producer.produce(1, {}, stop.signal); // waits in the client's queue
+    await sleep(100);
+    stop.abort(); // unsent, it can never reach a server that comes back
+    assert.equal(await adding, false);
+    await producer.close();
+    await sleep(longestRetryMs + 50); // node-redis sleeps out a reconnect wait, even once closed
+  },
+);
+
+test(
+  'a produce whose reply was lost, tried again, adds its job once',
+  { skip, timeout },
+  async () => {
+    const name = newName();
+    const producer = await open(name, 'producer');
+    await producer.produce(1, {}, new AbortController().signal);
+    const [record] = await admin.keys(`${name}:producer:*`);
+    assert.equal(await admin.get(record!), '1', "the first call's number is recorded");
+    // What the script does for the second call: the add went through, and its reply was lost.
+    await admin
+      .multi()
+      .xAdd(name, '*', { job: '2', payload: '{}' })
+      .set(record!, '2', { EX: 86400 })
+      .exec();
+    await producer.produce(2, {}, new AbortController().signal); // its retry
+    await producer.produce(3, {}, new AbortController().signal);
+    await producer.close();
+    const jobs = ((await admin.xRange(name, '-', '+')) ?? []).map((entry) =>
+      Number(entry.message.job),
+    );
+    assert.deepEqual(jobs, [1, 2, 3]);
+    assert.ok((await admin.ttl(record!)) > 86000, 'the record expires within a day');
+  },
+);
+
+test(
+  'connections killed again and again while producing: every job in the stream once',
+  { skip, timeout: 60_000 },
+  async () => {
+    const name = newName();
+    const producer = await open(name, 'producer', { onRetry: () => {} });
+    const killing = new AbortController();
+    const killer = (async () => {
+      while (!killing.signal.aborted) {
+        await admin.clientKill({ filter: 'TYPE', type: 'normal' }).catch(() => {});
+        await sleep(10);
+      }
+    })();
+    const produced = range(400);
+    try {
+      for (const job of produced) await producer.produce(job, {}, new AbortController().signal);
+    } finally {
+      killing.abort();
+      await killer;
+      await producer.close();
+    }
+    const jobs = ((await admin.xRange(name, '-', '+')) ?? []).map((entry) =>
+      Number(entry.message.job),
+    );
+    assert.deepEqual(jobs, produced);
+  },
+);
+
+test(
+  'deliveries listens to the stop signal once, however many waits it has',
+  { skip, timeout },
+  async () => {
+    const stream = await open(newName(), 'waiting', { capacity: 2 });
+    const stop = new AbortController();
+    const jobs = stream.deliveries(stop.signal);
+    const next = jobs.next(); // nothing to read: a blocked read, tried until the stop
+    await sleep(50);
+    assert.equal(getEventListeners(stop.signal, 'abort').length, 1);
+    stop.abort();
+    assert.deepEqual(await next, { done: true, value: undefined });
+    assert.equal(getEventListeners(stop.signal, 'abort').length, 0);
+    await stream.close();
+  },
+);
+
+test(
+  'a key of the wrong type fails a batch of ends before any is recorded: all stay pending',
+  { skip, timeout },
+  async () => {
+    const name = newName();
+    await produceAll(name, range(4));
+    await admin.set(`${name}:dead`, 'not a stream');
+    const stream = await open(name, 'worker', { capacity: 4, maxDeliveries: 1 });
+    const stop = new AbortController();
+    const jobs = stream.deliveries(stop.signal);
+    const held: Delivery[] = [];
+    for (let n = 0; n < 4; n++) held.push((await jobs.next()).value as Delivery);
+    // In one batch: the dead letter first, the acks after it.
+    const ends = held.map((delivery, n) =>
+      n === 0 ? stream.fail(delivery, 'poison') : stream.ack(delivery, delivery.job * 2),
+    );
+    for (const end of await Promise.allSettled(ends)) {
+      assert.equal(end.status, 'rejected');
+      assert.match(String((end as PromiseRejectedResult).reason), /WRONGTYPE/);
+    }
+    stop.abort();
+    await jobs.return();
+    await stream.close();
+    assert.equal((await admin.xPending(name, `${name}:workers`)).pending, 4, 'all pending');
+    assert.equal(await admin.xLen(name), 4, 'none deleted');
+    assert.equal(await admin.exists(`${name}:results`), 0, 'no result recorded');
+  },
+);
+
+test(
+  'ends waiting on one signal listen to it once, and not at all once settled',
+  { skip, timeout },
+  async () => {
+    const name = newName();
+    await produceAll(name, range(20));
+    const stream = await open(name, 'worker', { capacity: 20 });
+    const stop = new AbortController();
+    const jobs = stream.deliveries(stop.signal);
+    const held: Delivery[] = [];
+    for (let n = 0; n < 20; n++) held.push((await jobs.next()).value as Delivery);
+    const deadline = new AbortController();
+    const acks = held.map((delivery) =>
+      stream.ack(delivery, delivery.job * 2, { signal: deadline.signal }),
+    );
+    assert.equal(getEventListeners(deadline.signal, 'abort').length, 1);
+    assert.deepEqual(
+      await Promise.all(acks),
+      held.map(() => true),
+    );
+    assert.equal(getEventListeners(deadline.signal, 'abort').length, 0);
+    stop.abort();
+    await jobs.return();
+    await stream.close();
+    await assertAllDone(name, range(20));
   },
 );

@@ -1,7 +1,8 @@
 // A Redis Stream with a consumer group as a job source for the component, and the calls that
 // record each job's end: at-least-once delivery between processes and machines.
-import { createClient, ErrorReply, type RedisClientType } from 'redis';
+import { createHash, randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { AbortError as UnsentError, createClient, ErrorReply, type RedisClientType } from 'redis';
 
 /** One job read from the stream, fresh or claimed from a consumer that went quiet. */
 export interface Delivery {
@@ -32,9 +33,15 @@ export interface StreamOptions {
   claimIdle: number;
   /** After this many deliveries a failing job goes to `<stream>:dead`. */
   maxDeliveries: number;
+  /**
+   * How many jobs this process runs at once (default 1): `deliveries` reads no more than that
+   * many entries ahead of their ends, so none waits here for a worker while it ages toward
+   * `claimIdle`.
+   */
+  capacity?: number;
   /** `produce` waits while the stream holds this many jobs (default: no bound). */
   buffer?: number;
-  /** Called before each retry of a lost connection; by default a line on stderr. */
+  /** Called before each retry of a lost connection or a busy server; by default a line on stderr. */
   onRetry?: (error: Error, delayMs: number) => void;
   /** Called for an entry that `deliveries` sent to `<stream>:dead` (malformed, or abandoned). */
   onDeadLetter?: (letter: DeadLetter) => void;
@@ -62,13 +69,45 @@ export function redact(url: string): string {
   return url.replace(/^(\w+:\/\/[^:@/]*:)[^@/]*@/, '$1***@');
 }
 
+/**
+ * Whether a later try of a command that failed with `error` may succeed: a lost connection, or a
+ * server that is busy, loading, failing over or out of memory for now. Any other reply (a key of
+ * the wrong type, a bad argument) would come back the same.
+ */
+export function isTransient(error: unknown): boolean {
+  if (!(error instanceof ErrorReply)) return true;
+  return transientReplies.has(replyCode(error.message));
+}
+
+/**
+ * How a server before Redis 7.0 wraps an error reply met inside a script ("ERR Error running
+ * script (call to f_<sha>): @user_script:3: -OOM …"); 7.0 and later pass the reply on as it was.
+ */
+const scriptWrapping = /^ERR Error running script \(call to [^)]*\): (@\w+:\d+: )?-?/;
+
+/** An error reply's code, its first word, out of a script's wrapping if need be. */
+export function replyCode(message: string): string {
+  return message.replace(scriptWrapping, '').split(' ', 1)[0]!;
+}
+
+const transientReplies = new Set([
+  ...['OOM', 'LOADING', 'READONLY', 'BUSY', 'MASTERDOWN', 'TRYAGAIN', 'CLUSTERDOWN', 'UNBLOCKED'],
+]);
+
+/** How long an add already sent may still take to answer once the producer is told to stop. */
+const replyGraceMs = 3000;
+
 /** How long `open` keeps trying to reach the server before it gives up. */
 const startBudgetMs = 5000;
 
+/** The most entries one settling script call carries. */
+const settleBatchMax = 256;
+
 /**
  * Opens `name` as consumer `consumer` of the group `<name>:workers`, creating both when missing.
- * Rejects with an `UnreachableError` if the server cannot be reached within 5 s. After that, a
- * lost connection is retried for ever with jittered backoff: a held job is never given up.
+ * Rejects with an `UnreachableError` if the server cannot be reached within 5 s, or with the
+ * server's error reply if it refuses for good. After that, a lost connection is retried for ever
+ * with jittered backoff: a held job is never given up.
  */
 export async function openStream(
   url: string,
@@ -81,16 +120,33 @@ export async function openStream(
     await stream.start();
   } catch (error) {
     await stream.close();
-    throw error instanceof ErrorReply ? error : new UnreachableError(url, { cause: error });
+    throw isTransient(error) ? new UnreachableError(url, { cause: error }) : error;
   }
   return stream;
+}
+
+/** A job's end waiting to be sent to the server, and whoever waits for it. */
+interface Settlement {
+  readonly id: string;
+  /** The job and its result, recorded in `<stream>:results` before the acknowledgement. */
+  readonly result?: [job: string, result: string];
+  /** An entry added once the job is acknowledged: put back in the stream, or dead-lettered. */
+  readonly moveTo?: { key: 'stream' | 'dead'; fields: Record<string, string> };
+  readonly signal?: AbortSignal;
+  /** Sent before, and its reply lost: the server may have settled it already. */
+  retried: boolean;
+  /** Its caller stopped waiting (`signal` aborted): not sent any more. */
+  abandoned: boolean;
+  resolve(acknowledged: boolean): void;
+  reject(error: unknown): void;
 }
 
 /**
  * One stream and its consumer group, seen by one consumer. Jobs come out of `deliveries`; each
  * must end in `ack` (done), `fail` (retried later, or dead after `maxDeliveries`) or `release`
  * (never started). A job left pending by a consumer that died is claimed by another once it has
- * been idle for `claimIdle` ms.
+ * been idle for `claimIdle` ms. Ends are sent in batches: while one script call is on its way,
+ * the ends that come meanwhile queue up for the next.
  */
 export class Stream {
   readonly group: string;
@@ -98,11 +154,22 @@ export class Stream {
   // A blocked read holds its connection: jobs end on the other one meanwhile.
   readonly #reader: RedisClientType;
   readonly #options: Required<Omit<StreamOptions, 'onDeadLetter'>> & StreamOptions;
-  // Entries handed out and not ended yet, which this consumer must not claim from itself, with
-  // when each came.
+  // Entries delivered to this process and not ended yet, with when each was read: reads wait
+  // while there are `capacity` of them, and none is claimed from this consumer by itself.
   readonly #held = new Map<string, number>();
+  readonly #roomWaiters = new Set<() => void>();
+  readonly #unsettled: Settlement[] = [];
+  // The ends waiting, by the signal that gives up on them: see `#watch`.
+  readonly #waitingOn = new Map<AbortSignal, { ends: Set<Settlement>; onAbort: () => void }>();
+  #settling: Promise<void> | undefined;
+  // Cuts the settler's backoff short when the stream closes.
+  readonly #closing = new AbortController();
   readonly #blockMs: number;
+  readonly #startedAt = performance.now();
   #readerId: number | undefined;
+  // Names this producer's record of its last add, which tells a retry from a new call.
+  readonly #producerToken = randomBytes(8).toString('hex');
+  #produceCalls = 0;
   #started = false;
   #reading: Promise<void> | undefined;
 
@@ -115,6 +182,7 @@ export class Stream {
     for (const [option, value, min] of [
       ['claimIdle', options.claimIdle, 1],
       ['maxDeliveries', options.maxDeliveries, 1],
+      ['capacity', options.capacity ?? 1, 1],
       ['buffer', options.buffer ?? Infinity, 1],
     ] as const) {
       if (!(value >= min && (Number.isInteger(value) || value === Infinity))) {
@@ -123,13 +191,13 @@ export class Stream {
     }
     this.group = `${name}:workers`;
     this.#options = {
+      capacity: 1,
       buffer: Infinity,
       onRetry: (error, delayMs) =>
         process.stderr.write(`redis: ${reason(error)}; retrying in ${delayMs} ms\n`),
       ...options,
     };
     this.#blockMs = Math.max(1, Math.min(Math.floor(options.claimIdle / 2), 1000));
-    const startedAt = performance.now();
     this.#client = createClient({
       url,
       socket: {
@@ -140,7 +208,7 @@ export class Stream {
             this.#options.onRetry(cause, delayMs);
             return delayMs;
           }
-          const left = startBudgetMs - (performance.now() - startedAt);
+          const left = this.#startBudgetLeft();
           return left > 0 ? Math.min(backoff(retries), left) : cause;
         },
       },
@@ -157,11 +225,28 @@ export class Stream {
     });
   }
 
-  /** Connects both clients and creates the group if it is missing. Called by `openStream`. */
+  /**
+   * Connects both clients and creates the group if it is missing, waiting out a server that is
+   * loading or busy for as long as the start may take. Called by `openStream`.
+   */
   async start(): Promise<void> {
     await Promise.all([this.#client.connect(), this.#reader.connect()]);
-    await this.#createGroup();
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.#createGroup();
+        break;
+      } catch (error) {
+        const delayMs = backoff(attempt);
+        if (!isTransient(error) || delayMs >= this.#startBudgetLeft()) throw error;
+        this.#options.onRetry(error as Error, delayMs);
+        await sleep(delayMs);
+      }
+    }
     this.#started = true;
+  }
+
+  #startBudgetLeft(): number {
+    return startBudgetMs - (performance.now() - this.#startedAt);
   }
 
   async #createGroup(): Promise<void> {
@@ -174,17 +259,45 @@ export class Stream {
 
   /**
    * Adds a job at the end of the stream, once it holds fewer than `buffer` jobs: a producer
-   * faster than its workers waits here (the stream is never trimmed, which would drop jobs).
+   * faster than its workers waits here (the stream is never trimmed, which would drop jobs). The
+   * length is checked and the job added in one script, so that producers together keep to it.
+   *
+   * Resolves `true` once the job is in the stream, `false` if `signal` aborted first. An add on
+   * its way to the server when `signal` aborts gets up to 3 s for its reply, since the server may
+   * have done it. Rejects with the signal's reason only when the server could not answer by then
+   * (the connection lost), so that whether the job went in is unknown.
    */
-  async produce(job: number, payload: unknown, signal: AbortSignal): Promise<void> {
-    while ((await this.backlog(signal)) >= this.#options.buffer) {
-      await sleep(25, undefined, { signal });
+  async produce(job: number, payload: unknown, signal: AbortSignal): Promise<boolean> {
+    const { buffer } = this.#options;
+    const entry = ['job', String(job), 'payload', JSON.stringify(payload)];
+    const bound = buffer === Infinity ? String(2 ** 53) : String(buffer);
+    // Every try of this call carries its number: a retry whose first try went through, its
+    // reply lost, finds the number recorded and adds nothing.
+    const call = String(++this.#produceCalls);
+    const keys = [this.name, `${this.name}:producer:${this.#producerToken}`];
+    let unanswered = false; // a try got no reply: the server may have added the job
+    for (let attempt = 0; !signal.aborted;) {
+      let reply: unknown;
+      try {
+        const add = this.#script(produceScript, keys, [bound, call, ...entry], signal);
+        reply = await this.#replyOf(add, signal);
+      } catch (error) {
+        // An error reply is the script refusing as a whole; anything else may follow an add.
+        // An unsent command (node-redis drops it from its queue on abort) added nothing either.
+        unanswered ||= !(error instanceof ErrorReply || error instanceof UnsentError);
+        if (signal.aborted) break;
+        await this.#recover(error, attempt++, signal).catch((failure: unknown) => {
+          if (!signal.aborted) throw failure;
+        });
+        continue;
+      }
+      if (reply === 1) return true;
+      unanswered = false; // the script found this call's number missing: nothing was added
+      attempt = 0;
+      await sleep(25, undefined, { signal }).catch(() => {}); // a stop ends the loop
     }
-    await this.#retry(
-      () =>
-        this.#client.xAdd(this.name, '*', { job: String(job), payload: JSON.stringify(payload) }),
-      { signal },
-    );
+    if (unanswered) throw signal.reason;
+    return false;
   }
 
   /** How many jobs the stream holds: not delivered yet, or delivered and not ended. */
@@ -194,85 +307,134 @@ export class Stream {
 
   /**
    * The jobs for this consumer, for the component's `jobs`: first any job idle for `claimIdle`
-   * ms in another consumer's hands (or in this one's, after a `fail`), then new ones, one at a
-   * time, as the component asks. Ends soon after `signal` aborts; a job read as it aborted is
-   * released, never dropped.
+   * ms in another consumer's hands (or in this one's, after a `fail`), then new ones. Each read
+   * takes as many as the process has room for (`capacity` less the jobs it holds), and none
+   * while it has none: then it waits for a job to end. Ends soon after `signal` aborts; jobs
+   * read and not handed out by then are released, never dropped.
    */
-  async *deliveries(signal: AbortSignal): AsyncGenerator<Delivery, void, undefined> {
+  async *deliveries(stop: AbortSignal): AsyncGenerator<Delivery, void, undefined> {
+    // Every wait below listens for the stop: on a signal of this call's own, so that the
+    // caller's, which may be shared by many consumers, gets one listener from each.
+    const stopped = new AbortController();
+    const { signal } = stopped;
+    const onStop = () => stopped.abort(stop.reason);
+    if (stop.aborted) onStop();
+    else stop.addEventListener('abort', onStop, { once: true });
     const claims = { at: 0 };
-    for (;;) {
-      const next = this.#next(signal, claims);
-      // The component may stop while this read waits, and leave it: `close` waits for it.
-      this.#reading = next.then(
-        () => {},
-        () => {},
-      );
-      const delivery = await next;
-      if (delivery === undefined) return;
-      yield delivery;
-    }
-  }
-
-  async #next(signal: AbortSignal, claims: { at: number }): Promise<Delivery | undefined> {
+    const read: Delivery[] = [];
     try {
-      return await this.#nextOrStop(signal, claims);
-    } catch (error) {
-      if (signal.aborted) return undefined; // stopped while the server was out of reach
-      throw error;
-    }
-  }
-
-  async #nextOrStop(signal: AbortSignal, claims: { at: number }): Promise<Delivery | undefined> {
-    while (!signal.aborted) {
-      let delivery: Delivery | undefined;
-      if (performance.now() >= claims.at) {
-        delivery = await this.#claimOne(signal);
-        // Claims are looked for again after the block time, or at once while there are some.
-        if (delivery === undefined) claims.at = performance.now() + this.#blockMs;
+      for (;;) {
+        if (read.length === 0) {
+          const next = this.#fill(signal, claims);
+          // The component may stop while this read waits, and leave it: `close` waits for it.
+          this.#reading = next.then(
+            () => {},
+            () => {},
+          );
+          read.push(...(await next));
+          if (read.length === 0) return;
+        }
+        yield read.shift()!;
       }
-      delivery ??= await this.#readOne(signal);
-      if (delivery === undefined) continue;
-      if (!signal.aborted) return delivery;
-      await this.release(delivery); // read as the stop came: back to the stream, not lost
+    } finally {
+      stop.removeEventListener('abort', onStop);
+      // The caller left with jobs read and not handed out: back to the stream at once.
+      await Promise.all(read.splice(0).map((delivery) => this.release(delivery)));
     }
-    return undefined;
   }
 
-  /** Claims one entry idle for `claimIdle` ms, if there is one this consumer does not hold. */
-  async #claimOne(signal: AbortSignal): Promise<Delivery | undefined> {
-    const { claimIdle, maxDeliveries } = this.#options;
+  /** The next jobs for this consumer; none once `signal` aborts (what it read is released). */
+  async #fill(signal: AbortSignal, claims: { at: number }): Promise<Delivery[]> {
+    try {
+      while (!signal.aborted) {
+        await this.#room(signal);
+        let batch: Delivery[] = [];
+        if (performance.now() >= claims.at) {
+          batch = await this.#claim(signal);
+          // Claims are looked for again after the block time, or at once while there are some.
+          if (batch.length === 0) claims.at = performance.now() + this.#blockMs;
+        }
+        if (batch.length === 0) batch = await this.#read(signal);
+        if (batch.length === 0) continue;
+        if (!signal.aborted) return batch;
+        // Read as the stop came: back to the stream, not lost.
+        await Promise.all(batch.map((delivery) => this.release(delivery)));
+      }
+    } catch (error) {
+      if (!signal.aborted) throw error; // stopped while the server was out of reach
+    }
+    return [];
+  }
+
+  /** Resolves once this process holds fewer than `capacity` jobs; rejects if `signal` aborts. */
+  async #room(signal: AbortSignal): Promise<void> {
+    while (this.#held.size >= this.#options.capacity) {
+      await new Promise<void>((resolve, reject) => {
+        signal.throwIfAborted();
+        const onAbort = () => {
+          this.#roomWaiters.delete(wake);
+          reject(signal.reason as Error);
+        };
+        const wake = () => {
+          signal.removeEventListener('abort', onAbort);
+          resolve();
+        };
+        this.#roomWaiters.add(wake);
+        signal.addEventListener('abort', onAbort, { once: true });
+      });
+    }
+  }
+
+  /** The job `id` no longer belongs to this process: a read waiting for room may go on. */
+  #forget(id: string): void {
+    this.#held.delete(id);
+    const waiting = [...this.#roomWaiters];
+    this.#roomWaiters.clear();
+    waiting.forEach((wake) => wake());
+  }
+
+  /** Claims the entries idle for `claimIdle` ms that this consumer does not hold, as room allows. */
+  async #claim(signal: AbortSignal): Promise<Delivery[]> {
+    const { claimIdle, maxDeliveries, capacity } = this.#options;
+    const room = capacity - this.#held.size;
+    // This consumer's own jobs that run longer than `claimIdle` are listed too, and skipped.
     const idle = await this.#retry(
       () =>
-        this.#client.xPendingRange(this.name, this.group, '-', '+', this.#held.size + 1, {
-          IDLE: claimIdle,
-        }),
+        this.#client.xPendingRange(this.name, this.group, '-', '+', capacity, { IDLE: claimIdle }),
       { signal },
     );
-    for (const { id, consumer, deliveriesCounter } of idle) {
-      if (this.#held.has(id)) continue;
-      // Atomic: whoever claims it first gets it; the others get nothing back.
-      const [entry] = await this.#retry(
-        () => this.#client.xClaim(this.name, this.group, this.consumer, claimIdle, id),
-        { signal },
-      );
-      if (!entry) continue;
-      const delivery = await this.#decode(entry, deliveriesCounter + 1, consumer);
-      if (delivery === undefined) continue;
-      if (deliveriesCounter < maxDeliveries) return delivery;
-      // Its consumer died on its last delivery.
-      const error = `abandoned by ${consumer} after ${deliveriesCounter} deliveries`;
-      const dead = await this.#deadLetter(delivery.id, entry.message, error, deliveriesCounter, {
-        signal,
-      });
-      this.#held.delete(id);
-      if (dead)
-        this.#options.onDeadLetter?.({ job: delivery.job, id, error, claimedFrom: consumer });
-    }
-    return undefined;
+    const wanted = new Map(
+      idle.filter(({ id }) => !this.#held.has(id)).map((pending) => [pending.id, pending]),
+    );
+    if (wanted.size === 0) return [];
+    // Atomic for each entry: of two consumers claiming one, only the first gets it back.
+    const entries = await this.#retry(
+      () =>
+        this.#client.xClaim(
+          this.name,
+          this.group,
+          this.consumer,
+          claimIdle,
+          [...wanted.keys()].slice(0, room),
+        ),
+      { signal },
+    );
+    return this.#admit(
+      entries.flatMap((entry) => {
+        if (entry === null) return []; // deleted meanwhile: another consumer ended it
+        const { consumer, deliveriesCounter } = wanted.get(entry.id)!;
+        // Its consumer died on its last delivery.
+        const abandoned =
+          deliveriesCounter >= maxDeliveries
+            ? `abandoned by ${consumer} after ${deliveriesCounter} deliveries`
+            : undefined;
+        return [{ entry, deliveries: deliveriesCounter + 1, claimedFrom: consumer, abandoned }];
+      }),
+    );
   }
 
-  /** Reads one new entry, waiting up to the block time; a stop ends the wait at once. */
-  async #readOne(signal: AbortSignal): Promise<Delivery | undefined> {
+  /** Reads new entries, as many as there is room for, waiting up to the block time for one. */
+  async #read(signal: AbortSignal): Promise<Delivery[]> {
     const unblock = () => {
       if (this.#readerId !== undefined) {
         this.#client.clientUnblock(this.#readerId).catch(() => {}); // the block ends by itself
@@ -286,46 +448,61 @@ export class Stream {
             this.group,
             this.consumer,
             { key: this.name, id: '>' },
-            { COUNT: 1, BLOCK: this.#blockMs },
+            { COUNT: this.#options.capacity - this.#held.size, BLOCK: this.#blockMs },
           ),
         { signal },
       );
-      const entry = reply?.[0]?.messages[0];
-      return entry ? await this.#decode(entry, 1, '') : undefined;
+      const entries: Entry[] = reply?.[0]?.messages ?? [];
+      return this.#admit(entries.map((entry) => ({ entry, deliveries: 1, claimedFrom: '' })));
     } finally {
       signal.removeEventListener('abort', unblock);
     }
   }
 
-  /** The delivery of `entry`, or `undefined` once a malformed entry is dead-lettered. */
-  async #decode(
-    entry: { id: string; message: Record<string, string> },
-    deliveries: number,
-    claimedFrom: string,
-  ): Promise<Delivery | undefined> {
-    const { id, message } = entry;
-    const job = Number(message.job);
-    let payload: unknown;
-    try {
-      if (!/^\d+$/.test(message.job ?? '')) throw new Error(`bad job id '${message.job}'`);
-      payload = JSON.parse(message.payload ?? '');
-    } catch (error) {
-      // It could never succeed: no retry would read it differently.
-      const text = `malformed entry: ${reason(error)}`;
-      // Awaited: a failure to dead-letter it (the server gone, a key of the
-      // wrong type) is this read's error, not an unhandled rejection.
-      if (await this.#deadLetter(id, message, text, deliveries)) {
-        this.#options.onDeadLetter?.({
-          job: Number.isSafeInteger(job) ? job : undefined,
-          id,
-          error: text,
-          claimedFrom,
-        });
+  /**
+   * Takes the entries read or claimed into this process's hands, and the deliveries of those
+   * that can run: an entry that is malformed, or was abandoned on its last delivery, is
+   * dead-lettered at once, as no retry could end it differently.
+   */
+  async #admit(
+    found: {
+      entry: Entry;
+      deliveries: number;
+      claimedFrom: string;
+      abandoned?: string;
+    }[],
+  ): Promise<Delivery[]> {
+    const deliveries: Delivery[] = [];
+    const burials: Promise<void>[] = [];
+    for (const { entry, deliveries: count, claimedFrom, abandoned } of found) {
+      const { id, message } = entry;
+      this.#held.set(id, performance.now());
+      const job = /^\d+$/.test(message.job ?? '') ? Number(message.job) : undefined;
+      let payload: unknown;
+      let error = abandoned;
+      try {
+        if (job === undefined) throw new Error(`bad job id '${message.job}'`);
+        payload = JSON.parse(message.payload ?? '');
+      } catch (malformed) {
+        error = `malformed entry: ${reason(malformed)}`;
       }
-      return undefined;
+      if (error === undefined) {
+        deliveries.push({ job: job!, payload, id, deliveries: count, claimedFrom });
+        continue;
+      }
+      const dead = { job, id, error, claimedFrom };
+      // After an abandoned job's last delivery, it counts what that delivery counted.
+      const counted = abandoned === undefined ? count : count - 1;
+      burials.push(
+        this.#deadLetter(id, message, error, counted).then((buried) => {
+          if (buried) this.#options.onDeadLetter?.(dead);
+        }),
+      );
     }
-    this.#held.set(id, performance.now());
-    return { job, payload, id, deliveries, claimedFrom };
+    // Awaited: a failure to dead-letter (a key of the wrong type) is this read's error.
+    const failed = (await Promise.allSettled(burials)).find(({ status }) => status === 'rejected');
+    if (failed !== undefined) throw (failed as PromiseRejectedResult).reason;
+    return deliveries;
   }
 
   /**
@@ -333,22 +510,8 @@ export class Stream {
    * Returns false if another consumer, which claimed the job while this one was slow, had
    * acknowledged it already.
    */
-  async ack(delivery: Delivery, result: string | number, settle: Settle = {}): Promise<boolean> {
-    const { signal } = settle;
-    await this.#retry(() => this.#client.hSet(`${this.name}:results`, delivery.job, result), {
-      signal,
-    });
-    const heldFor = performance.now() - (this.#held.get(delivery.id) ?? -Infinity);
-    let retried = false;
-    const acked = await this.#retry(() => this.#settle(delivery.id), {
-      signal,
-      onRetry: () => (retried = true),
-    });
-    this.#held.delete(delivery.id);
-    // A connection lost before the reply leaves it unknown whether the first try went through.
-    // If it did, the retry finds the job acknowledged: by this consumer, when it has held the job
-    // for less than `claimIdle`, as no other could have claimed it yet.
-    return acked === 1 || (retried && heldFor < this.#options.claimIdle);
+  ack(delivery: Delivery, result: string | number, { signal }: Settle = {}): Promise<boolean> {
+    return this.#settle(delivery.id, { result: [String(delivery.job), String(result)], signal });
   }
 
   /**
@@ -357,8 +520,10 @@ export class Stream {
    * pending, and any consumer claims it again after `claimIdle` ms: returns false.
    */
   async fail(delivery: Delivery, error: string, settle: Settle = {}): Promise<boolean> {
-    this.#held.delete(delivery.id);
-    if (delivery.deliveries < this.#options.maxDeliveries) return false;
+    if (delivery.deliveries < this.#options.maxDeliveries) {
+      this.#forget(delivery.id);
+      return false;
+    }
     const fields = { job: String(delivery.job), payload: JSON.stringify(delivery.payload) };
     // Not acknowledged by this call: another consumer, which claimed it meanwhile, ended it.
     return this.#deadLetter(delivery.id, fields, error, delivery.deliveries, settle);
@@ -367,21 +532,21 @@ export class Stream {
   /** Hands back a job that was never started: it goes to the end of the stream, at once. */
   async release(delivery: Delivery, { signal }: Settle = {}): Promise<void> {
     const fields = { job: String(delivery.job), payload: JSON.stringify(delivery.payload) };
-    await this.#retry(() => this.#settle(delivery.id, this.name, fields), { signal });
-    this.#held.delete(delivery.id);
+    await this.#settle(delivery.id, { moveTo: { key: 'stream', fields }, signal });
   }
 
-  /** Closes both connections, once a read the component left waiting has ended. */
+  /**
+   * Closes both connections, once a read the component left waiting has ended. A command still
+   * on its way was given up on (its caller stopped waiting for a server that does not answer):
+   * the connections are dropped, not closed gracefully, which would wait for its reply.
+   */
   async close(): Promise<void> {
     await this.#reading;
-    for (const client of [this.#client, this.#reader]) {
-      // A client still trying to reconnect has nothing to finish: stop it at once.
-      if (client.isReady) await client.close();
-      else if (client.isOpen) client.destroy();
-    }
+    this.#closing.abort();
+    for (const client of [this.#client, this.#reader]) if (client.isOpen) client.destroy();
   }
 
-  async #deadLetter(
+  #deadLetter(
     id: string,
     fields: Record<string, string>,
     error: string,
@@ -389,33 +554,158 @@ export class Stream {
     { signal }: Settle = {},
   ): Promise<boolean> {
     const letter = { ...fields, error, deliveries: String(deliveries), consumer: this.consumer };
-    const acked = await this.#retry(() => this.#settle(id, `${this.name}:dead`, letter), {
-      signal,
-    });
-    return acked === 1;
+    return this.#settle(id, { moveTo: { key: 'dead', fields: letter }, signal });
   }
 
   /**
-   * Acknowledges entry `id` and deletes it, and only if this acknowledged it, adds `fields` to
-   * `to`: in one script, so that a job another consumer ended meanwhile is neither put back nor
-   * dead-lettered twice. Returns what XACK returned: 1, or 0 if it was acknowledged already.
+   * Queues the end of entry `id` for the settler, which sends every end queued by then in one
+   * script call. Resolves with whether this acknowledged it: false when another consumer had.
    */
-  #settle(id: string, to?: string, fields: Record<string, string> = {}): Promise<number> {
-    return this.#client.eval(settleScript, {
-      keys: to === undefined ? [this.name] : [this.name, to],
-      arguments: [this.group, id, ...Object.entries(fields).flat()],
-    }) as Promise<number>;
+  #settle(id: string, end: Pick<Settlement, 'result' | 'moveTo' | 'signal'>): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      end.signal?.throwIfAborted();
+      const settlement: Settlement = {
+        id,
+        ...end,
+        retried: false,
+        abandoned: false,
+        resolve: (acknowledged) => {
+          this.#unwatch(settlement);
+          this.#forget(id);
+          resolve(acknowledged);
+        },
+        reject: (error) => {
+          this.#unwatch(settlement);
+          reject(error);
+        },
+      };
+      this.#watch(settlement);
+      this.#unsettled.push(settlement);
+      this.#settling ??= this.#settleQueued();
+    });
   }
 
   /**
-   * Runs `command` until it gets an answer, or `signal` aborts (rejects with its reason). A command whose connection broke is tried again
-   * after a backoff (the client reconnects meanwhile); a group that is gone (the server lost its
-   * data: restarted without persistence, or flushed) is created again; any other error the
-   * server answered is thrown.
+   * Gives up on `settlement` once its signal aborts: it is not sent any more. One listener for
+   * all the ends waiting on one signal, however many they are, and none once they have ended.
+   */
+  #watch(settlement: Settlement): void {
+    const { signal } = settlement;
+    if (signal === undefined) return;
+    let waiting = this.#waitingOn.get(signal);
+    if (waiting === undefined) {
+      const ends = new Set<Settlement>();
+      const onAbort = () => {
+        this.#waitingOn.delete(signal);
+        for (const abandoned of ends) {
+          abandoned.abandoned = true;
+          const queued = this.#unsettled.indexOf(abandoned);
+          if (queued >= 0) this.#unsettled.splice(queued, 1);
+          abandoned.reject(signal.reason as Error);
+        }
+      };
+      waiting = { ends, onAbort };
+      this.#waitingOn.set(signal, waiting);
+      signal.addEventListener('abort', onAbort, { once: true });
+    }
+    waiting.ends.add(settlement);
+  }
+
+  #unwatch(settlement: Settlement): void {
+    const { signal } = settlement;
+    const waiting = signal && this.#waitingOn.get(signal);
+    if (!waiting) return;
+    waiting.ends.delete(settlement);
+    if (waiting.ends.size > 0) return;
+    this.#waitingOn.delete(signal!);
+    signal!.removeEventListener('abort', waiting.onAbort);
+  }
+
+  async #settleQueued(): Promise<void> {
+    // Ends handed over in the same turn of the event loop go out in the first call.
+    await Promise.resolve();
+    try {
+      while (this.#unsettled.length > 0) {
+        await this.#settleBatch(this.#unsettled.splice(0, settleBatchMax));
+      }
+    } finally {
+      this.#settling = undefined;
+    }
+  }
+
+  /**
+   * Sends `batch` in one script call until the server answers, and settles each with its
+   * outcome; an error no retry can help rejects them all.
+   */
+  async #settleBatch(batch: Settlement[]): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      const live = batch.filter((settlement) => !settlement.abandoned);
+      if (live.length === 0) return;
+      const args = [this.group];
+      for (const { id, result = ['', ''], moveTo } of live) {
+        const fields = Object.entries(moveTo?.fields ?? {}).flat();
+        args.push(id, ...result, moveTo?.key ?? '', String(fields.length), ...fields);
+      }
+      const keys = [this.name, `${this.name}:dead`, `${this.name}:results`];
+      let acked: number[];
+      try {
+        acked = (await this.#script(settleScript, keys, args)) as number[];
+      } catch (error) {
+        try {
+          await this.#recover(error, attempt, this.#closing.signal);
+        } catch (fatal) {
+          live.forEach((settlement) => settlement.reject(fatal));
+          return;
+        }
+        live.forEach((settlement) => (settlement.retried = true));
+        continue;
+      }
+      live.forEach((settlement, index) => {
+        // A reply lost after the server ran the script leaves the retry finding the job
+        // acknowledged: by this consumer, when it has held the job for less than `claimIdle`,
+        // as no other could have claimed it yet.
+        const readAt = this.#held.get(settlement.id) ?? -Infinity;
+        const ours = settlement.retried && performance.now() - readAt < this.#options.claimIdle;
+        settlement.resolve(acked[index] === 1 || ours);
+      });
+      return;
+    }
+  }
+
+  /** Runs a script by its digest, sending its text only when the server does not have it. */
+  async #script(
+    script: Script,
+    keys: string[],
+    args: string[],
+    signal?: AbortSignal,
+  ): Promise<unknown> {
+    const client = signal ? this.#client.withAbortSignal(signal) : this.#client;
+    try {
+      return await client.evalSha(script.sha, { keys, arguments: args });
+    } catch (error) {
+      // Not loaded yet, or lost (a restart, SCRIPT FLUSH): EVAL runs it and loads it again.
+      if (!(error instanceof ErrorReply && error.message.startsWith('NOSCRIPT'))) throw error;
+      return client.eval(script.text, { keys, arguments: args });
+    }
+  }
+
+  /**
+   * The reply to a command sent with `signal`, waited for up to `replyGraceMs` after it aborts: the
+   * caller must learn whether the command took effect. One still in the client's queue (the
+   * connection down) is dropped at the abort instead, unsent, and rejects with `UnsentError`.
+   */
+  #replyOf<T>(reply: Promise<T>, signal: AbortSignal): Promise<T> {
+    reply.catch(() => {});
+    return unlessAborted(reply, signal, replyGraceMs);
+  }
+
+  /**
+   * Runs `command` until it gets an answer, or `signal` aborts (rejects with its reason); see
+   * `#recover` for what is tried again.
    */
   async #retry<T>(
     command: () => Promise<T>,
-    { signal, onRetry = () => {} }: { signal?: AbortSignal; onRetry?: () => void } = {},
+    { signal }: { signal?: AbortSignal } = {},
   ): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       try {
@@ -426,44 +716,119 @@ export class Stream {
         reply.catch(() => {});
         return await unlessAborted(reply, signal);
       } catch (error) {
-        if (!this.#started || signal?.aborted) throw error;
-        if (error instanceof ErrorReply && error.message.startsWith('NOGROUP')) {
-          this.#options.onRetry(error, 0);
-          await this.#createGroup().catch(() => {}); // a failure shows in the command's retry
-          continue;
-        }
-        if (error instanceof ErrorReply || !this.#client.isOpen) throw error;
-        onRetry();
-        const delayMs = backoff(attempt);
-        this.#options.onRetry(error as Error, delayMs);
-        await sleep(delayMs, undefined, { signal });
+        await this.#recover(error, attempt, signal);
       }
     }
   }
+
+  /**
+   * Waits before try `attempt + 1` of a command that failed with `error`, or throws `error` if
+   * no try can help. A broken connection (the client reconnects meanwhile) and a transient reply
+   * (see `isTransient`) are tried again after a backoff, reported; a group that is gone (the
+   * server lost its data: restarted without persistence, or flushed) is created again.
+   */
+  async #recover(error: unknown, attempt: number, signal?: AbortSignal): Promise<void> {
+    if (!this.#started || signal?.aborted || !this.#client.isOpen) throw error;
+    if (error instanceof ErrorReply && error.message.startsWith('NOGROUP')) {
+      this.#options.onRetry(error, 0);
+      await this.#createGroup().catch(() => {}); // a failure shows in the command's retry
+      return;
+    }
+    if (!isTransient(error)) throw error;
+    const delayMs = backoff(attempt);
+    this.#options.onRetry(error as Error, delayMs);
+    await sleep(delayMs, undefined, { signal });
+  }
 }
 
-// KEYS[1] the stream, KEYS[2] where the fields go (optional); ARGV: group, entry id, fields.
-const settleScript = `
-local acked = redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
-if acked == 1 then
-  if KEYS[2] then redis.call('XADD', KEYS[2], '*', unpack(ARGV, 3)) end
-  redis.call('XDEL', KEYS[1], ARGV[2])
-end
-return acked
-`;
+/** A stream entry as the client gives it. */
+interface Entry {
+  id: string;
+  message: Record<string, string>;
+}
 
-/** What `attempt` settles to, unless `signal` aborts first: then it rejects with its reason. */
-async function unlessAborted<T>(attempt: Promise<T>, signal: AbortSignal): Promise<T> {
+interface Script {
+  readonly text: string;
+  readonly sha: string;
+}
+
+function script(text: string): Script {
+  return { text, sha: createHash('sha1').update(text).digest('hex') };
+}
+
+// KEYS[1] the stream, KEYS[2] this producer's last add; ARGV[1] the most jobs the stream may
+// hold, ARGV[2] the number of this produce call, then the entry's fields. The record expires
+// after a day, so a producer that died leaves nothing behind.
+const produceScript = script(`
+if redis.call('GET', KEYS[2]) == ARGV[2] then return 1 end
+if redis.call('XLEN', KEYS[1]) >= tonumber(ARGV[1]) then return 0 end
+redis.call('XADD', KEYS[1], '*', unpack(ARGV, 3))
+redis.call('SET', KEYS[2], ARGV[2], 'EX', 86400)
+return 1
+`);
+
+// KEYS: the stream, its dead letters, its results. ARGV[1] the group, then for each entry: its
+// id; its job and result (job '' for none); where its new entry goes ('' for none, 'stream' or
+// 'dead'); how many field names and values follow; those. Returns each entry's XACK reply: the
+// results are recorded first, and an entry another consumer has acknowledged meanwhile is
+// neither put back nor dead-lettered twice. A script is not rolled back when a command fails,
+// so the key types are checked before any write: a wrong one fails the call with nothing done,
+// rather than leave entries acknowledged and never deleted.
+const settleScript = script(`
+for i, want in ipairs({'stream', 'stream', 'hash'}) do
+  local t = redis.call('TYPE', KEYS[i]).ok
+  if t ~= 'none' and t ~= want then
+    return redis.error_reply('WRONGTYPE ' .. KEYS[i] .. ' is a ' .. t .. ', not a ' .. want)
+  end
+end
+local results, acked, deleted = {}, {}, {}
+local i = 2
+while i <= #ARGV do
+  if ARGV[i + 1] ~= '' then
+    results[#results + 1] = ARGV[i + 1]
+    results[#results + 1] = ARGV[i + 2]
+  end
+  i = i + 5 + tonumber(ARGV[i + 4])
+end
+if #results > 0 then redis.call('HSET', KEYS[3], unpack(results)) end
+i = 2
+while i <= #ARGV do
+  local id, to, n = ARGV[i], ARGV[i + 3], tonumber(ARGV[i + 4])
+  local one = redis.call('XACK', KEYS[1], ARGV[1], id)
+  if one == 1 then
+    if to ~= '' then
+      redis.call('XADD', to == 'dead' and KEYS[2] or KEYS[1], '*', unpack(ARGV, i + 5, i + 4 + n))
+    end
+    deleted[#deleted + 1] = id
+  end
+  acked[#acked + 1] = one
+  i = i + 5 + n
+end
+if #deleted > 0 then redis.call('XDEL', KEYS[1], unpack(deleted)) end
+return acked
+`);
+
+/**
+ * What `attempt` settles to, unless `signal` aborts and `graceMs` more pass first: then it
+ * rejects with the signal's reason.
+ */
+async function unlessAborted<T>(attempt: Promise<T>, signal: AbortSignal, graceMs = 0): Promise<T> {
   signal.throwIfAborted();
   let onAbort = () => {};
+  let grace: NodeJS.Timeout | undefined;
   const aborted = new Promise<never>((_, reject) => {
-    onAbort = () => reject(signal.reason as Error);
+    const giveUp = () => reject(signal.reason as Error);
+    onAbort = () => {
+      if (graceMs === 0) giveUp();
+      else grace = setTimeout(giveUp, graceMs);
+    };
     signal.addEventListener('abort', onAbort, { once: true });
   });
   try {
     return await Promise.race([attempt, aborted]);
   } finally {
     signal.removeEventListener('abort', onAbort); // one listener per command would pile up
+    clearTimeout(grace);
   }
 }
 

@@ -5,12 +5,13 @@ import { availableParallelism, hostname } from 'node:os';
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import type { Outcome } from '../outcome.js';
+import { ErrorReply } from 'redis';
 import { type DeadLetter, type Delivery, type Stream, UnreachableError } from '../redis-stream.js';
 import { calibrate, ThreadPool } from './thread-pool.js';
 
 const startedAt = performance.now(); // every t_ms counts from here: `main` imports this first
 
-type PatternId = 'producer-consumer' | 'worker-pool' | 'graceful-stop';
+export type PatternId = 'producer-consumer' | 'worker-pool' | 'graceful-stop';
 const defaultJobs = { 'producer-consumer': 5, 'worker-pool': 5, 'graceful-stop': 0 } as const;
 const roles = ['producer', 'worker', 'both'] as const;
 
@@ -86,14 +87,13 @@ const usage = (pattern: PatternId, jobs = defaultJobs[pattern]) => `usage: node 
 Runs the ${pattern} pattern on jobs carried by a Redis Stream, and reports every event.
 
 flags:
-  --jobs N              jobs to produce (default ${jobs}${jobs === 0 ? ', 0 = until signalled' : ''})
+  --jobs N              jobs the producer adds, ids 1..N (default ${jobs}; 0 = until signalled)
   --workers N           how many jobs run at once (default 3)
   --work-ms MS          simulated work per job, in each job's payload (default 500)
   --work io|cpu         io sleeps; cpu computes on a pool of worker threads (default io)
   --fail-every K        every K-th job fails on every delivery, 0 = none (default 0)
   --timeout-ms MS       deadline per operation, timeout pattern (default 1000)
-  --buffer N            the producer waits while the stream holds N jobs, a bound per
-                        producer (default 2)
+  --buffer N            producers wait while the stream holds N jobs (default 2)
   --drain-ms MS         how long a graceful stop waits for in-flight jobs (default 5000)
   --redis-url URL       the server (default $REDIS_URL, else redis://127.0.0.1:6379/0)
   --stream NAME         the jobs stream; group NAME:workers, dead letters NAME:dead
@@ -173,19 +173,24 @@ const counted = {
 type Fields = { job?: number; worker?: number; [field: string]: unknown };
 
 export class Demo {
-  /** The worker of each delivery started and not reported yet, by entry id. */
+  /** The worker of each delivery started and not handed back yet, by entry id. */
   readonly #running = new Map<string, number>();
   readonly #counts = {
     ...{ submitted: 0, completed: 0, failed: 0, timed_out: 0, cancelled: 0 },
     ...{ max_concurrency: 0, claimed: 0, dead: 0, duplicates: 0 },
   };
   #ended = false;
+  #adding: number | undefined; // the job this process's producer adds
+  // Events not written yet: see `#write`.
+  readonly #unwritten: string[] = [];
 
   constructor(
     readonly pattern: PatternId,
     readonly options: ReturnType<typeof parse>,
     readonly cpu?: { threads: ThreadPool; iterationsPerMs: number },
-  ) {}
+  ) {
+    process.on('exit', this.#write);
+  }
 
   /** The job ids to produce: 1..`--jobs`, or without end for `--jobs 0`. */
   *jobs(): Generator<number, void, undefined> {
@@ -198,8 +203,25 @@ export class Demo {
     return { work_ms: workMs, fail: failEvery > 0 && job % failEvery === 0 };
   }
 
-  /** A job is in the stream. */
-  produced(job: number): void {
+  /**
+   * This process's producer is adding `job` to the stream. A worker here may take it before the
+   * add returns: the job's first event on that worker then writes its `produce` first.
+   */
+  adding(job: number): void {
+    this.#adding = job;
+  }
+
+  /**
+   * The add of `job` has ended: `produce` (counted as submitted) once it is in the stream, unless a
+   * worker here wrote it already; nothing if the producer stopped first, as it was never submitted.
+   */
+  produced(job: number, added: boolean): void {
+    if (this.#adding !== job) return;
+    this.#adding = undefined;
+    if (added) this.#produce(job);
+  }
+
+  #produce(job: number): void {
     this.#counts.submitted++;
     this.#emit('produce', { job });
   }
@@ -226,9 +248,14 @@ export class Demo {
     return job * 2;
   };
 
-  /** Whether the component started this delivery: one it hands back unstarted is released. */
-  started(delivery: Delivery): boolean {
-    return this.#running.has(delivery.id);
+  /**
+   * The component handed back this delivery's outcome: its worker is free from now on. Returns
+   * that worker, or `undefined` if the job never started (it is then released).
+   */
+  handedBack(delivery: Delivery): number | undefined {
+    const worker = this.#running.get(delivery.id);
+    this.#running.delete(delivery.id);
+    return worker;
   }
 
   /** Whether the job was stopped by its signal, rather than failing on its own. */
@@ -242,18 +269,15 @@ export class Demo {
   }
 
   /**
-   * Writes how a job ended: `done` (acknowledged), `duplicate` (another worker had), `fail`
-   * (pending, to be retried), `dead` (dead-lettered), `cancel` (pending, stopped) or nothing
-   * (released unstarted).
+   * Writes how the job `worker` ran ended: `done` (acknowledged), `duplicate` (another worker
+   * had), `fail` (pending, to be retried), `dead` (dead-lettered) or `cancel` (pending, stopped).
    */
   report(
     outcome: Outcome<Delivery, number>,
-    end: 'done' | 'duplicate' | 'fail' | 'dead' | 'cancel' | 'released',
+    worker: number,
+    end: 'done' | 'duplicate' | 'fail' | 'dead' | 'cancel',
   ): void {
-    const { job, id, deliveries } = outcome.job;
-    const worker = this.#running.get(id);
-    this.#running.delete(id);
-    if (end === 'released') return;
+    const { job, deliveries } = outcome.job;
     const fields: Fields = { job, worker };
     if (end === 'done' && outcome.ok) fields.result = outcome.value;
     if (end === 'fail' || end === 'dead') fields.error = this.errorText(outcome);
@@ -266,9 +290,13 @@ export class Demo {
     this.#emit('dead', { job, error });
   };
 
-  /** Exits 1 with one line on stderr if `error` is a server that cannot be reached at start. */
-  readonly unreachable = (error: unknown): never => {
-    if (!(error instanceof UnreachableError)) throw error;
+  /**
+   * Exits 1 with one line on stderr if `error` is the server's: out of reach at start, or an
+   * error reply no retry can help (a key of the wrong type). The jobs this process holds stay
+   * pending, for another worker to claim. Any other error is a bug, and thrown with its stack.
+   */
+  readonly fatal = (error: unknown): never => {
+    if (!(error instanceof UnreachableError || error instanceof ErrorReply)) throw error;
     process.stderr.write(`error: ${error.message}\n`);
     process.exit(1);
   };
@@ -334,12 +362,17 @@ export class Demo {
   async end(): Promise<void> {
     await this.cpu?.threads.close();
     this.#emit('summary', { pattern: this.pattern, target: 'typescript', ...this.#counts });
+    this.#write();
     this.#ended = true;
     const { failed, cancelled, dead } = this.#counts;
     process.exitCode = failed + cancelled + dead > 0 ? 1 : 0;
   }
 
   #emit(event: string, { job, worker, ...rest }: Fields = {}, deliveries?: number): void {
+    if (job !== undefined && job === this.#adding && event !== 'produce') {
+      this.#adding = undefined; // a worker here has it: it is in the stream
+      this.#produce(job);
+    }
     if (event in counted) this.#counts[counted[event as keyof typeof counted]]++;
     const ms = Math.round((performance.now() - startedAt) * 1000) / 1000;
     // Key order is part of the contract: `stopping` has its signal first, the summary no t_ms.
@@ -369,6 +402,18 @@ export class Demo {
         `${rest.duplicates} duplicates, max concurrency ${rest.max_concurrency}, ` +
         `${Math.round(ms)} ms (${this.pattern} on typescript, through redis)`,
     };
-    process.stdout.write(`${this.options.json ? JSON.stringify(json()) : human[event]!()}\n`);
+    this.#unwritten.push(`${this.options.json ? JSON.stringify(json()) : human[event]!()}\n`);
+    if (this.#unwritten.length === 1) setImmediate(this.#write);
   }
+
+  /**
+   * Writes the events held so far. A write to a pipe or a file is a system call that blocks the
+   * thread: one per turn of the event loop, not one per event, lets a worker keep up with its
+   * jobs. On exit, whatever is still held goes out before the process ends.
+   */
+  readonly #write = (): void => {
+    if (this.#unwritten.length === 0) return;
+    process.stdout.write(this.#unwritten.join(''));
+    this.#unwritten.length = 0;
+  };
 }
