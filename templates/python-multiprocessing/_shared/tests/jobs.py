@@ -62,6 +62,12 @@ def exit_quietly_on_odd(job: int) -> int:
     return job * 2
 
 
+def exit_quietly_after(seconds: float) -> float:
+    """Ends its own process with code 0 once ``seconds`` have passed."""
+    time.sleep(seconds)
+    os._exit(0)
+
+
 def call_sys_exit_on_odd(job: int) -> int:
     """Calls ``sys.exit()`` on an odd job: SystemExit ends the process."""
     if job % 2:

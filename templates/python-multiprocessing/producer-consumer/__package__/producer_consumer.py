@@ -121,8 +121,8 @@ class _Pipeline(Generic[J, R]):
                 if not (self._consumers or intake.reading):
                     break  # every consumer took its end marker, or none was needed
                 connections = list(self._consumers)
-                for connection in wait_or_stop(connections, self._stop, None, intake):
-                    yield from self._read(connection)
+                ready = wait_or_stop(connections, self._stop, None, intake)
+                yield from self._read_all(ready)
             if intake.reading:  # the job being read when the stop came, if read
                 self._taken += intake.take()
         finally:
@@ -200,6 +200,14 @@ class _Pipeline(Generic[J, R]):
         worker = self._started
         child = start_child(consume, worker, queue, self._handle)
         self._consumers[child.connection] = (worker, child)
+
+    def _read_all(self, ready: list[Connection]) -> Iterator[Outcome[J, R]]:
+        for connection in ready:
+            if self._death:
+                # The death read the others' pipes to their end, and may
+                # have reaped the rest of ``ready`` already.
+                return
+            yield from self._read(connection)
 
     def _read(self, connection: Connection) -> Iterator[Outcome[J, R]]:
         worker, child = self._consumers[connection]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import CancelledError
@@ -29,6 +30,7 @@ from __package__.outcome import (
 )
 from __package__.processes import (
     ProcessPool,
+    Stop,
     WorkerDiedError,
 )
 
@@ -52,8 +54,9 @@ class Worker:
             work_ms=0,
         )
         self._out = io.StringIO()
-        self.stop = threading.Event()
-        self.broker = broker.Broker(config, Recorder(config, out=self._out), self.stop)
+        stops = broker.Stops(signalled=Stop(), deadline=Stop())
+        self.stop = stops.signalled
+        self.broker = broker.Broker(config, Recorder(config, out=self._out), stops)
 
     def events(self, kind: str) -> list[dict[str, object]]:
         events = [json.loads(line) for line in self._out.getvalue().splitlines()]
@@ -84,7 +87,7 @@ def test_worker_processes_compute_and_the_parent_acknowledges_each_job_once(
     worker = Worker(redis_server, "--idle-exit-ms", "200")
     with worker.broker as parent:
         pool = ProcessPool(broker.PayloadJob(cpu=None), 3, on_start=parent.took)
-        for outcome in pool.outcomes(parent.deliveries()):
+        for outcome in pool.outcomes(parent.deliveries(threading.Event())):
             parent.settle(outcome)
     done = Counter(event["job"] for event in worker.events("done"))
     assert done == Counter(range(1, 13))
@@ -100,10 +103,13 @@ def test_a_job_handed_back_unbegun_is_released_and_a_cancelled_one_stays_pending
     produce(redis_server, 1)
     worker = Worker(redis_server)
     with worker.broker as parent:
-        deliveries = parent.deliveries()
+        deliveries = parent.deliveries(threading.Event())
         unbegun = next(deliveries)
         parent.settle(Outcome(unbegun, error=CancelledError()))
-        assert (pending(client), client.xlen(STREAM)) == (0, 1)  # back in line
+        deadline = time.monotonic() + 5
+        while (pending(client), client.xlen(STREAM)) != (0, 1):  # back in line
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
         killed = next(deliveries)
         [(entry_id, _)] = client.xrange(STREAM) or []
         assert (killed.job, killed.id) == (1, entry_id)
@@ -121,7 +127,7 @@ def test_a_job_whose_worker_process_died_is_retried_then_dead_lettered(
     worker = Worker(redis_server, "--max-deliveries", "2", "--claim-idle-ms", "100")
     died = WorkerDiedError("worker process exited with code -9")
     with worker.broker as parent:
-        deliveries = parent.deliveries()
+        deliveries = parent.deliveries(threading.Event())
         for _ in range(2):
             delivery = next(deliveries)
             parent.took(delivery, 1)
@@ -154,7 +160,8 @@ def test_ending_intake_lets_the_jobs_in_flight_finish_and_be_acknowledged(
 
     with worker.broker as parent:
         pool = ProcessPool(broker.PayloadJob(cpu=None), 2, on_start=parent.took)
-        for outcome in pool.outcomes(two_then_the_stop(parent.deliveries())):
+        jobs = two_then_the_stop(parent.deliveries(threading.Event()))
+        for outcome in pool.outcomes(jobs):
             parent.settle(outcome)
     assert Counter(event["job"] for event in worker.events("done")) == Counter([1, 2])
     assert worker.events("cancel") == []

@@ -14,73 +14,88 @@ least once:
   worker has acknowledged yet;
 - after ``max_deliveries`` a failing job moves to ``<stream>:dead``.
 
-Handlers must therefore be idempotent. A lost connection is retried with
-jittered exponential backoff, one line on stderr per retry; a job in flight
-goes on meanwhile, and its ``ack`` waits for the server.
+Handlers must therefore be idempotent. The stream reads only for free
+capacity: at most ``capacity`` entries are held (read and not yet settled),
+each read brings as many as are free. Settlements queue to one settler
+task, which sends all those queued (up to ``SETTLE_BATCH``) in one script
+call: under load one round trip settles many jobs, a lone job still one.
+
+A lost connection, or a reply that says the server is busy for a while
+(``LOADING``, ``BUSY``, ...), is retried with jittered exponential backoff,
+one line on stderr per retry; a job in flight goes on meanwhile, and its
+``ack`` waits for the server. Any other error reply is raised, once, as
+the client's exception: the stream stops reading and settling, and what it
+holds stays pending.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
-import random
+import itertools
 import sys
 import time
+from collections import deque
 from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
-from urllib.parse import urlsplit, urlunsplit
 
 from redis.asyncio import Redis
 from redis.backoff import NoBackoff
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import ResponseError
-from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.exceptions import RedisError
 from redis.retry import Retry
-from redis.typing import EncodableT, FieldT
+from redis.typing import StreamIdT
+
+from .redis_wire import (
+    FULL_POLL_S,
+    LONGEST_BLOCK_MS,
+    SETTLE_BATCH,
+    START_DEADLINE_S,
+    Backoff,
+    Delivery,
+    Keys,
+    MalformedEntryError,
+    Settlement,
+    UnreachableError,
+    abandoned_error,
+    block_ms,
+    entries,
+    entry_fields,
+    is_existing_group,
+    is_lost_group,
+    is_transient,
+    new_producer_token,
+    parse_entry,
+    produce_args,
+    producer_key,
+    read_entries,
+    redact,
+    retry_line,
+    settle_args,
+    settle_keys,
+    settled_by_us,
+)
+from .redis_wire import PRODUCE as PRODUCE_SCRIPT
+from .redis_wire import SETTLE as SETTLE_SCRIPT
+
+__all__ = ["Delivery", "Stream", "UnreachableError", "redact"]
 
 T = TypeVar("T")
 
-FIRST_RETRY_S = 0.1
-"""Backoff after the first failure; it doubles up to ``LAST_RETRY_S``."""
-LAST_RETRY_S = 5.0
-START_DEADLINE_S = 3.0
-"""How long ``open`` keeps trying to reach the server before giving up."""
-FULL_POLL_S = 0.03
-"""How often a producer held back by a full stream looks again."""
-LONGEST_BLOCK_MS = 1000
-"""A read blocks no longer than this, so that claims are checked."""
 CLAIM_PAGE = 10
-"""Idle entries looked up at once (besides its own); each is claimed when taken."""
-
-_LOST = (RedisConnectionError, RedisTimeoutError)
-_SETTLE = """
-if redis.call('XACK', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
-if #ARGV > 2 then redis.call('XADD', KEYS[2], '*', unpack(ARGV, 3)) end
-redis.call('XDEL', KEYS[1], ARGV[2])
-return 1
-"""
-"""Acknowledge an entry and, only if that acknowledged it, append (to the
-stream or its dead letters) and delete it: so a worker whose job another
-worker settled first neither hands it back nor buries it a second time."""
-_Fields = dict[FieldT, EncodableT]
+"""Idle entries looked up at once, besides those it holds."""
+SETTLE_WAIT_S = 0.001
+"""How long the settler waits for the jobs still running here to end, so
+that they share its round trip. Without it, on a loop busy with short jobs,
+each reply comes back before the next outcome and every batch holds one."""
 
 
-class UnreachableError(Exception):
-    """The server could not be reached when the stream was opened."""
+@dataclass(slots=True)
+class _Queued:
+    """One settlement queued to the settler, and who waits for its outcome."""
 
-
-@dataclass(frozen=True, slots=True)
-class Delivery:
-    """One delivery of one entry: the job and what the stream knows of it."""
-
-    job: int
-    payload: dict[str, Any]
-    id: str
-    deliveries: int
-    """How many times the entry has been delivered, this time included."""
-    claimed_from: str | None = None
-    """The consumer it was claimed from; None when it was read fresh."""
+    settlement: Settlement
+    delivery: Delivery | None  # None: an entry that never was a Delivery
+    outcome: asyncio.Future[bool] | None  # None: nobody waits (a burial)
 
 
 class Stream:
@@ -94,18 +109,31 @@ class Stream:
         claim_idle: float,
         max_deliveries: int,
         buffer: int | None,
+        capacity: int,
     ) -> None:
         self._client = client
         self.name, self.consumer = name, consumer
-        self.group, self.dead_letters = f"{name}:workers", f"{name}:dead"
-        self.results = f"{name}:results"
+        self._keys = Keys.of(name)
+        self.group = self._keys.group
         self.claim_idle, self.max_deliveries = claim_idle, max_deliveries
-        self.buffer = buffer
+        self.buffer, self.capacity = buffer, capacity
         self._claim_idle_ms = max(1, round(claim_idle * 1000))
-        # The entries handed out and not yet settled: never claimed from
-        # itself while one of its workers still runs the job.
+        # The ids of the entries read and not yet settled: never claimed from
+        # itself, and at ``capacity`` it reads no more.
         self._held: set[str] = set()
-        self._settle_script = client.register_script(_SETTLE)
+        self._room = asyncio.Event()  # set when a settlement frees a slot
+        self._queued: list[_Queued] = []
+        self._all_queued = asyncio.Event()  # each entry it holds awaits settling
+        self._settler: asyncio.Task[None] | None = None
+        self._sending = False  # a batch is on its way to the server
+        self._gave_up_settling = False  # at the drain deadline: nothing more sent
+        self._failure: Exception | None = None  # ends its reading and settling
+        self._settle_script = client.register_script(SETTLE_SCRIPT)
+        self._produce_script = client.register_script(PRODUCE_SCRIPT)
+        # Numbers this Stream's produce calls under a token of its own, so
+        # that a call tried again after a lost reply adds its job once.
+        self._producer_key = producer_key(name, new_producer_token())
+        self._produce_calls = itertools.count(1)
 
     @classmethod
     async def open(
@@ -117,19 +145,21 @@ class Stream:
         claim_idle: float = 30.0,
         max_deliveries: int = 5,
         buffer: int | None = None,
+        capacity: int = 1,
     ) -> Stream:
         """Connect and create the consumer group if missing.
 
         ``claim_idle`` (seconds): a pending entry idle this long is claimed,
-        so make it longer than the longest job plus its wait in the queue:
-        a job still running when claimed runs twice (acknowledged once);
-        ``buffer``: the backlog ``produce`` waits under (None: no bound). It
-        bounds one producer: several may each add one past it, as each
-        looks at the length before it adds.
+        so make it longer than the longest job: a job still running when
+        claimed runs twice (acknowledged once); ``buffer``: the backlog
+        ``produce`` waits under (None: no bound); ``capacity``: how many
+        jobs the consumer runs at once, the most ``deliveries`` holds.
         Tries again quietly for ``START_DEADLINE_S`` (a server starting
         alongside), then raises UnreachableError; nothing is read from the
         stream then.
         """
+        if capacity < 1:
+            raise ValueError(f"capacity must be at least 1, got {capacity}")
         client = Redis.from_url(
             url,
             decode_responses=True,
@@ -139,22 +169,23 @@ class Stream:
             # Retries are ours: they are reported, and a stop cuts them short.
             retry=Retry(NoBackoff(), 0),
         )
-        stream = cls(client, name, consumer, claim_idle, max_deliveries, buffer)
+        stream = cls(
+            client, name, consumer, claim_idle, max_deliveries, buffer, capacity
+        )
         deadline = time.monotonic() + START_DEADLINE_S
-        delay = FIRST_RETRY_S
+        backoff = Backoff()
         while True:
             try:
                 await stream._create_group()
                 return stream
-            except _LOST as error:
-                wait = random.uniform(0, delay)
-                if time.monotonic() + wait > deadline:
+            except RedisError as error:
+                wait = backoff.next_wait()
+                if not is_transient(error) or time.monotonic() + wait > deadline:
                     await client.aclose()
                     message = f"cannot reach {redact(url)}: {error}"
                     raise UnreachableError(message) from error
                 # Quietly: if it never comes, one line says so.
                 await asyncio.sleep(wait)
-                delay = min(delay * 2, LAST_RETRY_S)
             except BaseException:
                 await client.aclose()
                 raise
@@ -162,12 +193,19 @@ class Stream:
     async def _create_group(self) -> None:
         try:
             await self._client.xgroup_create(self.name, self.group, "0", mkstream=True)
-        except ResponseError as error:
-            if not str(error).startswith("BUSYGROUP"):
+        except RedisError as error:
+            if not is_existing_group(error):
                 raise
 
     async def close(self) -> None:
-        await self._client.aclose()
+        """Wait until every settlement queued is sent, then disconnect."""
+        try:
+            if self._settler is not None:
+                # Not awaited itself: a settler cancelled at the drain
+                # deadline must not cancel the close.
+                await asyncio.wait((self._settler,))
+        finally:
+            await self._client.aclose()
 
     async def __aenter__(self) -> Stream:
         return self
@@ -189,17 +227,22 @@ class Stream:
         """Append ``job``, once the backlog is under ``buffer``.
 
         Returns False, having added nothing, if ``stop`` is set while it
-        waits for room. The stream is never trimmed: trimming drops jobs.
+        waits for room. The length is compared and the entry added in one
+        script, so producers together never pass ``buffer``. The stream is
+        never trimmed: trimming drops jobs.
         """
+        number = next(self._produce_calls)
+        args = produce_args(self.buffer, number, job, payload)
+        keys = [self.name, self._producer_key]
         # Polled: the backlog shrinks in other processes, on other machines,
         # and Redis tells no one when a stream gets shorter.
-        while self.buffer is not None and await self.backlog() >= self.buffer:
+        while not await self._retrying(
+            lambda: self._produce_script(keys=keys, args=args)
+        ):
             if stop is None:
                 await asyncio.sleep(FULL_POLL_S)
             elif await _set_within(stop, FULL_POLL_S):
                 return False
-        fields = _entry(job, payload)
-        await self._retrying(lambda: self._client.xadd(self.name, fields))
         return True
 
     async def deliveries(
@@ -210,129 +253,239 @@ class Stream:
     ) -> AsyncGenerator[Delivery, None]:
         """The jobs for this consumer, until ``stop`` is set.
 
-        It claims entries idle longer than ``claim_idle`` (their consumer
-        died; never one it handed out and has not yet settled with ``ack``,
-        ``fail`` or ``release``), else reads a new one, one entry at a time:
-        the component's queue bounds what is held. A stop ends a blocked
-        read at once; an entry read as it came is released. An entry that
-        cannot be parsed goes to the dead letters at once; so does a claimed
-        one already delivered ``max_deliveries`` times, after
-        ``abandoned(delivery, error)`` is told.
+        Each round trip takes as many entries as it has free capacity:
+        first those idle longer than ``claim_idle`` (their consumer died;
+        never one it holds), else new ones; at full capacity it waits for a
+        settlement. A stop ends a blocked read at once; entries read and
+        not handed out by then are released. An entry that cannot be parsed
+        goes to the dead letters at once; so does a claimed one already
+        delivered ``max_deliveries`` times, after ``abandoned(delivery,
+        error)`` is told. Raises the client's error once the server refused
+        a command of this stream for good.
         """
-        # A blocked read returns at least this often: claims must come
-        # round even when no new job does.
-        block_ms = max(1, min(self._claim_idle_ms // 2, LONGEST_BLOCK_MS))
-        candidates: list[tuple[str, str, int]] = []  # (id, consumer, deliveries)
+        blocked_ms = block_ms(self._claim_idle_ms)
+        read: deque[Delivery] = deque()
         next_scan = 0.0
-        while not stop.is_set():
-            if not candidates and time.monotonic() >= next_scan:
-                candidates = await self._idle_entries()
-                # A full page may hide more; otherwise look again as often as
-                # a blocked read returns at most.
-                scan_ms = 0 if len(candidates) == CLAIM_PAGE else block_ms
-                next_scan = time.monotonic() + scan_ms / 1000
-            if candidates:
-                delivery = await self._claim(*candidates.pop(0), abandoned)
-            else:
-                delivery = await self._read_new(stop, block_ms)
-            if delivery is not None and stop.is_set():
-                await self.release(delivery)
-            elif delivery is not None:
-                self._held.add(delivery.id)
-                yield delivery
+        try:
+            while not stop.is_set():
+                if self._failure is not None:
+                    raise self._failure
+                if read:
+                    yield read.popleft()
+                    continue
+                room = self.capacity - len(self._held)
+                # While a batch is being settled, more room is coming: one
+                # read after it takes all, where one now would take a few,
+                # and the jobs would end, and settle, a few at a time.
+                if room <= 0 or (room < self.capacity and self._sending):
+                    await self._until_room(stop)
+                    continue
+                if time.monotonic() >= next_scan:
+                    claimed, full_page = await self._claim(room, abandoned)
+                    read.extend(claimed)
+                    # A full page may hide more; otherwise look again as
+                    # often as a blocked read returns at most.
+                    wait_ms = 0 if full_page else blocked_ms
+                    next_scan = time.monotonic() + wait_ms / 1000
+                if not read and not stop.is_set():
+                    read.extend(await self._read_new(stop, blocked_ms, room))
+        finally:
+            # Read, but never handed to a worker: back to the stream now.
+            for delivery in read:
+                self._enqueue(_Queued(Settlement.release(delivery), delivery, None))
 
-    async def ack(self, delivery: Delivery, result: object) -> bool:
+    def ack(self, delivery: Delivery, result: object) -> asyncio.Future[bool]:
         """Record the result, then acknowledge and delete the entry.
 
-        Returns False when another consumer, which claimed the job while this
-        one was slow, acknowledged it first: its result is the same one.
+        Queued to the settler at once; the future says whether this
+        acknowledged it: False when another consumer, which claimed the job
+        while this one was slow, acknowledged it first (its result is the
+        same one). It raises the client's error if the server refused.
         """
-        await self._retrying(
-            lambda: self._client.hset(self.results, str(delivery.job), str(result))
-        )
-        acknowledged = await self._settle(delivery.id)
-        self._held.discard(delivery.id)
-        return acknowledged
+        return self._queue(Settlement.ack(delivery, result), delivery)
 
-    async def fail(self, delivery: Delivery, error: str) -> bool:
-        """Record a failed delivery; True if this put the job in the dead letters.
+    def fail(self, delivery: Delivery, error: str) -> asyncio.Future[bool]:
+        """Record a failed delivery; the future says whether this put the job
+        in the dead letters.
 
         Before ``max_deliveries`` the entry stays pending, and any worker,
         this one too, claims it again after ``claim_idle``. False too when
         another worker, which claimed it meanwhile, settled it first.
         """
-        self._held.discard(delivery.id)
         if delivery.deliveries < self.max_deliveries:
-            return False
-        fields = {"job": str(delivery.job), "payload": json.dumps(delivery.payload)}
-        return await self._bury(delivery.id, fields, error, delivery.deliveries)
+            self._held.discard(delivery.id)
+            self._room.set()
+            kept: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+            kept.set_result(False)
+            return kept
+        fields = entry_fields(delivery.job, delivery.payload)
+        count, me = delivery.deliveries, self.consumer
+        burial = Settlement.dead(delivery.id, fields, error, count, me)
+        return self._queue(burial, delivery)
 
-    async def release(self, delivery: Delivery) -> None:
+    def release(self, delivery: Delivery) -> asyncio.Future[bool]:
         """Hand back a delivery never started: a new entry at the end.
 
         The job does not wait for ``claim_idle``, as a pending one would.
         Nothing is added if another worker claimed and settled it meanwhile.
         """
-        fields = {"job": str(delivery.job), "payload": json.dumps(delivery.payload)}
-        await self._settle(delivery.id, (self.name, fields))
-        self._held.discard(delivery.id)
+        return self._queue(Settlement.release(delivery), delivery)
 
-    async def _idle_entries(self) -> list[tuple[str, str, int]]:
-        """(id, consumer, deliveries so far) of entries idle past ``claim_idle``,
-        but for those it holds."""
-        held = set(self._held)
-        page = len(held) + CLAIM_PAGE
+    def abandon_settling(self) -> None:
+        """Stop sending settlements, for good: those queued or in flight, and
+        any later one, stay pending, and their futures are cancelled."""
+        self._gave_up_settling = True
+        if self._settler is not None:
+            self._settler.cancel()
+
+    def _queue(
+        self, settlement: Settlement, delivery: Delivery
+    ) -> asyncio.Future[bool]:
+        outcome = asyncio.get_running_loop().create_future()
+        if self._failure is not None:
+            outcome.set_exception(self._failure)
+        elif self._gave_up_settling:
+            outcome.cancel()
+        else:
+            self._enqueue(_Queued(settlement, delivery, outcome))
+        return outcome
+
+    def _enqueue(self, queued: _Queued) -> None:
+        if self._failure is not None or self._gave_up_settling:
+            return  # it stays pending, as all this stream holds
+        self._queued.append(queued)
+        if len(self._queued) >= min(len(self._held), SETTLE_BATCH):
+            self._all_queued.set()
+        if self._settler is None or self._settler.done():
+            self._settler = asyncio.create_task(self._settle_queued())
+
+    async def _settle_queued(self) -> None:
+        """Send the queued settlements, up to ``SETTLE_BATCH`` per script call,
+        until none is left."""
+        batch: list[_Queued] = []
+        try:
+            while self._queued:
+                if len(self._queued) < min(len(self._held), SETTLE_BATCH):
+                    self._all_queued.clear()
+                    await _set_within(self._all_queued, SETTLE_WAIT_S)
+                batch = self._queued[:SETTLE_BATCH]
+                del self._queued[:SETTLE_BATCH]
+                self._sending = True
+                try:
+                    acknowledged, retried = await self._send(batch)
+                finally:
+                    self._sending = False
+                for queued, acked in zip(batch, acknowledged, strict=True):
+                    self._held.discard(queued.settlement.entry_id)
+                    if queued.outcome is None or queued.delivery is None:
+                        continue
+                    ours = settled_by_us(
+                        acked, retried, queued.delivery, self.claim_idle
+                    )
+                    queued.outcome.set_result(ours)
+                batch = []
+                self._room.set()
+        except Exception as error:  # a bug too: every waiter is told, none hangs
+            self._fail_all(batch, error)
+        except asyncio.CancelledError:
+            self._fail_all(batch, None)
+            raise
+
+    async def _send(self, batch: list[_Queued]) -> tuple[list[int], bool]:
+        """XACK's reply for each entry of ``batch``, and whether it took more
+        than one try (a reply may have been lost)."""
+        args = settle_args(self.group, [queued.settlement for queued in batch])
+        keys = settle_keys(self._keys)
+        tries = 0
+
+        def settle() -> Awaitable[list[int]]:
+            nonlocal tries
+            tries += 1
+            reply: Awaitable[list[int]] = self._settle_script(keys=keys, args=args)
+            return reply
+
+        return await self._retrying(settle), tries > 1
+
+    def _fail_all(self, batch: list[_Queued], error: Exception | None) -> None:
+        """End every settlement not sent: with ``error``, or cancelled."""
+        if error is not None:
+            self._failure = error
+        for queued in [*batch, *self._queued]:
+            if queued.outcome is None or queued.outcome.done():
+                continue
+            if error is None:
+                queued.outcome.cancel()
+            else:
+                queued.outcome.set_exception(error)
+        self._queued.clear()
+        self._room.set()  # the reader sees the failure
+
+    async def _until_room(self, stop: asyncio.Event) -> None:
+        self._room.clear()
+        room = asyncio.ensure_future(self._room.wait())
+        stopped = asyncio.ensure_future(stop.wait())
+        try:
+            await asyncio.wait((room, stopped), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiting in (room, stopped):
+                waiting.cancel()
+            await asyncio.gather(room, stopped, return_exceptions=True)
+
+    async def _claim(
+        self, room: int, abandoned: Callable[[Delivery, str], None] | None
+    ) -> tuple[list[Delivery], bool]:
+        """Claim up to ``room`` entries idle past ``claim_idle``, but for those
+        it holds; and whether the page it looked at was full."""
+        page = len(self._held) + min(room, CLAIM_PAGE)
         pending = await self._retrying(
             lambda: self._client.xpending_range(
                 self.name, self.group, "-", "+", page, idle=self._claim_idle_ms
             )
         )
-        return [
-            (
-                str(entry["message_id"]),
+        idle: dict[StreamIdT, tuple[str, int]] = {
+            str(entry["message_id"]): (
                 str(entry["consumer"]),
                 int(entry["times_delivered"]),
             )
             for entry in pending
-            if entry["message_id"] not in held
-        ][:CLAIM_PAGE]
-
-    async def _claim(
-        self,
-        entry_id: str,
-        previous: str,
-        count: int,
-        abandoned: Callable[[Delivery, str], None] | None,
-    ) -> Delivery | None:
-        # Atomic: if another consumer claimed it since XPENDING, or it was
-        # acknowledged, this returns nothing and the entry is not ours.
+            if entry["message_id"] not in self._held
+        }
+        wanted = list(idle)[:room]
+        if not wanted:
+            return [], False
+        # Atomic: an entry another consumer claimed since XPENDING, or that
+        # was acknowledged, is not returned, and not ours.
         claimed = await self._retrying(
             lambda: self._client.xclaim(
-                self.name, self.group, self.consumer, self._claim_idle_ms, [entry_id]
+                self.name, self.group, self.consumer, self._claim_idle_ms, wanted
             )
         )
-        entries = _entries(claimed)
-        if not entries:
-            return None
-        fields = entries[0][1]
-        delivery = await self._parse(entry_id, fields, count + 1, previous)
-        if delivery is None or count < self.max_deliveries:
-            return delivery
-        error = f"abandoned by {previous} after {count} deliveries"
-        if abandoned is not None:
-            abandoned(delivery, error)
-        await self._bury(entry_id, fields, error, count)
-        return None
+        deliveries = []
+        for entry_id, fields in entries(claimed):
+            previous, count = idle[entry_id]
+            delivery = self._take(entry_id, fields, count + 1, previous)
+            if delivery is None:
+                continue
+            if count < self.max_deliveries:
+                deliveries.append(delivery)
+                continue
+            error = abandoned_error(previous, count)
+            if abandoned is not None:
+                abandoned(delivery, error)
+            self._bury(entry_id, fields, error, count)
+        return deliveries, len(pending) == page
 
-    async def _read_new(self, stop: asyncio.Event, block_ms: int) -> Delivery | None:
+    async def _read_new(
+        self, stop: asyncio.Event, blocked_ms: int, room: int
+    ) -> list[Delivery]:
         read = asyncio.ensure_future(
             self._retrying(
                 lambda: self._client.xreadgroup(
                     self.group,
                     self.consumer,
                     {self.name: ">"},
-                    count=1,
-                    block=block_ms,
+                    count=room,
+                    block=blocked_ms,
                 )
             )
         )
@@ -346,124 +499,93 @@ class Stream:
                 waiting.cancel()
             await asyncio.gather(read, stopped, return_exceptions=True)
         if read.cancelled():
-            return None
-        # RESP2, the client's default: [[stream, [(id, fields), ...]]]
-        reply = read.result()
-        for _, entries in reply if isinstance(reply, list) else []:
-            for entry_id, fields in _entries(entries):
-                return await self._parse(entry_id, fields, 1, None)
-        return None
+            return []
+        taken = (
+            self._take(entry_id, fields, 1, None)
+            for entry_id, fields in read_entries(read.result())
+        )
+        return [delivery for delivery in taken if delivery is not None]
 
-    async def _parse(
+    def _take(
         self,
         entry_id: str,
         fields: dict[str, str],
         deliveries: int,
         claimed_from: str | None,
     ) -> Delivery | None:
-        """The entry as a Delivery; a malformed one is buried, and None."""
+        """Hold the entry, as a Delivery; a malformed one is buried, and None."""
+        self._held.add(entry_id)
         try:
-            job_text = fields["job"]
-            if not (job_text.isascii() and job_text.isdigit()):
-                raise ValueError(f"job is not a decimal id: {job_text!r}")
-            payload = json.loads(fields["payload"])
-            if not isinstance(payload, dict):
-                raise ValueError(f"payload is not a JSON object: {payload!r}")
-        except (KeyError, ValueError) as error:
+            return parse_entry(entry_id, fields, deliveries, claimed_from)
+        except MalformedEntryError as error:
             # It can never succeed: dead at once, whatever its count.
-            reason = f"malformed entry: {type(error).__name__}: {error}"
-            print(f"redis: {entry_id} {reason}", file=sys.stderr, flush=True)
-            await self._bury(entry_id, fields, reason, deliveries)
+            print(f"redis: {entry_id} {error}", file=sys.stderr, flush=True)
+            self._bury(entry_id, fields, str(error), deliveries)
             return None
-        return Delivery(int(job_text), payload, entry_id, deliveries, claimed_from)
 
-    async def _bury(
+    def _bury(
         self, entry_id: str, fields: Mapping[str, str], error: str, deliveries: int
-    ) -> bool:
-        dead = {
-            "job": fields.get("job", ""),
-            "payload": fields.get("payload", ""),
-            "error": error,
-            "deliveries": str(deliveries),
-            "consumer": self.consumer,
-        }
-        return await self._settle(entry_id, (self.dead_letters, dead))
-
-    async def _settle(
-        self, entry_id: str, append: tuple[str, Mapping[str, str]] | None = None
-    ) -> bool:
-        """Acknowledge ``entry_id``; if that did, append ``append`` and delete it.
-
-        Whether it acknowledged it: False, another worker did first.
-        """
-        target, fields = append or (self.name, {})
-        pairs = [item for field in fields.items() for item in field]
-        args = [self.group, entry_id, *pairs]
-        acknowledged: int = await self._retrying(
-            lambda: self._settle_script(keys=[self.name, target], args=args)
-        )
-        return acknowledged == 1
+    ) -> None:
+        burial = Settlement.dead(entry_id, fields, error, deliveries, self.consumer)
+        # Nobody waits for it: a failure is the stream's, seen by the reader.
+        self._enqueue(_Queued(burial, None, None))
 
     async def _retrying(self, command: Callable[[], Awaitable[T]]) -> T:
-        """``await command()``, again after a lost connection or group, until
-        it succeeds.
+        """``await command()``, again after a lost connection or group, or a
+        transient error reply, until it succeeds; any other error is raised.
 
-        A stop cancels the task that waits here, like any other await.
+        A stop cancels the task that waits here, like any other await; one
+        that redis-py let through is raised after the command all the same.
         """
-        delay, group_lost = FIRST_RETRY_S, False
+        task = asyncio.current_task()
+        assert task is not None, "called from a task"
+        cancels_before = task.cancelling()
+        backoff, group_lost = Backoff(), False
         while True:
             try:
                 if group_lost:
                     await self._create_group()
                     group_lost = False
-                return await command()
-            except ResponseError as error:
-                if group_lost or not str(error).startswith("NOGROUP"):
+                reply = await command()
+                _raise_if_cancelled_since(task, cancels_before)
+                return reply
+            except RedisError as error:
+                _raise_if_cancelled_since(task, cancels_before)
+                if is_lost_group(error) and not group_lost:
+                    # The stream was deleted, or the server restarted without
+                    # its data: what is left to do is to go on with a new group.
+                    print(f"redis: {error}; creating it again", file=sys.stderr)
+                    group_lost = True
+                    continue
+                if not is_transient(error):
                     raise
-                # The stream was deleted, or the server restarted without
-                # its data: what is left to do is to go on with a new group.
-                print(f"redis: {error}; creating it again", file=sys.stderr)
-                group_lost = True
-            except _LOST as error:
-                wait = random.uniform(0, delay)  # full jitter: workers spread out
-                _report_retry(error, wait)
+                wait = backoff.next_wait()
+                print(retry_line(error, wait), file=sys.stderr, flush=True)
                 await asyncio.sleep(wait)
-                delay = min(delay * 2, LAST_RETRY_S)
 
 
-def redact(url: str) -> str:
-    """``url`` without its password: ``redis://user:***@host:6379/0``."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    user = parts.username or ""
-    host = parts.netloc.rpartition("@")[2]
-    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
+def _raise_if_cancelled_since(task: asyncio.Task[Any], cancels_before: int) -> None:
+    """Raise the cancellation ``task`` was sent since it had ``cancels_before``.
+
+    redis-py sends each command under ``asyncio.wait_for`` (its
+    ``socket_timeout``), and Python 3.11's drops a cancellation that comes
+    as the send completes: the task would go on as if never cancelled. A
+    cancellation pending before is not raised again, so that a command in a
+    task's cleanup still runs.
+    """
+    if task.cancelling() > cancels_before:
+        raise asyncio.CancelledError
 
 
 async def _set_within(event: asyncio.Event, seconds: float) -> bool:
-    """Whether ``event`` is set, waiting at most ``seconds`` for it."""
+    """Whether ``event`` is set, waiting at most ``seconds`` for it.
+
+    Not with ``asyncio.wait_for``: Python 3.11's drops a cancellation that
+    comes as the event is set.
+    """
+    waiting = asyncio.ensure_future(event.wait())
     try:
-        await asyncio.wait_for(event.wait(), seconds)
-    except TimeoutError:
-        return False
-    return True
-
-
-def _entry(job: int, payload: Mapping[str, object]) -> _Fields:
-    return {"job": str(job), "payload": json.dumps(payload)}
-
-
-def _entries(reply: object) -> list[tuple[str, dict[str, str]]]:
-    """The (id, fields) of a list of entries; a deleted entry's fields are None."""
-    entries = reply if isinstance(reply, list) else []
-    return [
-        (str(entry_id), {str(key): str(value) for key, value in fields.items()})
-        for entry_id, fields in entries
-        if isinstance(fields, dict)
-    ]
-
-
-def _report_retry(error: BaseException, wait: float) -> None:
-    message = f"redis: {error}; retrying in {round(wait * 1000)} ms"
-    print(message, file=sys.stderr, flush=True)
+        await asyncio.wait((waiting,), timeout=seconds)
+    finally:
+        waiting.cancel()
+    return event.is_set()

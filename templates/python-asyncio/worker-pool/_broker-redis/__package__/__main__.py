@@ -8,69 +8,26 @@
 from __future__ import annotations
 
 import asyncio
-import signal
 import sys
-from contextlib import aclosing
+from collections.abc import AsyncGenerator
 
 from . import worker_pool
-from .harness import Config, Recorder, parse_config
-from .harness.broker import Broker
+from .harness import Config, parse_config
+from .harness.broker import Broker, serve
 from .harness.simulated import SimulatedWork
-from .redis_stream import Delivery, UnreachableError
-
-STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)  # Ctrl-C, and a service manager's stop
+from .outcome import Outcome
+from .redis_stream import Delivery
 
 
 async def main(config: Config, work: SimulatedWork) -> int:
     """Produce, or run the stream's jobs on ``--workers`` workers, or both."""
-    recorder = Recorder(config)
-    try:
-        broker = await Broker.open(config, recorder)
-    except UnreachableError as error:
-        print(f"error: {error}", file=sys.stderr, flush=True)
-        return 1
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    drain_deadline: asyncio.TimerHandle | None = None
 
-    def on_stop_signal(signum: int) -> None:
-        # Called on the loop, between two steps of its tasks, not in the
-        # middle of one: it may touch anything the tasks touch.
-        nonlocal drain_deadline
-        if not stop.is_set():
-            recorder.stopping(signum)
-            stop.set()  # the first: intake stops, the jobs in flight drain
-            # What still runs at the deadline is cancelled, not acknowledged:
-            # it stays pending in the stream, for another worker to claim.
-            drain_s = config.drain_ms / 1000
-            drain_deadline = loop.call_later(drain_s, broker.cancel_in_flight)
-        else:
-            recorder.exit_now()  # the second: the summary, then exit 130
+    def run_pool(
+        broker: Broker, jobs: AsyncGenerator[Delivery, None], stop: asyncio.Event
+    ) -> AsyncGenerator[Outcome[Delivery, int], None]:
+        return worker_pool.run(jobs, broker.run, workers=config.workers, stop=stop)
 
-    for signum in STOP_SIGNALS:
-        loop.add_signal_handler(signum, on_stop_signal, signum)
-    recorder.ready()
-
-    async def handle(delivery: Delivery, worker: int) -> int:
-        broker.took(delivery, worker)
-        return await broker.run(work, delivery, worker)
-
-    try:
-        async with broker:
-            await broker.start_producing(stop)
-            if broker.works:
-                jobs = broker.deliveries(stop)
-                pool = worker_pool.run(jobs, handle, workers=config.workers, stop=stop)
-                async with aclosing(jobs), aclosing(pool) as outcomes:
-                    async for outcome in outcomes:
-                        await broker.settle(outcome)
-    finally:
-        if drain_deadline is not None:
-            drain_deadline.cancel()  # every job has ended: nothing to cancel
-        for signum in STOP_SIGNALS:  # the run is over: no signal changes its end
-            loop.remove_signal_handler(signum)
-            signal.signal(signum, signal.SIG_IGN)
-    return recorder.finish()  # a cancelled job is pending, not lost: exit 1
+    return await serve(config, work, run_pool)
 
 
 if __name__ == "__main__":

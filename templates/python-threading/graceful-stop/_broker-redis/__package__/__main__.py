@@ -71,7 +71,7 @@ def main() -> NoReturn:
             with closing(served) as outcomes:
                 for outcome in outcomes:
                     broker.settle(outcome)
-    code = recorder.finish()
+    code = broker.exit_code(recorder.finish())  # 1 after an error reply
     for signum in STOP_SIGNALS:
         # Over: a late Ctrl-C, once Python has put back its default handler
         # on the way out, would kill the process instead of this exit code.

@@ -64,7 +64,8 @@ def main() -> NoReturn:
             ) as outcomes:
                 for outcome in outcomes:
                     broker.settle(outcome)
-    code = recorder.finish()  # a cancelled job is pending, not lost: exit 1
+    # A cancelled job is pending, not lost: exit 1, as after an error reply.
+    code = broker.exit_code(recorder.finish())
     for signum in STOP_SIGNALS:
         # Over: a late Ctrl-C, once Python has put back its default handler
         # on the way out, would kill the process instead of this exit code.

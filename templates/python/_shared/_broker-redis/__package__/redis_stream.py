@@ -13,62 +13,86 @@ least once:
   worker has acknowledged yet;
 - after ``max_deliveries`` a failing job moves to ``<stream>:dead``.
 
+A consumer holds no more entries than its ``capacity``, the jobs it can run
+at once: it reads a batch for the free slots, and none while it is full, so
+no entry waits in the process for a worker while its idle time runs toward
+``claim_idle``. Settlements go to one settler thread, which sends all those
+waiting (up to ``SETTLE_BATCH``) in one script call: the busier the
+workers, the bigger the batches.
+
 The client is thread-safe: its pool gives each thread that sends a command
-(the component's reader, the caller's thread) a connection of its own.
-Open one ``Stream`` per process, or per producer thread. A lost connection
-is retried with jittered exponential backoff, one line on stderr per retry.
+(the reader, the settler, the caller's) a connection of its own. A lost
+connection, or an error reply of a server that will answer later (see
+``redis_wire.TRANSIENT_REPLIES``), is retried with jittered exponential
+backoff, one line on stderr per retry; any other error reply is raised.
 """
 
 from __future__ import annotations
 
-import json
-import random
+import itertools
 import socket
 import sys
 import threading
 import time
 import weakref
+from collections import deque
 from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import Future
 from contextlib import suppress
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, TypeVar
-from urllib.parse import urlsplit, urlunsplit
+from queue import Empty, SimpleQueue
+from typing import TypeVar
 
 import redis
 from redis.backoff import NoBackoff
 from redis.connection import Connection
 from redis.retry import Retry
-from redis.typing import EncodableT, FieldT
+from redis.typing import EncodableT, FieldT, StreamIdT
+
+from .redis_wire import (
+    FULL_POLL_S,
+    LONGEST_BLOCK_MS,
+    PRODUCE,
+    SETTLE,
+    SETTLE_BATCH,
+    START_DEADLINE_S,
+    Backoff,
+    Delivery,
+    Keys,
+    MalformedEntryError,
+    Settlement,
+    UnreachableError,
+    abandoned_error,
+    block_ms,
+    describe,
+    entries,
+    entry_fields,
+    is_existing_group,
+    is_lost_group,
+    is_transient,
+    new_producer_token,
+    parse_entry,
+    produce_args,
+    producer_key,
+    read_entries,
+    redact,
+    retry_line,
+    settle_args,
+    settle_keys,
+    settled_by_us,
+)
+
+__all__ = ["Delivery", "GaveUpError", "Stream", "UnreachableError", "redact"]
 
 T = TypeVar("T")
 
-FIRST_RETRY_S = 0.1
-"""Backoff after the first failure; it doubles up to ``LAST_RETRY_S``."""
-LAST_RETRY_S = 5.0
-START_DEADLINE_S = 3.0
-"""How long ``open`` keeps trying to reach the server before giving up."""
-FULL_POLL_S = 0.03
-"""How often a producer held back by a full stream looks again."""
 STOP_POLL_S = 0.02
 """How often a wait looks at its stop."""
-LONGEST_BLOCK_MS = 1000
-"""A read blocks no longer than this, so that claims and stops are checked."""
-_LOST = (redis.ConnectionError, redis.TimeoutError)
-_SETTLE = """
-if redis.call('XACK', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
-if #ARGV > 2 then redis.call('XADD', KEYS[2], '*', unpack(ARGV, 3)) end
-redis.call('XDEL', KEYS[1], ARGV[2])
-return 1
-"""
-"""Acknowledge an entry and, only if that acknowledged it, append (to the
-stream or its dead letters) and delete it: so a worker whose job another
-worker settled first neither hands it back nor buries it a second time."""
+ROOM_POLL_S = 0.05
+"""How often a reader waiting for a free slot looks at its stop; a
+settlement wakes it at once."""
 _Fields = dict[FieldT, EncodableT]
-
-
-class UnreachableError(Exception):
-    """The server could not be reached when the stream was opened."""
 
 
 class _StoppedError(Exception):
@@ -80,26 +104,12 @@ class GaveUpError(Exception):
 
 
 @dataclass(frozen=True, slots=True)
-class Delivery:
-    """One delivery of a job to this consumer."""
+class _Waiting:
+    """A settlement queued for the settler, and who waits for its outcome."""
 
-    job: int
-    payload: dict[str, Any]
-    id: str
-    deliveries: int
-    """How many times the job has been delivered, this time included."""
-    claimed_from: str | None = None
-    """The consumer it was claimed from; None when read fresh."""
-
-
-def redact(url: str) -> str:
-    """``url`` without its password: ``redis://user:***@host:6379/0``."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    user = parts.username or ""
-    host = parts.netloc.rpartition("@")[2]
-    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
+    settlement: Settlement
+    delivery: Delivery | None  # None: an entry never handed out (buried at once)
+    outcome: Future[bool]
 
 
 class Stream:
@@ -113,24 +123,45 @@ class Stream:
         claim_idle: float,
         max_deliveries: int,
         buffer: int | None,
+        capacity: int,
+        deadline: threading.Event | None,
         connections: _ReportReconnections,
     ) -> None:
         self._client, self._connections = client, connections
         self.name, self.consumer = name, consumer
-        self.group, self.dead_letters = f"{name}:workers", f"{name}:dead"
-        self.results = f"{name}:results"
+        self.keys = Keys.of(name)
+        self.group, self.dead_letters = self.keys.group, self.keys.dead_letters
+        self.results = self.keys.results
         self.claim_idle, self.max_deliveries = claim_idle, max_deliveries
-        self.buffer = buffer
+        self.buffer, self.capacity = buffer, capacity
+        self._deadline = deadline
         self._claim_idle_ms = max(1, round(claim_idle * 1000))
-        self._block_ms = max(1, min(self._claim_idle_ms // 2, LONGEST_BLOCK_MS))
-        self._settle_script = client.register_script(_SETTLE)
+        self._block_ms = block_ms(self._claim_idle_ms)
+        self._settle_script = client.register_script(SETTLE)
+        self._produce_script = client.register_script(PRODUCE)
+        # Numbers this Stream's produce calls under a token of its own, so
+        # that a call tried again after a lost reply adds its job once.
+        self._producer_key = producer_key(name, new_producer_token())
+        self._produce_calls = itertools.count(1)
         # Held by deliveries() from a check of its stop to the end of the
         # command it then sends, so that close() cuts no read short.
         self._reading = threading.Lock()
-        # The entries handed out and not yet settled: never claimed from
-        # itself while one of its workers still runs the job.
+        # The entries read and not yet handed to the settler: never more
+        # than capacity, and never claimed from itself while a worker of
+        # its own runs one. Notified when one is settled.
         self._held: set[str] = set()
-        self._held_lock = threading.Lock()
+        self._room = threading.Condition()
+        # Handed to the settler, not yet settled: not claimed from itself
+        # either, though their slots are free.
+        self._unsettled: set[str] = set()
+        # Read in a batch, not yet handed out by deliveries().
+        self._ready: deque[Delivery] = deque()
+        self._settling: SimpleQueue[_Waiting | None] = SimpleQueue()
+        self._settler: threading.Thread | None = None
+        self._settler_started = threading.Lock()
+        # The first error reply that retrying cannot mend: nothing is sent
+        # after it, so what this consumer holds stays pending.
+        self._fatal: BaseException | None = None
 
     @classmethod
     def open(
@@ -142,19 +173,24 @@ class Stream:
         claim_idle: float = 30.0,
         max_deliveries: int = 5,
         buffer: int | None = None,
+        capacity: int = 1,
+        deadline: threading.Event | None = None,
     ) -> Stream:
         """Connect and create the consumer group if missing.
 
         ``claim_idle`` (seconds): a pending entry idle this long is claimed,
-        so make it longer than the longest job plus its wait in the queue:
-        a job still running when claimed runs twice (acknowledged once);
-        ``buffer``: the backlog ``produce`` waits under (None: no bound). It
-        bounds one producer: several may each add one past it, as each
-        looks at the length before it adds.
+        so make it longer than the longest job: a job still running when
+        claimed runs twice (acknowledged once); ``buffer``: the backlog
+        ``produce`` keeps under, whatever the number of producers (None: no
+        bound); ``capacity``: how many jobs this consumer runs at once, the
+        most it holds; ``deadline``: once set, a settlement gives up waiting
+        for a server that does not answer (GaveUpError).
         Tries again quietly for ``START_DEADLINE_S`` (a server starting
-        alongside), then raises UnreachableError; nothing is read from the
-        stream then.
+        alongside), then raises UnreachableError, as it does at once for an
+        answer that is not Redis's; nothing is read from the stream then.
         """
+        if capacity < 1:
+            raise ValueError(f"capacity must be at least 1, got {capacity}")
         connections = _ReportReconnections()
         client = redis.Redis.from_url(
             url,
@@ -167,38 +203,51 @@ class Stream:
             redis_connect_func=connections,
         )
         stream = cls(
-            client, name, consumer, claim_idle, max_deliveries, buffer, connections
+            client,
+            name,
+            consumer,
+            claim_idle,
+            max_deliveries,
+            buffer,
+            capacity,
+            deadline,
+            connections,
         )
-        deadline = time.monotonic() + START_DEADLINE_S
-        delay = FIRST_RETRY_S
+        deadline_at = time.monotonic() + START_DEADLINE_S
+        backoff = Backoff()
         while True:
             try:
                 stream._create_group()
                 return stream
-            except _LOST as error:
-                wait = random.uniform(0, delay)
-                if time.monotonic() + wait > deadline:
-                    client.close()
-                    message = f"cannot reach {redact(url)}: {error}"
-                    raise UnreachableError(message) from error
-                time.sleep(wait)  # quietly: if it never comes, one line says so
-                delay = min(delay * 2, LAST_RETRY_S)
+            except redis.RedisError as error:
+                wait = backoff.next_wait()
+                if is_transient(error) and time.monotonic() + wait <= deadline_at:
+                    time.sleep(wait)  # quietly: if it never comes, one line says so
+                    continue
+                client.close()
+                message = f"cannot reach {redact(url)}: {describe(error)}"
+                raise UnreachableError(message) from error
 
     def _create_group(self) -> None:
         try:
             self._client.xgroup_create(self.name, self.group, id="0", mkstream=True)
         except redis.ResponseError as error:
-            if not str(error).startswith("BUSYGROUP"):
+            if not is_existing_group(error):
                 raise
 
     def close(self) -> None:
-        """Close the connections, once a read in progress has ended.
+        """Hand back what was read and not handed out, wait for the
+        settlements queued, then close the connections.
 
         Set the stop of ``deliveries`` first: a read then ends within
         ``LONGEST_BLOCK_MS`` and releases what it got.
         """
         held = self._reading.acquire(timeout=LONGEST_BLOCK_MS / 1000 + 1)
         try:
+            self._release_ready()
+            if self._settler is not None:
+                self._settling.put(None)
+                self._settler.join()
             self._client.close()
         finally:
             if held:
@@ -232,11 +281,15 @@ class Stream:
         Returns False, having added nothing, if ``stop`` is set while it
         waits for room. The stream is never trimmed: trimming drops jobs.
         """
-        while self.buffer is not None and self.backlog() >= self.buffer:
+        number = next(self._produce_calls)
+        args = produce_args(self.buffer, number, job, payload)
+        keys = [self.name, self._producer_key]
+        add = partial(self._produce_script, keys=keys, args=args)
+        # Polled: the backlog shrinks in other processes, on other machines,
+        # and Redis tells no one when a stream gets shorter.
+        while self._retrying(add) == 0:
             if _stopped_within(FULL_POLL_S, stop):
                 return False
-        fields: _Fields = {"job": job, "payload": json.dumps(payload)}
-        self._retrying(lambda: self._client.xadd(self.name, fields))
         return True
 
     def deliveries(
@@ -247,97 +300,138 @@ class Stream:
     ) -> Iterator[Delivery]:
         """The jobs for this consumer, until ``stop`` is set.
 
-        It claims entries idle longer than ``claim_idle`` (their consumer
-        died; never one it handed out and has not yet settled with ``ack``,
-        ``fail`` or ``release``), else reads a new one, one entry at a time:
-        the component's queue bounds what is held. A read blocks for at most
-        a second, so a stop ends it within that; an entry read after the
-        stop is released.
+        It reads for its free slots only, in one batch: entries idle longer
+        than ``claim_idle`` first (their consumer died; never one it holds),
+        else new ones. With no slot free it waits for a settlement. A read
+        blocks for at most a second, so a stop ends it within that; entries
+        read and not handed out when the stop comes are released.
         An entry that cannot be parsed goes to the dead letters at once; so
         does a claimed one already delivered ``max_deliveries`` times, after
         ``abandoned(delivery, error)`` is told.
         """
+        next_scan = 0.0
         while True:
+            if not self._ready and not self._wait_for_room(stop):
+                return
             with self._reading:
                 if stop.is_set():
+                    self._release_ready()
                     return
-                try:
-                    delivery = self._claim_one(stop, abandoned) or self._read_one(stop)
-                except _StoppedError:
-                    return
-                if delivery is not None and stop.is_set():
-                    self.release(delivery)
-                    return
-            if delivery is not None:
-                with self._held_lock:
-                    self._held.add(delivery.id)
-                yield delivery
+                if not self._ready:
+                    try:
+                        if time.monotonic() >= next_scan:
+                            full = self._claim(stop, abandoned)
+                            # A full page may hide more idle entries.
+                            wait_ms = 0 if full else self._block_ms
+                            next_scan = time.monotonic() + wait_ms / 1000
+                        if not self._ready:
+                            self._read(stop)
+                    except _StoppedError:
+                        return
+                    if stop.is_set():
+                        self._release_ready()
+                        return
+                if not self._ready:
+                    continue
+                delivery = self._ready.popleft()
+            yield delivery
 
-    def _claim_one(
+    def _wait_for_room(self, stop: threading.Event) -> bool:
+        """Wait until a slot is free: False if ``stop`` came first."""
+        with self._room:
+            while len(self._held) >= self.capacity:
+                if stop.is_set():
+                    return False
+                # Timed: the stop is set by a signal handler, which must not
+                # take a lock this thread may hold.
+                self._room.wait(ROOM_POLL_S)
+        return not stop.is_set()
+
+    def _room_left(self) -> int:
+        with self._room:
+            return self.capacity - len(self._held)
+
+    def _hold(self, delivery: Delivery) -> None:
+        with self._room:
+            self._held.add(delivery.id)
+        self._ready.append(delivery)
+
+    def _claim(
         self,
         stop: threading.Event,
         abandoned: Callable[[Delivery, str], None] | None,
-    ) -> Delivery | None:
-        while True:
-            with self._held_lock:
-                held = set(self._held)
-            # Enough to find one it does not hold, if there is one.
-            pending = self._retrying(
-                partial(
-                    self._client.xpending_range,
-                    self.name,
-                    self.group,
-                    "-",
-                    "+",
-                    len(held) + 1,
-                    idle=self._claim_idle_ms,
-                ),
-                stop,
-            )
-            idle = [entry for entry in pending if entry["message_id"] not in held]
-            if not idle:
-                return None
-            entry_id = str(idle[0]["message_id"])
-            previous = str(idle[0]["consumer"])
-            count = int(idle[0]["times_delivered"])
-            claim = partial(
-                self._client.xclaim,
+    ) -> bool:
+        """Claim idle entries for the free slots; whether the page was full."""
+        room = self._room_left()
+        with self._room:
+            held = self._held | self._unsettled
+        page = len(held) + room
+        pending = self._retrying(
+            partial(
+                self._client.xpending_range,
                 self.name,
                 self.group,
-                self.consumer,
-                self._claim_idle_ms,
-                [entry_id],
+                "-",
+                "+",
+                page,
+                idle=self._claim_idle_ms,
+            ),
+            stop,
+        )
+        idle = {
+            str(entry["message_id"]): (
+                str(entry["consumer"]),
+                int(entry["times_delivered"]),
             )
-            entries = _entries(self._retrying(claim, stop))
-            if not entries:
-                continue  # another worker claimed it first, or it was deleted
-            fields = entries[0][1]
+            for entry in pending
+            if entry["message_id"] not in held
+        }
+        chosen = list[StreamIdT](idle)[:room]
+        if not chosen:
+            return False
+        # Atomic: an entry another consumer claimed first, or that was
+        # settled meanwhile, is not in the reply.
+        claim = partial(
+            self._client.xclaim,
+            self.name,
+            self.group,
+            self.consumer,
+            self._claim_idle_ms,
+            chosen,
+        )
+        for entry_id, fields in entries(self._retrying(claim, stop)):
+            previous, count = idle[entry_id]
             delivery = self._parse(entry_id, fields, count + 1, previous)
             if delivery is None:
                 continue
             if count < self.max_deliveries:
-                return delivery
-            error = f"abandoned by {previous} after {count} deliveries"
+                self._hold(delivery)
+                continue
+            error = abandoned_error(previous, count)
             if abandoned is not None:
                 abandoned(delivery, error)
             self._bury(entry_id, fields, error, count)
+        return len(pending) == page
 
-    def _read_one(self, stop: threading.Event) -> Delivery | None:
+    def _read(self, stop: threading.Event) -> None:
+        """Read new entries for the free slots, blocking up to a second."""
+        room = self._room_left()
+        if room <= 0:
+            return
         reply = self._retrying(
             lambda: self._client.xreadgroup(
                 self.group,
                 self.consumer,
                 {self.name: ">"},
-                count=1,
+                count=room,
                 block=self._block_ms,
             ),
             stop,
         )
-        # RESP2, the client's default: [[stream, [(id, fields), ...]]]
-        for _, entries in reply if isinstance(reply, list) else []:
-            for entry_id, fields in _entries(entries):
-                return self._parse(entry_id, fields, 1, None)
-        return None
+        for entry_id, fields in read_entries(reply):
+            delivery = self._parse(entry_id, fields, 1, None)
+            if delivery is not None:
+                self._hold(delivery)
 
     def _parse(
         self,
@@ -348,159 +442,192 @@ class Stream:
     ) -> Delivery | None:
         """The entry as a Delivery; a malformed one is buried, and None."""
         try:
-            job_text = fields["job"]
-            if not (job_text.isascii() and job_text.isdigit()):
-                raise ValueError(f"job is not a decimal id: {job_text!r}")
-            payload = json.loads(fields["payload"])
-            if not isinstance(payload, dict):
-                raise ValueError(f"payload is not a JSON object: {payload!r}")
-        except (KeyError, ValueError) as error:
-            reason = f"malformed entry: {type(error).__name__}: {error}"
-            print(f"redis: {entry_id} {reason}", file=sys.stderr, flush=True)
-            self._bury(entry_id, fields, reason, deliveries)
+            return parse_entry(entry_id, fields, deliveries, claimed_from)
+        except MalformedEntryError as error:
+            print(f"redis: {entry_id} {error}", file=sys.stderr, flush=True)
+            self._bury(entry_id, fields, str(error), deliveries)
             return None
-        return Delivery(int(job_text), payload, entry_id, deliveries, claimed_from)
 
-    def ack(
-        self,
-        delivery: Delivery,
-        result: object,
-        *,
-        deadline: threading.Event | None = None,
-    ) -> bool:
+    def _release_ready(self) -> None:
+        """Hand back the entries read and not handed out: a stop came."""
+        while self._ready:
+            with suppress(GaveUpError, redis.RedisError):  # then pending: claimed
+                self.release(self._ready.popleft())
+
+    def ack(self, delivery: Delivery, result: object) -> bool:
         """Record ``result``, then acknowledge and delete the entry.
 
         False: another worker, which claimed the job while this one was
         slow, acknowledged it first (its result was the same). Raises
-        GaveUpError if ``deadline`` is set before it is done.
+        GaveUpError if the deadline comes before it is done.
         """
-        record = partial(self._client.hset, self.results, str(delivery.job))
-        self._before(deadline, partial(record, str(result)))
-        acknowledged = self._settle(delivery.id, deadline=deadline)
-        self._settled(delivery)
-        return acknowledged
+        return self.ack_soon(delivery, result).result()
 
-    def fail(
-        self,
-        delivery: Delivery,
-        error: str,
-        *,
-        deadline: threading.Event | None = None,
-    ) -> bool:
+    def ack_soon(self, delivery: Delivery, result: object) -> Future[bool]:
+        """``ack``, queued: its slot is free at once, its outcome comes later."""
+        return self._settle(Settlement.ack(delivery, result), delivery)
+
+    def fail(self, delivery: Delivery, error: str) -> bool:
         """Record a failed delivery; True if this put the job in the dead letters.
 
         Before ``max_deliveries`` the entry stays pending, and any worker,
         this one too, claims it again after ``claim_idle``. False too when
         another worker, which claimed it meanwhile, settled it first.
-        Raises GaveUpError if ``deadline`` is set before it is buried.
+        Raises GaveUpError if the deadline comes before it is buried.
         """
-        self._settled(delivery)
-        if delivery.deliveries < self.max_deliveries:
-            return False
-        fields = {"job": str(delivery.job), "payload": json.dumps(delivery.payload)}
-        return self._bury(
-            delivery.id, fields, error, delivery.deliveries, deadline=deadline
-        )
+        return self.fail_soon(delivery, error).result()
 
-    def release(
-        self, delivery: Delivery, *, deadline: threading.Event | None = None
-    ) -> None:
+    def fail_soon(self, delivery: Delivery, error: str) -> Future[bool]:
+        """``fail``, queued: its slot is free at once, its outcome comes later."""
+        if delivery.deliveries < self.max_deliveries:
+            self._free(delivery)
+            left_pending: Future[bool] = Future()
+            left_pending.set_result(False)
+            return left_pending
+        fields = entry_fields(delivery.job, delivery.payload)
+        dead = Settlement.dead(
+            delivery.id, fields, error, delivery.deliveries, self.consumer
+        )
+        return self._settle(dead, delivery)
+
+    def release(self, delivery: Delivery) -> None:
         """Hand back a delivery never started: a new entry at the end.
 
         The job does not wait for ``claim_idle``, as a pending one would.
         Nothing is added if another worker claimed and settled it meanwhile.
-        Raises GaveUpError if ``deadline`` is set before it is handed back.
+        Raises GaveUpError if the deadline comes before it is handed back.
         """
-        fields = {"job": str(delivery.job), "payload": json.dumps(delivery.payload)}
-        self._settled(delivery)
-        self._settle(delivery.id, (self.name, fields), deadline=deadline)
+        self.release_soon(delivery).result()
 
-    def _settled(self, delivery: Delivery) -> None:
-        with self._held_lock:
-            self._held.discard(delivery.id)
+    def release_soon(self, delivery: Delivery) -> Future[bool]:
+        """``release``, queued: its slot is free at once."""
+        return self._settle(Settlement.release(delivery), delivery)
 
     def _bury(
-        self,
-        entry_id: str,
-        fields: Mapping[str, str],
-        error: str,
-        deliveries: int,
-        *,
-        deadline: threading.Event | None = None,
-    ) -> bool:
-        dead = {
-            "job": fields.get("job", ""),
-            "payload": fields.get("payload", ""),
-            "error": error,
-            "deliveries": str(deliveries),
-            "consumer": self.consumer,
-        }
-        return self._settle(entry_id, (self.dead_letters, dead), deadline=deadline)
+        self, entry_id: str, fields: Mapping[str, str], error: str, deliveries: int
+    ) -> None:
+        """Dead-letter an entry never handed out, before reading on: its
+        claimer, not a slow worker of its last delivery, buries it."""
+        dead = Settlement.dead(entry_id, fields, error, deliveries, self.consumer)
+        with suppress(GaveUpError):  # then pending: the next claimer buries it
+            self._settle(dead, None).result()
+
+    def _free(self, delivery: Delivery, *, settling: bool = False) -> None:
+        with self._room:
+            self._held.discard(delivery.id)
+            if settling:
+                self._unsettled.add(delivery.id)
+            self._room.notify()
 
     def _settle(
-        self,
-        entry_id: str,
-        append: tuple[str, Mapping[str, str]] | None = None,
-        *,
-        deadline: threading.Event | None = None,
-    ) -> bool:
-        """Acknowledge ``entry_id``; if that did, append ``append`` and delete it.
+        self, settlement: Settlement, delivery: Delivery | None
+    ) -> Future[bool]:
+        """Queue ``settlement`` for the settler; frees the delivery's slot."""
+        if delivery is not None:
+            self._free(delivery, settling=True)
+        outcome: Future[bool] = Future()
+        with self._settler_started:
+            if self._settler is None:
+                self._settler = threading.Thread(
+                    target=self._settle_batches, name="settler", daemon=True
+                )
+                self._settler.start()
+        self._settling.put(_Waiting(settlement, delivery, outcome))
+        return outcome
 
-        Whether it acknowledged it: False, another worker did first.
-        """
-        target, fields = append or (self.name, {})
-        pairs = [item for field in fields.items() for item in field]
-        args = [self.group, entry_id, *pairs]
-        run = partial(self._settle_script, keys=[self.name, target], args=args)
-        acknowledged: int = self._before(deadline, run)
-        return acknowledged == 1
+    def _settle_batches(self) -> None:
+        """The settler: each time, all the settlements queued, in one call."""
+        closing = False
+        while not closing:
+            first = self._settling.get()
+            if first is None:
+                return
+            batch = [first]
+            while len(batch) < SETTLE_BATCH:
+                try:
+                    waiting = self._settling.get_nowait()
+                except Empty:
+                    break
+                if waiting is None:
+                    closing = True  # after this batch
+                    break
+                batch.append(waiting)
+            self._send(batch)
 
-    def _before(self, deadline: threading.Event | None, command: Callable[[], T]) -> T:
-        """``command()``, retried until it succeeds or ``deadline`` is set."""
-        if deadline is not None and deadline.is_set():
-            raise GaveUpError("the deadline has passed")
+    def _send(self, batch: list[_Waiting]) -> None:
         try:
-            return self._retrying(command, deadline)
-        except _StoppedError as error:
-            raise GaveUpError("the deadline came while the server was away") from error
+            self._send_once(batch)
+        finally:
+            with self._room:
+                self._unsettled.difference_update(
+                    waiting.delivery.id for waiting in batch if waiting.delivery
+                )
+
+    def _send_once(self, batch: list[_Waiting]) -> None:
+        if self._fatal is not None:
+            error: BaseException = self._fatal
+        elif self._deadline is not None and self._deadline.is_set():
+            error = GaveUpError("the deadline has passed")
+        else:
+            args = settle_args(self.group, [waiting.settlement for waiting in batch])
+            run = partial(self._settle_script, keys=settle_keys(self.keys), args=args)
+            tries = 0
+
+            def send() -> list[int]:
+                nonlocal tries
+                tries += 1
+                reply: list[int] = run()
+                return reply
+
+            try:
+                acknowledged = self._retrying(send, self._deadline)
+            except _StoppedError:
+                error = GaveUpError("the deadline came while the server was away")
+            except BaseException as fatal:  # every waiter hears of it
+                self._fatal = error = fatal
+            else:
+                # Sent again after a lost reply: the first may have settled it.
+                retried = tries > 1
+                for waiting, acked in zip(batch, acknowledged, strict=True):
+                    ours = acked == 1
+                    if waiting.delivery is not None:
+                        ours = settled_by_us(
+                            acked, retried, waiting.delivery, self.claim_idle
+                        )
+                    waiting.outcome.set_result(ours)
+                return
+        for waiting in batch:
+            waiting.outcome.set_exception(error)
 
     def _retrying(
         self, command: Callable[[], T], stop: threading.Event | None = None
     ) -> T:
-        """``command()``, again after a lost connection, until it succeeds.
+        """``command()``, again after a lost connection or a transient error
+        reply, until it succeeds; any other error reply is raised.
 
         Raises _StoppedError if ``stop`` is set while it waits to try again.
         """
-        delay, group_lost = FIRST_RETRY_S, False
+        backoff, group_lost = Backoff(), False
         while True:
             try:
                 if group_lost:
                     self._create_group()
                     group_lost = False
                 return command()
-            except redis.ResponseError as error:
-                if group_lost or not str(error).startswith("NOGROUP"):
+            except redis.RedisError as error:
+                if is_lost_group(error) and not group_lost:
+                    # The stream was deleted, or the server restarted without
+                    # its data: what is left to do is to go on with a new group.
+                    message = f"redis: {describe(error)}; creating it again"
+                    print(message, file=sys.stderr, flush=True)
+                    group_lost = True
+                    continue
+                if not is_transient(error):
                     raise
-                # The stream was deleted, or the server restarted without
-                # its data: what is left to do is to go on with a new group.
-                print(f"redis: {error}; creating it again", file=sys.stderr, flush=True)
-                group_lost = True
-            except _LOST as error:
-                wait = random.uniform(0, delay)  # full jitter: workers spread out
-                _report_retry(error, wait)
+                wait = backoff.next_wait()  # full jitter: workers spread out
+                print(retry_line(error, wait), file=sys.stderr, flush=True)
                 if _stopped_within(wait, stop):
                     raise _StoppedError from error
-                delay = min(delay * 2, LAST_RETRY_S)
-
-
-def _entries(reply: object) -> list[tuple[str, dict[str, str]]]:
-    """The (id, fields) of a list of entries; a deleted entry's fields are None."""
-    entries = reply if isinstance(reply, list) else []
-    return [
-        (str(entry_id), {str(key): str(value) for key, value in fields.items()})
-        for entry_id, fields in entries
-        if isinstance(fields, dict)
-    ]
 
 
 class _ReportReconnections:
@@ -547,8 +674,3 @@ def _stopped_within(seconds: float, stop: threading.Event | None) -> bool:
             return False
         time.sleep(min(left, STOP_POLL_S))
     return True
-
-
-def _report_retry(error: BaseException, wait: float) -> None:
-    message = f"redis: {error}; retrying in {round(wait * 1000)} ms"
-    print(message, file=sys.stderr, flush=True)

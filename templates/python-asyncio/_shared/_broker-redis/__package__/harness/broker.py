@@ -1,30 +1,104 @@
-"""The program's side of the broker: its roles, and what becomes of each outcome.
+"""The program's side of the broker: its roles, its stop, and what becomes of
+each outcome.
 
-A producer appends jobs 1..--jobs to the stream; a worker feeds the
-stream's deliveries to the pattern's component and settles every outcome
-on the loop that reads them: acknowledged when done, left pending for a
-retry when failed (dead-lettered after --max-deliveries), handed back when
-never started, left pending for another worker when cancelled. The producer
-of --role both is a task of its own, with a connection of its own.
+``serve`` is a broker program's whole run: a producer appends jobs
+1..--jobs to the stream; a worker feeds the stream's deliveries to the
+pattern's component and hands every outcome to the stream's settler as the
+component yields it: acknowledged when done, left pending for a retry when
+failed (dead-lettered after --max-deliveries), handed back when never
+started, left pending for another worker when cancelled. The producer of
+--role both is a task of its own, with a connection of its own.
 """
 
 from __future__ import annotations
 
 import asyncio
 import itertools
+import signal
+import sys
 import time
-from collections.abc import AsyncGenerator
-from contextlib import suppress
+from collections.abc import AsyncGenerator, Callable, Mapping
+from contextlib import aclosing, suppress
 from typing import Any
 
+from redis.exceptions import RedisError
+
 from ..outcome import Outcome
-from ..redis_stream import Delivery, Stream
+from ..redis_stream import Delivery, Stream, UnreachableError
+from ..redis_wire import fatal_line
 from . import Config, InjectedFailureError, Recorder
 from .payload import Payload, PayloadError
 from .simulated import SimulatedWork
 
 IDLE_POLL_S = 0.05
 """How often an idle worker looks at the backlog, for --idle-exit-ms."""
+CANCEL_AGAIN_S = 0.5
+"""How long a task cancelled on an error may run on before it is cancelled again."""
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)  # Ctrl-C, and a service manager's stop
+
+PatternRun = Callable[
+    ["Broker", AsyncGenerator[Delivery, None], asyncio.Event],
+    AsyncGenerator[Outcome[Delivery, int], None],
+]
+"""The pattern's component over the stream's deliveries, until the stop."""
+
+
+async def serve(config: Config, work: SimulatedWork, run_pattern: PatternRun) -> int:
+    """Run the roles of --role: produce, or run the stream's jobs through
+    ``run_pattern``, or both; return the exit code.
+
+    The first SIGINT or SIGTERM stops intake and drains the jobs in flight;
+    at --drain-ms what still runs is cancelled and stays pending, for
+    another worker. The second exits 130 at once. An error reply the server
+    will not change its mind about is one line on stderr, and exit 1.
+    """
+    recorder = Recorder(config)
+    try:
+        broker = await Broker.open(config, recorder, work)
+    except UnreachableError as error:
+        print(f"error: {error}", file=sys.stderr, flush=True)
+        return 1
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    drain_deadline: asyncio.TimerHandle | None = None
+
+    def on_stop_signal(signum: int) -> None:
+        # Called on the loop, between two steps of its tasks, not in the
+        # middle of one: it may touch anything the tasks touch.
+        nonlocal drain_deadline
+        if not stop.is_set():
+            recorder.stopping(signum)
+            stop.set()  # the first: intake stops, the jobs in flight drain
+            # What still runs at the deadline is cancelled, not acknowledged:
+            # it stays pending in the stream, for another worker to claim.
+            drain_s = config.drain_ms / 1000
+            drain_deadline = loop.call_later(drain_s, broker.cancel_in_flight)
+        else:
+            recorder.exit_now()  # the second: the summary, then exit 130
+
+    for signum in STOP_SIGNALS:
+        loop.add_signal_handler(signum, on_stop_signal, signum)
+    recorder.ready()
+    try:
+        async with broker:
+            await broker.start_producing(stop)
+            if broker.works:
+                jobs = broker.deliveries(stop)
+                outcomes = run_pattern(broker, jobs, stop)
+                async with aclosing(jobs), aclosing(outcomes):
+                    async for outcome in outcomes:
+                        broker.settle(outcome)
+    except RedisError as error:  # an error reply the server will not take back
+        print(fatal_line(error), file=sys.stderr, flush=True)
+        recorder.finish()
+        return 1  # what it held stays pending, for another worker
+    finally:
+        if drain_deadline is not None:
+            drain_deadline.cancel()  # every job has ended: nothing to cancel
+        for signum in STOP_SIGNALS:  # the run is over: no signal changes its end
+            loop.remove_signal_handler(signum)
+            signal.signal(signum, signal.SIG_IGN)
+    return recorder.finish()  # a cancelled job is pending, not lost: exit 1
 
 
 class Broker:
@@ -34,10 +108,11 @@ class Broker:
         self,
         config: Config,
         recorder: Recorder,
+        work: SimulatedWork,
         producer: Stream | None,
         worker: Stream | None,
     ) -> None:
-        self._config, self._recorder = config, recorder
+        self._config, self._recorder, self._work = config, recorder, work
         self._producer, self._worker = producer, worker
         self._produced = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
@@ -46,7 +121,9 @@ class Broker:
         self._drained = asyncio.Event()  # --drain-ms has passed since the stop
 
     @classmethod
-    async def open(cls, config: Config, recorder: Recorder) -> Broker:
+    async def open(
+        cls, config: Config, recorder: Recorder, work: SimulatedWork
+    ) -> Broker:
         """Connect each role to the stream; raises UnreachableError."""
 
         async def connect(buffer: int | None) -> Stream:
@@ -57,6 +134,7 @@ class Broker:
                 claim_idle=config.claim_idle_ms / 1000,
                 max_deliveries=config.max_deliveries,
                 buffer=buffer,
+                capacity=config.workers,
             )
 
         producer = await connect(config.buffer) if config.role != "worker" else None
@@ -66,10 +144,10 @@ class Broker:
             if producer is not None:
                 await producer.close()
             raise
-        return cls(config, recorder, producer, worker)
+        return cls(config, recorder, work, producer, worker)
 
     async def close(self) -> None:
-        """Wait for its tasks, then close its connections."""
+        """Wait for its tasks and the settlements queued, then disconnect."""
         try:
             await asyncio.gather(*self._tasks)
         finally:
@@ -85,9 +163,7 @@ class Broker:
     ) -> None:
         if error_type is not None:
             # Left on an error: what it started ends now, and the error goes on.
-            for task in self._tasks:
-                task.cancel()
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+            await _cancel_all(self._tasks)
             self._tasks.clear()
         await self.close()
 
@@ -111,11 +187,30 @@ class Broker:
             last = self._config.jobs + 1
             for job in itertools.count(1) if endless else range(1, last):
                 payload = Payload.for_job(job, self._config).to_json()
-                if stop.is_set() or not await stream.produce(job, payload, stop=stop):
+                if stop.is_set() or not await self._add(stream, job, payload, stop):
                     return  # what it produced is safe in the stream
-                self._recorder.produce(job)
         finally:
             self._produced.set()
+
+    async def _add(
+        self,
+        stream: Stream,
+        job: int,
+        payload: Mapping[str, object],
+        stop: asyncio.Event,
+    ) -> bool:
+        """Add ``job``; False if a stop came first.
+
+        A job not added was never submitted, and writes no event; nor does
+        one whose add raised. What was added is safe in the stream.
+        """
+        self._recorder.adding(job)
+        added = False
+        try:
+            added = await stream.produce(job, payload, stop=stop)
+        finally:
+            self._recorder.produced(job, added)
+        return added
 
     def deliveries(self, stop: asyncio.Event) -> AsyncGenerator[Delivery, None]:
         """The worker's job source, until ``stop``; with --idle-exit-ms, it
@@ -131,12 +226,14 @@ class Broker:
     async def _end_intake(
         self, stream: Stream, stop: asyncio.Event, intake_ends: asyncio.Event
     ) -> None:
-        idle_s = self._config.idle_exit_ms / 1000
-        if idle_s > 0:
-            await self._until_idle(stream, stop, idle_s)
-        else:
-            await stop.wait()
-        intake_ends.set()
+        try:
+            idle_s = self._config.idle_exit_ms / 1000
+            if idle_s > 0:
+                await self._until_idle(stream, stop, idle_s)
+            else:
+                await stop.wait()
+        finally:
+            intake_ends.set()  # also when the server refused: its error ends the run
 
     async def _until_idle(
         self, stream: Stream, stop: asyncio.Event, idle_s: float
@@ -160,21 +257,26 @@ class Broker:
         self._recorder.claim(delivery.job, None, delivery.claimed_from)
         self._recorder.dead(delivery.job, error, delivery.deliveries - 1)
 
-    def took(self, delivery: Delivery, worker: int) -> None:
-        """Say that ``worker`` took ``delivery`` over from a dead worker, if so."""
-        self._started.add(delivery.id)
-        if delivery.claimed_from is not None:
-            self._recorder.claim(delivery.job, worker, delivery.claimed_from)
+    async def run(
+        self, delivery: Delivery, worker: int, *, consumed: bool = False
+    ) -> int:
+        """Do the job of ``delivery`` on ``worker``, in the task that calls it.
 
-    async def run(self, work: SimulatedWork, delivery: Delivery, worker: int) -> int:
-        """Do the job of ``delivery`` on ``worker``, in the task that calls it."""
+        Says first that ``worker`` took it over from a dead worker, if so,
+        then that it consumed it from the buffer, with ``consumed``.
+        """
         task = asyncio.current_task()
         assert task is not None
+        self._started.add(delivery.id)
         self._in_flight.add(task)
         try:
+            if delivery.claimed_from is not None:
+                self._recorder.claim(delivery.job, worker, delivery.claimed_from)
+            if consumed:
+                self._recorder.consume(delivery.job, worker)
             self._recorder.start(delivery.job, worker)
             payload = Payload.parse(delivery.payload)
-            return await work.run(delivery.job, payload)
+            return await self._work.run(delivery.job, payload)
         finally:
             self._in_flight.discard(task)
 
@@ -184,46 +286,89 @@ class Broker:
         self._drained.set()
         for task in self._in_flight:
             task.cancel()
+        if self._worker is not None:
+            self._worker.abandon_settling()
 
-    async def settle(self, outcome: Outcome[Delivery, int]) -> None:
-        """Acknowledge, retry, dead-letter, hand back or leave pending one job.
+    def settle(self, outcome: Outcome[Delivery, int]) -> None:
+        """Hand one job's outcome to the stream's settler, which acknowledges,
+        dead-letters or hands it back; or leave it pending.
 
-        Past the drain deadline it no longer waits for the server: the job
-        is cancelled, left pending for another worker. Any error but the
-        planned ones is a bug in the program: it is raised.
+        Its event comes once the server has answered. Past the drain
+        deadline nothing more is sent: the job is cancelled, left pending
+        for another worker. Any error but the planned ones is a bug in the
+        program: it is raised.
         """
-        if not self._drained.is_set():
-            settling = asyncio.ensure_future(self._settle(outcome))
-            drained = asyncio.ensure_future(self._drained.wait())
-            await asyncio.wait((settling, drained), return_when=asyncio.FIRST_COMPLETED)
-            drained.cancel()
-            if not settling.cancel():
-                settling.result()  # settled, or a bug: raised
-                return
-            with suppress(asyncio.CancelledError):
-                await settling
-        self._started.discard(outcome.job.id)
-        self._recorder.cancel(outcome.job.job)
-
-    async def _settle(self, outcome: Outcome[Delivery, int]) -> None:
         assert self._worker is not None, "only a worker settles outcomes"
         delivery, error, recorder = outcome.job, outcome.error, self._recorder
         job, started = delivery.job, delivery.id in self._started
         self._started.discard(delivery.id)
-        if error is None:
+        if self._drained.is_set():
+            recorder.cancel(job)
+        elif error is None:
             result = outcome.result()
-            if await self._worker.ack(delivery, result):
-                recorder.done(job, result)
-            else:
-                recorder.duplicate(job)
+
+            def acknowledged(first: bool) -> None:
+                if first:
+                    recorder.done(job, result)
+                else:
+                    recorder.duplicate(job)
+
+            _when_settled(
+                self._worker.ack(delivery, result), job, recorder, acknowledged
+            )
         elif not started:
-            await self._worker.release(delivery)  # read as a stop came
+            # Read as a stop came: no event, unless it cannot go back.
+            _when_settled(self._worker.release(delivery), job, recorder, None)
         elif isinstance(error, asyncio.CancelledError):
             recorder.cancel(job)  # left pending: another worker claims it
         elif isinstance(error, InjectedFailureError | PayloadError):
-            if await self._worker.fail(delivery, str(error)):
-                recorder.dead(job, str(error), delivery.deliveries)
-            else:
-                recorder.fail(job, error)
+
+            def failed(dead: bool) -> None:
+                if dead:
+                    recorder.dead(job, str(error), delivery.deliveries)
+                else:
+                    recorder.fail(job, error)
+
+            _when_settled(
+                self._worker.fail(delivery, str(error)), job, recorder, failed
+            )
         else:
             raise error
+
+
+def _when_settled(
+    settled: asyncio.Future[bool],
+    job: int,
+    recorder: Recorder,
+    on_answer: Callable[[bool], None] | None,
+) -> None:
+    """Call ``on_answer`` with the server's answer once it comes; a job the
+    server did not settle (drain deadline, or an error reply) is cancelled,
+    left pending. A callback, not a task per job: it costs less."""
+
+    def record(settled: asyncio.Future[bool]) -> None:
+        if settled.cancelled() or settled.exception() is not None:
+            recorder.cancel(job)
+        elif on_answer is not None:
+            on_answer(settled.result())
+
+    settled.add_done_callback(record)
+
+
+async def _cancel_all(tasks: list[asyncio.Task[None]]) -> None:
+    """Cancel ``tasks`` and wait until every one has ended.
+
+    The cancellation is sent again to a task still running after
+    ``CANCEL_AGAIN_S``: Python 3.11's ``asyncio.wait_for``, which redis-py
+    sends each command under, drops one now and then (1 to 5 in 300 in a
+    tight loop of XLEN), and the run would wait for that task for good. The
+    stream raises such a cancellation itself after the command; this is the
+    net for any other await that drops one. The tasks' cleanup must not
+    await: a second cancellation would cut it short.
+    """
+    running = {task for task in tasks if not task.done()}
+    while running:
+        for task in running:
+            task.cancel()
+        _, running = await asyncio.wait(running, timeout=CANCEL_AGAIN_S)
+    await asyncio.gather(*tasks, return_exceptions=True)  # retrieves their errors
