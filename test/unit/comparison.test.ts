@@ -9,11 +9,9 @@ import { readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { brokers, patterns, targets } from '../../src/catalogue.js';
-import { main, type Io } from '../../src/cli.js';
 import { comparePage, definitionOf, regionOf } from '../../src/compare-page.js';
 import { aspects, targetAspects } from '../../src/comparison-doc.js';
 import {
@@ -27,6 +25,7 @@ import { figuresOf } from '../../src/comparison-figures.js';
 import { highlight } from '../../src/highlight.js';
 import { formatCommand, renderProject, templatesRoot } from '../../src/project.js';
 import { settle } from '../../src/settle.js';
+import { runMain } from '../in-process.js';
 
 const run = promisify(execFile);
 let workDir: string;
@@ -326,32 +325,9 @@ exit 0
 });
 
 describe('main() with a target list', () => {
-  class Captured extends Writable {
-    text = '';
-    override _write(chunk: Buffer, _encoding: string, done: () => void): void {
-      this.text += chunk.toString();
-      done();
-    }
-  }
-
-  /** Runs main() without a terminal; `interrupt` makes a Ctrl-C arrive once everything is rendered. */
-  async function cli(argv: string[], env: NodeJS.ProcessEnv = {}, interrupt = false) {
-    const stdout = new Captured();
-    const stderr = new Captured();
-    const controller = new AbortController();
-    const io: Io = {
-      stdin: process.stdin,
-      stdout,
-      stderr,
-      interactive: false,
-      cwd: workDir,
-      env: { PATH: process.env.PATH, ...env },
-      signal: controller.signal,
-      ...(interrupt ? { beforeWrite: async () => controller.abort() } : {}),
-    };
-    const code = await main(argv, io);
-    return { code, stdout: stdout.text, stderr: stderr.text };
-  }
+  /** main() without a terminal; `interrupt` makes a Ctrl-C arrive once everything is rendered. */
+  const cli = (argv: string[], env: NodeJS.ProcessEnv = {}, interrupt = false) =>
+    runMain(argv, { cwd: workDir, env: { PATH: process.env.PATH, ...env }, interrupt });
 
   async function tree(root: string): Promise<string[]> {
     const entries = await fs.readdir(root, { recursive: true, withFileTypes: true });

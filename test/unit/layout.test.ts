@@ -259,9 +259,13 @@ describe.each(projects.map((project) => ({ project, label: labelOf(project) })))
   it('lets only the program and the benchmarks import the harness', () => {
     const harness = `${fileOf('harness folder', project)}/`;
     const program = fileOf('program', project);
-    // Go's program is package main: every .go file at the root (a broker's main is split in two).
+    // A broker's program is split in two: each pattern's main and what the
+    // three share (Go: package main, every .go file at the root; TypeScript:
+    // src/broker.ts beside src/main.ts).
     const isProgram = (file: string) =>
-      file === program || (project.target.language === 'go' && !file.includes('/') && file.endsWith('.go'));
+      file === program ||
+      (project.target.language === 'go' && !file.includes('/') && file.endsWith('.go')) ||
+      (project.broker !== undefined && project.target.language === 'typescript' && file === 'src/broker.ts');
     const importers = [...project.files]
       .filter(([file]) => isSource(file) && !file.startsWith(harness) && !isProgram(file) && !isBenchmark(file))
       .filter(([, source]) => harnessImports(source, project))

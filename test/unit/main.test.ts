@@ -6,11 +6,10 @@ import { readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { targets, type LanguageId } from '../../src/catalogue.js';
-import { main, type Io } from '../../src/cli.js';
 import { badInvocations, prepareFor } from '../bad-invocations.js';
+import { runMain } from '../in-process.js';
 
 let workDir: string;
 beforeEach(async () => {
@@ -20,30 +19,8 @@ afterEach(async () => {
   await fs.rm(workDir, { recursive: true, force: true });
 });
 
-class Captured extends Writable {
-  text = '';
-  override _write(chunk: Buffer, _encoding: string, done: () => void): void {
-    this.text += chunk.toString();
-    done();
-  }
-}
-
-/** Runs main() without a terminal; stdin must never be read. */
-async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new Captured();
-  const stderr = new Captured();
-  const io: Io = {
-    stdin: process.stdin,
-    stdout,
-    stderr,
-    interactive: false,
-    cwd: workDir,
-    env: {},
-    signal: new AbortController().signal,
-  };
-  const code = await main(argv, io);
-  return { code, stdout: stdout.text, stderr: stderr.text };
-}
+/** main() without a terminal, in this test's folder. */
+const run = (argv: string[]) => runMain(argv, { cwd: workDir });
 
 async function listTree(root: string): Promise<string[]> {
   const entries = await fs.readdir(root, { recursive: true });

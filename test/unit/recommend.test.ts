@@ -4,12 +4,11 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { patterns } from '../../src/catalogue.js';
-import { main, type Io } from '../../src/cli.js';
 import { answerFlags, paths, questions, walk, type Answers } from '../../src/decision-tree.js';
 import { quoteFigure } from '../../src/figures.js';
+import { runMain } from '../in-process.js';
 
 let workDir: string;
 beforeEach(async () => {
@@ -19,30 +18,8 @@ afterEach(async () => {
   await fs.rm(workDir, { recursive: true, force: true });
 });
 
-class Captured extends Writable {
-  text = '';
-  override _write(chunk: Buffer, _encoding: string, done: () => void): void {
-    this.text += chunk.toString();
-    done();
-  }
-}
-
-/** Runs main() without a terminal; stdin must never be read. */
-async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new Captured();
-  const stderr = new Captured();
-  const io: Io = {
-    stdin: process.stdin,
-    stdout,
-    stderr,
-    interactive: false,
-    cwd: workDir,
-    env: {},
-    signal: new AbortController().signal,
-  };
-  const code = await main(argv, io);
-  return { code, stdout: stdout.text, stderr: stderr.text };
-}
+/** main() without a terminal, in this test's folder. */
+const run = (argv: string[]) => runMain(argv, { cwd: workDir });
 
 /** Lines are wrapped and columns padded for the terminal: compare words. */
 const squeeze = (text: string) => text.replaceAll(/\s+/g, ' ');
