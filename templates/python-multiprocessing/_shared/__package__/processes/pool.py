@@ -9,6 +9,7 @@ a job: the worker's next job gets a fresh process.
 from __future__ import annotations
 
 import os
+import signal
 import threading
 import time
 import weakref
@@ -33,7 +34,8 @@ class Stop(threading.Event):
     on its children's pipes. Python runs a signal handler between two
     bytecodes and then resumes that wait, so an event alone would go
     unnoticed until a child spoke: ``set`` also writes to a pipe that every
-    wait of a pool includes. Set it from a signal handler; then, while a
+    wait of a pool includes (and ``wait_or_stop`` makes sure the handler
+    runs at all: see ``_signal_wakeup``). Set it from a signal handler; then, while a
     handler may run, never ``wait``, ``set`` or ``clear`` it in the main
     thread: each takes the event's lock, and a handler that interrupted the
     main thread holding it would wait for it forever. ``is_set`` is safe.
@@ -77,14 +79,49 @@ def wait_or_stop(
     """
     waking: list[int] = []
     if stop is not None and not stop.is_set():
-        if isinstance(stop, Stop):
-            waking = [stop.fileno()]
+        if isinstance(stop, Stop) and (signals := _signal_wakeup()) is not None:
+            waking = [stop.fileno(), signals]
         else:
             timeout = STOP_CHECK_S if timeout is None else min(timeout, STOP_CHECK_S)
     if intake is not None and intake.reading:
         waking.append(intake.fileno())
     ready = wait([*connections, *waking], timeout)
+    if _signal_wakeup_reader is not None and _signal_wakeup_reader in ready:
+        with suppress(BlockingIOError):  # read up, so that it waits again
+            os.read(_signal_wakeup_reader, 4096)
     return [connection for connection in connections if connection in ready]
+
+
+_signal_wakeup_reader: int | None = None
+
+
+def _signal_wakeup() -> int | None:
+    """A pipe end that turns readable when this process receives a signal.
+
+    The kernel gives a signal sent to the process to any of its threads
+    that does not block it: the intake's reader, a queue's feeder. Taken
+    there, it interrupts no wait of the main thread, the only one in which
+    Python runs the handler: the stop it sets would wait for a child to
+    speak, a whole job long. ``signal.set_wakeup_fd`` writes to this pipe
+    from whichever thread takes the signal; the wait ends, and the handler
+    runs before the stop is checked. None outside the main thread (no
+    handler runs there) or when the wakeup fd belongs to another owner,
+    such as an asyncio loop: then the stop is checked every STOP_CHECK_S.
+    """
+    global _signal_wakeup_reader
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    if _signal_wakeup_reader is None:
+        reader, writer = os.pipe()
+        os.set_blocking(reader, False)
+        os.set_blocking(writer, False)  # a full pipe must not block a signal
+        owner = signal.set_wakeup_fd(writer, warn_on_full_buffer=False)
+        if owner != -1:  # not ours to replace: give it back
+            signal.set_wakeup_fd(owner, warn_on_full_buffer=False)
+            _close_pipe(reader, writer)
+            return None
+        _signal_wakeup_reader = reader
+    return _signal_wakeup_reader
 
 
 def _close_pipe(*fds: int) -> None:
