@@ -8,12 +8,18 @@
 // ClaimIdle. Delivery is at least once: a job's handler may run more than
 // once, never a job lost.
 //
+// A read whose reply is lost on a dropped connection has delivered its
+// entries all the same, to a worker that never saw them. That worker takes
+// them back before its next read: they are lost in flight, not abandoned,
+// and need not wait for ClaimIdle.
+//
 // A worker deletes each entry it acknowledges, so the stream's length is the
 // backlog: the jobs not yet delivered plus the ones pending. Producers bound
 // it (Buffer) instead of trimming the stream, which would drop jobs.
 package redisstream
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -22,6 +28,8 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -92,6 +100,11 @@ type Stream[P any] struct {
 	occupied int           // how many of held take a slot
 	freed    chan struct{} // a slot came free; one waiter, the reader
 	err      error         // why Deliveries ended, if not by its ctx
+	// lostRead is when the earliest read whose reply was lost, and whose
+	// entries may not all be taken back yet, was sent; zero if none. An
+	// entry pending to this consumer since then is one of theirs. The
+	// Deliveries goroutine alone uses it.
+	lostRead time.Time
 	// queue has the settlements waiting for the settler goroutine, which
 	// sends them together; queued tells it there are some.
 	queue        []*settlement
@@ -100,6 +113,10 @@ type Stream[P any] struct {
 	stopSettling context.CancelFunc
 	settled      chan struct{}
 }
+
+// lostReadSlack is allowed for the server's clock against this process's
+// when telling a lost read's entries by how long they have been idle.
+const lostReadSlack = time.Second
 
 // startupLimit bounds how long Open tries to reach the server: a program
 // that cannot reach it should say so, not hang.
@@ -254,10 +271,11 @@ func (s *Stream[P]) Produce(ctx context.Context, job int, payload P) error {
 	}
 }
 
-// Deliveries returns a channel of the jobs for this consumer: entries
-// idle past ClaimIdle, claimed from their dead consumer, then new ones. It
-// reads only for free capacity, a batch at a time: while the consumer holds
-// Capacity deliveries it waits for a settlement to free a slot. The channel
+// Deliveries returns a channel of the jobs for this consumer: the entries
+// of a read whose reply was lost, as read; entries idle past ClaimIdle,
+// claimed from their dead consumer; then new ones. It reads only for free
+// capacity, a batch at a time: while the consumer holds Capacity
+// deliveries it waits for a settlement to free a slot. The channel
 // is closed once ctx is done; the entries read and not yet received then
 // are released, not lost. It is also closed on an error that retrying
 // cannot cure, which Err then returns. Call it once: the end of ctx closes
@@ -276,10 +294,13 @@ func (s *Stream[P]) Deliveries(ctx context.Context) <-chan Delivery[P] {
 			}
 			var batch []Delivery[P]
 			var err error
+			if !s.lostRead.IsZero() {
+				batch, err = s.recoverLostReads(ctx, free)
+			}
 			// An entry becomes claimable only after ClaimIdle: looking once
 			// per block time is soon enough, and spares a round trip per batch.
-			if time.Since(lookedForClaims) >= s.block {
-				if batch, err = s.claim(ctx, free); err == nil && len(batch) == 0 {
+			if err == nil && len(batch) == 0 && time.Since(lookedForClaims) >= s.block {
+				if batch, err = s.claimIdle(ctx, free); err == nil && len(batch) == 0 {
 					lookedForClaims = time.Now()
 				}
 			}
@@ -351,54 +372,124 @@ func (s *Stream[P]) Err() error {
 	return s.err
 }
 
-// claim takes over up to free entries pending longer than ClaimIdle that
-// this worker is not running itself. XCLAIM is atomic: of an entry that two
-// workers claim at once, only one gets it back.
-func (s *Stream[P]) claim(ctx context.Context, free int) ([]Delivery[P], error) {
-	// This worker's own slow jobs may be idle too: asking for as many more
-	// entries as it holds finds the others.
-	s.mu.Lock()
-	count := int64(free + len(s.held))
-	s.mu.Unlock()
-	var pending []redis.XPendingExt
-	err := s.retry(ctx, func() (err error) {
-		pending, err = s.reader.XPendingExt(ctx, &redis.XPendingExtArgs{
-			Stream: s.name, Group: s.group, Idle: s.opts.ClaimIdle, Start: "-", End: "+", Count: count,
-		}).Result()
-		return err
-	})
+// claimIdle takes over up to free entries pending longer than ClaimIdle
+// that this worker is not running itself.
+func (s *Stream[P]) claimIdle(ctx context.Context, free int) ([]Delivery[P], error) {
+	pending, _, err := s.listPending(ctx, free, redis.XPendingExtArgs{Idle: s.opts.ClaimIdle, Start: "-", End: "+"})
 	if err != nil {
 		return nil, err
 	}
-	abandoned := map[string]redis.XPendingExt{}
-	var ids []string
+	var abandoned []redis.XPendingExt
 	for _, p := range pending {
 		// One this process runs is slow, not abandoned, whichever name it
 		// was claimed under.
-		if !s.holds(p.ID) && len(ids) < free {
-			abandoned[p.ID] = p
-			ids = append(ids, p.ID)
+		if !s.holds(p.ID) && len(abandoned) < free {
+			abandoned = append(abandoned, p)
 		}
 	}
-	if len(ids) == 0 {
+	return s.claim(ctx, abandoned, s.opts.ClaimIdle, false)
+}
+
+// recoverLostReads takes back, for up to free slots, the entries that reads
+// whose reply was lost delivered: pending to this consumer, not held, and
+// idle no longer than since the earliest of those reads was sent. One idle
+// longer was left pending on purpose, or by an earlier process of the same
+// name: it waits for ClaimIdle, as it always did. Once fewer than free are
+// found, none is left.
+func (s *Stream[P]) recoverLostReads(ctx context.Context, free int) ([]Delivery[P], error) {
+	var lost []redis.XPendingExt
+	args := redis.XPendingExtArgs{Start: "-", End: "+", Consumer: s.me}
+	for len(lost) < free {
+		page, full, err := s.listPending(ctx, free, args)
+		if err != nil {
+			return nil, err
+		}
+		// Taken once the listing is back: the server measured the idle
+		// times no later than now.
+		since := time.Since(s.lostRead) + lostReadSlack
+		for _, p := range page {
+			if !s.holds(p.ID) && p.Idle <= since {
+				lost = append(lost, p)
+			}
+		}
+		if !full {
+			break
+		}
+		// The lost reads' entries are the newest: the older or held ones
+		// listed first must not hide them.
+		args.Start = "(" + page[len(page)-1].ID
+	}
+	if len(lost) < free {
+		s.lostRead = time.Time{}
+	}
+	lost = lost[:min(len(lost), free)]
+	if len(lost) == 0 {
 		return nil, nil
+	}
+	// Not 0: an entry another worker claims after the listing has been
+	// idle only since, and stays that worker's, unless this claim comes
+	// ClaimIdle after the listing. The entries of one read share their
+	// idle time, so the least of them bounds each.
+	minIdle := slices.MinFunc(lost, func(a, b redis.XPendingExt) int { return cmp.Compare(a.Idle, b.Idle) }).Idle
+	recovered, err := s.claim(ctx, lost, minIdle, true)
+	switch n := len(recovered); n {
+	case 0:
+	case 1:
+		fmt.Fprintln(os.Stderr, "redis: a read's reply was lost; recovered 1 entry it delivered")
+	default:
+		fmt.Fprintf(os.Stderr, "redis: a read's reply was lost; recovered %d entries it delivered\n", n)
+	}
+	return recovered, err
+}
+
+// listPending lists the entries pending as args selects, from args.Start
+// on: as many as this process holds, which may be among them, plus free.
+// full tells whether more may follow.
+func (s *Stream[P]) listPending(ctx context.Context, free int, args redis.XPendingExtArgs) (pending []redis.XPendingExt, full bool, err error) {
+	s.mu.Lock()
+	args.Count = int64(free + len(s.held))
+	s.mu.Unlock()
+	args.Stream, args.Group = s.name, s.group
+	err = s.retry(ctx, func() (err error) {
+		pending, err = s.reader.XPendingExt(ctx, &args).Result()
+		return err
+	})
+	return pending, int64(len(pending)) == args.Count, err
+}
+
+// claim takes over the entries pending, those still idle for minIdle, and
+// hands them out. XCLAIM is atomic: of an entry that two workers claim at
+// once, only one gets it back. The entries of a read whose reply was lost
+// (lostRead) are this worker's own: they go out as read, not as claimed
+// from anyone, but one on its last delivery is abandoned all the same.
+func (s *Stream[P]) claim(ctx context.Context, pending []redis.XPendingExt, minIdle time.Duration, lostRead bool) ([]Delivery[P], error) {
+	if len(pending) == 0 {
+		return nil, nil
+	}
+	listed := map[string]redis.XPendingExt{}
+	ids := make([]string, len(pending))
+	for i, p := range pending {
+		listed[p.ID] = p
+		ids[i] = p.ID
 	}
 	sent := time.Now()
 	var messages []redis.XMessage
-	err = s.retry(ctx, func() (err error) {
+	err := s.retry(ctx, func() (err error) {
 		messages, err = s.reader.XClaim(ctx, &redis.XClaimArgs{
-			Stream: s.name, Group: s.group, Consumer: s.me, MinIdle: s.opts.ClaimIdle, Messages: ids,
+			Stream: s.name, Group: s.group, Consumer: s.me, MinIdle: minIdle, Messages: ids,
 		}).Result()
 		return err
 	})
 	var claimed []Delivery[P]
 	for _, m := range messages { // without the ones another worker claimed first
-		p, ok := abandoned[m.ID]
+		p, ok := listed[m.ID]
 		if !ok {
 			continue
 		}
 		d := s.decode(m, sent, p.RetryCount+1)
-		d.ClaimedFrom = p.Consumer
+		if !lostRead {
+			d.ClaimedFrom = p.Consumer
+		}
 		if d.Err == nil && p.RetryCount >= int64(s.opts.MaxDeliveries) {
 			d.Err = fmt.Errorf("abandoned by %s after %d deliveries", p.Consumer, p.RetryCount)
 		}
@@ -408,15 +499,32 @@ func (s *Stream[P]) claim(ctx context.Context, free int) ([]Delivery[P], error) 
 }
 
 // read takes up to free new entries, waiting for one up to the block time.
+// A try whose reply is lost may have delivered entries all the same: it is
+// not sent again, so that the next pass takes those back first.
 func (s *Stream[P]) read(ctx context.Context, free int) ([]Delivery[P], error) {
-	sent := time.Now()
+	var sent time.Time
 	var streams []redis.XStream
-	err := s.retry(ctx, func() (err error) {
-		streams, err = s.reader.XReadGroup(ctx, &redis.XReadGroupArgs{
+	lost := false
+	err := s.retry(ctx, func() error {
+		if lost {
+			return nil
+		}
+		sent = time.Now()
+		reply, err := s.reader.XReadGroup(ctx, &redis.XReadGroupArgs{
 			Group: s.group, Consumer: s.me, Streams: []string{s.name, ">"}, Count: int64(free), Block: s.block,
 		}).Result()
-		if errors.Is(err, redis.Nil) {
+		switch {
+		case err == nil:
+			streams = reply
+		case errors.Is(err, redis.Nil):
 			return nil // nothing new within the block time
+		case replyLost(err) && ctx.Err() == nil:
+			// After a stop, no read follows to take its entries back: they
+			// wait for ClaimIdle.
+			lost = true
+			if s.lostRead.IsZero() {
+				s.lostRead = sent
+			}
 		}
 		return err
 	})

@@ -69,18 +69,23 @@ func (s *Stream[P]) recreateGroup(ctx context.Context, lost error) error {
 // loads the script again.
 var transientReplies = []string{"OOM", "LOADING", "READONLY", "BUSY", "MASTERDOWN", "TRYAGAIN", "CLUSTERDOWN", "UNBLOCKED", "NOSCRIPT"}
 
-// transient tells whether err is worth another try: a network error, or one
-// of transientReplies. Any other reply says the command itself is wrong, and
-// would be wrong again.
+// transient tells whether err is worth another try: a lost connection, or
+// one of transientReplies. Any other reply says the command itself is wrong,
+// and would be wrong again.
 func transient(err error) bool {
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, redis.ErrClosed) {
-		return false
-	}
 	var reply redis.Error
 	if errors.As(err, &reply) {
 		return slices.Contains(transientReplies, replyCode(reply.Error()))
 	}
-	return true
+	return replyLost(err)
+}
+
+// replyLost tells whether err is the connection's (dropped, timed out), not
+// a reply nor a stop: the command may have run on the server all the same.
+func replyLost(err error) bool {
+	var reply redis.Error
+	return err != nil && !errors.As(err, &reply) &&
+		!errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, redis.ErrClosed)
 }
 
 // scriptWrapping is how a server before Redis 7.0 wraps an error reply met
