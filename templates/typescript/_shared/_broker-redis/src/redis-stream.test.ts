@@ -12,7 +12,12 @@ import {
   type Stream,
   type StreamOptions,
 } from './redis-stream.js';
-import { type RedisServer, skipWithoutRedis, startRedis } from './redis-testing.js';
+import {
+  type RedisServer,
+  skipWithoutRedis,
+  startRedis,
+  startReplyLosingProxy,
+} from './redis-testing.js';
 import { assertNothingLeft, range } from './testing.js';
 import { run } from './worker-pool.js';
 
@@ -385,6 +390,121 @@ test(
     assert.ok(retries.length > 0, 'the lost connection was reported');
     assert.deepEqual(acked.sort(byId), jobs);
     await assertAllDone(name, jobs);
+  },
+);
+
+/**
+ * A stop signal that also aborts after `ms`: a test waiting for a job that does not come fails
+ * then, its stream closed, rather than time out with its connections open.
+ */
+function stopAfter(ms: number) {
+  const stop = new AbortController();
+  const giveUp = setTimeout(() => stop.abort(new Error(`no job in ${ms} ms`)), ms);
+  stop.signal.addEventListener('abort', () => clearTimeout(giveUp), { once: true });
+  return stop;
+}
+
+test(
+  'a read whose reply was lost hands out its job at once, not after claimIdle, before reading on',
+  { skip, timeout },
+  async () => {
+    const name = newName();
+    const lostReply = 'the payload of a lost reply';
+    await admin.xAdd(name, '*', { job: '1', payload: JSON.stringify(lostReply) });
+    await admin.xAdd(name, '*', { job: '2', payload: '{}' });
+    const proxy = await startReplyLosingProxy(server, lostReply);
+    const retries: string[] = [];
+    const stream = await openStream(proxy.url, name, 'reader', {
+      claimIdle: 60_000, // a job that came back through a claim would come far too late
+      maxDeliveries: 3,
+      onRetry: (error) => retries.push(error.message),
+    });
+    const stop = stopAfter(5000);
+    const delivered: Delivery[] = [];
+    try {
+      for await (const delivery of stream.deliveries(stop.signal)) {
+        delivered.push(delivery);
+        assert.equal(await stream.ack(delivery, delivery.job * 2), true);
+        if (delivered.length === 2) stop.abort();
+      }
+    } finally {
+      stop.abort();
+      await stream.close();
+      await proxy.close();
+    }
+    assert.ok(retries.length > 0, 'the lost connection was reported');
+    assert.deepEqual(
+      delivered.map(({ job, deliveries, claimedFrom }) => ({ job, deliveries, claimedFrom })),
+      [
+        { job: 1, deliveries: 2, claimedFrom: '' },
+        { job: 2, deliveries: 1, claimedFrom: '' },
+      ],
+    );
+    await assertAllDone(name, [1, 2]);
+  },
+);
+
+test(
+  'a lost read takes back only what it delivered: not a job held, nor those pending from before',
+  { skip, timeout },
+  async () => {
+    const name = newName();
+    const group = `${name}:workers`;
+    const lostReply = 'the payload of a lost reply';
+    const proxy = await startReplyLosingProxy(server, lostReply);
+    const stream = await openStream(proxy.url, name, 'reader', {
+      claimIdle: 60_000,
+      maxDeliveries: 3,
+      capacity: 3,
+      onRetry: () => {},
+    });
+    // Left by an earlier process of the same name 10 s before; as many as fill a listing of
+    // this consumer's pending entries, which comes in id order.
+    const before: string[] = [];
+    for (const job of range(3)) {
+      before.push(await admin.xAdd(name, '*', { job: String(job), payload: '{}' }));
+    }
+    await admin.xReadGroup(group, 'reader', { key: name, id: '>' });
+    await admin.xClaimJustId(name, group, 'reader', 0, before, { IDLE: 10_000 });
+    const held = await admin.xAdd(name, '*', { job: '4', payload: '{}' });
+    const stop = stopAfter(5000);
+    const jobs = stream.deliveries(stop.signal);
+    const delivered: Delivery[] = [];
+    const take = async () => {
+      const next = await jobs.next();
+      if (!next.done) delivered.push(next.value);
+    };
+    try {
+      await take();
+      const lost = await admin.xAdd(name, '*', { job: '5', payload: JSON.stringify(lostReply) });
+      await take();
+      assert.deepEqual(
+        delivered.map(({ id, deliveries, claimedFrom }) => ({ id, deliveries, claimedFrom })),
+        [
+          { id: held, deliveries: 1, claimedFrom: '' },
+          { id: lost, deliveries: 2, claimedFrom: '' },
+        ],
+      );
+      const pending = await admin.xPendingRange(name, group, '-', '+', 10);
+      // A claim counts a delivery and resets the idle time: only the lost one was taken again.
+      assert.deepEqual(
+        pending.map(({ id, consumer, deliveriesCounter }) => ({ id, consumer, deliveriesCounter })),
+        [...before, held, lost].map((id) => ({
+          id,
+          consumer: 'reader',
+          deliveriesCounter: id === lost ? 2 : 1,
+        })),
+      );
+      for (const { id, millisecondsSinceLastDelivery } of pending.slice(0, before.length)) {
+        assert.ok(millisecondsSinceLastDelivery >= 10_000, `${id} left idle`);
+      }
+      for (const delivery of delivered) await stream.ack(delivery, delivery.job * 2);
+    } finally {
+      stop.abort();
+      await jobs.return();
+      await stream.close();
+      await proxy.close();
+    }
   },
 );
 

@@ -104,6 +104,13 @@ const startBudgetMs = 5000;
 const settleBatchMax = 256;
 
 /**
+ * How much longer than the time since a lost read was sent an entry it delivered may have been
+ * pending, as the server measures it: room for the two clocks to differ. Also how long before
+ * `claimIdle` such an entry is left to the claim, which another consumer may make meanwhile.
+ */
+const lostReadSlackMs = 1000;
+
+/**
  * Opens `name` as consumer `consumer` of the group `<name>:workers`, creating both when missing.
  * Rejects with an `UnreachableError` if the server cannot be reached within 5 s, or with the
  * server's error reply if it refuses for good. After that, a lost connection is retried for ever
@@ -145,8 +152,10 @@ interface Settlement {
  * One stream and its consumer group, seen by one consumer. Jobs come out of `deliveries`; each
  * must end in `ack` (done), `fail` (retried later, or dead after `maxDeliveries`) or `release`
  * (never started). A job left pending by a consumer that died is claimed by another once it has
- * been idle for `claimIdle` ms. Ends are sent in batches: while one script call is on its way,
- * the ends that come meanwhile queue up for the next.
+ * been idle for `claimIdle` ms. A read whose reply was lost (the connection dropped after the
+ * server ran it) left what it delivered pending to this consumer, unseen: the next read takes it
+ * back first, rather than leave it to a claim after `claimIdle`. Ends are sent in batches: while
+ * one script call is on its way, the ends that come meanwhile queue up for the next.
  */
 export class Stream {
   readonly group: string;
@@ -157,6 +166,9 @@ export class Stream {
   // Entries delivered to this process and not ended yet, with when each was read: reads wait
   // while there are `capacity` of them, and none is claimed from this consumer by itself.
   readonly #held = new Map<string, number>();
+  // When the earliest read whose reply was lost, and whose entries are not taken back yet, was
+  // sent: an entry pending to this consumer since then is one it delivered.
+  #lostReadAt: number | undefined;
   readonly #roomWaiters = new Set<() => void>();
   readonly #unsettled: Settlement[] = [];
   // The ends waiting, by the signal that gives up on them: see `#watch`.
@@ -306,10 +318,11 @@ export class Stream {
   }
 
   /**
-   * The jobs for this consumer, for the component's `jobs`: first any job idle for `claimIdle`
-   * ms in another consumer's hands (or in this one's, after a `fail`), then new ones. Each read
-   * takes as many as the process has room for (`capacity` less the jobs it holds), and none
-   * while it has none: then it waits for a job to end. Ends soon after `signal` aborts; jobs
+   * The jobs for this consumer, for the component's `jobs`: first those a read whose reply was
+   * lost delivered (handed out as read, their delivery counted), then any job idle for
+   * `claimIdle` ms in another consumer's hands (or in this one's, after a `fail`), then new ones.
+   * Each read takes as many as the process has room for (`capacity` less the jobs it holds), and
+   * none while it has none: then it waits for a job to end. Ends soon after `signal` aborts; jobs
    * read and not handed out by then are released, never dropped.
    */
   async *deliveries(stop: AbortSignal): AsyncGenerator<Delivery, void, undefined> {
@@ -349,8 +362,9 @@ export class Stream {
       while (!signal.aborted) {
         await this.#room(signal);
         let batch: Delivery[] = [];
-        if (performance.now() >= claims.at) {
-          batch = await this.#claim(signal);
+        if (this.#lostReadAt !== undefined) batch = await this.#recoverLostReads(signal);
+        if (batch.length === 0 && performance.now() >= claims.at) {
+          batch = await this.#claimIdle(signal);
           // Claims are looked for again after the block time, or at once while there are some.
           if (batch.length === 0) claims.at = performance.now() + this.#blockMs;
         }
@@ -394,31 +408,84 @@ export class Stream {
   }
 
   /** Claims the entries idle for `claimIdle` ms that this consumer does not hold, as room allows. */
-  async #claim(signal: AbortSignal): Promise<Delivery[]> {
-    const { claimIdle, maxDeliveries, capacity } = this.#options;
-    const room = capacity - this.#held.size;
+  async #claimIdle(signal: AbortSignal): Promise<Delivery[]> {
+    const { claimIdle, capacity } = this.#options;
     // This consumer's own jobs that run longer than `claimIdle` are listed too, and skipped.
     const idle = await this.#retry(
       () =>
         this.#client.xPendingRange(this.name, this.group, '-', '+', capacity, { IDLE: claimIdle }),
       { signal },
     );
-    const wanted = new Map(
-      idle.filter(({ id }) => !this.#held.has(id)).map((pending) => [pending.id, pending]),
-    );
-    if (wanted.size === 0) return [];
-    // Atomic for each entry: of two consumers claiming one, only the first gets it back.
+    const wanted = idle.filter(({ id }) => !this.#held.has(id));
+    return this.#claim(wanted, { minIdle: claimIdle, lostRead: false }, signal);
+  }
+
+  /**
+   * Takes back, as room allows, the entries that reads whose reply was lost delivered: pending
+   * to this consumer, not held, and pending no longer than since the earliest such read was
+   * sent. One pending longer was left on purpose (a stop's deadline), or by an earlier process
+   * of the same name, and one about to be idle for `claimIdle` is any consumer's to claim: they
+   * wait for a claim, whose minimum idle time lets only one consumer take each. Once none is
+   * left, reads go on as before.
+   */
+  async #recoverLostReads(signal: AbortSignal): Promise<Delivery[]> {
+    const lostReadAt = this.#lostReadAt!;
+    const room = this.#options.capacity - this.#held.size;
+    // The jobs held are listed too: a page has room for them and as many lost ones. It goes on
+    // in id order, as older entries left pending to this name may fill the first pages.
+    const page = room + this.#held.size;
+    const lost: Pending[] = [];
+    let listedAll = false;
+    for (let start = '-'; !listedAll && lost.length <= room;) {
+      const listed = await this.#retry(
+        () =>
+          this.#client.xPendingRange(this.name, this.group, start, '+', page, {
+            consumer: this.consumer,
+          }),
+        { signal },
+      );
+      const sinceLost = performance.now() - lostReadAt + lostReadSlackMs;
+      for (const pending of listed) {
+        if (!this.#held.has(pending.id) && pending.millisecondsSinceLastDelivery <= sinceLost) {
+          lost.push(pending);
+        }
+      }
+      listedAll = listed.length < page;
+      if (!listedAll) start = `(${listed.at(-1)!.id}`;
+    }
+    // Not 0: an entry another consumer claims after the listing has been idle only since then,
+    // and stays that consumer's, unless this claim comes `claimIdle` after the listing. The
+    // entries of one read share their idle time, so the least of them bounds each.
+    const taken = lost.slice(0, room);
+    const minIdle = Math.min(...taken.map((pending) => pending.millisecondsSinceLastDelivery));
+    const recovered = await this.#claim(taken, { minIdle, lostRead: true }, signal);
+    if (listedAll && lost.length <= room) this.#lostReadAt = undefined;
+    if (recovered.length > 0) {
+      const entries = recovered.length === 1 ? '1 entry' : `${recovered.length} entries`;
+      process.stderr.write(`redis: a read's reply was lost; recovered ${entries} it delivered\n`);
+    }
+    return recovered;
+  }
+
+  /**
+   * Claims for this consumer as many of `pending` as there is room for, those still idle for
+   * `minIdle` ms, and hands them out. Atomic for each entry: a claim resets its idle time, so of
+   * two consumers claiming one, only the first gets it back. What a lost read delivered is this
+   * consumer's own: handed out as read, not as claimed from anyone.
+   */
+  async #claim(
+    pending: Pending[],
+    { minIdle, lostRead }: { minIdle: number; lostRead: boolean },
+    signal: AbortSignal,
+  ): Promise<Delivery[]> {
+    if (pending.length === 0) return [];
+    const room = this.#options.capacity - this.#held.size;
+    const wanted = new Map(pending.slice(0, room).map((entry) => [entry.id, entry]));
     const entries = await this.#retry(
-      () =>
-        this.#client.xClaim(
-          this.name,
-          this.group,
-          this.consumer,
-          claimIdle,
-          [...wanted.keys()].slice(0, room),
-        ),
+      () => this.#client.xClaim(this.name, this.group, this.consumer, minIdle, [...wanted.keys()]),
       { signal },
     );
+    const { maxDeliveries } = this.#options;
     return this.#admit(
       entries.flatMap((entry) => {
         if (entry === null) return []; // deleted meanwhile: another consumer ended it
@@ -428,12 +495,17 @@ export class Stream {
           deliveriesCounter >= maxDeliveries
             ? `abandoned by ${consumer} after ${deliveriesCounter} deliveries`
             : undefined;
-        return [{ entry, deliveries: deliveriesCounter + 1, claimedFrom: consumer, abandoned }];
+        const claimedFrom = lostRead ? '' : consumer;
+        return [{ entry, deliveries: deliveriesCounter + 1, claimedFrom, abandoned }];
       }),
     );
   }
 
-  /** Reads new entries, as many as there is room for, waiting up to the block time for one. */
+  /**
+   * Reads new entries, as many as there is room for, waiting up to the block time for one. A try
+   * that fails on the connection may have delivered entries whose reply was lost: it is noted,
+   * and not tried again, so that `#recoverLostReads` takes them back before anything new is read.
+   */
   async #read(signal: AbortSignal): Promise<Delivery[]> {
     const unblock = () => {
       if (this.#readerId !== undefined) {
@@ -441,15 +513,28 @@ export class Stream {
       }
     };
     signal.addEventListener('abort', unblock, { once: true });
+    let lostReply = false;
     try {
       const reply = await this.#retry(
-        () =>
-          this.#reader.xReadGroup(
+        () => {
+          // What a read whose reply was lost delivered is taken back before more is read.
+          if (lostReply) return Promise.resolve(null);
+          const sentAt = performance.now();
+          const read = this.#reader.xReadGroup(
             this.group,
             this.consumer,
             { key: this.name, id: '>' },
             { COUNT: this.#options.capacity - this.#held.size, BLOCK: this.#blockMs },
-          ),
+          );
+          return read.catch((error: unknown) => {
+            // An error reply delivered nothing, and after a stop a claim takes what it did.
+            if (!(error instanceof ErrorReply) && !signal.aborted) {
+              lostReply = true;
+              this.#lostReadAt ??= sentAt;
+            }
+            throw error;
+          });
+        },
         { signal },
       );
       const entries: Entry[] = reply?.[0]?.messages ?? [];
@@ -745,6 +830,14 @@ export class Stream {
 interface Entry {
   id: string;
   message: Record<string, string>;
+}
+
+/** An entry pending in the group, as XPENDING lists it. */
+interface Pending {
+  id: string;
+  consumer: string;
+  millisecondsSinceLastDelivery: number;
+  deliveriesCounter: number;
 }
 
 interface Script {

@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
+import { createConnection, createServer, type Socket } from 'node:net';
 import { createInterface } from 'node:readline';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -59,6 +59,61 @@ export async function startRedis(): Promise<RedisServer> {
     throw error;
   }
   return { url: `redis://127.0.0.1:${port}/0`, port, stop };
+}
+
+export interface TcpProxy {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * A TCP proxy to `server` that loses one reply, as a network failure after the server ran the
+ * command would: the first data from the server that carries `marker` is dropped, and the
+ * client's connection cut. Everything else passes as it is.
+ */
+export async function startReplyLosingProxy(
+  server: RedisServer,
+  marker: string,
+): Promise<TcpProxy> {
+  const sockets = new Set<Socket>();
+  let lost = false;
+  const proxy = createServer((client) => {
+    const upstream = createConnection(server.port, '127.0.0.1');
+    for (const [socket, peer] of [
+      [client, upstream],
+      [upstream, client],
+    ] as const) {
+      sockets.add(socket);
+      socket.on('error', () => {}); // the peer's 'close' follows, which ends this side too
+      socket.on('close', () => {
+        sockets.delete(socket);
+        peer.destroy();
+      });
+    }
+    client.pipe(upstream);
+    let recent = ''; // the end of the data before, should the marker span two chunks
+    upstream.on('data', (chunk: Buffer) => {
+      const text = recent + chunk.toString('latin1');
+      if (!lost && text.includes(marker)) {
+        lost = true;
+        client.destroy();
+        return;
+      }
+      recent = text.slice(-marker.length);
+      client.write(chunk);
+    });
+  });
+  proxy.listen(0, '127.0.0.1');
+  await once(proxy, 'listening');
+  const { port } = proxy.address() as { port: number };
+  return {
+    url: `redis://127.0.0.1:${port}/0`,
+    async close() {
+      proxy.close();
+      sockets.forEach((socket) => socket.destroy());
+      await once(proxy, 'close');
+    },
+  };
 }
 
 async function freePort(): Promise<number> {
