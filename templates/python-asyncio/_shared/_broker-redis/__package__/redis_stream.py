@@ -16,9 +16,13 @@ least once:
 
 Handlers must therefore be idempotent. The stream reads only for free
 capacity: at most ``capacity`` entries are held (read and not yet settled),
-each read brings as many as are free. Settlements queue to one settler
-task, which sends all those queued (up to ``SETTLE_BATCH``) in one script
-call: under load one round trip settles many jobs, a lone job still one.
+each read brings as many as are free. A read whose reply was lost (the
+connection failed after sending it) may have delivered entries all the
+same: they are pending to this consumer, unseen, and it takes them back
+before it reads again rather than leave them for ``claim_idle``.
+Settlements queue to one settler task, which sends all those queued (up to
+``SETTLE_BATCH``) in one script call: under load one round trip settles
+many jobs, a lone job still one.
 
 A lost connection, or a reply that says the server is busy for a while
 (``LOADING``, ``BUSY``, ...), is retried with jittered exponential backoff,
@@ -37,13 +41,14 @@ import time
 from collections import deque
 from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, TypeVar
 
 from redis.asyncio import Redis
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 from redis.retry import Retry
-from redis.typing import StreamIdT
+from redis.typing import StreamIdT, XReadGroupResponse
 
 from .redis_wire import (
     FULL_POLL_S,
@@ -54,25 +59,33 @@ from .redis_wire import (
     Delivery,
     Keys,
     MalformedEntryError,
+    Pending,
     Settlement,
     UnreachableError,
     abandoned_error,
+    after,
     block_ms,
+    delivered_by_lost_reads,
     entries,
     entry_fields,
     is_existing_group,
     is_lost_group,
+    is_lost_reply,
     is_transient,
+    lost_read_min_idle_ms,
     new_producer_token,
     parse_entry,
+    pending_entries,
     produce_args,
     producer_key,
     read_entries,
+    recovered_line,
     redact,
     retry_line,
     settle_args,
     settle_keys,
     settled_by_us,
+    unheld,
 )
 from .redis_wire import PRODUCE as PRODUCE_SCRIPT
 from .redis_wire import SETTLE as SETTLE_SCRIPT
@@ -128,6 +141,9 @@ class Stream:
         self._sending = False  # a batch is on its way to the server
         self._gave_up_settling = False  # at the drain deadline: nothing more sent
         self._failure: Exception | None = None  # ends its reading and settling
+        # When the earliest read whose reply was lost, and whose entries are
+        # not yet taken back, was sent (time.monotonic).
+        self._lost_read_sent_at: float | None = None
         self._settle_script = client.register_script(SETTLE_SCRIPT)
         self._produce_script = client.register_script(PRODUCE_SCRIPT)
         # Numbers this Stream's produce calls under a token of its own, so
@@ -254,13 +270,16 @@ class Stream:
         """The jobs for this consumer, until ``stop`` is set.
 
         Each round trip takes as many entries as it has free capacity:
-        first those idle longer than ``claim_idle`` (their consumer died;
-        never one it holds), else new ones; at full capacity it waits for a
-        settlement. A stop ends a blocked read at once; entries read and
-        not handed out by then are released. An entry that cannot be parsed
-        goes to the dead letters at once; so does a claimed one already
+        first those that a read whose reply was lost delivered to it
+        (handed out as read fresh, that delivery counted), then those idle
+        longer than ``claim_idle`` (their consumer died; never one it
+        holds), else new ones; at full capacity it waits for a settlement.
+        A stop ends a blocked read at once; entries read and not handed out
+        by then are released. An entry that cannot be parsed goes to the
+        dead letters at once; so does a claimed or recovered one already
         delivered ``max_deliveries`` times, after ``abandoned(delivery,
-        error)`` is told. Raises the client's error once the server refused
+        error)`` is told (``claimed_from`` None for a recovered one: it was
+        this consumer's own). Raises the client's error once the server refused
         a command of this stream for good.
         """
         blocked_ms = block_ms(self._claim_idle_ms)
@@ -280,7 +299,9 @@ class Stream:
                 if room <= 0 or (room < self.capacity and self._sending):
                     await self._until_room(stop)
                     continue
-                if time.monotonic() >= next_scan:
+                if self._lost_read_sent_at is not None:
+                    read.extend(await self._recover_lost_reads(room, abandoned))
+                if not read and time.monotonic() >= next_scan:
                     claimed, full_page = await self._claim(room, abandoned)
                     read.extend(claimed)
                     # A full page may hide more; otherwise look again as
@@ -437,58 +458,140 @@ class Stream:
         """Claim up to ``room`` entries idle past ``claim_idle``, but for those
         it holds; and whether the page it looked at was full."""
         page = len(self._held) + min(room, CLAIM_PAGE)
-        pending = await self._retrying(
-            lambda: self._client.xpending_range(
-                self.name, self.group, "-", "+", page, idle=self._claim_idle_ms
+        listed = pending_entries(
+            await self._retrying(
+                lambda: self._client.xpending_range(
+                    self.name, self.group, "-", "+", page, idle=self._claim_idle_ms
+                )
             )
         )
-        idle: dict[StreamIdT, tuple[str, int]] = {
-            str(entry["message_id"]): (
-                str(entry["consumer"]),
-                int(entry["times_delivered"]),
+        chosen = unheld(listed, self._held)[:room]
+        claimed = await self._take_over(chosen, self._claim_idle_ms, abandoned)
+        return claimed, len(listed) == page
+
+    async def _recover_lost_reads(
+        self, room: int, abandoned: Callable[[Delivery, str], None] | None
+    ) -> list[Delivery]:
+        """Take back, up to ``room``, what reads whose reply was lost
+        delivered; forget those reads once none of it is left.
+
+        It pages through the entries pending to this consumer: those it
+        holds, and those left pending on purpose, come first in id order
+        and would hide the newer ones otherwise.
+        """
+        sent_at = self._lost_read_sent_at
+        assert sent_at is not None, "a read's reply was lost"
+        page = len(self._held) + room
+        lost: list[Pending] = []
+        start = "-"
+        while len(lost) < room:
+            list_page = partial(
+                self._client.xpending_range,
+                self.name,
+                self.group,
+                start,
+                "+",
+                page,
+                consumername=self.consumer,
             )
-            for entry in pending
-            if entry["message_id"] not in self._held
-        }
-        wanted = list(idle)[:room]
-        if not wanted:
-            return [], False
+            listed = pending_entries(await self._retrying(list_page))
+            lost_for_s = time.monotonic() - sent_at
+            lost += delivered_by_lost_reads(listed, self._held, lost_for_s)
+            if len(listed) < page:
+                break
+            start = after(listed[-1].id)
+        chosen = lost[:room]
+        recovered: list[Delivery] = []
+        if chosen:
+            min_idle_ms = lost_read_min_idle_ms(chosen)
+            recovered = await self._take_over(chosen, min_idle_ms, abandoned, own=True)
+        if len(lost) < room:
+            self._lost_read_sent_at = None
+        return recovered
+
+    async def _take_over(
+        self,
+        chosen: list[Pending],
+        min_idle_ms: int,
+        abandoned: Callable[[Delivery, str], None] | None,
+        *,
+        own: bool = False,
+    ) -> list[Delivery]:
+        """Claim ``chosen`` and hold them, burying those already delivered
+        ``max_deliveries`` times; those it can hand out.
+
+        ``own``: entries pending to this consumer that a lost reply hid
+        from it, handed out as read fresh rather than as claims.
+        """
+        if not chosen:
+            return []
+        listed = {entry.id: entry for entry in chosen}
+        wanted = list[StreamIdT](listed)
         # Atomic: an entry another consumer claimed since XPENDING, or that
-        # was acknowledged, is not returned, and not ours.
-        claimed = await self._retrying(
-            lambda: self._client.xclaim(
-                self.name, self.group, self.consumer, self._claim_idle_ms, wanted
+        # was acknowledged, is not returned, and not ours. It resets the
+        # idle time and counts the delivery.
+        claimed = entries(
+            await self._retrying(
+                lambda: self._client.xclaim(
+                    self.name, self.group, self.consumer, min_idle_ms, wanted
+                )
             )
         )
+        if own and claimed:
+            print(recovered_line(len(claimed)), file=sys.stderr, flush=True)
         deliveries = []
-        for entry_id, fields in entries(claimed):
-            previous, count = idle[entry_id]
-            delivery = self._take(entry_id, fields, count + 1, previous)
+        for entry_id, fields in claimed:
+            previous = listed[entry_id]
+            count = previous.deliveries
+            claimed_from = None if own else previous.consumer
+            delivery = self._take(entry_id, fields, count + 1, claimed_from)
             if delivery is None:
                 continue
             if count < self.max_deliveries:
                 deliveries.append(delivery)
                 continue
-            error = abandoned_error(previous, count)
+            # Its last delivery ended unsettled, as a dead worker's does, even
+            # if that was a lost read of this consumer's: the job goes to the
+            # dead letters, and ``abandoned`` hears of it as it was taken.
+            error = abandoned_error(previous.consumer, count)
             if abandoned is not None:
                 abandoned(delivery, error)
             self._bury(entry_id, fields, error, count)
-        return deliveries, len(pending) == page
+        return deliveries
 
     async def _read_new(
         self, stop: asyncio.Event, blocked_ms: int, room: int
     ) -> list[Delivery]:
-        read = asyncio.ensure_future(
-            self._retrying(
-                lambda: self._client.xreadgroup(
+        lost = False
+
+        async def read_once() -> XReadGroupResponse | None:
+            nonlocal lost
+            if lost:
+                # Not sent again yet: what the lost one delivered goes first.
+                # A job a read in between handed out, failed and left
+                # pending, would pass for one of the lost read's.
+                return None
+            sent_at = time.monotonic()
+            try:
+                return await self._client.xreadgroup(
                     self.group,
                     self.consumer,
                     {self.name: ">"},
                     count=room,
                     block=blocked_ms,
                 )
-            )
-        )
+            except RedisError as error:
+                # The server may have run it: what it delivered is pending
+                # to this consumer, unseen. The earliest such read bounds how
+                # recent those entries are. After a stop no read follows to
+                # take them back: they wait for a claim.
+                if is_lost_reply(error) and not stop.is_set():
+                    lost = True
+                    if self._lost_read_sent_at is None:
+                        self._lost_read_sent_at = sent_at
+                raise
+
+        read = asyncio.ensure_future(self._retrying(read_once))
         stopped = asyncio.ensure_future(stop.wait())
         try:
             await asyncio.wait((read, stopped), return_when=asyncio.FIRST_COMPLETED)

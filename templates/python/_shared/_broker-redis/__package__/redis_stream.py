@@ -16,9 +16,12 @@ least once:
 A consumer holds no more entries than its ``capacity``, the jobs it can run
 at once: it reads a batch for the free slots, and none while it is full, so
 no entry waits in the process for a worker while its idle time runs toward
-``claim_idle``. Settlements go to one settler thread, which sends all those
-waiting (up to ``SETTLE_BATCH``) in one script call: the busier the
-workers, the bigger the batches.
+``claim_idle``. A read whose reply was lost (the connection failed after
+sending it) may have delivered entries all the same: they are pending to
+this consumer, unseen, and it takes them back before it reads again rather
+than leave them for ``claim_idle``. Settlements go to one settler thread,
+which sends all those waiting (up to ``SETTLE_BATCH``) in one script call:
+the busier the workers, the bigger the batches.
 
 The client is thread-safe: its pool gives each thread that sends a command
 (the reader, the settler, the caller's) a connection of its own. A lost
@@ -48,7 +51,7 @@ import redis
 from redis.backoff import NoBackoff
 from redis.connection import Connection
 from redis.retry import Retry
-from redis.typing import EncodableT, FieldT, StreamIdT
+from redis.typing import EncodableT, FieldT, StreamIdT, XReadGroupResponse
 
 from .redis_wire import (
     FULL_POLL_S,
@@ -61,26 +64,34 @@ from .redis_wire import (
     Delivery,
     Keys,
     MalformedEntryError,
+    Pending,
     Settlement,
     UnreachableError,
     abandoned_error,
+    after,
     block_ms,
+    delivered_by_lost_reads,
     describe,
     entries,
     entry_fields,
     is_existing_group,
     is_lost_group,
+    is_lost_reply,
     is_transient,
+    lost_read_min_idle_ms,
     new_producer_token,
     parse_entry,
+    pending_entries,
     produce_args,
     producer_key,
     read_entries,
+    recovered_line,
     redact,
     retry_line,
     settle_args,
     settle_keys,
     settled_by_us,
+    unheld,
 )
 
 __all__ = ["Delivery", "GaveUpError", "Stream", "UnreachableError", "redact"]
@@ -162,6 +173,9 @@ class Stream:
         # The first error reply that retrying cannot mend: nothing is sent
         # after it, so what this consumer holds stays pending.
         self._fatal: BaseException | None = None
+        # When the earliest read whose reply was lost, and whose entries are
+        # not yet taken back, was sent (time.monotonic); the reader's own.
+        self._lost_read_sent_at: float | None = None
 
     @classmethod
     def open(
@@ -300,14 +314,18 @@ class Stream:
     ) -> Iterator[Delivery]:
         """The jobs for this consumer, until ``stop`` is set.
 
-        It reads for its free slots only, in one batch: entries idle longer
-        than ``claim_idle`` first (their consumer died; never one it holds),
-        else new ones. With no slot free it waits for a settlement. A read
-        blocks for at most a second, so a stop ends it within that; entries
-        read and not handed out when the stop comes are released.
+        It reads for its free slots only, in one batch: first the entries
+        that a read whose reply was lost delivered to it (handed out as read
+        fresh, that delivery counted), then entries idle longer than
+        ``claim_idle`` (their consumer died; never one it holds), else new
+        ones. With no slot free it waits for a settlement. A read blocks for
+        at most a second, so a stop ends it within that; entries read and
+        not handed out when the stop comes are released.
         An entry that cannot be parsed goes to the dead letters at once; so
-        does a claimed one already delivered ``max_deliveries`` times, after
-        ``abandoned(delivery, error)`` is told.
+        does a claimed or recovered one already delivered
+        ``max_deliveries`` times, after ``abandoned(delivery, error)`` is
+        told (``claimed_from`` None for a recovered one: it was this
+        consumer's own).
         """
         next_scan = 0.0
         while True:
@@ -319,7 +337,9 @@ class Stream:
                     return
                 if not self._ready:
                     try:
-                        if time.monotonic() >= next_scan:
+                        if self._lost_read_sent_at is not None:
+                            self._recover_lost_reads(stop, abandoned)
+                        if not self._ready and time.monotonic() >= next_scan:
                             full = self._claim(stop, abandoned)
                             # A full page may hide more idle entries.
                             wait_ms = 0 if full else self._block_ms
@@ -356,6 +376,10 @@ class Stream:
             self._held.add(delivery.id)
         self._ready.append(delivery)
 
+    def _held_or_settling(self) -> set[str]:
+        with self._room:
+            return self._held | self._unsettled
+
     def _claim(
         self,
         stop: threading.Event,
@@ -363,10 +387,9 @@ class Stream:
     ) -> bool:
         """Claim idle entries for the free slots; whether the page was full."""
         room = self._room_left()
-        with self._room:
-            held = self._held | self._unsettled
+        held = self._held_or_settling()
         page = len(held) + room
-        pending = self._retrying(
+        reply = self._retrying(
             partial(
                 self._client.xpending_range,
                 self.name,
@@ -378,56 +401,141 @@ class Stream:
             ),
             stop,
         )
-        idle = {
-            str(entry["message_id"]): (
-                str(entry["consumer"]),
-                int(entry["times_delivered"]),
+        listed = pending_entries(reply)
+        chosen = unheld(listed, held)[:room]
+        self._take_over(chosen, self._claim_idle_ms, stop, abandoned)
+        return len(listed) == page
+
+    def _recover_lost_reads(
+        self,
+        stop: threading.Event,
+        abandoned: Callable[[Delivery, str], None] | None,
+    ) -> None:
+        """Take back, for the free slots, what reads whose reply was lost
+        delivered; forget those reads once none of it is left.
+
+        It pages through the entries pending to this consumer: those it
+        holds, and those left pending on purpose, come first in id order
+        and would hide the newer ones otherwise.
+        """
+        sent_at = self._lost_read_sent_at
+        assert sent_at is not None, "a read's reply was lost"
+        room = self._room_left()
+        held = self._held_or_settling()
+        page = len(held) + room
+        lost: list[Pending] = []
+        start = "-"
+        while len(lost) < room:
+            listed = pending_entries(
+                self._retrying(
+                    partial(
+                        self._client.xpending_range,
+                        self.name,
+                        self.group,
+                        start,
+                        "+",
+                        page,
+                        consumername=self.consumer,
+                    ),
+                    stop,
+                )
             )
-            for entry in pending
-            if entry["message_id"] not in held
-        }
-        chosen = list[StreamIdT](idle)[:room]
+            lost += delivered_by_lost_reads(listed, held, time.monotonic() - sent_at)
+            if len(listed) < page:
+                break
+            start = after(listed[-1].id)
+        chosen = lost[:room]
+        if chosen:
+            min_idle_ms = lost_read_min_idle_ms(chosen)
+            self._take_over(chosen, min_idle_ms, stop, abandoned, own=True)
+        if len(lost) < room:
+            self._lost_read_sent_at = None
+
+    def _take_over(
+        self,
+        chosen: list[Pending],
+        min_idle_ms: int,
+        stop: threading.Event,
+        abandoned: Callable[[Delivery, str], None] | None,
+        *,
+        own: bool = False,
+    ) -> None:
+        """Claim ``chosen`` and hold them, burying those already delivered
+        ``max_deliveries`` times.
+
+        ``own``: entries pending to this consumer that a lost reply hid
+        from it, handed out as read fresh rather than as claims.
+        """
         if not chosen:
-            return False
+            return
+        listed = {entry.id: entry for entry in chosen}
         # Atomic: an entry another consumer claimed first, or that was
-        # settled meanwhile, is not in the reply.
+        # settled meanwhile, is not in the reply. It resets the idle time
+        # and counts the delivery.
         claim = partial(
             self._client.xclaim,
             self.name,
             self.group,
             self.consumer,
-            self._claim_idle_ms,
-            chosen,
+            min_idle_ms,
+            list[StreamIdT](listed),
         )
-        for entry_id, fields in entries(self._retrying(claim, stop)):
-            previous, count = idle[entry_id]
-            delivery = self._parse(entry_id, fields, count + 1, previous)
+        claimed = entries(self._retrying(claim, stop))
+        if own and claimed:
+            print(recovered_line(len(claimed)), file=sys.stderr, flush=True)
+        for entry_id, fields in claimed:
+            previous = listed[entry_id]
+            count = previous.deliveries
+            claimed_from = None if own else previous.consumer
+            delivery = self._parse(entry_id, fields, count + 1, claimed_from)
             if delivery is None:
                 continue
             if count < self.max_deliveries:
                 self._hold(delivery)
                 continue
-            error = abandoned_error(previous, count)
+            # Its last delivery ended unsettled, as a dead worker's does, even
+            # if that was a lost read of this consumer's: the job goes to the
+            # dead letters, and ``abandoned`` hears of it as it was taken.
+            error = abandoned_error(previous.consumer, count)
             if abandoned is not None:
                 abandoned(delivery, error)
             self._bury(entry_id, fields, error, count)
-        return len(pending) == page
 
     def _read(self, stop: threading.Event) -> None:
         """Read new entries for the free slots, blocking up to a second."""
         room = self._room_left()
         if room <= 0:
             return
-        reply = self._retrying(
-            lambda: self._client.xreadgroup(
-                self.group,
-                self.consumer,
-                {self.name: ">"},
-                count=room,
-                block=self._block_ms,
-            ),
-            stop,
-        )
+        lost = False
+
+        def read_new() -> XReadGroupResponse | None:
+            nonlocal lost
+            if lost:
+                # Not sent again yet: what the lost one delivered goes first.
+                # A job a read in between handed out, failed and left
+                # pending, would pass for one of the lost read's.
+                return None
+            sent_at = time.monotonic()
+            try:
+                return self._client.xreadgroup(
+                    self.group,
+                    self.consumer,
+                    {self.name: ">"},
+                    count=room,
+                    block=self._block_ms,
+                )
+            except redis.RedisError as error:
+                # The server may have run it: what it delivered is pending
+                # to this consumer, unseen. The earliest such read bounds how
+                # recent those entries are. After a stop no read follows to
+                # take them back: they wait for a claim.
+                if is_lost_reply(error) and not stop.is_set():
+                    lost = True
+                    if self._lost_read_sent_at is None:
+                        self._lost_read_sent_at = sent_at
+                raise
+
+        reply = self._retrying(read_new, stop)
         for entry_id, fields in read_entries(reply):
             delivery = self._parse(entry_id, fields, 1, None)
             if delivery is not None:

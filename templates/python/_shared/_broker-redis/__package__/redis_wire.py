@@ -22,7 +22,7 @@ import random
 import re
 import secrets
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
@@ -54,6 +54,9 @@ LONGEST_BLOCK_MS = 1000
 """A read blocks no longer than this, so that claims and stops are checked."""
 SETTLE_BATCH = 256
 """The most settlements one script call carries."""
+LOST_READ_SLACK_S = 1.0
+"""Allowed for the server's clock against this process's when telling the
+entries of a read whose reply was lost by their idle time."""
 
 TRANSIENT_REPLIES = frozenset(
     {
@@ -167,6 +170,80 @@ def read_entries(reply: object) -> list[tuple[str, dict[str, str]]]:
     """
     streams = reply if isinstance(reply, list) else []
     return [entry for _, listed in streams for entry in entries(listed)]
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """One pending entry, as XPENDING lists it."""
+
+    id: str
+    consumer: str
+    idle_ms: int
+    """Since it was last delivered, by the server's clock."""
+    deliveries: int
+    """How many times it has been delivered so far."""
+
+
+def pending_entries(
+    reply: Iterable[Mapping[str, bytes | str | int]],
+) -> list[Pending]:
+    """The entries of an XPENDING reply with a range, as the client lists them."""
+    return [
+        Pending(
+            str(entry["message_id"]),
+            str(entry["consumer"]),
+            int(entry["time_since_delivered"]),
+            int(entry["times_delivered"]),
+        )
+        for entry in reply
+    ]
+
+
+def unheld(listed: Iterable[Pending], held: Collection[str]) -> list[Pending]:
+    """The entries of ``listed`` that no worker of this process runs, nor
+    waits to settle: a slow job is not a dead one."""
+    return [entry for entry in listed if entry.id not in held]
+
+
+def delivered_by_lost_reads(
+    listed: Iterable[Pending], held: Collection[str], lost_for_s: float
+) -> list[Pending]:
+    """Which of this consumer's pending entries ``listed`` were delivered by
+    reads whose reply was lost, the earliest sent ``lost_for_s`` ago.
+
+    They are those it does not hold, delivered since that read was sent
+    (``LOST_READ_SLACK_S`` allowing for the clocks). One delivered before
+    was left pending on purpose (a failure before the last delivery, a
+    drain deadline), or by an older process of the same consumer name: it
+    waits for ``claim_idle``, as it always did.
+    """
+    newest_ms = (lost_for_s + LOST_READ_SLACK_S) * 1000
+    return [entry for entry in unheld(listed, held) if entry.idle_ms <= newest_ms]
+
+
+def lost_read_min_idle_ms(chosen: Iterable[Pending]) -> int:
+    """The min idle time of the XCLAIM that takes ``chosen`` back: the
+    least they were listed with, not 0.
+
+    An entry's idle time only grows while it is left alone. Another
+    consumer may claim one after XPENDING listed it (once its lost read is
+    ``claim_idle`` old); it has then been idle only since that claim, and
+    stays with that consumer rather than run twice at once, unless this
+    XCLAIM comes ``claim_idle`` after the XPENDING. The entries of one read
+    share their idle time, so that bound holds for each of them.
+    """
+    return min(entry.idle_ms for entry in chosen)
+
+
+def after(entry_id: str) -> str:
+    """The start of a range just past ``entry_id`` (Redis 6.2+)."""
+    return f"({entry_id}"
+
+
+def recovered_line(count: int) -> str:
+    """The stderr line of a recovery from lost read replies."""
+    noun = "entry" if count == 1 else "entries"
+    return f"redis: a read's reply was lost; recovered {count} {noun} it delivered"
 
 
 def abandoned_error(previous: str, deliveries: int) -> str:
@@ -390,6 +467,13 @@ def is_transient(error: BaseException) -> bool:
     if isinstance(error, RedisConnectionError | RedisTimeoutError):
         return code is None or code == "ERR"  # "max number of clients reached"
     return False
+
+
+def is_lost_reply(error: BaseException) -> bool:
+    """Whether the command may have run with its reply lost on the way: the
+    connection failed or timed out, and no error reply came instead."""
+    lost = isinstance(error, RedisConnectionError | RedisTimeoutError)
+    return lost and reply_code(error) is None
 
 
 def describe(error: BaseException) -> str:

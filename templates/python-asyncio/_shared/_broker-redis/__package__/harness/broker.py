@@ -253,8 +253,8 @@ class Broker:
                 await asyncio.wait_for(stop.wait(), IDLE_POLL_S)
 
     def _abandoned(self, delivery: Delivery, error: str) -> None:
-        assert delivery.claimed_from is not None
-        self._recorder.claim(delivery.job, None, delivery.claimed_from)
+        if delivery.claimed_from is not None:  # else a lost read of its own
+            self._recorder.claim(delivery.job, None, delivery.claimed_from)
         self._recorder.dead(delivery.job, error, delivery.deliveries - 1)
 
     async def run(

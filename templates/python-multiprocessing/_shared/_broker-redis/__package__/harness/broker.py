@@ -318,8 +318,8 @@ class Broker:
             self._end_for(error)
 
     def _abandoned(self, delivery: Delivery, error: str) -> None:
-        assert delivery.claimed_from is not None
-        self._recorder.claim(delivery.job, None, delivery.claimed_from)
+        if delivery.claimed_from is not None:  # else a lost read of its own
+            self._recorder.claim(delivery.job, None, delivery.claimed_from)
         self._recorder.dead(delivery.job, error, delivery.deliveries - 1)
 
     def took(self, delivery: Delivery, worker: int) -> None:

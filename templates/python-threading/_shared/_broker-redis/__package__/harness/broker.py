@@ -251,8 +251,8 @@ class Broker:
                 self._worker.interrupt()  # a read or an ack may wait on a hung server
 
     def _abandoned(self, delivery: Delivery, error: str) -> None:
-        assert delivery.claimed_from is not None
-        self._recorder.claim(delivery.job, None, delivery.claimed_from)
+        if delivery.claimed_from is not None:  # else a lost read of its own
+            self._recorder.claim(delivery.job, None, delivery.claimed_from)
         self._recorder.dead(delivery.job, error, delivery.deliveries - 1)
 
     def run(
