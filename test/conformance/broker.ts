@@ -306,7 +306,8 @@ export function defineBrokerConformance(subject: Subject): void {
 
     scenario('a-dropped-connection-is-retried-and-loses-nothing', async (redis, stream) => {
       // A read whose reply the kill cuts off leaves its entries pending to this very worker, which
-      // claims them back after --claim-idle-ms: shortened here, so that the run ends soon after.
+      // takes them back before it reads again. A claim whose reply is cut off leaves its entries
+      // for the next claim after --claim-idle-ms: shortened here, so that the run ends soon after.
       const args = ['--role', 'both', '--jobs', 20, '--workers', 2, '--work-ms', 100, '--claim-idle-ms', 2000];
       const program = run(redis, stream, ...args);
       await program.waitFor((e) => e.event === 'done', 'a first done');
