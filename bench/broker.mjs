@@ -2,7 +2,7 @@
 // processes of every target's worker-pool --broker redis program, against
 // the ceilings measured on the same server in the same run: redis-benchmark's
 // XADD rate with pipelining off, with 1 client and with 50.
-//   npm run build && node bench/broker.mjs [--quick] [--json] [--target <id>]
+//   npm run build && node bench/broker.mjs [--quick] [--json] [--target <id>] [--slots <n>]
 // Each run: a producer fills the stream with no-op jobs (--work-ms 0), then N
 // worker processes drain it; the time is from the workers' start until the
 // stream is empty (XLEN 0), so the producer's speed does not count.
@@ -20,7 +20,13 @@ const asJson = process.argv.includes('--json');
 const onlyTarget = process.argv.includes('--target') ? process.argv[process.argv.indexOf('--target') + 1] : undefined;
 const jobs = quick ? 2000 : 20000;
 const workerCounts = [1, 2, 4];
-const slotsPerWorker = 8;
+// --slots <n>: the worker slots (--workers) of each process; more slots read and settle in
+// bigger batches, which is what no-op jobs are bound by.
+const slotsPerWorker = process.argv.includes('--slots') ? Number(process.argv[process.argv.indexOf('--slots') + 1]) : 8;
+if (!Number.isInteger(slotsPerWorker) || slotsPerWorker < 1) {
+  console.error('error: --slots takes a whole number of at least 1');
+  process.exit(2);
+}
 const broker = brokers.find((b) => b.id === 'redis');
 const bin = path.join(import.meta.dirname, '..', 'bin', 'create-concur-pattern.js');
 const workDir = mkdtempSync(path.join(os.tmpdir(), 'ccp-broker-bench-'));
