@@ -264,8 +264,8 @@ test(
   async () => {
     const stream = newName();
     const jobs = range(30);
-    // All produced first: a producer's XADD whose reply is lost would be retried, and could add
-    // its job twice (at least once: a job may run twice, never zero times).
+    // All produced first, so that the dropped connections fall on the worker's reads and
+    // settlements.
     const producer = start(stream, [
       ...['--role', 'producer', '--jobs', '30', '--buffer', '30', '--work-ms', '20'],
     ]);
