@@ -11,7 +11,7 @@
 // A read whose reply is lost on a dropped connection has delivered its
 // entries all the same, to a worker that never saw them. That worker takes
 // them back before its next read: they are lost in flight, not abandoned,
-// and need not wait for ClaimIdle.
+// and need not wait for ClaimIdle. So does a claim whose reply is lost.
 //
 // A worker deletes each entry it acknowledges, so the stream's length is the
 // backlog: the jobs not yet delivered plus the ones pending. Producers bound
@@ -19,7 +19,6 @@
 package redisstream
 
 import (
-	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -29,7 +28,6 @@ import (
 	"net"
 	"net/url"
 	"os"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -100,9 +98,9 @@ type Stream[P any] struct {
 	occupied int           // how many of held take a slot
 	freed    chan struct{} // a slot came free; one waiter, the reader
 	err      error         // why Deliveries ended, if not by its ctx
-	// lostRead is when the earliest read whose reply was lost, and whose
-	// entries may not all be taken back yet, was sent; zero if none. An
-	// entry pending to this consumer since then is one of theirs. The
+	// lostRead is when the earliest read or claim whose reply was lost, and
+	// whose entries may not all be taken back yet, was sent; zero if none.
+	// An entry pending to this consumer since then is one of theirs. The
 	// Deliveries goroutine alone uses it.
 	lostRead time.Time
 	// queue has the settlements waiting for the settler goroutine, which
@@ -304,7 +302,9 @@ func (s *Stream[P]) Deliveries(ctx context.Context) <-chan Delivery[P] {
 					lookedForClaims = time.Now()
 				}
 			}
-			if err == nil && len(batch) == 0 {
+			// A claim whose reply was lost has left entries pending here:
+			// the next pass takes them back before anything new is read.
+			if err == nil && len(batch) == 0 && s.lostRead.IsZero() {
 				batch, err = s.read(ctx, free)
 			}
 			if err != nil {
@@ -387,12 +387,13 @@ func (s *Stream[P]) claimIdle(ctx context.Context, free int) ([]Delivery[P], err
 			abandoned = append(abandoned, p)
 		}
 	}
-	return s.claim(ctx, abandoned, s.opts.ClaimIdle, false)
+	claimed, _, err := s.claim(ctx, abandoned, func(redis.XPendingExt) time.Duration { return s.opts.ClaimIdle }, false)
+	return claimed, err
 }
 
 // recoverLostReads takes back, for up to free slots, the entries that reads
-// whose reply was lost delivered: pending to this consumer, not held, and
-// idle no longer than since the earliest of those reads was sent. One idle
+// or claims whose reply was lost delivered: pending to this consumer, not
+// held, and idle no longer than since the earliest of those was sent. One idle
 // longer was left pending on purpose, or by an earlier process of the same
 // name: it waits for ClaimIdle, as it always did. Once fewer than free are
 // found, none is left.
@@ -419,19 +420,20 @@ func (s *Stream[P]) recoverLostReads(ctx context.Context, free int) ([]Delivery[
 		// listed first must not hide them.
 		args.Start = "(" + page[len(page)-1].ID
 	}
-	if len(lost) < free {
+	found := len(lost)
+	lost = lost[:min(found, free)]
+	// Each entry at its own listed idle, not the least of them: one the
+	// listing found older than the lost read's (left pending within the
+	// slack) may be past ClaimIdle, and another worker that claims it after
+	// the listing has reset its idle below what was listed. A smaller
+	// min-idle would take it back, and the job would run twice at once.
+	recovered, claimLost, err := s.claim(ctx, lost, func(p redis.XPendingExt) time.Duration { return p.Idle }, true)
+	// Only a complete pass may forget the lost reads: one cut short, or
+	// whose claim's reply was lost (its entries pending here, their idle
+	// reset), leaves entries for the next pass to find.
+	if err == nil && !claimLost && found < free {
 		s.lostRead = time.Time{}
 	}
-	lost = lost[:min(len(lost), free)]
-	if len(lost) == 0 {
-		return nil, nil
-	}
-	// Not 0: an entry another worker claims after the listing has been
-	// idle only since, and stays that worker's, unless this claim comes
-	// ClaimIdle after the listing. The entries of one read share their
-	// idle time, so the least of them bounds each.
-	minIdle := slices.MinFunc(lost, func(a, b redis.XPendingExt) int { return cmp.Compare(a.Idle, b.Idle) }).Idle
-	recovered, err := s.claim(ctx, lost, minIdle, true)
 	switch n := len(recovered); n {
 	case 0:
 	case 1:
@@ -457,45 +459,81 @@ func (s *Stream[P]) listPending(ctx context.Context, free int, args redis.XPendi
 	return pending, int64(len(pending)) == args.Count, err
 }
 
-// claim takes over the entries pending, those still idle for minIdle, and
-// hands them out. XCLAIM is atomic: of an entry that two workers claim at
-// once, only one gets it back. The entries of a read whose reply was lost
-// (lostRead) are this worker's own: they go out as read, not as claimed
-// from anyone, but one on its last delivery is abandoned all the same.
-func (s *Stream[P]) claim(ctx context.Context, pending []redis.XPendingExt, minIdle time.Duration, lostRead bool) ([]Delivery[P], error) {
-	if len(pending) == 0 {
-		return nil, nil
-	}
+// claim takes over the entries pending, each one only while it is still idle
+// for minIdle of it, and hands them out. XCLAIM is atomic: of an entry that
+// two workers claim at once, only one gets it back. The entries of a read
+// whose reply was lost (lostRead) are this worker's own: they go out as
+// read, not as claimed from anyone, but one on its last delivery is
+// abandoned all the same.
+//
+// An XCLAIM whose reply is lost has made its entries this worker's all the
+// same, their idle reset: sent again, it would take none of them back. It
+// is not, and lost reports it: its send time becomes the lost read's, so
+// that the next pass recovers them. An idle claim's entries then go out as
+// this worker's own, without their ClaimedFrom: it is only a report, and
+// the job is run all the same.
+func (s *Stream[P]) claim(ctx context.Context, pending []redis.XPendingExt, minIdle func(redis.XPendingExt) time.Duration, lostRead bool) (claimed []Delivery[P], lost bool, err error) {
+	// One XCLAIM per min-idle, in the order listed. The entries of one read
+	// share their idle time: usually there is one.
+	var idles []time.Duration
+	groups := map[time.Duration][]string{}
 	listed := map[string]redis.XPendingExt{}
-	ids := make([]string, len(pending))
-	for i, p := range pending {
+	for _, p := range pending {
+		idle := minIdle(p)
+		if _, ok := groups[idle]; !ok {
+			idles = append(idles, idle)
+		}
+		groups[idle] = append(groups[idle], p.ID)
 		listed[p.ID] = p
-		ids[i] = p.ID
 	}
-	sent := time.Now()
-	var messages []redis.XMessage
-	err := s.retry(ctx, func() (err error) {
-		messages, err = s.reader.XClaim(ctx, &redis.XClaimArgs{
+	for _, idle := range idles {
+		messages, sent, replyLost, err := s.claimOnce(ctx, groups[idle], idle)
+		lost = lost || replyLost
+		for _, m := range messages { // without the ones another worker claimed first
+			p, ok := listed[m.ID]
+			if !ok {
+				continue
+			}
+			d := s.decode(m, sent, p.RetryCount+1)
+			if !lostRead {
+				d.ClaimedFrom = p.Consumer
+			}
+			if d.Err == nil && p.RetryCount >= int64(s.opts.MaxDeliveries) {
+				d.Err = fmt.Errorf("abandoned by %s after %d deliveries", p.Consumer, p.RetryCount)
+			}
+			claimed = append(claimed, d)
+		}
+		if err != nil {
+			return claimed, lost, err
+		}
+	}
+	return claimed, lost, nil
+}
+
+// claimOnce claims ids, those still idle for minIdle, retrying as read does:
+// a try whose reply is lost is not sent again, and lost reports it.
+func (s *Stream[P]) claimOnce(ctx context.Context, ids []string, minIdle time.Duration) (messages []redis.XMessage, sent time.Time, lost bool, err error) {
+	err = s.retry(ctx, func() error {
+		if lost {
+			return nil
+		}
+		sent = time.Now()
+		reply, err := s.reader.XClaim(ctx, &redis.XClaimArgs{
 			Stream: s.name, Group: s.group, Consumer: s.me, MinIdle: minIdle, Messages: ids,
 		}).Result()
+		if err == nil {
+			messages = reply
+		} else if replyLost(err) && ctx.Err() == nil {
+			// After a stop, no pass follows to take them back: they wait
+			// for ClaimIdle.
+			lost = true
+			if s.lostRead.IsZero() {
+				s.lostRead = sent
+			}
+		}
 		return err
 	})
-	var claimed []Delivery[P]
-	for _, m := range messages { // without the ones another worker claimed first
-		p, ok := listed[m.ID]
-		if !ok {
-			continue
-		}
-		d := s.decode(m, sent, p.RetryCount+1)
-		if !lostRead {
-			d.ClaimedFrom = p.Consumer
-		}
-		if d.Err == nil && p.RetryCount >= int64(s.opts.MaxDeliveries) {
-			d.Err = fmt.Errorf("abandoned by %s after %d deliveries", p.Consumer, p.RetryCount)
-		}
-		claimed = append(claimed, d)
-	}
-	return claimed, err
+	return messages, sent, lost, err
 }
 
 // read takes up to free new entries, waiting for one up to the block time.
