@@ -78,6 +78,7 @@ def wait_or_stop(
     still wait for its children.
     """
     waking: list[int] = []
+    signals: int | None = None
     if stop is not None and not stop.is_set():
         if isinstance(stop, Stop) and (signals := _signal_wakeup()) is not None:
             waking = [stop.fileno(), signals]
@@ -86,13 +87,13 @@ def wait_or_stop(
     if intake is not None and intake.reading:
         waking.append(intake.fileno())
     ready = wait([*connections, *waking], timeout)
-    if _signal_wakeup_reader is not None and _signal_wakeup_reader in ready:
+    if signals is not None and signals in ready:
         with suppress(BlockingIOError):  # read up, so that it waits again
-            os.read(_signal_wakeup_reader, 4096)
+            os.read(signals, 4096)
     return [connection for connection in connections if connection in ready]
 
 
-_signal_wakeup_reader: int | None = None
+_signal_wakeup_pipe: tuple[int, int] | None = None
 
 
 def _signal_wakeup() -> int | None:
@@ -105,23 +106,24 @@ def _signal_wakeup() -> int | None:
     speak, a whole job long. ``signal.set_wakeup_fd`` writes to this pipe
     from whichever thread takes the signal; the wait ends, and the handler
     runs before the stop is checked. None outside the main thread (no
-    handler runs there) or when the wakeup fd belongs to another owner,
+    handler runs there) or while the wakeup fd belongs to another owner,
     such as an asyncio loop: then the stop is checked every STOP_CHECK_S.
     """
-    global _signal_wakeup_reader
+    global _signal_wakeup_pipe
     if threading.current_thread() is not threading.main_thread():
         return None
-    if _signal_wakeup_reader is None:
+    if _signal_wakeup_pipe is None:
         reader, writer = os.pipe()
         os.set_blocking(reader, False)
         os.set_blocking(writer, False)  # a full pipe must not block a signal
-        owner = signal.set_wakeup_fd(writer, warn_on_full_buffer=False)
-        if owner != -1:  # not ours to replace: give it back
-            signal.set_wakeup_fd(owner, warn_on_full_buffer=False)
-            _close_pipe(reader, writer)
-            return None
-        _signal_wakeup_reader = reader
-    return _signal_wakeup_reader
+        _signal_wakeup_pipe = reader, writer
+    reader, writer = _signal_wakeup_pipe
+    # Claimed again at each wait: another owner may have taken it since.
+    owner = signal.set_wakeup_fd(writer, warn_on_full_buffer=False)
+    if owner not in (-1, writer):  # not ours to replace: give it back
+        signal.set_wakeup_fd(owner, warn_on_full_buffer=False)
+        return None
+    return reader
 
 
 def _close_pipe(*fds: int) -> None:
