@@ -56,6 +56,7 @@ from .redis_wire import (
     SETTLE_BATCH,
     START_DEADLINE_S,
     Backoff,
+    Claim,
     Delivery,
     Keys,
     MalformedEntryError,
@@ -68,11 +69,12 @@ from .redis_wire import (
     delivered_by_lost_reads,
     entries,
     entry_fields,
+    idle_claims,
     is_existing_group,
     is_lost_group,
     is_lost_reply,
     is_transient,
-    lost_read_min_idle_ms,
+    lost_read_claims,
     new_producer_token,
     parse_entry,
     pending_entries,
@@ -141,8 +143,8 @@ class Stream:
         self._sending = False  # a batch is on its way to the server
         self._gave_up_settling = False  # at the drain deadline: nothing more sent
         self._failure: Exception | None = None  # ends its reading and settling
-        # When the earliest read whose reply was lost, and whose entries are
-        # not yet taken back, was sent (time.monotonic).
+        # When the earliest read (or XCLAIM) whose reply was lost, and whose
+        # entries are not yet taken back, was sent (time.monotonic).
         self._lost_read_sent_at: float | None = None
         self._settle_script = client.register_script(SETTLE_SCRIPT)
         self._produce_script = client.register_script(PRODUCE_SCRIPT)
@@ -308,7 +310,8 @@ class Stream:
                     # often as a blocked read returns at most.
                     wait_ms = 0 if full_page else blocked_ms
                     next_scan = time.monotonic() + wait_ms / 1000
-                if not read and not stop.is_set():
+                # Not while a lost reply's entries wait: they go first.
+                if not read and not stop.is_set() and self._lost_read_sent_at is None:
                     read.extend(await self._read_new(stop, blocked_ms, room))
         finally:
             # Read, but never handed to a worker: back to the stream now.
@@ -466,14 +469,15 @@ class Stream:
             )
         )
         chosen = unheld(listed, self._held)[:room]
-        claimed = await self._take_over(chosen, self._claim_idle_ms, abandoned)
+        claims = idle_claims(chosen, self._claim_idle_ms)
+        claimed, _ = await self._take_over(claims, abandoned)
         return claimed, len(listed) == page
 
     async def _recover_lost_reads(
         self, room: int, abandoned: Callable[[Delivery, str], None] | None
     ) -> list[Delivery]:
-        """Take back, up to ``room``, what reads whose reply was lost
-        delivered; forget those reads once none of it is left.
+        """Take back, up to ``room``, what reads (or XCLAIMs) whose reply was
+        lost delivered; forget them once none of it is left.
 
         It pages through the entries pending to this consumer: those it
         holds, and those left pending on purpose, come first in id order
@@ -500,45 +504,90 @@ class Stream:
             if len(listed) < page:
                 break
             start = after(listed[-1].id)
-        chosen = lost[:room]
-        recovered: list[Delivery] = []
-        if chosen:
-            min_idle_ms = lost_read_min_idle_ms(chosen)
-            recovered = await self._take_over(chosen, min_idle_ms, abandoned, own=True)
-        if len(lost) < room:
+        claims = lost_read_claims(lost[:room])
+        recovered, replied = await self._take_over(claims, abandoned, own=True)
+        # Remembered while entries may be left: a full page, or an XCLAIM
+        # whose reply was lost (it took entries this pass did not see).
+        if replied and len(lost) < room:
             self._lost_read_sent_at = None
         return recovered
 
     async def _take_over(
         self,
-        chosen: list[Pending],
-        min_idle_ms: int,
+        claims: list[Claim],
         abandoned: Callable[[Delivery, str], None] | None,
         *,
         own: bool = False,
-    ) -> list[Delivery]:
-        """Claim ``chosen`` and hold them, burying those already delivered
-        ``max_deliveries`` times; those it can hand out.
+    ) -> tuple[list[Delivery], bool]:
+        """Claim the entries of ``claims`` and hold them, burying those
+        already delivered ``max_deliveries`` times: those it can hand out,
+        and False if the reply of an XCLAIM was lost.
 
         ``own``: entries pending to this consumer that a lost reply hid
         from it, handed out as read fresh rather than as claims.
         """
-        if not chosen:
-            return []
-        listed = {entry.id: entry for entry in chosen}
-        wanted = list[StreamIdT](listed)
-        # Atomic: an entry another consumer claimed since XPENDING, or that
-        # was acknowledged, is not returned, and not ours. It resets the
-        # idle time and counts the delivery.
-        claimed = entries(
-            await self._retrying(
-                lambda: self._client.xclaim(
-                    self.name, self.group, self.consumer, min_idle_ms, wanted
+        deliveries: list[Delivery] = []
+        replied, recovered = True, 0
+        for claim in claims:
+            claimed, came = await self._send_claim(claim)
+            replied = replied and came
+            recovered += len(claimed)
+            deliveries += self._hold_claimed(claim, claimed, abandoned, own=own)
+        if own and recovered:
+            print(recovered_line(recovered), file=sys.stderr, flush=True)
+        return deliveries, replied
+
+    async def _send_claim(
+        self, claim: Claim
+    ) -> tuple[list[tuple[str, dict[str, str]]], bool]:
+        """XCLAIM the entries of ``claim``: those it took, and whether its
+        reply came.
+
+        Atomic: an entry another consumer claimed since XPENDING, or that
+        was acknowledged, is not returned, and not ours. It resets the idle
+        time and counts the delivery. So, sent again after a lost reply, it
+        would find too little idle time in what the first one took: those
+        are pending to this consumer, held by nobody, as a lost read's
+        entries are, and are taken back the same way, before the next read.
+        Those of an idle claim are then handed out as this consumer's own,
+        without the claim's event: the job still runs once, only the event
+        is lost.
+        """
+        ids = list[StreamIdT](entry.id for entry in claim.entries)
+        lost = False
+
+        async def send() -> object:
+            nonlocal lost
+            if lost:
+                return None  # not sent again: see above
+            sent_at = time.monotonic()
+            try:
+                return await self._client.xclaim(
+                    self.name, self.group, self.consumer, claim.min_idle_ms, ids
                 )
-            )
-        )
-        if own and claimed:
-            print(recovered_line(len(claimed)), file=sys.stderr, flush=True)
+            except RedisError as error:
+                if is_lost_reply(error):
+                    lost = True
+                    self._reply_lost(sent_at)
+                raise
+
+        return entries(await self._retrying(send)), not lost
+
+    def _reply_lost(self, sent_at: float) -> None:
+        """A read or XCLAIM sent at ``sent_at`` may have delivered entries
+        unseen: the earliest such one bounds how recent they are."""
+        if self._lost_read_sent_at is None:
+            self._lost_read_sent_at = sent_at
+
+    def _hold_claimed(
+        self,
+        claim: Claim,
+        claimed: list[tuple[str, dict[str, str]]],
+        abandoned: Callable[[Delivery, str], None] | None,
+        *,
+        own: bool,
+    ) -> list[Delivery]:
+        listed = {entry.id: entry for entry in claim.entries}
         deliveries = []
         for entry_id, fields in claimed:
             previous = listed[entry_id]
@@ -582,13 +631,11 @@ class Stream:
                 )
             except RedisError as error:
                 # The server may have run it: what it delivered is pending
-                # to this consumer, unseen. The earliest such read bounds how
-                # recent those entries are. After a stop no read follows to
+                # to this consumer, unseen. After a stop no read follows to
                 # take them back: they wait for a claim.
                 if is_lost_reply(error) and not stop.is_set():
                     lost = True
-                    if self._lost_read_sent_at is None:
-                        self._lost_read_sent_at = sent_at
+                    self._reply_lost(sent_at)
                 raise
 
         read = asyncio.ensure_future(self._retrying(read_once))

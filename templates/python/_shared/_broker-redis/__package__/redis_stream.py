@@ -61,6 +61,7 @@ from .redis_wire import (
     SETTLE_BATCH,
     START_DEADLINE_S,
     Backoff,
+    Claim,
     Delivery,
     Keys,
     MalformedEntryError,
@@ -74,11 +75,12 @@ from .redis_wire import (
     describe,
     entries,
     entry_fields,
+    idle_claims,
     is_existing_group,
     is_lost_group,
     is_lost_reply,
     is_transient,
-    lost_read_min_idle_ms,
+    lost_read_claims,
     new_producer_token,
     parse_entry,
     pending_entries,
@@ -173,8 +175,9 @@ class Stream:
         # The first error reply that retrying cannot mend: nothing is sent
         # after it, so what this consumer holds stays pending.
         self._fatal: BaseException | None = None
-        # When the earliest read whose reply was lost, and whose entries are
-        # not yet taken back, was sent (time.monotonic); the reader's own.
+        # When the earliest read (or XCLAIM) whose reply was lost, and whose
+        # entries are not yet taken back, was sent (time.monotonic); the
+        # reader's own.
         self._lost_read_sent_at: float | None = None
 
     @classmethod
@@ -344,7 +347,8 @@ class Stream:
                             # A full page may hide more idle entries.
                             wait_ms = 0 if full else self._block_ms
                             next_scan = time.monotonic() + wait_ms / 1000
-                        if not self._ready:
+                        # Not while a lost reply's entries wait: they go first.
+                        if not self._ready and self._lost_read_sent_at is None:
                             self._read(stop)
                     except _StoppedError:
                         return
@@ -403,7 +407,7 @@ class Stream:
         )
         listed = pending_entries(reply)
         chosen = unheld(listed, held)[:room]
-        self._take_over(chosen, self._claim_idle_ms, stop, abandoned)
+        self._take_over(idle_claims(chosen, self._claim_idle_ms), stop, abandoned)
         return len(listed) == page
 
     def _recover_lost_reads(
@@ -411,8 +415,8 @@ class Stream:
         stop: threading.Event,
         abandoned: Callable[[Delivery, str], None] | None,
     ) -> None:
-        """Take back, for the free slots, what reads whose reply was lost
-        delivered; forget those reads once none of it is left.
+        """Take back, for the free slots, what reads (or XCLAIMs) whose reply
+        was lost delivered; forget them once none of it is left.
 
         It pages through the entries pending to this consumer: those it
         holds, and those left pending on purpose, come first in id order
@@ -444,45 +448,88 @@ class Stream:
             if len(listed) < page:
                 break
             start = after(listed[-1].id)
-        chosen = lost[:room]
-        if chosen:
-            min_idle_ms = lost_read_min_idle_ms(chosen)
-            self._take_over(chosen, min_idle_ms, stop, abandoned, own=True)
-        if len(lost) < room:
+        claims = lost_read_claims(lost[:room])
+        replied = self._take_over(claims, stop, abandoned, own=True)
+        # Remembered while entries may be left: a full page, or an XCLAIM
+        # whose reply was lost (it took entries this pass did not see).
+        if replied and len(lost) < room:
             self._lost_read_sent_at = None
 
     def _take_over(
         self,
-        chosen: list[Pending],
-        min_idle_ms: int,
+        claims: list[Claim],
         stop: threading.Event,
         abandoned: Callable[[Delivery, str], None] | None,
         *,
         own: bool = False,
-    ) -> None:
-        """Claim ``chosen`` and hold them, burying those already delivered
-        ``max_deliveries`` times.
+    ) -> bool:
+        """Claim the entries of ``claims`` and hold them, burying those
+        already delivered ``max_deliveries`` times; False if the reply of
+        an XCLAIM was lost.
 
         ``own``: entries pending to this consumer that a lost reply hid
         from it, handed out as read fresh rather than as claims.
         """
-        if not chosen:
-            return
-        listed = {entry.id: entry for entry in chosen}
-        # Atomic: an entry another consumer claimed first, or that was
-        # settled meanwhile, is not in the reply. It resets the idle time
-        # and counts the delivery.
-        claim = partial(
-            self._client.xclaim,
-            self.name,
-            self.group,
-            self.consumer,
-            min_idle_ms,
-            list[StreamIdT](listed),
-        )
-        claimed = entries(self._retrying(claim, stop))
-        if own and claimed:
-            print(recovered_line(len(claimed)), file=sys.stderr, flush=True)
+        replied, recovered = True, 0
+        for claim in claims:
+            claimed, came = self._send_claim(claim, stop)
+            replied = replied and came
+            recovered += len(claimed)
+            self._hold_claimed(claim, claimed, abandoned, own=own)
+        if own and recovered:
+            print(recovered_line(recovered), file=sys.stderr, flush=True)
+        return replied
+
+    def _send_claim(
+        self, claim: Claim, stop: threading.Event
+    ) -> tuple[list[tuple[str, dict[str, str]]], bool]:
+        """XCLAIM the entries of ``claim``: those it took, and whether its
+        reply came.
+
+        Atomic: an entry another consumer claimed first, or that was
+        settled meanwhile, is not in the reply. It resets the idle time and
+        counts the delivery. So, sent again after a lost reply, it would
+        find too little idle time in what the first one took: those are
+        pending to this consumer, held by nobody, as a lost read's entries
+        are, and are taken back the same way, before the next read. Those
+        of an idle claim are then handed out as this consumer's own, without
+        the claim's event: the job still runs once, only the event is lost.
+        """
+        ids = list[StreamIdT](entry.id for entry in claim.entries)
+        lost = False
+
+        def send() -> object:
+            nonlocal lost
+            if lost:
+                return None  # not sent again: see above
+            sent_at = time.monotonic()
+            try:
+                return self._client.xclaim(
+                    self.name, self.group, self.consumer, claim.min_idle_ms, ids
+                )
+            except redis.RedisError as error:
+                if is_lost_reply(error) and not stop.is_set():
+                    lost = True
+                    self._reply_lost(sent_at)
+                raise
+
+        return entries(self._retrying(send, stop)), not lost
+
+    def _reply_lost(self, sent_at: float) -> None:
+        """A read or XCLAIM sent at ``sent_at`` may have delivered entries
+        unseen: the earliest such one bounds how recent they are."""
+        if self._lost_read_sent_at is None:
+            self._lost_read_sent_at = sent_at
+
+    def _hold_claimed(
+        self,
+        claim: Claim,
+        claimed: list[tuple[str, dict[str, str]]],
+        abandoned: Callable[[Delivery, str], None] | None,
+        *,
+        own: bool,
+    ) -> None:
+        listed = {entry.id: entry for entry in claim.entries}
         for entry_id, fields in claimed:
             previous = listed[entry_id]
             count = previous.deliveries
@@ -526,13 +573,11 @@ class Stream:
                 )
             except redis.RedisError as error:
                 # The server may have run it: what it delivered is pending
-                # to this consumer, unseen. The earliest such read bounds how
-                # recent those entries are. After a stop no read follows to
+                # to this consumer, unseen. After a stop no read follows to
                 # take them back: they wait for a claim.
                 if is_lost_reply(error) and not stop.is_set():
                     lost = True
-                    if self._lost_read_sent_at is None:
-                        self._lost_read_sent_at = sent_at
+                    self._reply_lost(sent_at)
                 raise
 
         reply = self._retrying(read_new, stop)

@@ -209,7 +209,8 @@ def delivered_by_lost_reads(
     listed: Iterable[Pending], held: Collection[str], lost_for_s: float
 ) -> list[Pending]:
     """Which of this consumer's pending entries ``listed`` were delivered by
-    reads whose reply was lost, the earliest sent ``lost_for_s`` ago.
+    reads (or claimed by XCLAIMs) whose reply was lost, the earliest sent
+    ``lost_for_s`` ago.
 
     They are those it does not hold, delivered since that read was sent
     (``LOST_READ_SLACK_S`` allowing for the clocks). One delivered before
@@ -221,18 +222,38 @@ def delivered_by_lost_reads(
     return [entry for entry in unheld(listed, held) if entry.idle_ms <= newest_ms]
 
 
-def lost_read_min_idle_ms(chosen: Iterable[Pending]) -> int:
-    """The min idle time of the XCLAIM that takes ``chosen`` back: the
-    least they were listed with, not 0.
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """One XCLAIM: ``entries``, taken only if idle ``min_idle_ms`` or more."""
+
+    min_idle_ms: int
+    entries: tuple[Pending, ...]
+
+
+def idle_claims(chosen: Sequence[Pending], claim_idle_ms: int) -> list[Claim]:
+    """The XCLAIM of the entries whose consumer died: all at ``claim_idle``,
+    the bound the other consumers keep too."""
+    return [Claim(claim_idle_ms, tuple(chosen))] if chosen else []
+
+
+def lost_read_claims(chosen: Iterable[Pending]) -> list[Claim]:
+    """The XCLAIMs that take ``chosen`` back: one per idle time they were
+    listed with, each taking its entries only if still that idle, not 0.
 
     An entry's idle time only grows while it is left alone. Another
-    consumer may claim one after XPENDING listed it (once its lost read is
+    consumer may claim one after XPENDING listed it (an entry left pending
+    and idle past ``claim_idle``, or one of a lost read once that read is
     ``claim_idle`` old); it has then been idle only since that claim, and
     stays with that consumer rather than run twice at once, unless this
-    XCLAIM comes ``claim_idle`` after the XPENDING. The entries of one read
-    share their idle time, so that bound holds for each of them.
+    XCLAIM comes as long after the XPENDING as the entry was listed idle.
+    A bound shared by all, the least of them, would let a fresh entry's
+    small idle take back an old one. The entries of one read share their
+    idle time, so it is usually one XCLAIM.
     """
-    return min(entry.idle_ms for entry in chosen)
+    by_idle: dict[int, list[Pending]] = {}
+    for entry in chosen:
+        by_idle.setdefault(entry.idle_ms, []).append(entry)
+    return [Claim(idle_ms, tuple(group)) for idle_ms, group in by_idle.items()]
 
 
 def after(entry_id: str) -> str:
