@@ -509,6 +509,152 @@ test(
 );
 
 test(
+  'a lost reply of the claim that takes back a lost read: its job still comes at once, and once',
+  { skip, timeout },
+  async () => {
+    const name = newName();
+    const lostReply = 'the payload of a lost reply';
+    await admin.xAdd(name, '*', { job: '1', payload: JSON.stringify(lostReply) });
+    await admin.xAdd(name, '*', { job: '2', payload: '{}' });
+    // The read's loss is noticed 1 s late, so its entry is listed idle for 1 s: a claim sent
+    // again at that minimum, after the lost claim reset its idle time, would take nothing.
+    const proxy = await startReplyLosingProxy(server, lostReply, { cutAfterMs: [1000, 0] });
+    const stream = await openStream(proxy.url, name, 'reader', {
+      claimIdle: 60_000,
+      maxDeliveries: 5,
+      onRetry: () => {},
+    });
+    const stop = stopAfter(5000);
+    const delivered: Delivery[] = [];
+    try {
+      for await (const delivery of stream.deliveries(stop.signal)) {
+        delivered.push(delivery);
+        assert.equal(await stream.ack(delivery, delivery.job * 2), true);
+        if (delivered.length === 2) stop.abort();
+      }
+    } finally {
+      stop.abort();
+      await stream.close();
+      await proxy.close();
+    }
+    // Counted: the lost read, the lost claim, the claim that took it back.
+    assert.deepEqual(
+      delivered.map(({ job, deliveries, claimedFrom }) => ({ job, deliveries, claimedFrom })),
+      [
+        { job: 1, deliveries: 3, claimedFrom: '' },
+        { job: 2, deliveries: 1, claimedFrom: '' },
+      ],
+    );
+    await assertAllDone(name, [1, 2]);
+  },
+);
+
+test(
+  'a lost reply of a claim of an idle job: the job comes at once, not after claimIdle again',
+  { skip, timeout },
+  async () => {
+    const name = newName();
+    const group = `${name}:workers`;
+    const lostReply = 'the payload of a lost reply';
+    const proxy = await startReplyLosingProxy(server, lostReply);
+    const stream = await openStream(proxy.url, name, 'reader', {
+      claimIdle: 60_000,
+      maxDeliveries: 5,
+      onRetry: () => {},
+    });
+    const id = await admin.xAdd(name, '*', { job: '1', payload: JSON.stringify(lostReply) });
+    await admin.xReadGroup(group, 'gone', { key: name, id: '>' });
+    await admin.xClaimJustId(name, group, 'gone', 0, [id], { IDLE: 60_000 });
+    const stop = stopAfter(5000);
+    const delivered: Delivery[] = [];
+    try {
+      for await (const delivery of stream.deliveries(stop.signal)) {
+        delivered.push(delivery);
+        assert.equal(await stream.ack(delivery, delivery.job * 2), true);
+        stop.abort();
+      }
+    } finally {
+      stop.abort();
+      await stream.close();
+      await proxy.close();
+    }
+    // Taken back as a lost read's: as this consumer's own, not as claimed from 'gone'.
+    assert.deepEqual(
+      delivered.map(({ job, claimedFrom }) => ({ job, claimedFrom })),
+      [{ job: 1, claimedFrom: '' }],
+    );
+    await assertAllDone(name, [1]);
+  },
+);
+
+test(
+  'a lost read takes back no job that another consumer claimed after it was listed',
+  { skip, timeout },
+  async () => {
+    const name = newName();
+    const group = `${name}:workers`;
+    const lostReply = 'the payload of a lost reply';
+    let lostId = '';
+    let failedId = '';
+    // Just before this consumer's claim, another claims the job it failed: it was listed too,
+    // as pending here since before the lost read, within the slack. The claim then waits until
+    // that job has been idle, since the other's claim, longer than the lost entry was listed.
+    const proxy = await startReplyLosingProxy(server, lostReply, {
+      before: {
+        command: 'XCLAIM',
+        run: async () => {
+          await admin.xClaimJustId(name, group, 'other', 0, [failedId]);
+          const [lost] = await admin.xPendingRange(name, group, lostId, lostId, 1);
+          await sleep(lost!.millisecondsSinceLastDelivery + 50);
+        },
+      },
+    });
+    const stream = await openStream(proxy.url, name, 'reader', {
+      claimIdle: 60_000,
+      maxDeliveries: 5,
+      capacity: 2, // room for both
+      onRetry: () => {},
+    });
+    const stop = stopAfter(5000);
+    const jobs = stream.deliveries(stop.signal);
+    const delivered: Delivery[] = [];
+    const take = async () => {
+      const next = await jobs.next();
+      if (!next.done) delivered.push(next.value);
+    };
+    try {
+      failedId = await admin.xAdd(name, '*', { job: '1', payload: '{}' });
+      await take();
+      assert.equal(await stream.fail(delivered[0]!, 'failed'), false);
+      await sleep(500); // listed idle 500 ms longer than the lost one
+      lostId = await admin.xAdd(name, '*', { job: '2', payload: JSON.stringify(lostReply) });
+      await take();
+      assert.deepEqual(
+        delivered.map(({ id, deliveries }) => ({ id, deliveries })),
+        [
+          { id: failedId, deliveries: 1 },
+          { id: lostId, deliveries: 2 },
+        ],
+      );
+      const pending = await admin.xPendingRange(name, group, '-', '+', 10);
+      assert.deepEqual(
+        pending.map(({ id, consumer }) => ({ id, consumer })),
+        [
+          { id: failedId, consumer: 'other' },
+          { id: lostId, consumer: 'reader' },
+        ],
+      );
+      assert.equal(await stream.ack(delivered[1]!, 4), true);
+    } finally {
+      stop.abort();
+      await jobs.return();
+      await stream.close();
+      await proxy.close();
+    }
+  },
+);
+
+test(
   'a group lost with its stream (a restart without persistence) is created again; work goes on',
   { skip, timeout },
   async () => {

@@ -166,8 +166,8 @@ export class Stream {
   // Entries delivered to this process and not ended yet, with when each was read: reads wait
   // while there are `capacity` of them, and none is claimed from this consumer by itself.
   readonly #held = new Map<string, number>();
-  // When the earliest read whose reply was lost, and whose entries are not taken back yet, was
-  // sent: an entry pending to this consumer since then is one it delivered.
+  // When the earliest read or claim whose reply was lost, and whose entries are not taken back
+  // yet, was sent: an entry pending to this consumer since then is one it delivered.
   #lostReadAt: number | undefined;
   readonly #roomWaiters = new Set<() => void>();
   readonly #unsettled: Settlement[] = [];
@@ -361,14 +361,16 @@ export class Stream {
     try {
       while (!signal.aborted) {
         await this.#room(signal);
-        let batch: Delivery[] = [];
-        if (this.#lostReadAt !== undefined) batch = await this.#recoverLostReads(signal);
-        if (batch.length === 0 && performance.now() >= claims.at) {
+        // What a lost reply delivered comes first: nothing is claimed or read while some of it
+        // may be left (the reply of its recovery's claim lost too, or more than room for).
+        let batch = this.#lostReadAt === undefined ? [] : await this.#recoverLostReads(signal);
+        const lookFurther = () => batch.length === 0 && this.#lostReadAt === undefined;
+        if (lookFurther() && performance.now() >= claims.at) {
           batch = await this.#claimIdle(signal);
           // Claims are looked for again after the block time, or at once while there are some.
           if (batch.length === 0) claims.at = performance.now() + this.#blockMs;
         }
-        if (batch.length === 0) batch = await this.#read(signal);
+        if (lookFurther()) batch = await this.#read(signal);
         if (batch.length === 0) continue;
         if (!signal.aborted) return batch;
         // Read as the stop came: back to the stream, not lost.
@@ -417,7 +419,15 @@ export class Stream {
       { signal },
     );
     const wanted = idle.filter(({ id }) => !this.#held.has(id));
-    return this.#claim(wanted, { minIdle: claimIdle, lostRead: false }, signal);
+    // A claim whose reply was lost is taken back as a lost read's: its entries then come out as
+    // this consumer's own, `claimedFrom` empty, and no claim is reported. Acceptable: the job
+    // runs once all the same, and its delivery count tells it was delivered before.
+    const { deliveries } = await this.#claim(
+      wanted,
+      { minIdle: claimIdle, lostRead: false },
+      signal,
+    );
+    return deliveries;
   }
 
   /**
@@ -425,8 +435,8 @@ export class Stream {
    * to this consumer, not held, and pending no longer than since the earliest such read was
    * sent. One pending longer was left on purpose (a stop's deadline), or by an earlier process
    * of the same name, and one about to be idle for `claimIdle` is any consumer's to claim: they
-   * wait for a claim, whose minimum idle time lets only one consumer take each. Once none is
-   * left, reads go on as before.
+   * wait for a claim, whose minimum idle time lets only one consumer take each. Once a listing
+   * finds no more than there is room for, and their claim is answered, reads go on as before.
    */
   async #recoverLostReads(signal: AbortSignal): Promise<Delivery[]> {
     const lostReadAt = this.#lostReadAt!;
@@ -453,40 +463,57 @@ export class Stream {
       listedAll = listed.length < page;
       if (!listedAll) start = `(${listed.at(-1)!.id}`;
     }
-    // Not 0: an entry another consumer claims after the listing has been idle only since then,
-    // and stays that consumer's, unless this claim comes `claimIdle` after the listing. The
-    // entries of one read share their idle time, so the least of them bounds each.
-    const taken = lost.slice(0, room);
-    const minIdle = Math.min(...taken.map((pending) => pending.millisecondsSinceLastDelivery));
-    const recovered = await this.#claim(taken, { minIdle, lostRead: true }, signal);
-    if (listedAll && lost.length <= room) this.#lostReadAt = undefined;
-    if (recovered.length > 0) {
-      const entries = recovered.length === 1 ? '1 entry' : `${recovered.length} entries`;
+    // Each is claimed at its own listed idle time (see `#claim`): one listing may hold, beside
+    // a lost read's entries, one idle for `claimIdle` (a job this consumer failed just before)
+    // that another consumer claims after the listing, and keeps.
+    const { deliveries, complete } = await this.#claim(
+      lost.slice(0, room),
+      { lostRead: true },
+      signal,
+    );
+    // Not before: a claim whose reply was lost left its entries pending here, for the next pass.
+    if (complete && listedAll && lost.length <= room) this.#lostReadAt = undefined;
+    if (deliveries.length > 0) {
+      const entries = deliveries.length === 1 ? '1 entry' : `${deliveries.length} entries`;
       process.stderr.write(`redis: a read's reply was lost; recovered ${entries} it delivered\n`);
     }
-    return recovered;
+    return deliveries;
   }
 
   /**
    * Claims for this consumer as many of `pending` as there is room for, those still idle for
-   * `minIdle` ms, and hands them out. Atomic for each entry: a claim resets its idle time, so of
-   * two consumers claiming one, only the first gets it back. What a lost read delivered is this
-   * consumer's own: handed out as read, not as claimed from anyone.
+   * `minIdle` ms (by default, each for as long as it was listed), and hands them out. Atomic for
+   * each entry: a claim resets its idle time, so of two consumers claiming one, only the first
+   * gets it back. What a lost read delivered is this consumer's own: handed out as read, not as
+   * claimed from anyone. `complete` is false if the reply of a claim was lost.
    */
   async #claim(
     pending: Pending[],
-    { minIdle, lostRead }: { minIdle: number; lostRead: boolean },
+    { minIdle, lostRead }: { minIdle?: number; lostRead: boolean },
     signal: AbortSignal,
-  ): Promise<Delivery[]> {
-    if (pending.length === 0) return [];
+  ): Promise<{ deliveries: Delivery[]; complete: boolean }> {
     const room = this.#options.capacity - this.#held.size;
     const wanted = new Map(pending.slice(0, room).map((entry) => [entry.id, entry]));
-    const entries = await this.#retry(
-      () => this.#client.xClaim(this.name, this.group, this.consumer, minIdle, [...wanted.keys()]),
-      { signal },
-    );
+    // One claim for each minimum idle time; the entries of one read share theirs. Not 0: an
+    // entry another consumer claimed after the listing has been idle only since then, less than
+    // listed, and stays that consumer's.
+    const byIdle = new Map<number, string[]>();
+    for (const { id, millisecondsSinceLastDelivery } of wanted.values()) {
+      const idle = minIdle ?? millisecondsSinceLastDelivery;
+      byIdle.set(idle, [...(byIdle.get(idle) ?? []), id]);
+    }
+    const entries: (Entry | null)[] = [];
+    let complete = true;
+    for (const [idle, ids] of byIdle) {
+      const claimed = await this.#deliverOnce(
+        () => this.#client.xClaim(this.name, this.group, this.consumer, idle, ids),
+        signal,
+      );
+      if (claimed === undefined) complete = false;
+      else entries.push(...claimed);
+    }
     const { maxDeliveries } = this.#options;
-    return this.#admit(
+    const deliveries = await this.#admit(
       entries.flatMap((entry) => {
         if (entry === null) return []; // deleted meanwhile: another consumer ended it
         const { consumer, deliveriesCounter } = wanted.get(entry.id)!;
@@ -499,13 +526,10 @@ export class Stream {
         return [{ entry, deliveries: deliveriesCounter + 1, claimedFrom, abandoned }];
       }),
     );
+    return { deliveries, complete };
   }
 
-  /**
-   * Reads new entries, as many as there is room for, waiting up to the block time for one. A try
-   * that fails on the connection may have delivered entries whose reply was lost: it is noted,
-   * and not tried again, so that `#recoverLostReads` takes them back before anything new is read.
-   */
+  /** Reads new entries, as many as there is room for, waiting up to the block time for one. */
   async #read(signal: AbortSignal): Promise<Delivery[]> {
     const unblock = () => {
       if (this.#readerId !== undefined) {
@@ -513,35 +537,48 @@ export class Stream {
       }
     };
     signal.addEventListener('abort', unblock, { once: true });
-    let lostReply = false;
     try {
-      const reply = await this.#retry(
-        () => {
-          // What a read whose reply was lost delivered is taken back before more is read.
-          if (lostReply) return Promise.resolve(null);
-          const sentAt = performance.now();
-          const read = this.#reader.xReadGroup(
+      const reply = await this.#deliverOnce(
+        () =>
+          this.#reader.xReadGroup(
             this.group,
             this.consumer,
             { key: this.name, id: '>' },
             { COUNT: this.#options.capacity - this.#held.size, BLOCK: this.#blockMs },
-          );
-          return read.catch((error: unknown) => {
-            // An error reply delivered nothing, and after a stop a claim takes what it did.
-            if (!(error instanceof ErrorReply) && !signal.aborted) {
-              lostReply = true;
-              this.#lostReadAt ??= sentAt;
-            }
-            throw error;
-          });
-        },
-        { signal },
+          ),
+        signal,
       );
       const entries: Entry[] = reply?.[0]?.messages ?? [];
       return this.#admit(entries.map((entry) => ({ entry, deliveries: 1, claimedFrom: '' })));
     } finally {
       signal.removeEventListener('abort', unblock);
     }
+  }
+
+  /**
+   * Runs `command`, a read or a claim, until the server answers. A try that fails on the
+   * connection may have run, its reply lost, and left entries pending to this consumer: it is
+   * not sent again (a read would deliver more; a claim would find their idle time reset, and
+   * take nothing), and resolves `undefined`. Its send time is noted as a lost read's, so that
+   * `#recoverLostReads` takes those entries back before anything else is read.
+   */
+  async #deliverOnce<T>(command: () => Promise<T>, signal: AbortSignal): Promise<T | undefined> {
+    let lostReply = false;
+    return this.#retry(
+      () => {
+        if (lostReply) return Promise.resolve(undefined);
+        const sentAt = performance.now();
+        return command().catch((error: unknown) => {
+          // An error reply delivered nothing, and after a stop a claim takes what it did.
+          if (!(error instanceof ErrorReply) && !signal.aborted) {
+            lostReply = true;
+            this.#lostReadAt ??= sentAt;
+          }
+          throw error;
+        });
+      },
+      { signal },
+    );
   }
 
   /**

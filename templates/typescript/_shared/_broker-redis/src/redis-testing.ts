@@ -63,20 +63,39 @@ export async function startRedis(): Promise<RedisServer> {
 
 export interface TcpProxy {
   readonly url: string;
+  /** Closes the proxy; rejects with the failure of a `before` hook, if one failed. */
   close(): Promise<void>;
 }
 
+export interface ReplyLosses {
+  /**
+   * How long after each lost reply its connection is cut (ms): one reply is lost for each item,
+   * by default one cut at once. A later cut stands for a failure noticed late: the command ran
+   * on the server that much earlier.
+   */
+  cutAfterMs?: number[];
+  /**
+   * Run before the first command named `command` (such as 'XCLAIM') goes on to the server, which
+   * gets it once `run` resolves: what another client does just then.
+   */
+  before?: { command: string; run: () => Promise<void> };
+}
+
 /**
- * A TCP proxy to `server` that loses one reply, as a network failure after the server ran the
- * command would: the first data from the server that carries `marker` is dropped, and the
- * client's connection cut. Everything else passes as it is.
+ * A TCP proxy to `server` that loses replies, as a network failure after the server ran the
+ * command would: data from the server that carries `marker` is dropped, with all that follows
+ * on its connection, and the client's connection cut. Everything else passes as it is.
  */
 export async function startReplyLosingProxy(
   server: RedisServer,
   marker: string,
+  { cutAfterMs = [0], before }: ReplyLosses = {},
 ): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
-  let lost = false;
+  const cuts = new Set<NodeJS.Timeout>();
+  const losses = [...cutAfterMs];
+  let hook = before;
+  let failure: unknown;
   const proxy = createServer((client) => {
     const upstream = createConnection(server.port, '127.0.0.1');
     for (const [socket, peer] of [
@@ -90,13 +109,35 @@ export async function startReplyLosingProxy(
         peer.destroy();
       });
     }
-    client.pipe(upstream);
+    client.on('data', (chunk: Buffer) => {
+      // A command is an array of bulk strings, its name the first: `$6\r\nXCLAIM\r\n`.
+      const named = (command: string) => `$${command.length}\r\n${command}\r\n`;
+      if (hook === undefined || !chunk.toString('latin1').includes(named(hook.command))) {
+        upstream.write(chunk);
+        return;
+      }
+      const { run } = hook;
+      hook = undefined;
+      client.pause(); // what follows waits its turn
+      run()
+        .catch((error: unknown) => (failure ??= error))
+        .finally(() => {
+          upstream.write(chunk);
+          client.resume();
+        });
+    });
     let recent = ''; // the end of the data before, should the marker span two chunks
+    let losing = false;
     upstream.on('data', (chunk: Buffer) => {
+      if (losing) return;
       const text = recent + chunk.toString('latin1');
-      if (!lost && text.includes(marker)) {
-        lost = true;
-        client.destroy();
+      if (losses.length > 0 && text.includes(marker)) {
+        losing = true;
+        const cut = setTimeout(() => {
+          cuts.delete(cut);
+          client.destroy();
+        }, losses.shift());
+        cuts.add(cut);
         return;
       }
       recent = text.slice(-marker.length);
@@ -110,8 +151,10 @@ export async function startReplyLosingProxy(
     url: `redis://127.0.0.1:${port}/0`,
     async close() {
       proxy.close();
+      cuts.forEach(clearTimeout);
       sockets.forEach((socket) => socket.destroy());
       await once(proxy, 'close');
+      if (failure !== undefined) throw failure;
     },
   };
 }
