@@ -118,7 +118,7 @@ const lostReadSlack = time.Second
 
 // startupLimit bounds how long Open tries to reach the server: a program
 // that cannot reach it should say so, not hang.
-const startupLimit = 8 * time.Second
+const startupLimit = 5 * time.Second
 
 // Open connects to the server at rawURL (redis:// or rediss://) as the
 // consumer named consumer, and creates the group <name>:workers, with the
@@ -150,10 +150,7 @@ func Open[P any](ctx context.Context, rawURL, name, consumer string, opts Option
 		freed:  make(chan struct{}, 1),
 		queued: make(chan struct{}, 1), settled: make(chan struct{}),
 	}
-	start, cancel := context.WithTimeout(ctx, startupLimit)
-	defer cancel()
-	err = s.client.XGroupCreateMkStream(start, name, s.group, "0").Err()
-	if err != nil && !redis.HasErrorPrefix(err, "BUSYGROUP") {
+	if err := s.createGroupWithin(ctx, startupLimit); err != nil {
 		s.client.Close()
 		s.reader.Close()
 		return nil, fmt.Errorf("cannot reach %s: %w", Redact(rawURL), err)

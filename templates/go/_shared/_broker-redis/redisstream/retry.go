@@ -56,11 +56,31 @@ func (s *Stream[P]) retry(ctx context.Context, command func() error) error {
 // read. It reports lost on stderr, and returns nil once the group exists.
 func (s *Stream[P]) recreateGroup(ctx context.Context, lost error) error {
 	fmt.Fprintf(os.Stderr, "redis: %v; creating the group %s again\n", lost, s.group)
+	return s.createGroup(ctx)
+}
+
+// createGroup creates the stream and its group unless the group exists.
+func (s *Stream[P]) createGroup(ctx context.Context) error {
 	err := s.client.XGroupCreateMkStream(ctx, s.name, s.group, "0").Err()
-	if err != nil && !redis.HasErrorPrefix(err, "BUSYGROUP") {
-		return err
+	if redis.HasErrorPrefix(err, "BUSYGROUP") {
+		return nil
 	}
-	return nil
+	return err
+}
+
+// createGroupWithin creates the group, trying again while the server
+// cannot be reached, for at most limit. The tries are quiet: a server
+// starting alongside is no news, and one that never comes is reported once,
+// by the caller.
+func (s *Stream[P]) createGroupWithin(ctx context.Context, limit time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	for backoff := firstBackoff; ; backoff = min(2*backoff, maxBackoff) {
+		err := s.createGroup(ctx)
+		if err == nil || !transient(err) || sleep(ctx, rand.N(backoff)) != nil {
+			return err
+		}
+	}
 }
 
 // transientReplies are the error replies of a server that cannot serve the
