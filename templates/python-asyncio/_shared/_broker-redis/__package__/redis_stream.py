@@ -38,15 +38,17 @@ import asyncio
 import itertools
 import sys
 import time
+import weakref
 from collections import deque
 from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, TypeVar
 
-from redis.asyncio import Redis
+from redis.asyncio import Connection, Redis
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
+from redis.maint_notifications import MaintNotificationsConfig
 from redis.retry import Retry
 from redis.typing import StreamIdT, XReadGroupResponse
 
@@ -81,6 +83,7 @@ from .redis_wire import (
     produce_args,
     producer_key,
     read_entries,
+    reconnected_line,
     recovered_line,
     redact,
     retry_line,
@@ -186,6 +189,11 @@ class Stream:
             socket_timeout=LONGEST_BLOCK_MS / 1000 + 10,
             # Retries are ours: they are reported, and a stop cuts them short.
             retry=Retry(NoBackoff(), 0),
+            # With them on, the pool hands out a connection the server has
+            # closed, and its next command fails; with them off, the pool
+            # sees the close and connects again first.
+            maint_notifications_config=MaintNotificationsConfig(enabled=False),
+            redis_connect_func=_reporting_reconnections(),
         )
         stream = cls(
             client, name, consumer, claim_idle, max_deliveries, buffer, capacity
@@ -712,6 +720,23 @@ class Stream:
                 wait = backoff.next_wait()
                 print(retry_line(error, wait), file=sys.stderr, flush=True)
                 await asyncio.sleep(wait)
+
+
+def _reporting_reconnections() -> Callable[[Connection], Awaitable[None]]:
+    """What the pool's connections run once connected: it says when one
+    connects again, having been lost while idle, since no command failed to
+    report it."""
+    connected: weakref.WeakSet[Connection] = weakref.WeakSet()
+
+    async def on_connect(connection: Connection) -> None:
+        reconnected = connection in connected
+        connected.add(connection)
+        await connection.on_connect_check_health()  # what the pool does without us
+        if reconnected:
+            line = reconnected_line(connection.host, connection.port)
+            print(line, file=sys.stderr, flush=True)
+
+    return on_connect
 
 
 def _raise_if_cancelled_since(task: asyncio.Task[Any], cancels_before: int) -> None:

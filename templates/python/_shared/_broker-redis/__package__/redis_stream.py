@@ -87,6 +87,7 @@ from .redis_wire import (
     produce_args,
     producer_key,
     read_entries,
+    reconnected_line,
     recovered_line,
     redact,
     retry_line,
@@ -798,9 +799,8 @@ class _ReportReconnections:
         self._connected.add(connection)  # from now on, cut() reaches it
         connection.on_connect_check_health()  # what the pool does without us
         if reconnected:
-            where = f"{connection.host}:{connection.port}"
-            message = f"redis: connection to {where} was lost; reconnected"
-            print(message, file=sys.stderr, flush=True)
+            line = reconnected_line(connection.host, connection.port)
+            print(line, file=sys.stderr, flush=True)
 
     def cut(self) -> None:
         """Shut the sockets down; each thread sees it in its own command."""

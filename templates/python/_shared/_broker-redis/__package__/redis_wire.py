@@ -524,6 +524,13 @@ def retry_line(error: BaseException, wait: float) -> str:
     return f"redis: {describe(error)}; retrying in {round(wait * 1000)} ms"
 
 
+def reconnected_line(host: str, port: int) -> str:
+    """The stderr line of a connection lost while idle, found so and
+    connected again before its next command: no command failed, so no retry
+    reports it."""
+    return f"redis: connection to {host}:{port} was lost; reconnected"
+
+
 def fatal_line(error: BaseException) -> str:
     """The stderr line of an error that ends the program (exit 1)."""
     return f"error: redis: {describe(error)}"
