@@ -38,14 +38,14 @@ import asyncio
 import itertools
 import sys
 import time
-import weakref
 from collections import deque
 from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, TypeVar
 
-from redis.asyncio import Connection, Redis
+from redis.asyncio import Connection, ConnectionPool, Redis, UnixDomainSocketConnection
+from redis.asyncio.connection import AbstractConnection
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 from redis.maint_notifications import MaintNotificationsConfig
@@ -181,7 +181,7 @@ class Stream:
         """
         if capacity < 1:
             raise ValueError(f"capacity must be at least 1, got {capacity}")
-        client = Redis.from_url(
+        pool = _ReportingPool.from_url(
             url,
             decode_responses=True,
             socket_connect_timeout=2,
@@ -193,8 +193,8 @@ class Stream:
             # closed, and its next command fails; with them off, the pool
             # sees the close and connects again first.
             maint_notifications_config=MaintNotificationsConfig(enabled=False),
-            redis_connect_func=_reporting_reconnections(),
         )
+        client = Redis.from_pool(pool)
         stream = cls(
             client, name, consumer, claim_idle, max_deliveries, buffer, capacity
         )
@@ -722,21 +722,31 @@ class Stream:
                 await asyncio.sleep(wait)
 
 
-def _reporting_reconnections() -> Callable[[Connection], Awaitable[None]]:
-    """What the pool's connections run once connected: it says when one
-    connects again, having been lost while idle, since no command failed to
-    report it."""
-    connected: weakref.WeakSet[Connection] = weakref.WeakSet()
+class _ReportingPool(ConnectionPool):
+    """A pool that says when it replaces a connection the server closed
+    while it was idle: no command failed on it, so no retry reports that
+    loss."""
 
-    async def on_connect(connection: Connection) -> None:
-        reconnected = connection in connected
-        connected.add(connection)
-        await connection.on_connect_check_health()  # what the pool does without us
-        if reconnected:
-            line = reconnected_line(connection.host, connection.port)
-            print(line, file=sys.stderr, flush=True)
+    async def ensure_connection(self, connection: AbstractConnection) -> None:
+        if connection.is_connected:
+            try:
+                # Data or the end of the stream on an idle connection: the
+                # pool's own check, next, connects it again.
+                lost = await connection.can_read()
+            except (RedisError, OSError):
+                lost = True
+            if lost:
+                line = reconnected_line(_address(connection))
+                print(line, file=sys.stderr, flush=True)
+        await super().ensure_connection(connection)
 
-    return on_connect
+
+def _address(connection: AbstractConnection) -> str:
+    if isinstance(connection, UnixDomainSocketConnection):
+        return connection.path
+    if isinstance(connection, Connection):
+        return f"{connection.host}:{connection.port}"
+    return repr(connection)
 
 
 def _raise_if_cancelled_since(task: asyncio.Task[Any], cancels_before: int) -> None:

@@ -799,7 +799,10 @@ class _ReportReconnections:
         self._connected.add(connection)  # from now on, cut() reaches it
         connection.on_connect_check_health()  # what the pool does without us
         if reconnected:
-            line = reconnected_line(connection.host, connection.port)
+            address = getattr(connection, "path", None) or (
+                f"{connection.host}:{connection.port}"
+            )
+            line = reconnected_line(address)
             print(line, file=sys.stderr, flush=True)
 
     def cut(self) -> None:

@@ -524,11 +524,11 @@ def retry_line(error: BaseException, wait: float) -> str:
     return f"redis: {describe(error)}; retrying in {round(wait * 1000)} ms"
 
 
-def reconnected_line(host: str, port: int) -> str:
+def reconnected_line(address: str) -> str:
     """The stderr line of a connection lost while idle, found so and
     connected again before its next command: no command failed, so no retry
-    reports it."""
-    return f"redis: connection to {host}:{port} was lost; reconnected"
+    reports it. ``address``: host:port, or a Unix socket's path."""
+    return f"redis: connection to {address} was lost; reconnected"
 
 
 def fatal_line(error: BaseException) -> str:
