@@ -71,14 +71,25 @@ func (s *Stream[P]) createGroup(ctx context.Context) error {
 // createGroupWithin creates the group, trying again while the server
 // cannot be reached, for at most limit. The tries are quiet: a server
 // starting alongside is no news, and one that never comes is reported once,
-// by the caller.
+// by the caller, with the last reason it could not be reached.
 func (s *Stream[P]) createGroupWithin(ctx context.Context, limit time.Duration) error {
-	ctx, cancel := context.WithTimeout(ctx, limit)
+	tries, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
+	var unreachable error
 	for backoff := firstBackoff; ; backoff = min(2*backoff, maxBackoff) {
-		err := s.createGroup(ctx)
-		if err == nil || !transient(err) || sleep(ctx, rand.N(backoff)) != nil {
+		err := s.createGroup(tries)
+		switch {
+		case err == nil:
+			return nil
+		case tries.Err() != nil && ctx.Err() == nil && unreachable != nil:
+			// The limit cut this try short: why the ones before failed says more.
+			return unreachable
+		case !transient(err):
 			return err
+		}
+		unreachable = err
+		if sleep(tries, rand.N(backoff)) != nil {
+			return unreachable
 		}
 	}
 }
