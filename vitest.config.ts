@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { defineConfig } from 'vitest/config';
 
@@ -18,6 +19,11 @@ export default defineConfig({
     // integration suites set longer ones where they build and run projects.
     testTimeout: 30_000,
     pool: 'forks',
+    // The end-to-end tests mostly wait on the programs they run (jobs that
+    // sleep, claim times, drain deadlines): two test files at once on two
+    // cores cut the suite from 44 to 27 minutes (2026-12-02). Vitest's own
+    // default is one file per core less one.
+    maxWorkers: Math.max(2, availableParallelism()),
     env: { PATH: [pythonTools, process.env.PATH].join(path.delimiter) },
     projects: [
       {
