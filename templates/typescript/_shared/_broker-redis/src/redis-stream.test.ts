@@ -14,6 +14,7 @@ import {
 } from './redis-stream.js';
 import {
   type RedisServer,
+  type ReplyLosses,
   skipWithoutRedis,
   startRedis,
   startReplyLosingProxy,
@@ -404,34 +405,74 @@ function stopAfter(ms: number) {
   return stop;
 }
 
+/** What marks the replies that a proxy of these tests loses: a job's payload. */
+const lostReply = 'the payload of a lost reply';
+
+/**
+ * Opens `name` as consumer 'reader' through a proxy that loses `losses` of the replies that
+ * carry `lostReply`, for a test that takes its jobs one at a time, for at most 5 s.
+ */
+async function readThroughLosingProxy(
+  name: string,
+  { losses, ...options }: Partial<StreamOptions> & { losses?: ReplyLosses } = {},
+) {
+  const proxy = await startReplyLosingProxy(server, lostReply, losses);
+  const stream = await openStream(proxy.url, name, 'reader', {
+    claimIdle: 60_000, // a job that came back through a claim would come far too late
+    maxDeliveries: 3,
+    onRetry: () => {},
+    ...options,
+  });
+  const stop = stopAfter(5000);
+  const jobs = stream.deliveries(stop.signal);
+  const delivered: Delivery[] = [];
+  return {
+    stream,
+    delivered,
+    /** Waits for the next job and adds it to `delivered`; false once the reading has ended. */
+    async take(): Promise<boolean> {
+      const next = await jobs.next();
+      if (!next.done) delivered.push(next.value);
+      return !next.done;
+    },
+    async close(): Promise<void> {
+      stop.abort();
+      await jobs.return();
+      await stream.close();
+      await proxy.close();
+    },
+  };
+}
+
+/** Acknowledges each job `readThroughLosingProxy` delivers until `count` came; returns them. */
+async function ackThroughLosingProxy(
+  name: string,
+  count: number,
+  options: Parameters<typeof readThroughLosingProxy>[1] = {},
+): Promise<Delivery[]> {
+  const reader = await readThroughLosingProxy(name, options);
+  try {
+    while (reader.delivered.length < count && (await reader.take())) {
+      const delivery = reader.delivered.at(-1)!;
+      assert.equal(await reader.stream.ack(delivery, delivery.job * 2), true);
+    }
+  } finally {
+    await reader.close();
+  }
+  return reader.delivered;
+}
+
 test(
   'a read whose reply was lost hands out its job at once, not after claimIdle, before reading on',
   { skip, timeout },
   async () => {
     const name = newName();
-    const lostReply = 'the payload of a lost reply';
     await admin.xAdd(name, '*', { job: '1', payload: JSON.stringify(lostReply) });
     await admin.xAdd(name, '*', { job: '2', payload: '{}' });
-    const proxy = await startReplyLosingProxy(server, lostReply);
     const retries: string[] = [];
-    const stream = await openStream(proxy.url, name, 'reader', {
-      claimIdle: 60_000, // a job that came back through a claim would come far too late
-      maxDeliveries: 3,
+    const delivered = await ackThroughLosingProxy(name, 2, {
       onRetry: (error) => retries.push(error.message),
     });
-    const stop = stopAfter(5000);
-    const delivered: Delivery[] = [];
-    try {
-      for await (const delivery of stream.deliveries(stop.signal)) {
-        delivered.push(delivery);
-        assert.equal(await stream.ack(delivery, delivery.job * 2), true);
-        if (delivered.length === 2) stop.abort();
-      }
-    } finally {
-      stop.abort();
-      await stream.close();
-      await proxy.close();
-    }
     assert.ok(retries.length > 0, 'the lost connection was reported');
     assert.deepEqual(
       delivered.map(({ job, deliveries, claimedFrom }) => ({ job, deliveries, claimedFrom })),
@@ -450,14 +491,7 @@ test(
   async () => {
     const name = newName();
     const group = `${name}:workers`;
-    const lostReply = 'the payload of a lost reply';
-    const proxy = await startReplyLosingProxy(server, lostReply);
-    const stream = await openStream(proxy.url, name, 'reader', {
-      claimIdle: 60_000,
-      maxDeliveries: 3,
-      capacity: 3,
-      onRetry: () => {},
-    });
+    const { stream, delivered, take, close } = await readThroughLosingProxy(name, { capacity: 3 });
     // Left by an earlier process of the same name 10 s before; as many as fill a listing of
     // this consumer's pending entries, which comes in id order.
     const before: string[] = [];
@@ -467,13 +501,6 @@ test(
     await admin.xReadGroup(group, 'reader', { key: name, id: '>' });
     await admin.xClaimJustId(name, group, 'reader', 0, before, { IDLE: 10_000 });
     const held = await admin.xAdd(name, '*', { job: '4', payload: '{}' });
-    const stop = stopAfter(5000);
-    const jobs = stream.deliveries(stop.signal);
-    const delivered: Delivery[] = [];
-    const take = async () => {
-      const next = await jobs.next();
-      if (!next.done) delivered.push(next.value);
-    };
     try {
       await take();
       const lost = await admin.xAdd(name, '*', { job: '5', payload: JSON.stringify(lostReply) });
@@ -500,10 +527,7 @@ test(
       }
       for (const delivery of delivered) await stream.ack(delivery, delivery.job * 2);
     } finally {
-      stop.abort();
-      await jobs.return();
-      await stream.close();
-      await proxy.close();
+      await close();
     }
   },
 );
@@ -513,30 +537,14 @@ test(
   { skip, timeout },
   async () => {
     const name = newName();
-    const lostReply = 'the payload of a lost reply';
     await admin.xAdd(name, '*', { job: '1', payload: JSON.stringify(lostReply) });
     await admin.xAdd(name, '*', { job: '2', payload: '{}' });
     // The read's loss is noticed 1 s late, so its entry is listed idle for 1 s: a claim sent
     // again at that minimum, after the lost claim reset its idle time, would take nothing.
-    const proxy = await startReplyLosingProxy(server, lostReply, { cutAfterMs: [1000, 0] });
-    const stream = await openStream(proxy.url, name, 'reader', {
-      claimIdle: 60_000,
+    const delivered = await ackThroughLosingProxy(name, 2, {
       maxDeliveries: 5,
-      onRetry: () => {},
+      losses: { cutAfterMs: [1000, 0] },
     });
-    const stop = stopAfter(5000);
-    const delivered: Delivery[] = [];
-    try {
-      for await (const delivery of stream.deliveries(stop.signal)) {
-        delivered.push(delivery);
-        assert.equal(await stream.ack(delivery, delivery.job * 2), true);
-        if (delivered.length === 2) stop.abort();
-      }
-    } finally {
-      stop.abort();
-      await stream.close();
-      await proxy.close();
-    }
     // Counted: the lost read, the lost claim, the claim that took it back.
     assert.deepEqual(
       delivered.map(({ job, deliveries, claimedFrom }) => ({ job, deliveries, claimedFrom })),
@@ -555,29 +563,11 @@ test(
   async () => {
     const name = newName();
     const group = `${name}:workers`;
-    const lostReply = 'the payload of a lost reply';
-    const proxy = await startReplyLosingProxy(server, lostReply);
-    const stream = await openStream(proxy.url, name, 'reader', {
-      claimIdle: 60_000,
-      maxDeliveries: 5,
-      onRetry: () => {},
-    });
     const id = await admin.xAdd(name, '*', { job: '1', payload: JSON.stringify(lostReply) });
+    await admin.xGroupCreate(name, group, '0');
     await admin.xReadGroup(group, 'gone', { key: name, id: '>' });
     await admin.xClaimJustId(name, group, 'gone', 0, [id], { IDLE: 60_000 });
-    const stop = stopAfter(5000);
-    const delivered: Delivery[] = [];
-    try {
-      for await (const delivery of stream.deliveries(stop.signal)) {
-        delivered.push(delivery);
-        assert.equal(await stream.ack(delivery, delivery.job * 2), true);
-        stop.abort();
-      }
-    } finally {
-      stop.abort();
-      await stream.close();
-      await proxy.close();
-    }
+    const delivered = await ackThroughLosingProxy(name, 1, { maxDeliveries: 5 });
     // Taken back as a lost read's: as this consumer's own, not as claimed from 'gone'.
     assert.deepEqual(
       delivered.map(({ job, claimedFrom }) => ({ job, claimedFrom })),
@@ -593,35 +583,25 @@ test(
   async () => {
     const name = newName();
     const group = `${name}:workers`;
-    const lostReply = 'the payload of a lost reply';
     let lostId = '';
     let failedId = '';
     // Just before this consumer's claim, another claims the job it failed: it was listed too,
     // as pending here since before the lost read, within the slack. The claim then waits until
     // that job has been idle, since the other's claim, longer than the lost entry was listed.
-    const proxy = await startReplyLosingProxy(server, lostReply, {
-      before: {
-        command: 'XCLAIM',
-        run: async () => {
-          await admin.xClaimJustId(name, group, 'other', 0, [failedId]);
-          const [lost] = await admin.xPendingRange(name, group, lostId, lostId, 1);
-          await sleep(lost!.millisecondsSinceLastDelivery + 50);
+    const { stream, delivered, take, close } = await readThroughLosingProxy(name, {
+      maxDeliveries: 5,
+      capacity: 2, // room for both
+      losses: {
+        before: {
+          command: 'XCLAIM',
+          run: async () => {
+            await admin.xClaimJustId(name, group, 'other', 0, [failedId]);
+            const [lost] = await admin.xPendingRange(name, group, lostId, lostId, 1);
+            await sleep(lost!.millisecondsSinceLastDelivery + 50);
+          },
         },
       },
     });
-    const stream = await openStream(proxy.url, name, 'reader', {
-      claimIdle: 60_000,
-      maxDeliveries: 5,
-      capacity: 2, // room for both
-      onRetry: () => {},
-    });
-    const stop = stopAfter(5000);
-    const jobs = stream.deliveries(stop.signal);
-    const delivered: Delivery[] = [];
-    const take = async () => {
-      const next = await jobs.next();
-      if (!next.done) delivered.push(next.value);
-    };
     try {
       failedId = await admin.xAdd(name, '*', { job: '1', payload: '{}' });
       await take();
@@ -646,10 +626,7 @@ test(
       );
       assert.equal(await stream.ack(delivered[1]!, 4), true);
     } finally {
-      stop.abort();
-      await jobs.return();
-      await stream.close();
-      await proxy.close();
+      await close();
     }
   },
 );
