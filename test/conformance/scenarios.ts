@@ -40,7 +40,11 @@ export interface Expectations {
   wallMs?: Bounds;
   /** From the last signal sent to the exit. */
   exitAfterLastSignalMs?: Bounds;
-  /** t_ms from a job's start to its terminal event, for every job ending in `terminal`. */
+  /**
+   * t_ms from a job's start to its terminal event, for every job ending in `terminal`. A deadline
+   * begins just before the handler writes "start", so a process descheduled between the two (tens
+   * of ms on a loaded machine) shows a timeout that much early: a lower bound needs that slack.
+   */
   jobDurations?: ({ terminal: string } & Bounds)[];
   /**
    * t_ms from the first `from` event to every `to` event; `to: "summary"`
