@@ -29,9 +29,13 @@ that no stop can reach.
 
 from __future__ import annotations
 
+import contextlib
+import inspect
 import queue
 import sys
 import threading
+import weakref
+from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import CancelledError
 from typing import Generic, TypeAlias
@@ -134,7 +138,11 @@ def run_workers(
         raise ValueError(f"workers must be at least 1, got {workers}")
     if capacity < 1:
         raise ValueError(f"capacity must be at least 1, got {capacity}")
-    return _Run(jobs, handle, workers, capacity, stop, on_stop).outcomes()
+    run = _Run(jobs, handle, workers, capacity, stop, on_stop)
+    outcomes = run.outcomes()
+    # Weak: the caller dropping the generator must still close it at once.
+    run.caller = weakref.ref(outcomes)
+    return outcomes
 
 
 # What a thread posts to the caller's thread: an outcome, with what its
@@ -161,15 +169,26 @@ class _Run(Generic[J, R]):
         self._on_stop = on_stop
         self._queue: Queue[J] = Queue(maxsize=capacity)
         # Unbounded, yet it never holds more than one outcome per worker,
-        # plus the jobs a stop handed back. Not the faster SimpleQueue: on
-        # Python 3.11 and 3.12, once a signal handler that ran inside its
-        # get(timeout=...) outlasts what was left of the timeout, the get
-        # waits for the next message with no timeout at all, and a stop
-        # is seen only when a job in flight ends (its drain never begins).
-        self._outbox: queue.Queue[_Message[J, R]] = queue.Queue()
+        # plus the jobs a stop handed back. Not a queue.Queue: a Ctrl-C in
+        # the caller's thread just after one of its Conditions took the
+        # queue's lock, and before the `with` began (bpo-29988), leaves the
+        # lock held for good, and every worker blocks forever in put(): the
+        # process never exits. Nor the SimpleQueue: on Python 3.11 and 3.12,
+        # once a signal handler that ran inside its get(timeout=...) outlasts
+        # what was left of the timeout, the get waits for the next message
+        # with no timeout at all. So a deque, whose append and popleft take
+        # no lock, and a plain lock that a thread releases once it has
+        # posted: the caller's thread waits on it, and may hold it at no cost.
+        self._outbox: deque[_Message[J, R]] = deque()
+        self._posted = threading.Lock()
+        self._posted.acquire()
+        # The generator handing back the outcomes, set by run_workers.
+        self.caller: weakref.ref[Generator[Outcome[J, R], None, None]] | None = None
         # Written by the caller's thread only; the others read it.
         self._closed = False
-        self._source_error: BaseException | None = None
+        # What the source raised, or a worker's start: raised after the
+        # outcomes. Written by the reader only.
+        self._reader_error: BaseException | None = None
         # Written by the reader only: whether it is inside next(source).
         self._in_source = False
         # A daemon: a close does not wait for a source that blocks, and the
@@ -184,8 +203,7 @@ class _Run(Generic[J, R]):
         self._running = len(self._threads)
 
     def outcomes(self) -> Generator[Outcome[J, R], None, None]:
-        for thread in self._threads:
-            thread.start()
+        self._threads[0].start()  # the reader, which starts the workers
         try:
             for outcome, taken in self._messages():
                 try:
@@ -193,13 +211,17 @@ class _Run(Generic[J, R]):
                 finally:
                     if taken is not None:
                         taken.release()
-            if self._source_error is not None:
-                raise self._source_error
+            if self._reader_error is not None:
+                raise self._reader_error
         finally:
             self._close()
-            for _, taken in self._messages():
-                if taken is not None:
-                    taken.release()  # closed early: the outcome is dropped
+            # A generator whose last reference goes in a thread of the run (a
+            # handler's, or a worker's look in _abandoned()) is closed in that
+            # thread, which must not wait for itself to end.
+            if threading.current_thread() not in self._threads:
+                for _, taken in self._messages():
+                    if taken is not None:
+                        taken.release()  # closed early: the outcome is dropped
 
     def _messages(
         self,
@@ -213,18 +235,35 @@ class _Run(Generic[J, R]):
                 self._close()
                 if self._on_stop is not None:
                     self._on_stop()
+            if not self._outbox:
+                self._posted.acquire(timeout=SIGNAL_CHECK_SECONDS)
             try:
-                message = self._outbox.get(timeout=SIGNAL_CHECK_SECONDS)
-            except queue.Empty:
+                message = self._outbox.popleft()
+            except IndexError:
                 continue
             if isinstance(message, threading.Thread):
-                message.join()  # it has just posted its last message
+                if message.ident is not None:
+                    message.join()  # it has just posted its last message
                 self._running -= 1
             else:
                 yield message
 
     def _stopping(self) -> bool:
-        return self._closed or (self._stop is not None and self._stop.is_set())
+        return self._abandoned() or (self._stop is not None and self._stop.is_set())
+
+    def _abandoned(self) -> bool:
+        """Whether the caller will take no more outcomes: closed, or its
+        generator has ended without closing (a KeyboardInterrupt can land
+        before the cleanup's first line, or while the threads start)."""
+        if self._closed:
+            return True
+        caller = self.caller() if self.caller is not None else None
+        return caller is None or inspect.getgeneratorstate(caller) == inspect.GEN_CLOSED
+
+    def _post(self, message: _Message[J, R]) -> None:
+        self._outbox.append(message)
+        with contextlib.suppress(RuntimeError):  # released already, not yet seen
+            self._posted.release()
 
     def _close(self) -> None:
         """No job starts from now on: hand back the queued ones, wake every thread."""
@@ -234,15 +273,29 @@ class _Run(Generic[J, R]):
         # First, so that a KeyboardInterrupt cutting this short leaves no
         # worker waiting in get() nor a reader in put(): it wakes them.
         self._queue.shutdown()
-        while True:
-            try:
-                job = self._queue.get_nowait()
-            except (queue.Empty, ShutDown):
-                break
-            self._outbox.put((Outcome(job, error=NotStartedError()), None))
+        # Not get_nowait(), whose Condition a second Ctrl-C may leave holding
+        # the queue's lock (bpo-29988): a `with` on the lock itself, a C lock,
+        # cannot be left holding it.
+        with self._queue.mutex:
+            jobs = [self._queue._get() for _ in range(self._queue._qsize())]
+        for job in jobs:
+            self._post((Outcome(job, error=NotStartedError()), None))
 
     def _read(self) -> None:
         try:
+            # Started here, not in the caller's thread: a Ctrl-C landing in
+            # Thread.start(), as it waits for the thread to begin, can leave
+            # that thread blocked forever before it runs (bpo-29988 again),
+            # and a worker is no daemon: the process would never exit.
+            try:
+                for worker in self._threads[1:]:
+                    worker.start()
+            except BaseException as error:  # no thread to spare: raised after
+                self._reader_error = error
+                for worker in self._threads[1:]:
+                    if worker.ident is None:
+                        self._post(worker)  # counted as ended, never joined
+                return
             while not self._stopping():
                 self._in_source = True
                 try:
@@ -250,19 +303,19 @@ class _Run(Generic[J, R]):
                 except StopIteration:
                     return
                 except BaseException as error:  # SystemExit too: raised after
-                    self._source_error = error
+                    self._reader_error = error
                     return
                 finally:
                     self._in_source = False
                 try:
                     self._queue.put(job)  # blocks while the queue is full
                 except ShutDown:
-                    self._outbox.put((Outcome(job, error=NotStartedError()), None))
+                    self._post((Outcome(job, error=NotStartedError()), None))
                     return
         finally:
             # Without a stop, the workers take what is queued, then end.
             self._queue.shutdown()
-            self._outbox.put(threading.current_thread())
+            self._post(threading.current_thread())
 
     def _work(self, worker: int) -> None:
         # Held until the caller has taken this worker's outcome; a plain lock,
@@ -271,19 +324,26 @@ class _Run(Generic[J, R]):
         taken.acquire()
         try:
             while True:
+                # With a timeout: a Ctrl-C may end the caller's generator
+                # before it closes the queue; an abandoned run ends anyway.
                 try:
-                    job = self._queue.get()
+                    job = self._queue.get(timeout=SIGNAL_CHECK_SECONDS)
+                except queue.Empty:
+                    if self._abandoned():
+                        return
+                    continue
                 except ShutDown:
                     return
-                self._outbox.put((self._call(job, worker), taken))
+                self._post((self._call(job, worker), taken))
                 # Not a plain acquire(): a second Ctrl-C may abort the
-                # caller's cleanup, and nobody would take this outcome. A
-                # closed run ends without the caller's help.
+                # caller's cleanup, or land before it begins, and nobody
+                # would take this outcome. An abandoned run ends without
+                # the caller's help.
                 while not taken.acquire(timeout=SIGNAL_CHECK_SECONDS):
-                    if self._closed:
+                    if self._abandoned():
                         return
         finally:
-            self._outbox.put(threading.current_thread())
+            self._post(threading.current_thread())
 
     def _call(self, job: J, worker: int) -> Outcome[J, R]:
         # Checked before every job, so that a stop ends intake at once, even
