@@ -41,9 +41,11 @@ const devTools =
   /^const pythonDevTools = \[([^\]]*)\]/m.exec(catalogue)?.[1] ?? fail('no pythonDevTools in src/catalogue.ts');
 const pins = [...devTools.matchAll(/'([\w-]+)==([\w.]+)'/g)].map(([, name, version]) => ({ name, version }));
 if (pins.length === 0) fail('src/catalogue.ts pins no Python dev tools');
-// The brokers' Python clients, which broker projects' tests import.
-for (const [, name, version] of catalogue.matchAll(/^\s+python: \{ name: '([\w-]+)', version: '([\w.]+)' \}/gm)) {
-  pins.push({ name, version });
+// The brokers' Python clients, which broker projects' tests import, with their extras
+// (`extras: ['hiredis']`: pip installs the extra's packages with the client).
+const clients = /^\s+python: \{ name: '([\w-]+)', version: '([\w.]+)'(?:, extras: \[([^\]]*)\])? \}/gm;
+for (const [, name, version, extras = ''] of catalogue.matchAll(clients)) {
+  pins.push({ name, version, extras: [...extras.matchAll(/'([\w-]+)'/g)].map(([, extra]) => extra) });
 }
 
 if (!existsSync(venvPython)) {
@@ -54,12 +56,17 @@ if (!existsSync(venvPython)) {
     fail('python3 -m venv failed; on Debian and Ubuntu, install the python3-venv package');
   }
 }
-const stale = pins.filter(({ name, version }) => {
-  const installed = output(venvPython, ['-c', `import importlib.metadata as m; print(m.version("${name}"))`]);
-  return installed !== version;
-});
+const installedVersion = (name) =>
+  output(venvPython, ['-c', `import importlib.metadata as m; print(m.version("${name}"))`]);
+// An extra names the packages it adds after itself here ('hiredis' adds hiredis).
+const stale = pins.filter(
+  ({ name, version, extras = [] }) =>
+    installedVersion(name) !== version || extras.some((extra) => installedVersion(extra) === undefined),
+);
 if (stale.length > 0) {
-  const specs = stale.map(({ name, version }) => `${name}==${version}`);
+  const specs = stale.map(
+    ({ name, version, extras = [] }) => `${name}${extras.length ? `[${extras}]` : ''}==${version}`,
+  );
   console.error(`installing Python dev tools into ${path.relative(repoRoot, venv)}: ${specs.join(' ')}`);
   execFileSync(venvPython, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', ...specs], {
     stdio: 'inherit',

@@ -236,10 +236,23 @@ export interface Broker {
   readonly patterns: readonly string[];
   /**
    * Its client in each language, pinned: the one runtime dependency of its
-   * projects (SPEC §8). Python's is a pip requirement, which
-   * scripts/ensure-toolchains.mjs also installs for the tests.
+   * projects (SPEC §8), with the client's own optional extras (`extras`, pip
+   * only). Python's is a pip requirement, which scripts/ensure-toolchains.mjs
+   * also installs for the tests.
    */
-  readonly clients: Readonly<Record<LanguageId, { readonly name: string; readonly version: string }>>;
+  readonly clients: Readonly<Record<LanguageId, BrokerClient>>;
+}
+
+export interface BrokerClient {
+  readonly name: string;
+  readonly version: string;
+  readonly extras?: readonly string[];
+}
+
+/** A Python client as pip takes it: `redis[hiredis]==8.1.0`. */
+export function pipRequirement(client: BrokerClient): string {
+  const extras = client.extras?.length ? `[${client.extras.join(',')}]` : '';
+  return `${client.name}${extras}==${client.version}`;
 }
 
 export const brokers: readonly Broker[] = [
@@ -250,7 +263,9 @@ export const brokers: readonly Broker[] = [
     patterns: ['producer-consumer', 'worker-pool', 'graceful-stop'],
     clients: {
       go: { name: 'github.com/redis/go-redis/v9', version: 'v9.22.0' },
-      python: { name: 'redis', version: '8.1.0' },
+      // hiredis: the client's C reply parser, used when installed; it halves
+      // the CPU a no-op job costs a worker (docs/broker.md, Throughput).
+      python: { name: 'redis', version: '8.1.0', extras: ['hiredis'] },
       typescript: { name: 'redis', version: '6.3.1' },
     },
   },

@@ -13,6 +13,7 @@ import {
   brokerLayer,
   componentModule,
   minimumVersions,
+  pipRequirement,
   projectLayout,
   targets,
   type Broker,
@@ -105,7 +106,7 @@ export async function renderProject(choice: RenderChoice): Promise<ProjectFile[]
     file: projectLayout(pattern.id, target.language, packageName).component,
   };
   const { broker } = choice;
-  const values = { name: choice.name, packageName, pattern, target, broker, component };
+  const values = { name: choice.name, packageName, pattern, target, broker, component, pipRequirement };
   const renamed = { __package__: packageName, __component__: component.module, _gitignore: '.gitignore' };
   const patternLayer = `${target.id}/${pattern.id}`;
   const baseLayers = [...target.layers, patternLayer];
@@ -236,9 +237,7 @@ function withBrokerClient(devTools: Command | undefined, target: Target, broker?
   if (!devTools) return [];
   if (!broker || target.language !== 'python') return [[devTools, 'install the dev tools (pinned)']];
   const client = broker.clients.python;
-  return [
-    [[...devTools, `${client.name}==${client.version}`], `install the ${broker.id} client and the dev tools (pinned)`],
-  ];
+  return [[[...devTools, pipRequirement(client)], `install the ${broker.id} client and the dev tools (pinned)`]];
 }
 
 /**

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { combinations, findPattern, findTarget, patterns, targets } from '../../src/catalogue.js';
+import { combinations, findPattern, findTarget, patterns, pipRequirement, targets } from '../../src/catalogue.js';
 
 const templates = path.join(import.meta.dirname, '..', '..', 'templates');
 
@@ -46,5 +46,13 @@ describe('catalogue', () => {
         expect(idiom.trim().split('\n'), `templates/${target.id}/${pattern}/_idiom.md`).toHaveLength(1);
       }
     }
+  });
+});
+
+describe('pipRequirement', () => {
+  it('pins a client, with its extras in brackets when it has any', () => {
+    expect(pipRequirement({ name: 'redis', version: '8.1.0' })).toBe('redis==8.1.0');
+    expect(pipRequirement({ name: 'redis', version: '8.1.0', extras: ['hiredis'] })).toBe('redis[hiredis]==8.1.0');
+    expect(pipRequirement({ name: 'x', version: '1', extras: ['a', 'b'] })).toBe('x[a,b]==1');
   });
 });

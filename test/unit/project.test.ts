@@ -1,7 +1,7 @@
 // Rendering every combination in memory: what the generator writes, checked
 // without running any toolchain (the end-to-end matrix does that).
 import { describe, expect, it } from 'vitest';
-import { combinations, projectForms } from '../../src/catalogue.js';
+import { combinations, pipRequirement, projectForms } from '../../src/catalogue.js';
 import { checkName } from '../../src/names.js';
 import * as prettier from 'prettier';
 import fs from 'node:fs/promises';
@@ -48,7 +48,7 @@ describe.each(
       expect(manifest).toMatch(
         {
           go: `${client.name} ${client.version}`,
-          python: `"${client.name}==${client.version}"`,
+          python: `"${pipRequirement(client)}"`,
           typescript: `"${client.name}": "${client.version}"`,
         }[target.language],
       );
