@@ -6,6 +6,7 @@
 // once, and the stream ends empty with nothing pending.
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { missingRedisMessage, redisAvailable, redisRequired, startRedis, type RedisServer } from '../redis-server.js';
@@ -124,6 +125,27 @@ export class Program {
   describe(): string {
     return `stdout:\n${this.stdout.slice(-3000)}\nstderr:\n${this.stderr.slice(-2000)}`;
   }
+}
+
+/** A TCP server that accepts connections and never answers, as a frozen redis-server does. */
+async function listenSilently(): Promise<{ port: number; connected: Promise<void>; close(): void }> {
+  const sockets = new Set<Socket>();
+  let accepted!: () => void;
+  const connected = new Promise<void>((resolve) => (accepted = resolve));
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => {}); // the program's exit resets it
+    accepted();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    connected,
+    close() {
+      for (const socket of sockets) socket.destroy();
+      server.close();
+    },
+  };
 }
 
 const jobsOf = (events: readonly BrokerEvent[]): number[] => events.map((event) => event.job!).sort((a, b) => a - b);
@@ -327,6 +349,33 @@ export function defineBrokerConformance(subject: Subject): void {
       const lines = program.stderr.trim().split('\n');
       expect(lines.at(-1)).toContain('127.0.0.1:1');
       expect(program.stderr).not.toContain('s3cret');
+    });
+
+    scenario('a-stop-during-the-start-up-is-a-stop-not-an-outage', async (_redis, stream) => {
+      // A server that takes the connection and never answers: the program is in its start-up for
+      // as long as it allows, until the signal. Nothing was taken, so nothing is held or failed.
+      const silent = await listenSilently();
+      try {
+        const program = new Program(subject, [
+          '--json',
+          '--redis-url',
+          `redis://127.0.0.1:${silent.port}/0`,
+          '--stream',
+          stream,
+          '--role',
+          'worker',
+        ]);
+        await silent.connected;
+        program.signal('SIGTERM');
+        const signalledAt = performance.now();
+        const exit = await program.end(15_000);
+        expect(exit.code, program.describe()).toBe(0);
+        expect(performance.now() - signalledAt, 'from the signal to the exit (ms)').toBeLessThan(2_000);
+        expect(program.summary(), program.describe()).toMatchObject({ submitted: 0, completed: 0, failed: 0 });
+        expect(program.stderr).not.toMatch(/cannot reach/);
+      } finally {
+        silent.close();
+      }
     });
 
     for (const [why, args] of [

@@ -4,6 +4,9 @@ package main
 
 import (
 	"context"
+	"net"
+	"os"
+	"os/exec"
 	"strings"
 	"syscall"
 	"testing"
@@ -163,6 +166,60 @@ func TestStopKeepsTheDrainWhileTheServerIsFrozen(t *testing.T) {
 			f.server.Thaw()
 			if pending := f.peek.XPending(context.Background(), "concur:jobs", "concur:jobs:workers").Val().Count; pending != int64(tt.jobs) {
 				t.Errorf("%d jobs pending, want the %d in flight", pending, tt.jobs)
+			}
+		})
+	}
+}
+
+// A stop during the start-up, while the stream cannot be opened yet, is a
+// stop, not an outage: nothing was taken from the stream, so the program
+// exits 0 at once with an empty summary. It waits neither for the start-up
+// limit nor for a connection or a reply that never comes.
+func TestStopDuringStartUpIsNoOutage(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		// refuse closes the listener once the program has connected: its
+		// next tries are refused. Otherwise the listener accepts and never
+		// answers, as a frozen server or a black hole does.
+		refuse bool
+	}{{"server refuses connections", true}, {"server never answers", false}} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			listener, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer listener.Close()
+			ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+			defer cancel()
+			url := "redis://" + listener.Addr().String() + "/0"
+			p := start(t, exec.CommandContext(ctx, os.Args[0], "--json", "--role", "worker", "--redis-url", url))
+			// A connection proves the program in its start-up, its signal
+			// handling in place.
+			listener.(*net.TCPListener).SetDeadline(time.Now().Add(5 * time.Second))
+			conn, err := listener.Accept()
+			if err != nil {
+				t.Fatalf("the program never connected: %v", err)
+			}
+			defer conn.Close()
+			if tt.refuse {
+				conn.Close()
+				listener.Close()
+				time.Sleep(300 * time.Millisecond) // a refusal or two, and a wait to try again
+			}
+			signalled := time.Now()
+			p.signal(syscall.SIGTERM, false)
+			if code := p.exit(); code != 0 {
+				t.Errorf("exit code %d, want 0; stderr:\n%s", code, p.stderr.String())
+			}
+			if elapsed := time.Since(signalled); elapsed > 2*time.Second {
+				t.Errorf("exited %v after the signal, want at once", elapsed)
+			}
+			if strings.Contains(p.stderr.String(), "cannot reach") {
+				t.Errorf("stderr %q, want no outage reported", p.stderr.String())
+			}
+			if len(p.seen) == 0 || p.seen[len(p.seen)-1] != (event{Event: "summary"}) {
+				t.Errorf("events %+v, want a summary with zero counts last", p.seen)
 			}
 		})
 	}

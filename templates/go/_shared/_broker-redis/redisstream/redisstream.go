@@ -123,6 +123,8 @@ const startupLimit = 5 * time.Second
 // Open connects to the server at rawURL (redis:// or rediss://) as the
 // consumer named consumer, and creates the group <name>:workers, with the
 // stream, if they are missing. Its error names the URL without its password.
+// When ctx ends first, Open returns at once with ctx's error: a stop, not an
+// outage.
 func Open[P any](ctx context.Context, rawURL, name, consumer string, opts Options) (*Stream[P], error) {
 	if opts.ClaimIdle <= 0 || opts.MaxDeliveries < 1 || opts.Buffer < 1 || opts.Capacity < 1 {
 		return nil, fmt.Errorf("redisstream: need ClaimIdle > 0 and MaxDeliveries, Buffer, Capacity >= 1, got %+v", opts)
@@ -150,9 +152,17 @@ func Open[P any](ctx context.Context, rawURL, name, consumer string, opts Option
 		freed:  make(chan struct{}, 1),
 		queued: make(chan struct{}, 1), settled: make(chan struct{}),
 	}
-	if err := s.createGroupWithin(ctx, startupLimit); err != nil {
+	// A stop closes the client, which cuts short a connection or a reply in
+	// flight: the client would wait for either up to its dial or read timeout.
+	unhook := context.AfterFunc(ctx, func() { s.client.Close() })
+	err = s.createGroupWithin(ctx, startupLimit)
+	unhook()
+	if err != nil || ctx.Err() != nil {
 		s.client.Close()
 		s.reader.Close()
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
 		return nil, fmt.Errorf("cannot reach %s: %w", Redact(rawURL), err)
 	}
 	s.settling, s.stopSettling = context.WithCancel(context.WithoutCancel(ctx))

@@ -48,7 +48,7 @@ def main() -> NoReturn:
     for signum in STOP_SIGNALS:
         signal.signal(signum, on_stop_signal)
 
-    with Broker(config, recorder) as broker:
+    with Broker(config, recorder, stop) as broker:
 
         def handle(delivery: Delivery, worker: int) -> int:
             broker.took(delivery, worker)
@@ -57,7 +57,6 @@ def main() -> NoReturn:
         # The component also aborts the jobs at the drain deadline; this
         # ends, then, a wait to settle one with a server that does not answer.
         broker.abort_after_drain(stop, abort)
-        recorder.ready()
         broker.start_producing(stop)
         if broker.works:
             served = graceful_stop.run(

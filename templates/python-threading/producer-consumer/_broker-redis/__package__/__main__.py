@@ -51,7 +51,7 @@ def main() -> NoReturn:
     for signum in STOP_SIGNALS:
         signal.signal(signum, on_stop_signal)
 
-    with Broker(config, recorder) as broker:
+    with Broker(config, recorder, stop) as broker:
 
         def handle(delivery: Delivery, consumer: int) -> int:
             broker.took(delivery, consumer)
@@ -61,7 +61,6 @@ def main() -> NoReturn:
         # A job still running at the deadline is cancelled, not acknowledged:
         # it stays pending in the stream, for another worker to claim.
         broker.abort_after_drain(stop, abort)
-        recorder.ready()
         broker.start_producing(stop)
         if broker.works:
             with closing(

@@ -46,7 +46,7 @@ def main() -> NoReturn:
     for signum in STOP_SIGNALS:
         signal.signal(signum, on_stop_signal)
 
-    with Broker(config, recorder) as broker:
+    with Broker(config, recorder, stop) as broker:
 
         def handle(delivery: Delivery, worker: int) -> int:
             broker.took(delivery, worker)
@@ -55,7 +55,6 @@ def main() -> NoReturn:
         # A job still running at the deadline is cancelled, not acknowledged:
         # it stays pending in the stream, for another worker to claim.
         broker.abort_after_drain(stop, abort)
-        recorder.ready()
         broker.start_producing(stop)
         if broker.works:
             jobs = broker.deliveries(stop)

@@ -41,6 +41,7 @@ import weakref
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future
+from concurrent.futures import wait as wait_for_futures
 from contextlib import suppress
 from dataclasses import dataclass
 from functools import partial
@@ -97,7 +98,14 @@ from .redis_wire import (
     unheld,
 )
 
-__all__ = ["Delivery", "GaveUpError", "Stream", "UnreachableError", "redact"]
+__all__ = [
+    "Delivery",
+    "GaveUpError",
+    "StoppedError",
+    "Stream",
+    "UnreachableError",
+    "redact",
+]
 
 T = TypeVar("T")
 
@@ -109,8 +117,8 @@ settlement wakes it at once."""
 _Fields = dict[FieldT, EncodableT]
 
 
-class _StoppedError(Exception):
-    """The stop came while waiting for the connection."""
+class StoppedError(Exception):
+    """The stop came while waiting for the server."""
 
 
 class GaveUpError(Exception):
@@ -193,6 +201,7 @@ class Stream:
         buffer: int | None = None,
         capacity: int = 1,
         deadline: threading.Event | None = None,
+        stop: threading.Event | None = None,
     ) -> Stream:
         """Connect and create the consumer group if missing.
 
@@ -206,6 +215,8 @@ class Stream:
         Tries again quietly for ``START_DEADLINE_S`` (a server starting
         alongside), then raises UnreachableError, as it does at once for an
         answer that is not Redis's; nothing is read from the stream then.
+        Once ``stop`` is set it raises StoppedError at once, whatever it
+        waits for: a connection, a reply, the next try.
         """
         if capacity < 1:
             raise ValueError(f"capacity must be at least 1, got {capacity}")
@@ -231,19 +242,55 @@ class Stream:
             deadline,
             connections,
         )
+        # The tries run in a thread of their own, which a stop leaves
+        # behind: nothing cuts a connection being made short.
+        started: Future[None] = Future()
+        trying = partial(stream._start, redact(url), started, stop)
+        threading.Thread(target=trying, name="start-up", daemon=True).start()
+        while not _done_within(STOP_POLL_S, started):
+            if stop is not None and stop.is_set() and started.cancel():
+                stream.interrupt()  # a reply awaited fails now, and the tries end
+                raise StoppedError("the stop came before the server was reached")
+        started.result()  # raises UnreachableError
+        return stream
+
+    def _start(
+        self, url: str, started: Future[None], stop: threading.Event | None
+    ) -> None:
+        """Create the group for ``open``, in the start-up's thread, and tell
+        ``started``; close the connections unless ``open`` takes the stream.
+
+        ``open`` cancels ``started`` when a stop ends its wait: the stream
+        is then nobody's.
+        """
+        try:
+            self._create_group_in_time(url, stop)
+        except BaseException as error:
+            self._client.close()
+            if started.set_running_or_notify_cancel():
+                started.set_exception(error)
+        else:
+            if started.set_running_or_notify_cancel():
+                started.set_result(None)
+            else:
+                self._client.close()
+
+    def _create_group_in_time(self, url: str, stop: threading.Event | None) -> None:
+        """Create the group, trying again quietly for ``START_DEADLINE_S``."""
         deadline_at = time.monotonic() + START_DEADLINE_S
         backoff = Backoff()
         while True:
             try:
-                stream._create_group()
-                return stream
+                self._create_group()
+                return
             except redis.RedisError as error:
                 wait = backoff.next_wait()
                 if is_transient(error) and time.monotonic() + wait <= deadline_at:
-                    time.sleep(wait)  # quietly: if it never comes, one line says so
+                    # Quietly: if it never comes, one line says so.
+                    if _stopped_within(wait, stop):
+                        raise StoppedError from error
                     continue
-                client.close()
-                message = f"cannot reach {redact(url)}: {describe(error)}"
+                message = f"cannot reach {url}: {describe(error)}"
                 raise UnreachableError(message) from error
 
     def _create_group(self) -> None:
@@ -351,7 +398,7 @@ class Stream:
                         # Not while a lost reply's entries wait: they go first.
                         if not self._ready and self._lost_read_sent_at is None:
                             self._read(stop)
-                    except _StoppedError:
+                    except StoppedError:
                         return
                     if stop.is_set():
                         self._release_ready()
@@ -735,7 +782,7 @@ class Stream:
 
             try:
                 acknowledged = self._retrying(send, self._deadline)
-            except _StoppedError:
+            except StoppedError:
                 error = GaveUpError("the deadline came while the server was away")
             except BaseException as fatal:  # every waiter hears of it
                 self._fatal = error = fatal
@@ -759,7 +806,7 @@ class Stream:
         """``command()``, again after a lost connection or a transient error
         reply, until it succeeds; any other error reply is raised.
 
-        Raises _StoppedError if ``stop`` is set while it waits to try again.
+        Raises StoppedError if ``stop`` is set while it waits to try again.
         """
         backoff, group_lost = Backoff(), False
         while True:
@@ -781,7 +828,7 @@ class Stream:
                 wait = backoff.next_wait()  # full jitter: workers spread out
                 print(retry_line(error, wait), file=sys.stderr, flush=True)
                 if _stopped_within(wait, stop):
-                    raise _StoppedError from error
+                    raise StoppedError from error
 
 
 class _ReportReconnections:
@@ -815,6 +862,12 @@ class _ReportReconnections:
             if sock is not None:
                 with suppress(OSError):  # closed meanwhile
                     sock.shutdown(socket.SHUT_RDWR)
+
+
+def _done_within(seconds: float, future: Future[T]) -> bool:
+    """Wait up to ``seconds`` for ``future``: whether it is done."""
+    wait_for_futures((future,), seconds)
+    return future.done()
 
 
 def _stopped_within(seconds: float, stop: threading.Event | None) -> bool:

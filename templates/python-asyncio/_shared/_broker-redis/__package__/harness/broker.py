@@ -17,9 +17,9 @@ import itertools
 import signal
 import sys
 import time
-from collections.abc import AsyncGenerator, Callable, Mapping
+from collections.abc import AsyncGenerator, Callable, Coroutine, Mapping, Sequence
 from contextlib import aclosing, suppress
-from typing import Any
+from typing import Any, TypeVar
 
 from redis.exceptions import RedisError
 
@@ -36,6 +36,8 @@ CANCEL_AGAIN_S = 0.5
 """How long a task cancelled on an error may run on before it is cancelled again."""
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)  # Ctrl-C, and a service manager's stop
 
+T = TypeVar("T")
+
 PatternRun = Callable[
     ["Broker", AsyncGenerator[Delivery, None], asyncio.Event],
     AsyncGenerator[Outcome[Delivery, int], None],
@@ -49,17 +51,15 @@ async def serve(config: Config, work: SimulatedWork, run_pattern: PatternRun) ->
 
     The first SIGINT or SIGTERM stops intake and drains the jobs in flight;
     at --drain-ms what still runs is cancelled and stays pending, for
-    another worker. The second exits 130 at once. An error reply the server
+    another worker. During the start-up, while the server is not reached
+    yet, it ends the start-up: exit 0, as nothing was taken. The second
+    signal exits 130 at once. An error reply the server
     will not change its mind about is one line on stderr, and exit 1.
     """
     recorder = Recorder(config)
-    try:
-        broker = await Broker.open(config, recorder, work)
-    except UnreachableError as error:
-        print(f"error: {error}", file=sys.stderr, flush=True)
-        return 1
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
+    broker: Broker | None = None  # until the start-up is over
     drain_deadline: asyncio.TimerHandle | None = None
 
     def on_stop_signal(signum: int) -> None:
@@ -69,17 +69,24 @@ async def serve(config: Config, work: SimulatedWork, run_pattern: PatternRun) ->
         if not stop.is_set():
             recorder.stopping(signum)
             stop.set()  # the first: intake stops, the jobs in flight drain
-            # What still runs at the deadline is cancelled, not acknowledged:
-            # it stays pending in the stream, for another worker to claim.
             drain_s = config.drain_ms / 1000
-            drain_deadline = loop.call_later(drain_s, broker.cancel_in_flight)
+            drain_deadline = loop.call_later(drain_s, cancel_in_flight)
         else:
             recorder.exit_now()  # the second: the summary, then exit 130
 
+    def cancel_in_flight() -> None:
+        # What still runs at the deadline is cancelled, not acknowledged:
+        # it stays pending in the stream, for another worker to claim.
+        if broker is not None:
+            broker.cancel_in_flight()
+
     for signum in STOP_SIGNALS:
         loop.add_signal_handler(signum, on_stop_signal, signum)
-    recorder.ready()
     try:
+        broker = await _unless_stopped(Broker.open(config, recorder, work), stop)
+        if broker is None:  # a stop during the start-up: nothing taken, nothing failed
+            return recorder.finish()
+        recorder.ready()
         async with broker:
             await broker.start_producing(stop)
             if broker.works:
@@ -88,6 +95,9 @@ async def serve(config: Config, work: SimulatedWork, run_pattern: PatternRun) ->
                 async with aclosing(jobs), aclosing(outcomes):
                     async for outcome in outcomes:
                         broker.settle(outcome)
+    except UnreachableError as error:
+        print(f"error: {error}", file=sys.stderr, flush=True)
+        return 1
     except RedisError as error:  # an error reply the server will not take back
         print(fatal_line(error), file=sys.stderr, flush=True)
         recorder.finish()
@@ -355,7 +365,22 @@ def _when_settled(
     settled.add_done_callback(record)
 
 
-async def _cancel_all(tasks: list[asyncio.Task[None]]) -> None:
+async def _unless_stopped(
+    starting: Coroutine[Any, Any, T], stop: asyncio.Event
+) -> T | None:
+    """What ``starting`` returns, or None if ``stop`` is set first: then it
+    is cancelled, cutting short a connection attempt, a reply awaited, or
+    the wait before trying again."""
+    started = asyncio.create_task(starting)
+    stopped = asyncio.create_task(stop.wait())
+    try:
+        await asyncio.wait((started, stopped), return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        await _cancel_all([started, stopped])
+    return None if started.cancelled() else started.result()
+
+
+async def _cancel_all(tasks: Sequence[asyncio.Task[Any]]) -> None:
     """Cancel ``tasks`` and wait until every one has ended.
 
     The cancellation is sent again to a task still running after

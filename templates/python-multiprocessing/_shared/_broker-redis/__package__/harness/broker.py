@@ -41,7 +41,13 @@ import redis
 from ..outcome import Outcome
 from ..processes import Stop, kill_children, start_helper_processes
 from ..processes.children import start_child
-from ..redis_stream import Delivery, GaveUpError, Stream, UnreachableError
+from ..redis_stream import (
+    Delivery,
+    GaveUpError,
+    StoppedError,
+    Stream,
+    UnreachableError,
+)
 from ..redis_wire import fatal_line
 from . import Config, CpuWork, Recorder
 from .payload import Payload
@@ -139,7 +145,12 @@ class Broker:
     """
 
     def __init__(self, config: Config, recorder: Recorder, stops: Stops) -> None:
-        """Connect each role to the stream; exit 1 if the server is unreachable."""
+        """Connect each role to the stream and say ready; exit 1 if the
+        server is unreachable.
+
+        ``stops.signalled`` during the start-up ends it: this process then
+        has no role, nothing to produce or take, and the run ends at once.
+        """
         self._config, self._recorder, self._stops = config, recorder, stops
         self._stop = stops.signalled
         self._ended = threading.Event()  # by itself: --idle-exit-ms, or an error
@@ -161,10 +172,15 @@ class Broker:
                 self._producer = self._open(buffer=config.buffer)
             if config.role != "producer":
                 self._worker = self._open(buffer=None, capacity=config.workers)
+        except StoppedError:
+            self.close()  # the producer's stream, if it was open
+            self._producer = None  # no role: nothing to produce or take
         except UnreachableError as error:
             self.close()
             print(f"error: {error}", file=sys.stderr, flush=True)
             sys.exit(1)
+        else:
+            recorder.ready()
         if self._producer is None:
             self._produced.set()
 
@@ -179,6 +195,7 @@ class Broker:
             buffer=buffer,
             capacity=capacity,
             deadline=self._stops.deadline,
+            stop=self._stop,
         )
 
     def close(self) -> None:
@@ -232,7 +249,8 @@ class Broker:
 
     @property
     def works(self) -> bool:
-        """Whether this process takes jobs: --role worker or both."""
+        """Whether this process takes jobs: --role worker or both, unless a
+        stop came during the start-up."""
         return self._worker is not None
 
     def start_producing(self) -> None:
@@ -514,7 +532,6 @@ def serve(
             recorder.start(delivery.job, worker)
 
         opened = broker
-        recorder.ready()
         broker.start_producing()
         if broker.works:
             broker.serve(component, handle, started, ends_on=ends_on)

@@ -28,7 +28,13 @@ from dataclasses import replace
 import redis
 
 from ..outcome import Outcome
-from ..redis_stream import Delivery, GaveUpError, Stream, UnreachableError
+from ..redis_stream import (
+    Delivery,
+    GaveUpError,
+    StoppedError,
+    Stream,
+    UnreachableError,
+)
 from ..redis_wire import fatal_line
 from ..workers import NotStartedError
 from . import Config, InjectedFailureError, Recorder
@@ -44,8 +50,15 @@ STOP_POLL_S = 0.1
 class Broker:
     """The streams of one process: the producer's, the worker's, or both."""
 
-    def __init__(self, config: Config, recorder: Recorder) -> None:
-        """Connect each role to the stream; exit 1 if the server is unreachable."""
+    def __init__(
+        self, config: Config, recorder: Recorder, stop: threading.Event
+    ) -> None:
+        """Connect each role to the stream and say ready; exit 1 if the
+        server is unreachable.
+
+        A ``stop`` during the start-up ends it: this process then has no
+        role, nothing to produce or take, and the run ends at once.
+        """
         self._config, self._recorder = config, recorder
         self._produced = threading.Event()
         self._closed = threading.Event()
@@ -67,15 +80,22 @@ class Broker:
         self._worker: Stream | None = None
         try:
             if config.role != "worker":
-                self._producer = self._open(buffer=config.buffer)
+                self._producer = self._open(stop, buffer=config.buffer)
             if config.role != "producer":
-                self._worker = self._open(buffer=None, capacity=config.workers)
+                self._worker = self._open(stop, buffer=None, capacity=config.workers)
+        except StoppedError:
+            self.close()  # the producer's stream, if it was open
+            self._producer = None  # no role: nothing to produce or take
+            return
         except UnreachableError as error:
             self.close()
             print(f"error: {error}", file=sys.stderr, flush=True)
             sys.exit(1)
+        recorder.ready()
 
-    def _open(self, *, buffer: int | None, capacity: int = 1) -> Stream:
+    def _open(
+        self, stop: threading.Event, *, buffer: int | None, capacity: int = 1
+    ) -> Stream:
         config = self._config
         return Stream.open(
             config.redis_url,
@@ -86,6 +106,7 @@ class Broker:
             buffer=buffer,
             capacity=capacity,
             deadline=self._drained,
+            stop=stop,
         )
 
     def close(self) -> None:
@@ -112,7 +133,8 @@ class Broker:
 
     @property
     def works(self) -> bool:
-        """Whether this process takes jobs: --role worker or both."""
+        """Whether this process takes jobs: --role worker or both, unless a
+        stop came during the start-up."""
         return self._worker is not None
 
     def start_producing(self, stop: threading.Event) -> None:
