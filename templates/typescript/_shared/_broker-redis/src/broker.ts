@@ -30,10 +30,11 @@ export type Component = (
 /**
  * Runs `pattern`'s program with its jobs in a Redis Stream: parses the flags, produces, works
  * through `component`, or both, and exits with the program's code. The first SIGINT or SIGTERM
- * stops the producer and the reading of the stream; the jobs this worker holds finish and are
- * acknowledged, and those still running when the drain time is up are cancelled: not
- * acknowledged, they stay pending and another worker claims them. A second signal exits at once
- * with 130. An error from the server that no retry can help is one line on stderr, and exit 1.
+ * stops the start-up (exit 0: nothing was taken), the producer and the reading of the stream;
+ * the jobs this worker holds finish and are acknowledged, and those still running when the
+ * drain time is up are cancelled: not acknowledged, they stay pending and another worker claims
+ * them. A second signal exits at once with 130. An error from the server that no retry can
+ * help is one line on stderr, and exit 1.
  */
 export async function serve(pattern: PatternId, component: Component): Promise<void> {
   const demo = await startDemo(pattern);
@@ -66,7 +67,9 @@ export async function serve(pattern: PatternId, component: Component): Promise<v
     ]);
     await Promise.all([producer?.close(), worker?.close()]);
   } catch (error) {
-    demo.fatal(error);
+    // A stop during the start-up (`open` rejects with its reason) is no outage: nothing was taken
+    // from the stream, so nothing is held and nothing failed.
+    if (error !== stop.signal.reason) demo.fatal(error);
   }
   await demo.end();
   // Exit now: Node restores the default signal actions while it tears down, and a second Ctrl-C
@@ -74,7 +77,7 @@ export async function serve(pattern: PatternId, component: Component): Promise<v
   process.stdout.write('', () => process.exit());
 
   function open(): Promise<Stream> {
-    return openStream(redisUrl, name, consumer, options);
+    return openStream(redisUrl, name, consumer, options, stop.signal);
   }
 
   async function produce(stream: Stream): Promise<void> {

@@ -113,7 +113,8 @@ const lostReadSlackMs = 1000;
 /**
  * Opens `name` as consumer `consumer` of the group `<name>:workers`, creating both when missing.
  * Rejects with an `UnreachableError` if the server cannot be reached within 5 s, or with the
- * server's error reply if it refuses for good. After that, a lost connection is retried for ever
+ * server's error reply if it refuses for good. Once `signal` aborts it rejects at once with the
+ * signal's reason: a stop, not an outage. After that, a lost connection is retried for ever
  * with jittered backoff: a held job is never given up.
  */
 export async function openStream(
@@ -121,12 +122,16 @@ export async function openStream(
   name: string,
   consumer: string,
   options: StreamOptions,
+  signal?: AbortSignal,
 ): Promise<Stream> {
   const stream = new Stream(url, name, consumer, options);
   try {
-    await stream.start();
+    await stream.start(signal);
   } catch (error) {
+    // Destroying the clients also ends what a stop gave up on: a connection attempt, a reply. A
+    // wait of the client's before its next attempt runs out by itself, and tries no more.
     await stream.close();
+    if (signal?.aborted) throw signal.reason;
     throw isTransient(error) ? new UnreachableError(url, { cause: error }) : error;
   }
   return stream;
@@ -239,19 +244,29 @@ export class Stream {
 
   /**
    * Connects both clients and creates the group if it is missing, waiting out a server that is
-   * loading or busy for as long as the start may take. Called by `openStream`.
+   * loading or busy for as long as the start may take; rejects at once with `signal`'s reason
+   * once it aborts. Called by `openStream`, which closes the stream if this rejects.
    */
-  async start(): Promise<void> {
-    await Promise.all([this.#client.connect(), this.#reader.connect()]);
+  async start(signal?: AbortSignal): Promise<void> {
+    // A stop waits neither for a connection attempt (nor the client's wait before the next) nor
+    // for a reply: the server may never answer. What it gives up on fails once the clients close.
+    const untilStopped = <T>(step: Promise<T>): Promise<T> => {
+      if (signal === undefined) return step;
+      step.catch(() => {});
+      return unlessAborted(step, signal);
+    };
+    await untilStopped(Promise.all([this.#client.connect(), this.#reader.connect()]));
     for (let attempt = 0; ; attempt++) {
       try {
-        await this.#createGroup();
+        await untilStopped(this.#createGroup());
         break;
       } catch (error) {
         const delayMs = backoff(attempt);
-        if (!isTransient(error) || delayMs >= this.#startBudgetLeft()) throw error;
+        if (signal?.aborted || !isTransient(error) || delayMs >= this.#startBudgetLeft()) {
+          throw error;
+        }
         this.#options.onRetry(error as Error, delayMs);
-        await sleep(delayMs);
+        await sleep(delayMs, undefined, { signal });
       }
     }
     this.#started = true;

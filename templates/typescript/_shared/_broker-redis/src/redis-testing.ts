@@ -159,6 +159,39 @@ export async function startReplyLosingProxy(
   };
 }
 
+export interface SilentServer {
+  readonly url: string;
+  /** Resolves once a client has connected. */
+  readonly connected: Promise<void>;
+  /** Drops the connections and stops listening: from then on, connections are refused. */
+  close(): Promise<void>;
+}
+
+/** A TCP server that accepts connections and never answers, as a frozen redis-server does. */
+export async function startSilentServer(): Promise<SilentServer> {
+  const sockets = new Set<Socket>();
+  let accepted!: () => void;
+  const connected = new Promise<void>((resolve) => (accepted = resolve));
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => {}); // the client's end resets it
+    accepted();
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  return {
+    url: `redis://127.0.0.1:${port}/0`,
+    connected,
+    async close() {
+      sockets.forEach((socket) => socket.destroy());
+      if (!server.listening) return;
+      server.close();
+      await once(server, 'close');
+    },
+  };
+}
+
 async function freePort(): Promise<number> {
   const probe = createServer().listen(0, '127.0.0.1');
   await once(probe, 'listening');

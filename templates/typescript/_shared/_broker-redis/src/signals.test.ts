@@ -2,8 +2,15 @@
 // deadline leaves what is still running pending, for another worker to claim and complete.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createClient } from 'redis';
-import { type RedisServer, skipWithoutRedis, startRedis, startWorker } from './redis-testing.js';
+import {
+  type RedisServer,
+  skipWithoutRedis,
+  startRedis,
+  startSilentServer,
+  startWorker,
+} from './redis-testing.js';
 
 const skip = skipWithoutRedis();
 const timeout = 30_000;
@@ -96,3 +103,42 @@ test(
     assert.equal(await admin.xLen(stream), 0);
   },
 );
+
+// Nothing was taken from the stream yet, so nothing is held and nothing failed: the worker exits
+// 0 at once with an empty summary, waiting neither for the start-up limit nor for a connection
+// or a reply that never comes.
+for (const [server, refusing] of [
+  ['never answers', false],
+  ['refuses connections', true],
+] as const) {
+  test(
+    `a stop during the start-up, while the server ${server}, is a stop: exit 0 at once`,
+    { timeout },
+    async () => {
+      const silent = await startSilentServer();
+      try {
+        const worker = startWorker(silent.url, ['--role', 'worker']);
+        await silent.connected; // in its start-up, its signal listeners in place
+        if (refusing) {
+          await silent.close();
+          await sleep(300); // a refusal or two, and a wait to try again
+        }
+        const signalledAt = performance.now();
+        worker.signal('SIGTERM');
+        const hung = setTimeout(() => worker.signal('SIGKILL'), 5_000); // a hang fails, not stalls
+        const { code, events, stderr } = await worker.exited;
+        clearTimeout(hung);
+        assert.ok(performance.now() - signalledAt < 2_000, 'out at once after the signal');
+        assert.equal(code, 0, stderr);
+        assert.doesNotMatch(stderr, /cannot reach/);
+        const summary = events.at(-1);
+        assert.deepEqual(
+          [summary?.event, summary?.submitted, summary?.completed, summary?.failed],
+          ['summary', 0, 0, 0],
+        );
+      } finally {
+        await silent.close();
+      }
+    },
+  );
+}
