@@ -177,7 +177,8 @@ class Stream:
         jobs the consumer runs at once, the most ``deliveries`` holds.
         Tries again quietly for ``START_DEADLINE_S`` (a server starting
         alongside), then raises UnreachableError; nothing is read from the
-        stream then.
+        stream then. Cancelling it (a stop during the start-up) ends
+        whatever it waits for: a connection, a reply, the next try.
         """
         if capacity < 1:
             raise ValueError(f"capacity must be at least 1, got {capacity}")
@@ -198,23 +199,28 @@ class Stream:
         stream = cls(
             client, name, consumer, claim_idle, max_deliveries, buffer, capacity
         )
+        try:
+            await stream._create_group_in_time(redact(url))
+        except BaseException:  # unreachable, or cancelled by a stop
+            await client.aclose()
+            raise
+        return stream
+
+    async def _create_group_in_time(self, url: str) -> None:
+        """Create the group, trying again quietly for ``START_DEADLINE_S``."""
         deadline = time.monotonic() + START_DEADLINE_S
         backoff = Backoff()
         while True:
             try:
-                await stream._create_group()
-                return stream
+                await self._create_group()
+                return
             except RedisError as error:
                 wait = backoff.next_wait()
                 if not is_transient(error) or time.monotonic() + wait > deadline:
-                    await client.aclose()
-                    message = f"cannot reach {redact(url)}: {error}"
+                    message = f"cannot reach {url}: {error}"
                     raise UnreachableError(message) from error
-                # Quietly: if it never comes, one line says so.
-                await asyncio.sleep(wait)
-            except BaseException:
-                await client.aclose()
-                raise
+            # Quietly: if it never comes, one line says so.
+            await asyncio.sleep(wait)
 
     async def _create_group(self) -> None:
         try:

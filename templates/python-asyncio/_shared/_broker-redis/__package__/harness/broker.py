@@ -51,10 +51,10 @@ async def serve(config: Config, work: SimulatedWork, run_pattern: PatternRun) ->
 
     The first SIGINT or SIGTERM stops intake and drains the jobs in flight;
     at --drain-ms what still runs is cancelled and stays pending, for
-    another worker. During the start-up, while the server is not reached
-    yet, it ends the start-up: exit 0, as nothing was taken. The second
-    signal exits 130 at once. An error reply the server
-    will not change its mind about is one line on stderr, and exit 1.
+    another worker; during the start-up, before the server answers, it
+    ends the start-up: nothing was taken, exit 0. The second exits 130 at
+    once. An error reply the server will not change its mind about is one
+    line on stderr, and exit 1.
     """
     recorder = Recorder(config)
     stop = asyncio.Event()

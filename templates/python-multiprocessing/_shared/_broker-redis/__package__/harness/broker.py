@@ -40,7 +40,7 @@ import redis
 
 from ..outcome import Outcome
 from ..processes import Stop, kill_children, start_helper_processes
-from ..processes.children import start_child
+from ..processes.children import start_child, stop_signals_blocked
 from ..redis_stream import (
     Delivery,
     GaveUpError,
@@ -173,8 +173,11 @@ class Broker:
             if config.role != "producer":
                 self._worker = self._open(buffer=None, capacity=config.workers)
         except StoppedError:
-            self.close()  # the producer's stream, if it was open
-            self._producer = None  # no role: nothing to produce or take
+            # No role, then: nothing to produce or take. Only the producer's
+            # stream, opened first, can be open.
+            if self._producer is not None:
+                self._producer.close()
+                self._producer = None
         except UnreachableError as error:
             self.close()
             print(f"error: {error}", file=sys.stderr, flush=True)
@@ -489,39 +492,44 @@ def serve(
 
     The first SIGINT or SIGTERM ends intake and lets the jobs in flight
     drain; at --drain-ms what still runs is cancelled, left pending for
-    another worker (exit 1); a second signal exits 130 at once.
+    another worker (exit 1); during the start-up, before the server
+    answers, it ends the start-up: nothing was taken, exit 0. A second
+    signal exits 130 at once.
     ``consumes``: the pattern says ``consume`` as a consumer takes a job.
     ``ends_on``: the error of a component that cannot go on; see
     ``Broker.serve``.
     """
-    if config.role != "producer":
-        prepare_worker_processes()  # before the signal handlers
-    handle = PayloadJob.from_config(config)  # before the recorder starts its clock
-    recorder = Recorder(config, before_exit=leave_for_the_gone_reader)
-    stops = Stops(signalled=Stop(), deadline=Stop())
-    opened: Broker | None = None
+    # Until the handlers are in place, a stop is held back, not a kill: the
+    # helpers' start is part of the start-up, and a stop then ends it.
+    with stop_signals_blocked():
+        if config.role != "producer":
+            prepare_worker_processes()  # before the signal handlers
+        handle = PayloadJob.from_config(config)  # before the recorder starts its clock
+        recorder = Recorder(config, before_exit=leave_for_the_gone_reader)
+        stops = Stops(signalled=Stop(), deadline=Stop())
+        opened: Broker | None = None
 
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        if stops.signalled.is_set():  # the second: children first, then exit 130
-            kill_children()
-            recorder.exit_now()
-            return
-        stops.signalled.set()
-        recorder.stopping(signum)
-        if config.drain_ms > 0:
-            # A timer signal, not a thread: nothing to start in a handler.
-            signal.setitimer(signal.ITIMER_REAL, config.drain_ms / 1000)
-        else:
-            at_deadline(signal.SIGALRM, frame)
+        def on_signal(signum: int, frame: FrameType | None) -> None:
+            if stops.signalled.is_set():  # the second: children first, then exit 130
+                kill_children()
+                recorder.exit_now()
+                return
+            stops.signalled.set()
+            recorder.stopping(signum)
+            if config.drain_ms > 0:
+                # A timer signal, not a thread: nothing to start in a handler.
+                signal.setitimer(signal.ITIMER_REAL, config.drain_ms / 1000)
+            else:
+                at_deadline(signal.SIGALRM, frame)
 
-    def at_deadline(signum: int, frame: FrameType | None) -> None:
-        stops.deadline.set()
-        if opened is not None:
-            opened.interrupt()  # settling waits no longer for a hung server
+        def at_deadline(signum: int, frame: FrameType | None) -> None:
+            stops.deadline.set()
+            if opened is not None:
+                opened.interrupt()  # settling waits no longer for a hung server
 
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGALRM, at_deadline)
+        signal.signal(signal.SIGINT, on_signal)
+        signal.signal(signal.SIGTERM, on_signal)
+        signal.signal(signal.SIGALRM, at_deadline)
 
     with Broker(config, recorder, stops) as broker:
 

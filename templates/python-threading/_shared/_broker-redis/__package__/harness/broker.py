@@ -84,14 +84,17 @@ class Broker:
             if config.role != "producer":
                 self._worker = self._open(stop, buffer=None, capacity=config.workers)
         except StoppedError:
-            self.close()  # the producer's stream, if it was open
-            self._producer = None  # no role: nothing to produce or take
-            return
+            # No role, then: nothing to produce or take. Only the producer's
+            # stream, opened first, can be open.
+            if self._producer is not None:
+                self._producer.close()
+                self._producer = None
         except UnreachableError as error:
             self.close()
             print(f"error: {error}", file=sys.stderr, flush=True)
             sys.exit(1)
-        recorder.ready()
+        else:
+            recorder.ready()
 
     def _open(
         self, stop: threading.Event, *, buffer: int | None, capacity: int = 1
