@@ -378,6 +378,29 @@ export function defineBrokerConformance(subject: Subject): void {
       }
     });
 
+    scenario('a-server-that-never-answers-at-start-is-unreachable-exit-1', async (_redis, stream) => {
+      // It takes the connection and never answers, a frozen redis-server: the start-up limit
+      // bounds the handshake too, and with no signal the program gives up as for a closed port.
+      const silent = await listenSilently();
+      try {
+        const url = `redis://user:s3cret@127.0.0.1:${silent.port}/0`;
+        const program = new Program(subject, ['--json', '--redis-url', url, '--stream', stream, '--role', 'worker']);
+        const exit = await program.end(15_000);
+        expect(exit.code, program.describe()).toBe(1);
+        expect(exit.wallMs).toBeLessThan(10_000);
+        const lines = program.stderr.split('\n').filter((line) => line.includes('cannot reach'));
+        expect(lines, program.describe()).toHaveLength(1);
+        expect(lines[0]).toContain(`127.0.0.1:${silent.port}`);
+        expect(program.stderr).not.toContain('s3cret');
+        expect(
+          program.events.filter((e) => e.job !== undefined),
+          'nothing taken',
+        ).toEqual([]);
+      } finally {
+        silent.close();
+      }
+    });
+
     for (const [why, args] of [
       ['a malformed --redis-url', ['--redis-url', 'http://127.0.0.1:6379']],
       ['an unknown --role', ['--role', 'boss']],

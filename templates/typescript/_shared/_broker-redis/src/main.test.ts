@@ -4,7 +4,13 @@ import { spawnSync } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createClient } from 'redis';
-import { type RedisServer, skipWithoutRedis, startRedis, startWorker } from './redis-testing.js';
+import {
+  type RedisServer,
+  skipWithoutRedis,
+  startRedis,
+  startSilentServer,
+  startWorker,
+} from './redis-testing.js';
 import { type ProgramEvent, range } from './testing.js';
 
 const skip = skipWithoutRedis();
@@ -298,6 +304,32 @@ test(
     assert.ok(performance.now() - startedAt < 10_000);
     assert.equal(status, 1);
     assert.match(stderr, /^error: cannot reach redis:\/\/user:\*\*\*@127\.0\.0\.1:1\/0: .+\n$/);
+  },
+);
+
+// A frozen server accepts the connection and never answers: the client's handshake has no
+// timeout of its own, so the start-up limit must bound the start as a whole.
+test(
+  'a server that never answers at start: exit 1 within 10 s, one line, nothing taken',
+  { timeout },
+  async () => {
+    const silent = await startSilentServer();
+    try {
+      const startedAt = performance.now();
+      const url = silent.url.replace('redis://', 'redis://user:secret@');
+      const worker = startWorker(url, ['--role', 'worker']);
+      const hung = setTimeout(() => worker.signal('SIGKILL'), 15_000); // a hang fails, not stalls
+      const { code, events, stderr } = await worker.exited;
+      clearTimeout(hung);
+      const tookMs = Math.round(performance.now() - startedAt);
+      assert.ok(tookMs < 10_000, `exited after ${tookMs} ms`);
+      assert.equal(code, 1, stderr);
+      assert.match(stderr, /^error: cannot reach redis:\/\/user:\*\*\*@127\.0\.0\.1:\d+\/0: .+\n$/);
+      assert.ok(stderr.includes(url.replace(':secret@', ':***@')), stderr);
+      assert.deepEqual(events, []); // not ready, nothing taken
+    } finally {
+      await silent.close();
+    }
   },
 );
 

@@ -18,6 +18,7 @@ import {
   skipWithoutRedis,
   startRedis,
   startReplyLosingProxy,
+  startSilentServer,
 } from './redis-testing.js';
 import { assertNothingLeft, range } from './testing.js';
 import { run } from './worker-pool.js';
@@ -361,6 +362,33 @@ test(
       },
     );
     assert.ok(performance.now() - startedAt < 10_000);
+  },
+);
+
+// A frozen server takes the connection and never answers: the start-up limit bounds the
+// handshake too, and the clients close their connections, leaving nothing to keep Node alive.
+test(
+  'a server that never answers is reported within 10 s, and its clients closed',
+  { timeout },
+  async () => {
+    const silent = await startSilentServer();
+    try {
+      const startedAt = performance.now();
+      await assert.rejects(
+        openStream(silent.url, newName(), 'nobody', { claimIdle: 200, maxDeliveries: 3 }),
+        (error: Error) => {
+          assert.equal(error.name, 'UnreachableError');
+          assert.match(error.message, /^cannot reach redis:\/\/127\.0\.0\.1:\d+\/0: no reply /);
+          return true;
+        },
+      );
+      assert.ok(performance.now() - startedAt < 10_000);
+      for (const until = performance.now() + 2_000; silent.open > 0; await sleep(10)) {
+        if (performance.now() > until) assert.fail(`${silent.open} connections left open`);
+      }
+    } finally {
+      await silent.close();
+    }
   },
 );
 

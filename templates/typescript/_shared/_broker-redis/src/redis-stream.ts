@@ -112,7 +112,8 @@ const lostReadSlackMs = 1000;
 
 /**
  * Opens `name` as consumer `consumer` of the group `<name>:workers`, creating both when missing.
- * Rejects with an `UnreachableError` if the server cannot be reached within 5 s, or with the
+ * Rejects with an `UnreachableError` if the start (connections, handshakes, the group, their
+ * retries) is not done within 5 s, the server refusing or never answering, or with the
  * server's error reply if it refuses for good. Once `signal` aborts it rejects at once with the
  * signal's reason: a stop, not an outage. After that, a lost connection is retried for ever
  * with jittered backoff: a held job is never given up.
@@ -188,6 +189,8 @@ export class Stream {
   readonly #producerToken = randomBytes(8).toString('hex');
   #produceCalls = 0;
   #started = false;
+  // The last failure of the start, reported if the start-up limit runs out before another try.
+  #startFailure: unknown;
   #reading: Promise<void> | undefined;
 
   constructor(
@@ -225,6 +228,7 @@ export class Stream {
             this.#options.onRetry(cause, delayMs);
             return delayMs;
           }
+          this.#startFailure = cause;
           const left = this.#startBudgetLeft();
           return left > 0 ? Math.min(backoff(retries), left) : cause;
         },
@@ -248,26 +252,36 @@ export class Stream {
    * once it aborts. Called by `openStream`, which closes the stream if this rejects.
    */
   async start(signal?: AbortSignal): Promise<void> {
-    // A stop waits neither for a connection attempt (nor the client's wait before the next) nor
-    // for a reply: the server may never answer. What it gives up on fails once the clients close.
-    const untilStopped = <T>(step: Promise<T>): Promise<T> => {
-      if (signal === undefined) return step;
+    // The start-up limit bounds the start as a whole, not only the waits between tries: a server
+    // that accepts the connection and never answers (frozen) holds the client's handshake, which
+    // has no timeout, or a reply, for ever. A stop ends it sooner. Neither waits for a connection
+    // attempt (nor the client's wait before the next) nor for a reply: what they give up on
+    // fails once the clients close.
+    const limit = AbortSignal.timeout(Math.max(0, Math.ceil(this.#startBudgetLeft())));
+    const giveUp = signal === undefined ? limit : AbortSignal.any([signal, limit]);
+    const unlessGivenUp = <T>(step: Promise<T>): Promise<T> => {
       step.catch(() => {});
-      return unlessAborted(step, signal);
+      return unlessAborted(step, giveUp);
     };
-    await untilStopped(Promise.all([this.#client.connect(), this.#reader.connect()]));
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await untilStopped(this.#createGroup());
-        break;
-      } catch (error) {
-        const delayMs = backoff(attempt);
-        if (signal?.aborted || !isTransient(error) || delayMs >= this.#startBudgetLeft()) {
-          throw error;
+    try {
+      await unlessGivenUp(Promise.all([this.#client.connect(), this.#reader.connect()]));
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await unlessGivenUp(this.#createGroup());
+          break;
+        } catch (error) {
+          const delayMs = backoff(attempt);
+          if (giveUp.aborted || !isTransient(error) || delayMs >= this.#startBudgetLeft()) {
+            throw error;
+          }
+          this.#startFailure = error;
+          this.#options.onRetry(error as Error, delayMs);
+          await sleep(delayMs, undefined, { signal: giveUp });
         }
-        this.#options.onRetry(error as Error, delayMs);
-        await sleep(delayMs, undefined, { signal });
       }
+    } catch (error) {
+      if (signal?.aborted || !limit.aborted || !isTransient(error)) throw error;
+      throw this.#startFailure ?? new Error(`no reply within ${startBudgetMs} ms`);
     }
     this.#started = true;
   }

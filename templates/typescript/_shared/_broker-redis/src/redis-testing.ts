@@ -163,6 +163,8 @@ export interface SilentServer {
   readonly url: string;
   /** Resolves once a client has connected. */
   readonly connected: Promise<void>;
+  /** How many connections are open: those the clients closed are not. */
+  readonly open: number;
   /** Drops the connections and stops listening: from then on, connections are refused. */
   close(): Promise<void>;
 }
@@ -175,6 +177,8 @@ export async function startSilentServer(): Promise<SilentServer> {
   const server = createServer((socket) => {
     sockets.add(socket);
     socket.on('error', () => {}); // the client's end resets it
+    socket.on('close', () => sockets.delete(socket));
+    socket.resume(); // reads what it is sent, to see the client's end, and never answers
     accepted();
   });
   server.listen(0, '127.0.0.1');
@@ -183,6 +187,9 @@ export async function startSilentServer(): Promise<SilentServer> {
   return {
     url: `redis://127.0.0.1:${port}/0`,
     connected,
+    get open() {
+      return sockets.size;
+    },
     async close() {
       sockets.forEach((socket) => socket.destroy());
       if (!server.listening) return;
