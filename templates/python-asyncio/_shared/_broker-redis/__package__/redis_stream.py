@@ -55,6 +55,7 @@ from redis.typing import StreamIdT, XReadGroupResponse
 from .redis_wire import (
     FULL_POLL_S,
     LONGEST_BLOCK_MS,
+    NO_ANSWER,
     SETTLE_BATCH,
     START_DEADLINE_S,
     Backoff,
@@ -101,6 +102,8 @@ T = TypeVar("T")
 
 CLAIM_PAGE = 10
 """Idle entries looked up at once, besides those it holds."""
+CANCEL_AGAIN_S = 0.1
+"""How long a start-up cut short may run on before it is cancelled again."""
 SETTLE_WAIT_S = 0.001
 """How long the settler waits for the jobs still running here to end, so
 that they share its round trip. Without it, on a loop busy with short jobs,
@@ -176,8 +179,9 @@ class Stream:
         ``produce`` waits under (None: no bound); ``capacity``: how many
         jobs the consumer runs at once, the most ``deliveries`` holds.
         Tries again quietly for ``START_DEADLINE_S`` (a server starting
-        alongside), then raises UnreachableError; nothing is read from the
-        stream then. Cancelling it (a stop during the start-up) ends
+        alongside), then raises UnreachableError, as it does at the deadline
+        for a server that never answers; nothing is read from the stream
+        then. Cancelling it (a stop during the start-up) ends
         whatever it waits for: a connection, a reply, the next try.
         """
         if capacity < 1:
@@ -207,8 +211,26 @@ class Stream:
         return stream
 
     async def _create_group_in_time(self, url: str) -> None:
-        """Create the group, trying again quietly for ``START_DEADLINE_S``."""
-        deadline = time.monotonic() + START_DEADLINE_S
+        """Create the group, trying again quietly for ``START_DEADLINE_S``.
+
+        The deadline cuts a try short too: it would end by itself only at
+        the socket timeout, long after, when the server takes the
+        connection and is silent.
+        """
+        deadline = asyncio.get_running_loop().time() + START_DEADLINE_S
+        trying = asyncio.ensure_future(self._create_group_retrying_until(deadline, url))
+        try:
+            await asyncio.wait((trying,), timeout=START_DEADLINE_S)
+        finally:  # the deadline came, or a stop cancelled the start-up
+            await _cancel_until_done(trying)
+        if trying.cancelled():
+            raise UnreachableError(f"cannot reach {url}: {NO_ANSWER}")
+        trying.result()  # raises UnreachableError
+
+    async def _create_group_retrying_until(self, deadline: float, url: str) -> None:
+        """Create the group, trying again quietly while the next try would
+        start before ``deadline`` (the loop's time)."""
+        loop = asyncio.get_running_loop()
         backoff = Backoff()
         while True:
             try:
@@ -216,7 +238,7 @@ class Stream:
                 return
             except RedisError as error:
                 wait = backoff.next_wait()
-                if not is_transient(error) or time.monotonic() + wait > deadline:
+                if not is_transient(error) or loop.time() + wait > deadline:
                     message = f"cannot reach {url}: {error}"
                     raise UnreachableError(message) from error
             # Quietly: if it never comes, one line says so.
@@ -766,6 +788,19 @@ def _raise_if_cancelled_since(task: asyncio.Task[Any], cancels_before: int) -> N
     """
     if task.cancelling() > cancels_before:
         raise asyncio.CancelledError
+
+
+async def _cancel_until_done(task: asyncio.Future[Any]) -> None:
+    """Cancel ``task`` and wait until it has ended, cancelling it again every
+    ``CANCEL_AGAIN_S``: Python 3.11's ``asyncio.wait_for``, which redis-py
+    sends each command under, drops a cancellation that comes as the command
+    is sent, and the read of its reply would wait for the socket timeout.
+    """
+    while not task.done():
+        task.cancel()
+        await asyncio.wait((task,), timeout=CANCEL_AGAIN_S)
+    if not task.cancelled():
+        task.exception()  # retrieved: asyncio logs it if a stop leaves it unread
 
 
 async def _set_within(event: asyncio.Event, seconds: float) -> bool:

@@ -57,6 +57,7 @@ from redis.typing import EncodableT, FieldT, StreamIdT, XReadGroupResponse
 from .redis_wire import (
     FULL_POLL_S,
     LONGEST_BLOCK_MS,
+    NO_ANSWER,
     PRODUCE,
     SETTLE,
     SETTLE_BATCH,
@@ -214,9 +215,10 @@ class Stream:
         for a server that does not answer (GaveUpError).
         Tries again quietly for ``START_DEADLINE_S`` (a server starting
         alongside), then raises UnreachableError, as it does at once for an
-        answer that is not Redis's; nothing is read from the stream then.
-        Once ``stop`` is set it raises StoppedError at once, whatever it
-        waits for: a connection, a reply, the next try.
+        answer that is not Redis's, and at the deadline for a server that
+        never answers; nothing is read from the stream then. Once ``stop``
+        is set it raises StoppedError at once, whatever it waits for: a
+        connection, a reply, the next try.
         """
         if capacity < 1:
             raise ValueError(f"capacity must be at least 1, got {capacity}")
@@ -242,29 +244,39 @@ class Stream:
             deadline,
             connections,
         )
-        # The tries run in a thread of their own, which a stop leaves
-        # behind: nothing cuts a connection being made short.
+        # The tries run in a thread of their own, which a stop or the
+        # deadline leaves behind: nothing cuts a connection being made short.
+        shown_url, give_up_at = redact(url), time.monotonic() + START_DEADLINE_S
         started: Future[None] = Future()
-        trying = partial(stream._start, redact(url), started, stop)
+        trying = partial(stream._start, shown_url, give_up_at, started, stop)
         threading.Thread(target=trying, name="start-up", daemon=True).start()
         while not _done_within(STOP_POLL_S, started):
             if stop is not None and stop.is_set() and started.cancel():
                 stream.interrupt()  # a reply awaited fails now, and the tries end
                 raise StoppedError("the stop came before the server was reached")
+            # A try ends by itself only at the socket timeout, long after
+            # the deadline when the server takes the connection and is silent.
+            if time.monotonic() >= give_up_at and started.cancel():
+                stream.interrupt()  # that try fails now, and the tries end
+                raise UnreachableError(f"cannot reach {shown_url}: {NO_ANSWER}")
         started.result()  # raises UnreachableError
         return stream
 
     def _start(
-        self, url: str, started: Future[None], stop: threading.Event | None
+        self,
+        url: str,
+        give_up_at: float,
+        started: Future[None],
+        stop: threading.Event | None,
     ) -> None:
         """Create the group for ``open``, in the start-up's thread, and tell
         ``started``; close the connections unless ``open`` takes the stream.
 
-        ``open`` cancels ``started`` when a stop ends its wait: the stream
-        is then nobody's.
+        ``open`` cancels ``started`` when a stop or ``give_up_at`` ends its
+        wait: the stream is then nobody's.
         """
         try:
-            self._create_group_in_time(url, stop)
+            self._create_group_in_time(url, give_up_at, stop)
         except BaseException as error:
             self._client.close()
             if started.set_running_or_notify_cancel():
@@ -275,9 +287,11 @@ class Stream:
             else:
                 self._client.close()
 
-    def _create_group_in_time(self, url: str, stop: threading.Event | None) -> None:
-        """Create the group, trying again quietly for ``START_DEADLINE_S``."""
-        deadline_at = time.monotonic() + START_DEADLINE_S
+    def _create_group_in_time(
+        self, url: str, give_up_at: float, stop: threading.Event | None
+    ) -> None:
+        """Create the group, trying again quietly until ``give_up_at``
+        (``time.monotonic``) if the next try would start by then."""
         backoff = Backoff()
         while True:
             try:
@@ -285,7 +299,7 @@ class Stream:
                 return
             except redis.RedisError as error:
                 wait = backoff.next_wait()
-                if is_transient(error) and time.monotonic() + wait <= deadline_at:
+                if is_transient(error) and time.monotonic() + wait <= give_up_at:
                     # Quietly: if it never comes, one line says so.
                     if _stopped_within(wait, stop):
                         raise StoppedError from error

@@ -47,6 +47,10 @@ FIRST_RETRY_S = 0.1
 LAST_RETRY_S = 5.0
 START_DEADLINE_S = 3.0
 """How long ``open`` keeps trying to reach the server before giving up."""
+NO_ANSWER = f"no answer within {START_DEADLINE_S:g} s"
+"""Why ``open`` gives up on a server that takes the connection and never
+answers: a try would wait for the socket timeout, which outlasts a blocked
+read."""
 FULL_POLL_S = 0.03
 """How often a producer held back by a full stream looks again: Redis tells
 no one when a stream gets shorter."""
