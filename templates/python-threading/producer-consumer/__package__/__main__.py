@@ -61,6 +61,7 @@ def main() -> NoReturn:
     ) as outcomes:
         for outcome in outcomes:
             report(recorder, outcome)
+    recorder.cancel_unfinished()  # a job a stop caught the producer producing
     code = recorder.finish(interrupted=stop.is_set())
     for signum in STOP_SIGNALS:
         # Over: a late Ctrl-C, once Python has put back its default handler
