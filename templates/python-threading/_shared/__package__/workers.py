@@ -131,8 +131,11 @@ def run_workers(
     Closing the generator early closes the queue the same way, waits for
     the jobs in flight and drops their outcomes. Neither a stop nor a close
     waits for a source that blocks: the reader, a daemon thread, stays in
-    it, and drops the job it gives next. When the generator ends, no other
-    thread it started is left.
+    it, and drops the job it gives next. Nor does a close in one of the
+    run's own threads, or at the interpreter's exit. The workers end by
+    themselves once the run is abandoned (its generator closed or gone, or
+    the thread taking the outcomes ended) even if its cleanup never ran, as
+    when a Ctrl-C lands before it.
     """
     if workers < 1:
         raise ValueError(f"workers must be at least 1, got {workers}")
@@ -147,7 +150,7 @@ def run_workers(
 
 # What a thread posts to the caller's thread: an outcome, with what its
 # worker waits on until the caller has taken it (None if no worker waits),
-# or, as its last message, the thread itself.
+# or, as its last message, the thread itself: a wake-up to see it ended.
 _Message: TypeAlias = "tuple[Outcome[J, R], threading.Lock | None] | threading.Thread"
 
 
@@ -184,8 +187,13 @@ class _Run(Generic[J, R]):
         self._posted.acquire()
         # The generator handing back the outcomes, set by run_workers.
         self.caller: weakref.ref[Generator[Outcome[J, R], None, None]] | None = None
-        # Written by the caller's thread only; the others read it.
+        # Set by _close(), in the thread that closes or finalizes the
+        # generator; the others read it.
         self._closed = False
+        # The thread that asked for the first outcome: once it has ended, as
+        # the main thread has when the interpreter exits and waits for the
+        # workers, nobody will take another, even if the generator lives on.
+        self._caller_thread: threading.Thread | None = None
         # What the source raised, or a worker's start: raised after the
         # outcomes. Written by the reader only.
         self._reader_error: BaseException | None = None
@@ -200,9 +208,13 @@ class _Run(Generic[J, R]):
             threading.Thread(target=self._work, args=(number,), name=f"worker-{number}")
             for number in range(1, workers + 1)
         ]
-        self._running = len(self._threads)
+        # The threads done posting outcomes: each adds itself (the reader adds
+        # a worker it could not start), so that a Ctrl-C dropping the message
+        # a thread posts next, its last, loses no count.
+        self._ended: set[threading.Thread] = set()
 
     def outcomes(self) -> Generator[Outcome[J, R], None, None]:
+        self._caller_thread = threading.current_thread()
         self._threads[0].start()  # the reader, which starts the workers
         try:
             for outcome, taken in self._messages():
@@ -217,8 +229,11 @@ class _Run(Generic[J, R]):
             self._close()
             # A generator whose last reference goes in a thread of the run (a
             # handler's, or a worker's look in _abandoned()) is closed in that
-            # thread, which must not wait for itself to end.
-            if threading.current_thread() not in self._threads:
+            # thread, which must not wait for itself to end. At the
+            # interpreter's exit the workers have ended, and a daemon reader
+            # can no longer run: nothing is waited for.
+            in_own_thread = threading.current_thread() in self._threads
+            if not in_own_thread and not sys.is_finalizing():
                 for _, taken in self._messages():
                     if taken is not None:
                         taken.release()  # closed early: the outcome is dropped
@@ -230,7 +245,8 @@ class _Run(Generic[J, R]):
 
         Once closed, a reader blocked in the source is not waited for.
         """
-        while self._running > (1 if self._closed and self._in_source else 0):
+        # In this order: a thread is in _ended once its outcomes are posted.
+        while self._waiting_for_threads() or self._outbox:
             if self._stopping() and not self._closed:
                 self._close()
                 if self._on_stop is not None:
@@ -241,21 +257,28 @@ class _Run(Generic[J, R]):
                 message = self._outbox.popleft()
             except IndexError:
                 continue
-            if isinstance(message, threading.Thread):
-                if message.ident is not None:
-                    message.join()  # it has just posted its last message
-                self._running -= 1
-            else:
+            if not isinstance(message, threading.Thread):  # not a wake-up only
                 yield message
+        # A copy: a reader left in the source may still add itself.
+        for thread in list(self._ended):  # each is posting its last message
+            if thread.ident is not None:  # else it never started
+                thread.join()
+
+    def _waiting_for_threads(self) -> bool:
+        running = len(self._threads) - len(self._ended)
+        return running > (1 if self._closed and self._in_source else 0)
 
     def _stopping(self) -> bool:
         return self._abandoned() or (self._stop is not None and self._stop.is_set())
 
     def _abandoned(self) -> bool:
-        """Whether the caller will take no more outcomes: closed, or its
-        generator has ended without closing (a KeyboardInterrupt can land
-        before the cleanup's first line, or while the threads start)."""
+        """Whether the caller will take no more outcomes: closed, its generator
+        ended without closing (a KeyboardInterrupt can land before the
+        cleanup's first line, or while the threads start) or gone, or the
+        thread that took them ended."""
         if self._closed:
+            return True
+        if self._caller_thread is not None and not self._caller_thread.is_alive():
             return True
         caller = self.caller() if self.caller is not None else None
         return caller is None or inspect.getgeneratorstate(caller) == inspect.GEN_CLOSED
@@ -292,9 +315,8 @@ class _Run(Generic[J, R]):
                     worker.start()
             except BaseException as error:  # no thread to spare: raised after
                 self._reader_error = error
-                for worker in self._threads[1:]:
-                    if worker.ident is None:
-                        self._post(worker)  # counted as ended, never joined
+                never_started = [w for w in self._threads[1:] if w.ident is None]
+                self._ended.update(never_started)
                 return
             while not self._stopping():
                 self._in_source = True
@@ -315,6 +337,7 @@ class _Run(Generic[J, R]):
         finally:
             # Without a stop, the workers take what is queued, then end.
             self._queue.shutdown()
+            self._ended.add(threading.current_thread())
             self._post(threading.current_thread())
 
     def _work(self, worker: int) -> None:
@@ -343,6 +366,9 @@ class _Run(Generic[J, R]):
                     if self._abandoned():
                         return
         finally:
+            if self._abandoned():  # maybe with no _close() to come
+                self._queue.shutdown()  # which wakes a reader blocked in put()
+            self._ended.add(threading.current_thread())
             self._post(threading.current_thread())
 
     def _call(self, job: J, worker: int) -> Outcome[J, R]:
