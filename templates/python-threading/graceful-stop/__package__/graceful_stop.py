@@ -4,8 +4,9 @@ When ``stop`` is set, no worker takes another job, and the jobs in flight
 may finish within ``drain``; then ``abort`` is set, and the
 handlers still running must return. The jobs read ahead and never started
 come back as outcomes (``NotStartedError``), not dropped. Workers wait on
-a queue and jobs on the abort event, so the service is asleep whenever it
-has nothing to compute. The queue and the threads are in ``workers.py``.
+a queue and jobs on the abort event: with nothing to compute, the service
+only wakes every ``SIGNAL_CHECK_SECONDS`` (0.1 s) to look for a stop. The
+queue and the threads are in ``workers.py``.
 """
 
 from __future__ import annotations
