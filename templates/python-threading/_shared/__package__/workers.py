@@ -257,8 +257,9 @@ class _Run(Generic[J, R]):
                 message = self._outbox.popleft()
             except IndexError:
                 continue
-            if not isinstance(message, threading.Thread):  # not a wake-up only
-                yield message
+            if isinstance(message, threading.Thread):
+                continue  # its last message, only a wake-up: _ended counts it
+            yield message
         # A copy: a reader left in the source may still add itself.
         for thread in list(self._ended):  # each is posting its last message
             if thread.ident is not None:  # else it never started
