@@ -8,6 +8,7 @@ from contextlib import suppress
 import pytest
 
 from __package__.harness import broker
+from __package__.redis_stream import cancel_until_ended
 
 
 @pytest.mark.timeout(10)
@@ -21,7 +22,7 @@ def test_an_error_ends_a_task_that_swallowed_its_first_cancellation() -> None:
     async def main() -> bool:
         task = asyncio.create_task(swallows_one_cancellation())
         await asyncio.sleep(0)  # it is in its first wait
-        await asyncio.wait_for(broker._cancel_all([task]), 5)
+        await asyncio.wait_for(cancel_until_ended([task], broker.CANCEL_AGAIN_S), 5)
         return task.cancelled()
 
     assert asyncio.run(main())

@@ -17,14 +17,14 @@ import itertools
 import signal
 import sys
 import time
-from collections.abc import AsyncGenerator, Callable, Coroutine, Mapping, Sequence
+from collections.abc import AsyncGenerator, Callable, Coroutine, Mapping
 from contextlib import aclosing, suppress
 from typing import Any, TypeVar
 
 from redis.exceptions import RedisError
 
 from ..outcome import Outcome
-from ..redis_stream import Delivery, Stream, UnreachableError
+from ..redis_stream import Delivery, Stream, UnreachableError, cancel_until_ended
 from ..redis_wire import fatal_line
 from . import Config, InjectedFailureError, Recorder
 from .payload import Payload, PayloadError
@@ -173,7 +173,7 @@ class Broker:
     ) -> None:
         if error_type is not None:
             # Left on an error: what it started ends now, and the error goes on.
-            await _cancel_all(self._tasks)
+            await cancel_until_ended(self._tasks, CANCEL_AGAIN_S)
             self._tasks.clear()
         await self.close()
 
@@ -376,24 +376,5 @@ async def _unless_stopped(
     try:
         await asyncio.wait((started, stopped), return_when=asyncio.FIRST_COMPLETED)
     finally:
-        await _cancel_all([started, stopped])
+        await cancel_until_ended((started, stopped), CANCEL_AGAIN_S)
     return None if started.cancelled() else started.result()
-
-
-async def _cancel_all(tasks: Sequence[asyncio.Task[Any]]) -> None:
-    """Cancel ``tasks`` and wait until every one has ended.
-
-    The cancellation is sent again to a task still running after
-    ``CANCEL_AGAIN_S``: Python 3.11's ``asyncio.wait_for``, which redis-py
-    sends each command under, drops one now and then (1 to 5 in 300 in a
-    tight loop of XLEN), and the run would wait for that task for good. The
-    stream raises such a cancellation itself after the command; this is the
-    net for any other await that drops one. The tasks' cleanup must not
-    await: a second cancellation would cut it short.
-    """
-    running = {task for task in tasks if not task.done()}
-    while running:
-        for task in running:
-            task.cancel()
-        _, running = await asyncio.wait(running, timeout=CANCEL_AGAIN_S)
-    await asyncio.gather(*tasks, return_exceptions=True)  # retrieves their errors
