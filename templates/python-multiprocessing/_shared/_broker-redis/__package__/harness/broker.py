@@ -40,7 +40,7 @@ import redis
 
 from ..outcome import Outcome
 from ..processes import Stop, kill_children, start_helper_processes
-from ..processes.children import start_child, stop_signals_blocked
+from ..processes.children import STOP_SIGNALS, start_child, stop_signals_blocked
 from ..redis_stream import (
     Delivery,
     GaveUpError,
@@ -145,8 +145,8 @@ class Broker:
     """
 
     def __init__(self, config: Config, recorder: Recorder, stops: Stops) -> None:
-        """Connect each role to the stream and say ready; exit 1 if the
-        server is unreachable.
+        """Connect each role to the stream and say ready; raises
+        UnreachableError.
 
         ``stops.signalled`` during the start-up ends it: this process then
         has no role, nothing to produce or take, and the run ends at once.
@@ -178,10 +178,9 @@ class Broker:
             if self._producer is not None:
                 self._producer.close()
                 self._producer = None
-        except UnreachableError as error:
+        except UnreachableError:
             self.close()
-            print(f"error: {error}", file=sys.stderr, flush=True)
-            sys.exit(1)
+            raise
         else:
             recorder.ready()
         if self._producer is None:
@@ -501,7 +500,16 @@ def serve(
     """
     # Until the handlers are in place, a stop is held back, not a kill: the
     # helpers' start is part of the start-up, and a stop then ends it.
+    # Starting the resource tracker unblocks the signals for a moment; one
+    # that comes then is only noted, and handled once the handlers are in.
+    held_back: list[int] = []
+
+    def hold_back(signum: int, _frame: FrameType | None) -> None:
+        held_back.append(signum)
+
     with stop_signals_blocked():
+        for signum in STOP_SIGNALS:
+            signal.signal(signum, hold_back)
         if config.role != "producer":
             prepare_worker_processes()  # before the signal handlers
         handle = PayloadJob.from_config(config)  # before the recorder starts its clock
@@ -527,11 +535,18 @@ def serve(
             if opened is not None:
                 opened.interrupt()  # settling waits no longer for a hung server
 
-        signal.signal(signal.SIGINT, on_signal)
-        signal.signal(signal.SIGTERM, on_signal)
+        for signum in STOP_SIGNALS:
+            signal.signal(signum, on_signal)
         signal.signal(signal.SIGALRM, at_deadline)
+        for held in held_back:
+            on_signal(held, None)
 
-    with Broker(config, recorder, stops) as broker:
+    try:
+        broker = Broker(config, recorder, stops)
+    except UnreachableError as error:
+        print(f"error: {error}", file=sys.stderr, flush=True)
+        return 1
+    with broker:
 
         def started(delivery: Delivery, worker: int) -> None:
             broker.took(delivery, worker)
