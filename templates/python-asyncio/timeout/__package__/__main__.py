@@ -61,9 +61,13 @@ async def main(config: Config, work: SimulatedWork) -> int:
         recorder.cancel_unfinished()  # in flight, or never started
         return recorder.finish(interrupted=True)
     finally:
-        for signum in STOP_SIGNALS:  # the run is over: no signal changes its end
+        # The run is over: no signal changes its end. Held back meanwhile:
+        # removing the loop's handler puts back the default, which kills.
+        signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+        for signum in STOP_SIGNALS:
             loop.remove_signal_handler(signum)
             signal.signal(signum, signal.SIG_IGN)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
     return recorder.finish()
 
 

@@ -54,6 +54,7 @@ from redis.typing import StreamIdT, XReadGroupResponse
 
 from .redis_wire import (
     FULL_POLL_S,
+    LAST_TRY_LEAD_S,
     LONGEST_BLOCK_MS,
     NO_ANSWER,
     SETTLE_BATCH,
@@ -228,8 +229,8 @@ class Stream:
         trying.result()  # raises UnreachableError
 
     async def _create_group_retrying_until(self, deadline: float, url: str) -> None:
-        """Create the group, trying again quietly while the next try would
-        start before ``deadline`` (the loop's time)."""
+        """Create the group, trying again quietly until ``deadline`` (the
+        loop's time), the last try just before it."""
         loop = asyncio.get_running_loop()
         backoff = Backoff()
         while True:
@@ -237,10 +238,11 @@ class Stream:
                 await self._create_group()
                 return
             except RedisError as error:
-                wait = backoff.next_wait()
-                if not is_transient(error) or loop.time() + wait > deadline:
+                left = deadline - LAST_TRY_LEAD_S - loop.time()
+                if not is_transient(error) or left <= 0:
                     message = f"cannot reach {url}: {error}"
                     raise UnreachableError(message) from error
+                wait = min(backoff.next_wait(), left)
             # Quietly: if it never comes, one line says so.
             await asyncio.sleep(wait)
 
@@ -800,8 +802,9 @@ async def cancel_until_ended(
     under, drops a cancellation now and then (1 to 5 in 300 in a tight loop
     of XLEN): the task would then run on, until the reply or the socket
     timeout, or for good. Their errors are retrieved: asyncio logs an error
-    left unread. The tasks' cleanup must not await: a second cancellation
-    would cut it short.
+    left unread. A task's cleanup that awaits gets ``again_after_s`` to
+    finish: a second cancellation cuts it short (closing a connection takes
+    milliseconds).
     """
     cancelled = list(tasks)
     running = {task for task in cancelled if not task.done()}

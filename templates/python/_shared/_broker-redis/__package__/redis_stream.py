@@ -56,6 +56,7 @@ from redis.typing import EncodableT, FieldT, StreamIdT, XReadGroupResponse
 
 from .redis_wire import (
     FULL_POLL_S,
+    LAST_TRY_LEAD_S,
     LONGEST_BLOCK_MS,
     NO_ANSWER,
     PRODUCE,
@@ -291,21 +292,20 @@ class Stream:
         self, url: str, give_up_at: float, stop: threading.Event | None
     ) -> None:
         """Create the group, trying again quietly until ``give_up_at``
-        (``time.monotonic``) if the next try would start by then."""
+        (``time.monotonic``), the last try just before it."""
         backoff = Backoff()
         while True:
             try:
                 self._create_group()
                 return
             except redis.RedisError as error:
-                wait = backoff.next_wait()
-                if is_transient(error) and time.monotonic() + wait <= give_up_at:
-                    # Quietly: if it never comes, one line says so.
-                    if _stopped_within(wait, stop):
-                        raise StoppedError from error
-                    continue
-                message = f"cannot reach {url}: {describe(error)}"
-                raise UnreachableError(message) from error
+                left = give_up_at - LAST_TRY_LEAD_S - time.monotonic()
+                if not is_transient(error) or left <= 0:
+                    message = f"cannot reach {url}: {describe(error)}"
+                    raise UnreachableError(message) from error
+                # Quietly: if it never comes, one line says so.
+                if _stopped_within(min(backoff.next_wait(), left), stop):
+                    raise StoppedError from error
 
     def _create_group(self) -> None:
         try:

@@ -47,6 +47,10 @@ FIRST_RETRY_S = 0.1
 LAST_RETRY_S = 5.0
 START_DEADLINE_S = 3.0
 """How long ``open`` keeps trying to reach the server before giving up."""
+LAST_TRY_LEAD_S = 0.2
+"""The last try starts at least this long before the start-up deadline, so
+that a refusal is reported as itself, not as the deadline; the waits
+between tries are cut short to make it."""
 NO_ANSWER = f"no answer within {START_DEADLINE_S:g} s"
 """Why ``open`` gives up on a server that takes the connection and never
 answers: a try would wait for the socket timeout, which outlasts a blocked

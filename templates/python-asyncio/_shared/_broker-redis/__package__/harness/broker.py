@@ -105,9 +105,13 @@ async def serve(config: Config, work: SimulatedWork, run_pattern: PatternRun) ->
     finally:
         if drain_deadline is not None:
             drain_deadline.cancel()  # every job has ended: nothing to cancel
-        for signum in STOP_SIGNALS:  # the run is over: no signal changes its end
+        # The run is over: no signal changes its end. Held back meanwhile:
+        # removing the loop's handler puts back the default, which kills.
+        signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+        for signum in STOP_SIGNALS:
             loop.remove_signal_handler(signum)
             signal.signal(signum, signal.SIG_IGN)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
     return recorder.finish()  # a cancelled job is pending, not lost: exit 1
 
 
