@@ -134,8 +134,9 @@ func Open[P any](ctx context.Context, rawURL, name, consumer string, opts Option
 		return nil, fmt.Errorf("bad redis URL %s: %w", Redact(rawURL), err)
 	}
 	// Retries are this package's own, each one reported; the client's
-	// silent ones would hide an outage.
+	// silent ones (of a command, of a dial) would hide an outage.
 	config.MaxRetries = -1
+	config.DialerRetries = 1
 	config.Dialer = unchecked(redis.NewDialer(config))
 	config.MaintNotificationsConfig = &maintnotifications.Config{Mode: maintnotifications.ModeDisabled}
 	token := make([]byte, 8)

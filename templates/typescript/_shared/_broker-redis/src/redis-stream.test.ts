@@ -392,6 +392,25 @@ test(
   },
 );
 
+// A stop before the connections are made: each is ended once made, so nothing is left open to
+// keep a library caller's process alive.
+test('a stop during the connect leaves no connection open', { timeout }, async () => {
+  const silent = await startSilentServer();
+  try {
+    const stop = new AbortController();
+    const options = { claimIdle: 200, maxDeliveries: 3 };
+    const opening = openStream(silent.url, newName(), 'nobody', options, stop.signal);
+    stop.abort(new Error('stopped'));
+    await assert.rejects(opening, (error) => error === stop.signal.reason);
+    await sleep(300); // the connections being made are made by then
+    for (const until = performance.now() + 2_000; silent.open > 0; await sleep(10)) {
+      if (performance.now() > until) assert.fail(`${silent.open} connections left open`);
+    }
+  } finally {
+    await silent.close();
+  }
+});
+
 test(
   'a dropped connection is retried and reported; every job is still done once',
   { skip, timeout },

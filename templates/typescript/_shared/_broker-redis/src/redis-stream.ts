@@ -129,8 +129,8 @@ export async function openStream(
   try {
     await stream.start(signal);
   } catch (error) {
-    // Destroying the clients also ends what a stop gave up on: a connection attempt, a reply. A
-    // wait of the client's before its next attempt runs out by itself, and tries no more.
+    // Destroying the clients also ends what a stop gave up on: a connection (once made), a reply.
+    // A wait of the client's before its next attempt runs out by itself, and tries no more.
     await stream.close();
     if (signal?.aborted) throw signal.reason;
     throw isTransient(error) ? new UnreachableError(url, { cause: error }) : error;
@@ -694,7 +694,11 @@ export class Stream {
   async close(): Promise<void> {
     await this.#reading;
     this.#closing.abort();
-    for (const client of [this.#client, this.#reader]) if (client.isOpen) client.destroy();
+    for (const client of [this.#client, this.#reader]) {
+      // A connection still being made has no socket to destroy yet: it is ended once made.
+      client.once('connect', () => client.destroy());
+      client.destroy();
+    }
   }
 
   #deadLetter(
