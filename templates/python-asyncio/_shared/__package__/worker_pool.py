@@ -70,60 +70,43 @@ async def _run(
 
     running: dict[asyncio.Future[R], tuple[J, int]] = {}
     free_workers: list[int] = []  # numbers of workers that finished a job
-    room = asyncio.Semaphore(workers) if workers is not None else None
-
-    def stopping() -> bool:
-        return stop is not None and stop.is_set()
-
-    async def take_jobs() -> list[J]:
-        """Read and start jobs until the source ends or the stop; return the
-        job read as the stop came, if any: it has left the source but must
-        not start."""
-        # One task reads for the whole run and starts each job itself: the
-        # jobs a source already holds start in one pass of the loop, and a
-        # source that blocks holds back no outcome meanwhile.
-        while not stopping():
-            if room is not None:
-                await room.acquire()  # a worker is free
-            else:
-                await asyncio.sleep(0)  # no limit: the jobs started get their turn
-            if stopping():
-                break
-            try:
-                job = await anext(source)
-            except StopAsyncIteration:
-                break
-            if stopping():
-                return [job]
-            worker = free_workers.pop() if free_workers else len(running) + 1
-            running[start(_call(handle, job, worker))] = (job, worker)
-        return []
-
-    intake: asyncio.Future[list[J]] | None = start(take_jobs())
-    stopped = start(stop.wait()) if stop is not None and not stop.is_set() else None
-    source_error: BaseException | None = None
+    reading: asyncio.Future[J] | None = None
+    intake_open = stop is None or not stop.is_set()
+    stopped = start(stop.wait()) if stop and intake_open else None
+    source_error: Exception | None = None
     try:
-        while running or intake is not None:
+        while True:
+            if stop is not None and stop.is_set():
+                intake_open = False  # even before ``stopped`` has reported
+            has_room = workers is None or len(running) < workers
+            if intake_open and reading is None and has_room:
+                # Reading is a task of its own: a source that blocks must not
+                # hold back the outcomes of jobs that finish meanwhile.
+                reading = start(anext(source))
+            if not running and reading is None:
+                break
             done = await ended.get()
-            if done is intake:
-                intake = None
-                if done.cancelled():  # by the stop
-                    continue
-                source_error = done.exception()
-                if source_error is None:
-                    for job in done.result():
-                        yield Outcome(job, error=asyncio.CancelledError())
+            if done is reading:
+                job_or_end, reading = _read(reading), None
+                if isinstance(job_or_end, _End):
+                    intake_open, source_error = False, job_or_end.error
+                elif stop is not None and stop.is_set():
+                    # Read as the stop came, before this loop saw it: it
+                    # has left the source but must not start.
+                    yield Outcome(job_or_end, error=asyncio.CancelledError())
+                else:
+                    worker = free_workers.pop() if free_workers else len(running) + 1
+                    work = _call(handle, job_or_end, worker)
+                    running[start(work)] = (job_or_end, worker)
             elif done is stopped:
-                # Wakes the read that waits for input, or for a free worker.
-                stopped = None
-                if intake is not None:
-                    intake.cancel()
+                # Wakes the read that waits for input.
+                intake_open, stopped = False, None
+                if reading is not None:
+                    reading.cancel()
             elif done in running:
                 job, worker = running.pop(done)
                 free_workers.append(worker)
                 yield _outcome(job, done)
-                if room is not None:
-                    room.release()  # the caller asked for the next outcome
         if source_error is not None:
             raise source_error
     finally:
@@ -131,7 +114,7 @@ async def _run(
         # TaskGroup: around a yield, its cancellation would land in the
         # caller's code while the generator waits to be resumed.)
         unfinished: list[asyncio.Future[Any]] = [*running]
-        unfinished += [w for w in (intake, stopped) if w is not None]
+        unfinished += [w for w in (reading, stopped) if w is not None]
         for waiting in unfinished:
             waiting.cancel()
         await asyncio.gather(*unfinished, return_exceptions=True)
@@ -141,6 +124,24 @@ async def _call(handle: Callable[[J, int], Awaitable[R]], job: J, worker: int) -
     # Called in the job's task: a plain function that raises before it
     # returns an awaitable fails its job, not the pool.
     return await handle(job, worker)
+
+
+class _End:
+    """The source has nothing more: it ran dry, raised ``error``, or was stopped."""
+
+    def __init__(self, error: Exception | None = None) -> None:
+        self.error = error
+
+
+def _read(reading: asyncio.Future[J]) -> J | _End:
+    if reading.cancelled():
+        return _End()
+    try:
+        return reading.result()
+    except StopAsyncIteration:
+        return _End()
+    except Exception as error:
+        return _End(error)
 
 
 def _outcome(job: J, task: asyncio.Future[R]) -> Outcome[J, R]:
