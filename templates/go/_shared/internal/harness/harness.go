@@ -53,7 +53,7 @@ type event struct {
 // FromFlags reads the command line, with the pattern's defaults for --jobs
 // and --work-ms. On -h it prints usage and exits 0; on a bad flag, exits 2.
 func FromFlags(pattern string, defaultJobs, defaultWorkMS int) *Demo {
-	d := &Demo{pattern: pattern, began: time.Now(), out: os.Stdout, inFlight: map[int]bool{}, ended: map[string]int{}}
+	d := newDemo(pattern, os.Stdout)
 	if err := d.parse(os.Args[1:], defaultJobs, defaultWorkMS); errors.Is(err, flag.ErrHelp) {
 		os.Exit(0)
 	} else if err != nil {
@@ -61,6 +61,10 @@ func FromFlags(pattern string, defaultJobs, defaultWorkMS int) *Demo {
 		os.Exit(2)
 	}
 	return d
+}
+
+func newDemo(pattern string, out io.Writer) *Demo {
+	return &Demo{pattern: pattern, began: time.Now(), out: out, inFlight: map[int]bool{}, ended: map[string]int{}}
 }
 
 func (d *Demo) parse(args []string, defaultJobs, defaultWorkMS int) error {
@@ -95,9 +99,8 @@ func (d *Demo) parse(args []string, defaultJobs, defaultWorkMS int) error {
 	return nil
 }
 
-// Submit counts jobs 1..Jobs as submitted, before any starts, for a program
-// that is handed them all at once: a job the run never reaches gets its
-// cancel event with the summary.
+// Submit counts jobs 1..Jobs as submitted up front, for a program handed them
+// all at once: a job the run never reaches gets its cancel with the summary.
 func (d *Demo) Submit() { d.submitted = max(d.submitted, d.Jobs) }
 
 // Handle does job's simulated work on worker (0 for none) and writes its
@@ -123,10 +126,9 @@ func (d *Demo) Handle(ctx context.Context, job, worker int) (int, error) {
 }
 
 // Summarize writes a cancel event for each submitted job that never started
-// (the run stopped first, with the job in a buffer or not yet handed out),
-// then the summary, and returns the exit code: 130 when a signal
-// (interrupted) cut jobs short, 1 when a job failed or was cancelled, else
-// 0. Call it once every job that started has ended.
+// (still in a buffer, or never handed out), then the summary, and returns
+// the exit code: 130 when a signal (interrupted) cut jobs short, 1 when a job
+// failed or was cancelled, else 0. Call it once every started job has ended.
 func (d *Demo) Summarize(interrupted bool) int {
 	for _, job := range slices.Sorted(maps.Keys(d.inFlight)) {
 		d.write(event{Event: "cancel", Job: job}, fmt.Sprintf("job %d cancelled", job))
@@ -151,10 +153,14 @@ func (d *Demo) Summarize(interrupted bool) int {
 }
 
 // write counts e and writes it, or its human line, in one Write so that
-// each line reaches a pipe whole.
+// each line reaches a pipe whole; writeLocked does so with d.mu held.
 func (d *Demo) write(e event, human string) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	d.writeLocked(e, human)
+}
+
+func (d *Demo) writeLocked(e event, human string) {
 	d.reached = max(d.reached, e.Job)
 	d.submitted = max(d.submitted, e.Job)
 	switch e.Event {
