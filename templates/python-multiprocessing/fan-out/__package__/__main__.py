@@ -54,7 +54,7 @@ def main() -> int:
         handle,
         workers=processes,
         stop=stop,
-        on_start=lambda job, _process: recorder.start(job),
+        on_start=lambda job, _process, at: recorder.start(job, at=at),
     )
     for outcome in outcomes:
         record(recorder, outcome)

@@ -7,7 +7,7 @@ import threading
 from collections.abc import Callable, Generator, Iterable
 
 from .outcome import J, Outcome, R
-from .processes import ProcessPool
+from .processes import OnStart, ProcessPool
 
 IO_PROCESS_LIMIT = 64
 """The most processes a fan-out of jobs that mostly wait runs at once.
@@ -33,7 +33,7 @@ def run(
     *,
     workers: int = IO_PROCESS_LIMIT,
     stop: threading.Event | None = None,
-    on_start: Callable[[J, int], None] | None = None,
+    on_start: OnStart[J] | None = None,
 ) -> Generator[Outcome[J, R], None, None]:
     """Start ``handle(job)`` for all jobs at once, each in a process; yield outcomes.
 
@@ -44,7 +44,7 @@ def run(
     that blocks holds back neither outcomes nor a stop; a job it reads once
     the stop is set is handed back unstarted with a CancelledError, or
     dropped if the run has ended by then. Outcomes come in the order jobs
-    end; ``on_start(job, process)`` runs here as each starts.
+    end; ``on_start(job, process, started_at)`` runs here as each starts.
 
     A job that raises, or whose process dies, is that job's failed outcome;
     the others go on. Once ``stop`` is set no job is started; the running

@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable, Generator, Iterable
 
 from .outcome import J, Outcome, R
-from .processes import Intake, ProcessPool
+from .processes import Intake, OnStart, ProcessPool
 
 
 def run(
@@ -17,7 +17,7 @@ def run(
     workers: int,
     stop: threading.Event,
     drain: float,
-    on_start: Callable[[J, int], None] | None = None,
+    on_start: OnStart[J] | None = None,
 ) -> Generator[Outcome[J, R], None, None]:
     """Run ``handle(job)`` on ``workers`` processes for each job; yield each outcome.
 
@@ -31,8 +31,8 @@ def run(
     outcomes nor the stop. No job is asked for once the stop is set; one
     the source was reading then is served if it comes before the drain
     deadline, and dropped (neither run nor handed back) if later: a source
-    that blocks should end on the stop too. ``handle``
-    must pickle; ``on_start(job, worker)`` runs here as each job starts. A
+    that blocks should end on the stop too. ``handle`` must pickle;
+    ``on_start(job, worker, started_at)`` runs here as each job starts. A
     job that raises, or whose process dies, is that job's failed outcome. An
     error of ``jobs`` itself is raised after the outcomes of the jobs in
     flight. Raises ValueError at once when ``workers`` is below 1. ``stop``

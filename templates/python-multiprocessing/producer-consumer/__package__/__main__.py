@@ -52,9 +52,9 @@ def main() -> int:
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
 
-    def taken(job: int, consumer: int) -> None:
-        recorder.consume(job, consumer)
-        recorder.start(job)
+    def taken(job: int, consumer: int, at: float) -> None:
+        recorder.consume(job, consumer, at)
+        recorder.start(job, at=at)
 
     outcomes = producer_consumer.run(
         produced(recorder, range(1, config.jobs + 1)),

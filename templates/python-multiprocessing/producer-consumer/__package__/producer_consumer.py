@@ -15,6 +15,7 @@ from .outcome import J, Outcome, R
 from .processes import (
     CONTEXT,
     Intake,
+    OnStart,
     UnreadableOutcomeError,
     WorkerDiedError,
     require_at_least_one,
@@ -36,7 +37,7 @@ def run(
     workers: int,
     buffer: int,
     stop: threading.Event | None = None,
-    on_start: Callable[[J, int], None] | None = None,
+    on_start: OnStart[J] | None = None,
 ) -> Generator[Outcome[J, R], None, None]:
     """Pass ``jobs`` through a queue of ``buffer`` to ``workers`` consumer processes.
 
@@ -47,8 +48,8 @@ def run(
     job it reads once the stop is set is handed back unstarted with a
     CancelledError, or dropped if the run has ended by then. Each consumer
     takes jobs out and runs ``handle(job)``, which must pickle, as must the
-    jobs; ``on_start(job, consumer)`` runs here once a consumer has taken a
-    job and starts it.
+    jobs; ``on_start(job, consumer, started_at)`` runs here once a consumer
+    has taken a job and starts it.
     Outcomes come in the order jobs end. A consumer process starts with the
     job that needs it: none for no jobs.
 
@@ -96,7 +97,7 @@ class _Pipeline(Generic[J, R]):
         workers: int,
         buffer: int,
         stop: threading.Event | None,
-        on_start: Callable[[J, int], None] | None,
+        on_start: OnStart[J] | None,
     ) -> None:
         self._handle = handle
         self._workers = workers
@@ -222,10 +223,10 @@ class _Pipeline(Generic[J, R]):
         match report:
             case None:
                 self._ended.add(worker)
-            case Started(number=number):
+            case Started(number=number, at=started_at):
                 job = self._running[worker] = self._in_queue.pop(number)
                 if self._on_start is not None:
-                    self._on_start(job, worker)
+                    self._on_start(job, worker, started_at)
             case Finished(outcome=outcome):
                 del self._running[worker]
                 yield outcome

@@ -52,7 +52,7 @@ def main() -> int:
         workers=config.workers,
         timeout=config.timeout_ms / 1000,
         stop=stop,
-        on_start=lambda job, _worker: recorder.start(job),
+        on_start=lambda job, _worker, at: recorder.start(job, at=at),
     )
     for outcome in outcomes:
         if isinstance(outcome.error, timeout.DeadlineExceededError):

@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable, Generator, Iterable
 
 from .outcome import J, Outcome, R
-from .processes import Intake, ProcessPool
+from .processes import Intake, OnStart, ProcessPool
 
 
 class DeadlineExceededError(TimeoutError):
@@ -30,7 +30,7 @@ def run(
     workers: int,
     timeout: float,
     stop: threading.Event | None = None,
-    on_start: Callable[[J, int], None] | None = None,
+    on_start: OnStart[J] | None = None,
 ) -> Generator[Outcome[J, R], None, None]:
     """Run ``handle(job)`` for every job, ``workers`` at once, each up to ``timeout`` s.
 
@@ -38,9 +38,10 @@ def run(
     with a DeadlineExceededError once its process is killed: a job in
     another process cannot be interrupted, only stopped with its process.
     Its worker gets a fresh process for its next job. The deadline counts
-    from the job's start in its worker, so a process start-up does not eat
-    into it. ``handle`` must pickle; ``on_start(job, worker)`` runs here as
-    each job starts. ``jobs`` is read in a thread of its own, one job as a
+    from the job's start in its worker, so neither a process start-up nor a
+    late reading of the worker's report moves it. ``handle`` must pickle;
+    ``on_start(job, worker, started_at)`` runs here as each job starts.
+    ``jobs`` is read in a thread of its own, one job as a
     worker frees up, so a source that blocks holds back neither outcomes
     nor a stop; a job it reads once the stop is set is handed back
     unstarted with a CancelledError, or dropped if the run has ended.

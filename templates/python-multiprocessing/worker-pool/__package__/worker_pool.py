@@ -6,7 +6,7 @@ import threading
 from collections.abc import Callable, Generator, Iterable
 
 from .outcome import J, Outcome, R
-from .processes import ProcessPool
+from .processes import OnStart, ProcessPool
 
 
 def run(
@@ -15,7 +15,7 @@ def run(
     *,
     workers: int,
     stop: threading.Event | None = None,
-    on_start: Callable[[J, int], None] | None = None,
+    on_start: OnStart[J] | None = None,
 ) -> Generator[Outcome[J, R], None, None]:
     """Run ``handle(job)`` for every job on ``workers`` processes; yield each outcome.
 
@@ -28,7 +28,8 @@ def run(
     it reads once the stop is set is handed back unstarted with a
     CancelledError, or dropped if the run has ended by then. Outcomes come
     in the order jobs end;
-    ``on_start(job, worker)`` runs here when worker 1..``workers`` starts one.
+    ``on_start(job, worker, started_at)`` runs here when worker 1..``workers``
+    starts one.
 
     A job that raises, or whose process dies, is that job's failed outcome;
     the pool goes on. Once ``stop`` is set no job is taken; the running ones

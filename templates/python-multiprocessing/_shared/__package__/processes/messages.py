@@ -8,6 +8,7 @@ or raises can make the trip; ``read_report`` reads one in the parent.
 from __future__ import annotations
 
 import pickle
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -20,12 +21,15 @@ from .errors import ChildTraceback, UnreadableOutcomeError, crossable, decode
 
 @dataclass(frozen=True, slots=True)
 class Started:
-    """A worker has begun the job that the parent numbered ``number``.
+    """A worker has begun the job that the parent numbered ``number``, at
+    ``at`` (``time.monotonic``, one clock for every process on the machine).
 
-    The number alone crosses back: the parent still has the job.
+    The number alone crosses back: the parent still has the job. The time
+    does, as the parent may read the report late: the job has run since.
     """
 
     number: int
+    at: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +75,7 @@ def run_job(
     cannot be pickled, the job's failure. Only an exception that is not an
     ``Exception`` (``SystemExit``) ends the process, which the parent sees.
     """
-    reports.send(Started(number))
+    reports.send(Started(number, time.monotonic()))
     finished: Finished[J, R]
     try:
         finished = Finished(worker, Outcome(job, handle(job)))

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import signal
 import threading
-import time
 import weakref
 from collections.abc import Callable, Generator, Iterable
 from concurrent.futures import CancelledError
@@ -25,6 +24,11 @@ from ..outcome import J, Outcome, R
 from .children import Child, reap_all, start_child
 from .errors import WorkerDiedError
 from .messages import Finished, Started, pickled, read_report, run_job
+
+OnStart = Callable[[J, int, float], None]
+"""Called as ``on_start(job, worker, started_at)`` in the parent, once a worker
+reports it started ``job`` at ``started_at`` (``time.monotonic``): that report
+may be read late, the job running meanwhile."""
 
 
 class Stop(threading.Event):
@@ -257,9 +261,10 @@ class ProcessPool(Generic[J, R]):
         workers: int,
         *,
         stop: threading.Event | None = None,
-        on_start: Callable[[J, int], None] | None = None,
+        on_start: OnStart[J] | None = None,
     ) -> None:
-        """``on_start(job, worker)`` runs in this process when a worker starts a job.
+        """``on_start(job, worker, started_at)`` runs in this process once a
+        worker reports it started a job at ``started_at`` (``time.monotonic``).
 
         Once ``stop`` is set no job is taken. A ``Stop`` wakes the pool's
         waits at once, even from a signal handler; another
@@ -273,7 +278,7 @@ class ProcessPool(Generic[J, R]):
         # None: no process yet, or it was killed or died; its next job starts one.
         self._children: dict[int, Child | None] = dict.fromkeys(range(1, workers + 1))
         self._jobs: dict[int, J] = {}  # worker -> the job it is running
-        self._since: dict[int, float] = {}  # worker -> when it reported Started
+        self._since: dict[int, float] = {}  # worker -> when its job started
 
     def __enter__(self) -> ProcessPool[J, R]:
         return self
@@ -400,9 +405,9 @@ class ProcessPool(Generic[J, R]):
                 code = self._remove(worker)
                 report = WorkerDiedError(f"worker process exited with code {code}")
             if isinstance(report, Started):
-                self._since[worker] = time.monotonic()
+                self._since[worker] = report.at
                 if self._on_start is not None:
-                    self._on_start(self._jobs[worker], worker)
+                    self._on_start(self._jobs[worker], worker, report.at)
                 continue
             self._since.pop(worker, None)
             job = self._jobs.pop(worker)

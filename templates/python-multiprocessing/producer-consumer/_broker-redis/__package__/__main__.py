@@ -12,8 +12,9 @@ from collections.abc import Iterable
 
 from . import producer_consumer
 from .harness import parse_config
-from .harness.broker import OnStart, Outcomes, PayloadJob, Stops, serve
+from .harness.broker import Outcomes, PayloadJob, Stops, serve
 from .harness.program import exit_program
+from .processes import OnStart
 from .redis_stream import Delivery
 
 
@@ -31,7 +32,10 @@ def main() -> int:
     )
 
     def consumers(
-        jobs: Iterable[Delivery], handle: PayloadJob, on_start: OnStart, stops: Stops
+        jobs: Iterable[Delivery],
+        handle: PayloadJob,
+        on_start: OnStart[Delivery],
+        stops: Stops,
     ) -> Outcomes:
         # The stream is the buffer: the stream reads only for an idle
         # consumer, so the queue of one between this process and its

@@ -11,8 +11,9 @@ from collections.abc import Iterable
 
 from . import worker_pool
 from .harness import parse_config
-from .harness.broker import OnStart, Outcomes, PayloadJob, Stops, serve
+from .harness.broker import Outcomes, PayloadJob, Stops, serve
 from .harness.program import exit_program
+from .processes import OnStart
 from .redis_stream import Delivery
 
 
@@ -30,7 +31,10 @@ def main() -> int:
     )
 
     def pool(
-        jobs: Iterable[Delivery], handle: PayloadJob, on_start: OnStart, stops: Stops
+        jobs: Iterable[Delivery],
+        handle: PayloadJob,
+        on_start: OnStart[Delivery],
+        stops: Stops,
     ) -> Outcomes:
         # The pool ends because its source has, once the jobs in flight have
         # finished; only at the drain deadline does its own stop kill what

@@ -39,7 +39,7 @@ from types import FrameType, TracebackType
 import redis
 
 from ..outcome import Outcome
-from ..processes import Stop, kill_children, start_helper_processes
+from ..processes import OnStart, Stop, kill_children, start_helper_processes
 from ..processes.children import STOP_SIGNALS, start_child, stop_signals_blocked
 from ..redis_stream import (
     Delivery,
@@ -59,7 +59,6 @@ SETTLED_POLL_S = 0.1
 """How often the main thread, waiting for a worker's last settlement, lets
 a signal handler run."""
 
-OnStart = Callable[[Delivery, int], None]
 Outcomes = Generator[Outcome[Delivery, int], None, None]
 
 
@@ -77,7 +76,9 @@ class Stops:
     deadline: Stop
 
 
-Component = Callable[[Iterable[Delivery], "PayloadJob", OnStart, Stops], Outcomes]
+Component = Callable[
+    [Iterable[Delivery], "PayloadJob", OnStart[Delivery], Stops], Outcomes
+]
 """The pattern's component run on a job source: ``(jobs, handle, on_start,
 stops)`` to its outcomes."""
 
@@ -450,7 +451,7 @@ class Broker:
         self,
         component: Component,
         handle: PayloadJob,
-        on_start: OnStart,
+        on_start: OnStart[Delivery],
         *,
         ends_on: type[Exception] | None = None,
     ) -> None:
@@ -548,11 +549,11 @@ def serve(
         return 1
     with broker:
 
-        def started(delivery: Delivery, worker: int) -> None:
+        def started(delivery: Delivery, worker: int, at: float) -> None:
             broker.took(delivery, worker)
             if consumes:
-                recorder.consume(delivery.job, worker)
-            recorder.start(delivery.job, worker)
+                recorder.consume(delivery.job, worker, at)
+            recorder.start(delivery.job, worker, at)
 
         opened = broker
         broker.start_producing()
