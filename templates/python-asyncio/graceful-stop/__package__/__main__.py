@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import signal
 import sys
 from contextlib import aclosing
 
 from . import graceful_stop
 from .harness import Config, Recorder, parse_config
 from .harness.simulated import SimulatedWork
-
-STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)  # Ctrl-C, and a service manager's stop
+from .signals import stop_signals_handled
 
 
 async def main(config: Config, work: SimulatedWork) -> int:
@@ -20,55 +18,44 @@ async def main(config: Config, work: SimulatedWork) -> int:
     stop = asyncio.Event()
 
     def on_stop_signal(signum: int) -> None:
-        # Called on the loop, between two steps of its tasks, not in the
-        # middle of one: it may touch anything the tasks touch.
         if not stop.is_set():
             recorder.stopping(signum)
             stop.set()  # the first: intake stops, the drain begins
         else:
             recorder.exit_now()  # the second: the summary, then exit 130
 
-    loop = asyncio.get_running_loop()
-    for signum in STOP_SIGNALS:
-        loop.add_signal_handler(signum, on_stop_signal, signum)
-    recorder.ready()
+    with stop_signals_handled(on_stop_signal):
+        recorder.ready()
 
-    taken: set[int] = set()  # jobs a worker has started, until reported
+        taken: set[int] = set()  # jobs a worker has started, until reported
 
-    async def handle(job: int, worker: int) -> int:
-        taken.add(job)
-        recorder.submit(job)  # a job counts once a worker takes it
-        recorder.start(job, worker)
-        return await work.run(job)
+        async def handle(job: int, worker: int) -> int:
+            taken.add(job)
+            recorder.submit(job)  # a job counts once a worker takes it
+            recorder.start(job, worker)
+            return await work.run(job)
 
-    service = graceful_stop.run(
-        work.jobs(),
-        handle,
-        workers=config.workers,
-        stop=stop,
-        drain=config.drain_ms / 1000,
-    )
-    async with aclosing(service) as outcomes:
-        async for outcome in outcomes:
-            if outcome.job not in taken:
-                # Read as the stop came, never started. A real source gets
-                # it back here: re-queue it (nack it to the broker) or refuse
-                # it to its sender. This one was never submitted.
-                continue
-            taken.remove(outcome.job)
-            if outcome.error is None:
-                recorder.done(outcome.job, outcome.result())
-            elif isinstance(outcome.error, asyncio.CancelledError):
-                recorder.cancel(outcome.job)  # cut short by the drain deadline
-            else:
-                recorder.fail(outcome.job, outcome.error)
-    # The run is over: no signal changes its end. Held back meanwhile:
-    # removing the loop's handler puts back the default, which kills.
-    signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
-    for signum in STOP_SIGNALS:
-        loop.remove_signal_handler(signum)
-        signal.signal(signum, signal.SIG_IGN)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+        service = graceful_stop.run(
+            work.jobs(),
+            handle,
+            workers=config.workers,
+            stop=stop,
+            drain=config.drain_ms / 1000,
+        )
+        async with aclosing(service) as outcomes:
+            async for outcome in outcomes:
+                if outcome.job not in taken:
+                    # Read as the stop came, never started. A real source gets
+                    # it back here: re-queue it (nack it to the broker) or refuse
+                    # it to its sender. This one was never submitted.
+                    continue
+                taken.remove(outcome.job)
+                if outcome.error is None:
+                    recorder.done(outcome.job, outcome.result())
+                elif isinstance(outcome.error, asyncio.CancelledError):
+                    recorder.cancel(outcome.job)  # cut short by the drain deadline
+                else:
+                    recorder.fail(outcome.job, outcome.error)
     return recorder.finish()
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import signal
 import sys
 import time
 from collections.abc import AsyncGenerator, Callable, Coroutine, Mapping
@@ -26,6 +25,7 @@ from redis.exceptions import RedisError
 from ..outcome import Outcome
 from ..redis_stream import Delivery, Stream, UnreachableError, cancel_until_ended
 from ..redis_wire import fatal_line
+from ..signals import stop_signals_handled
 from . import Config, InjectedFailureError, Recorder
 from .payload import Payload, PayloadError
 from .simulated import SimulatedWork
@@ -34,7 +34,6 @@ IDLE_POLL_S = 0.05
 """How often an idle worker looks at the backlog, for --idle-exit-ms."""
 CANCEL_AGAIN_S = 0.5
 """How long a task cancelled on an error may run on before it is cancelled again."""
-STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)  # Ctrl-C, and a service manager's stop
 
 T = TypeVar("T")
 
@@ -63,8 +62,6 @@ async def serve(config: Config, work: SimulatedWork, run_pattern: PatternRun) ->
     drain_deadline: asyncio.TimerHandle | None = None
 
     def on_stop_signal(signum: int) -> None:
-        # Called on the loop, between two steps of its tasks, not in the
-        # middle of one: it may touch anything the tasks touch.
         nonlocal drain_deadline
         if not stop.is_set():
             recorder.stopping(signum)
@@ -80,38 +77,30 @@ async def serve(config: Config, work: SimulatedWork, run_pattern: PatternRun) ->
         if broker is not None:
             broker.cancel_in_flight()
 
-    for signum in STOP_SIGNALS:
-        loop.add_signal_handler(signum, on_stop_signal, signum)
-    try:
-        broker = await _unless_stopped(Broker.open(config, recorder, work), stop)
-        if broker is None:  # a stop during the start-up: nothing taken, nothing failed
-            return recorder.finish()
-        recorder.ready()
-        async with broker:
-            await broker.start_producing(stop)
-            if broker.works:
-                jobs = broker.deliveries(stop)
-                outcomes = run_pattern(broker, jobs, stop)
-                async with aclosing(jobs), aclosing(outcomes):
-                    async for outcome in outcomes:
-                        broker.settle(outcome)
-    except UnreachableError as error:
-        print(f"error: {error}", file=sys.stderr, flush=True)
-        return 1
-    except RedisError as error:  # an error reply the server will not take back
-        print(fatal_line(error), file=sys.stderr, flush=True)
-        recorder.finish()
-        return 1  # what it held stays pending, for another worker
-    finally:
-        if drain_deadline is not None:
-            drain_deadline.cancel()  # every job has ended: nothing to cancel
-        # The run is over: no signal changes its end. Held back meanwhile:
-        # removing the loop's handler puts back the default, which kills.
-        signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
-        for signum in STOP_SIGNALS:
-            loop.remove_signal_handler(signum)
-            signal.signal(signum, signal.SIG_IGN)
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+    with stop_signals_handled(on_stop_signal):
+        try:
+            broker = await _unless_stopped(Broker.open(config, recorder, work), stop)
+            if broker is None:  # a stop during the start-up: nothing taken or failed
+                return recorder.finish()
+            recorder.ready()
+            async with broker:
+                await broker.start_producing(stop)
+                if broker.works:
+                    jobs = broker.deliveries(stop)
+                    outcomes = run_pattern(broker, jobs, stop)
+                    async with aclosing(jobs), aclosing(outcomes):
+                        async for outcome in outcomes:
+                            broker.settle(outcome)
+        except UnreachableError as error:
+            print(f"error: {error}", file=sys.stderr, flush=True)
+            return 1
+        except RedisError as error:  # an error reply the server will not take back
+            print(fatal_line(error), file=sys.stderr, flush=True)
+            recorder.finish()
+            return 1  # what it held stays pending, for another worker
+        finally:
+            if drain_deadline is not None:
+                drain_deadline.cancel()  # every job has ended: nothing to cancel
     return recorder.finish()  # a cancelled job is pending, not lost: exit 1
 
 
