@@ -62,6 +62,21 @@ export const programTraits: Readonly<Record<string, ProgramTraits>> = Object.fro
   }),
 );
 
+/**
+ * By target, where it differs from the checker's default: how far (ms) a
+ * line's `t_ms` may go back from an earlier line's. A process pool's parent
+ * writes a job's `start` once it reads the worker's report, at the time the
+ * worker began the job; on a loaded machine that report is read up to 200 ms
+ * late, and the lines written meanwhile carry later times. Where events are
+ * written where they happen, only threads racing for the output reorder them.
+ */
+const clockTolerancesMs: Readonly<Record<string, number>> = { 'python-multiprocessing': 1000 };
+
+/** How far back a target's `t_ms` may go between lines, if not the checker's default. */
+export function clockToleranceMs(target: string): number | undefined {
+  return clockTolerancesMs[target];
+}
+
 // What `python -X dev -W error` turns on, for programs started by tests.
 const pythonStrictEnv = { PYTHONDEVMODE: '1', PYTHONWARNINGS: 'error' };
 

@@ -15,7 +15,7 @@ import { checkName, maxNameLength } from '../../src/names.js';
 import { defineBrokerConformance } from '../conformance/broker.js';
 import { defineConformanceSuite } from '../conformance/suite.js';
 import { hasBrokerHarnessTests, installHarnessTests, withTestFiles } from './harness-tests.js';
-import { strictEnv } from '../program-traits.js';
+import { clockToleranceMs, strictEnv } from '../program-traits.js';
 
 /**
  * Every project gets this name, so that toolchain caches are shared between
@@ -174,13 +174,16 @@ export function defineTargetMatrix(targetId: string): void {
         toolTimeoutMs,
       );
 
-      defineConformanceSuite({
-        target: target.id,
-        pattern: pattern.id,
-        command: resolveCommand(target.commands.program, packageName),
-        cwd: directory,
-        env: strictEnv[target.language],
-      });
+      defineConformanceSuite(
+        {
+          target: target.id,
+          pattern: pattern.id,
+          command: resolveCommand(target.commands.program, packageName),
+          cwd: directory,
+          env: strictEnv[target.language],
+        },
+        { clockToleranceMs: clockToleranceMs(target.id) },
+      );
 
       // After the project's own tests and the conformance suite: the copied
       // tests would otherwise run with the project's own.

@@ -86,7 +86,11 @@ def test_worker_processes_compute_and_the_parent_acknowledges_each_job_once(
     produce(redis_server, 12, work_ms=5)
     worker = Worker(redis_server, "--idle-exit-ms", "200")
     with worker.broker as parent:
-        pool = ProcessPool(broker.PayloadJob(cpu=None), 3, on_start=parent.took)
+        pool = ProcessPool(
+            broker.PayloadJob(cpu=None),
+            3,
+            on_start=lambda job, worker, _: parent.took(job, worker),
+        )
         for outcome in pool.outcomes(parent.deliveries(threading.Event())):
             parent.settle(outcome)
     done = Counter(event["job"] for event in worker.events("done"))
@@ -159,7 +163,11 @@ def test_ending_intake_lets_the_jobs_in_flight_finish_and_be_acknowledged(
         yield from deliveries  # nothing: the stop is set
 
     with worker.broker as parent:
-        pool = ProcessPool(broker.PayloadJob(cpu=None), 2, on_start=parent.took)
+        pool = ProcessPool(
+            broker.PayloadJob(cpu=None),
+            2,
+            on_start=lambda job, worker, _: parent.took(job, worker),
+        )
         jobs = two_then_the_stop(parent.deliveries(threading.Event()))
         for outcome in pool.outcomes(jobs):
             parent.settle(outcome)
