@@ -458,6 +458,19 @@ describe('broken traces are reported', () => {
     expectProblem(problems, /elapsed_ms 10 is before the last event's t_ms 500/);
   });
 
+  test('a wider clock tolerance covers back-dated starts only', () => {
+    const trace = new TraceWriter('fan-out')
+      .raw('{"event":"start","job":1,"t_ms":400}')
+      .raw('{"event":"done","job":1,"t_ms":500,"result":2}')
+      .raw('{"event":"start","job":2,"t_ms":200}')
+      .raw('{"event":"done","job":2,"t_ms":300,"result":4}')
+      .summary({ submitted: 2, completed: 2, max_concurrency: 1, elapsed_ms: 600 });
+    const problems = check(trace, ['--jobs', '2'], { clockToleranceMs: 1000 });
+    expect(problems.filter((problem) => problem.includes('goes back'))).toEqual([
+      'line 4: t_ms 300 goes back more than 50 ms from line 2 (500)',
+    ]);
+  });
+
   test('graceful-stop: no ready, or a job before it', () => {
     const trace = new TraceWriter('graceful-stop').start(1, 1).ready().done(1, 1).summary();
     expectProblem(check(trace, ['--jobs', '1']), /job starts before "ready"/);

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -132,6 +133,19 @@ def test_start_without_a_worker_and_a_failure_without_a_message() -> None:
         "job 1 started",
         "job 1 failed: RuntimeError",
     ]
+
+
+def test_a_start_learnt_late_is_written_at_the_time_it_happened() -> None:
+    out = io.StringIO()
+    recorder = Recorder(config(), out=out)
+    began = time.monotonic()
+    recorder.submit(1)
+    time.sleep(0.2)  # as a parent reading a worker's report late
+    recorder.consume(1, 2, began)
+    recorder.start(1, 2, began)
+    recorder.done(1, 2)
+    consumed, started, done = (json.loads(line) for line in out.getvalue().splitlines())
+    assert consumed["t_ms"] == started["t_ms"] < done["t_ms"] - 150
 
 
 def summary_of(out: io.StringIO) -> dict[str, object]:

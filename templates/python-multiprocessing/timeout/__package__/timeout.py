@@ -78,7 +78,9 @@ def _run_with_deadlines(
                 )
                 now = time.monotonic()
                 for worker, since in pool.running_since().items():
-                    if now - since >= timeout:
+                    # A report waiting was sent before now: a Started read
+                    # late may have the job's Finished behind it, read next.
+                    if now - since >= timeout and not pool.has_report(worker):
                         job = pool.kill(worker)
                         error = DeadlineExceededError(f"deadline of {timeout} s passed")
                         yield Outcome(job, error=error)

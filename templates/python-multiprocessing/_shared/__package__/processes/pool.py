@@ -301,6 +301,10 @@ class ProcessPool(Generic[J, R]):
         """How many jobs are running (handed out and not yet ended)."""
         return len(self._jobs)
 
+    def has_report(self, worker: int) -> bool:
+        """Whether ``worker`` has a report waiting to be read, or has died."""
+        return self._child(worker).connection.poll(0)
+
     def running_since(self) -> dict[int, float]:
         """Each busy worker that has started its job: when (``time.monotonic``)."""
         return dict(self._since)
