@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"syscall"
@@ -13,7 +14,9 @@ func (d *Demo) Ready() { d.write(event{Event: "ready"}, "ready: press Ctrl-C or 
 // before any other line can be written. Announced first and stopped after,
 // a worker scheduled in between would start jobs after the announcement;
 // stopped first, a drain deadline of 0 could report cancellations before it.
-func (d *Demo) Stopping(sig os.Signal, stopIntake func()) {
+// stopIntake runs with the output held: a context's cancel, which neither
+// blocks nor writes.
+func (d *Demo) Stopping(sig os.Signal, stopIntake context.CancelFunc) {
 	name := "SIGINT"
 	if sig == syscall.SIGTERM {
 		name = "SIGTERM"

@@ -9,7 +9,7 @@ import (
 
 func TestStoppingStopsIntakeBeforeAnotherLineIsWritten(t *testing.T) {
 	var out bytes.Buffer
-	d := newDemo("graceful-stop", &out)
+	d := newDemo("test", &out)
 	d.JSON = true
 	stopped := false
 	d.Stopping(syscall.SIGTERM, func() {
