@@ -404,6 +404,7 @@ export function defineBrokerConformance(subject: Subject): void {
     for (const [why, args] of [
       ['a malformed --redis-url', ['--redis-url', 'http://127.0.0.1:6379']],
       ['an unknown --role', ['--role', 'boss']],
+      ['a negative --idle-exit-ms', ['--idle-exit-ms', '-1']],
     ] as const) {
       scenario(`refuses ${why.replaceAll(' ', '-')}`, async () => {
         const program = new Program(subject, [...args]);
