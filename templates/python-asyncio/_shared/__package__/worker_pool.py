@@ -18,6 +18,10 @@ J = TypeVar("J")
 R = TypeVar("R")
 T = TypeVar("T")
 
+# How long the source gets to end its read once cancelled, as the pool
+# closes, before it is cancelled again.
+_CANCEL_AGAIN_S = 0.5
+
 
 def run(
     jobs: AsyncIterable[J],
@@ -30,7 +34,8 @@ def run(
 
     ``worker`` (1..workers) names the slot the job runs in; ``workers=None``
     sets no limit: every job starts as soon as it is read. The next job is
-    read only when a worker is free, so ``jobs`` may block or never end and
+    read only when a worker is free, and with no limit only while the
+    caller waits for an outcome, so ``jobs`` may block or never end and
     memory holds only the jobs in flight.
 
     Yields one Outcome per job as it finishes, and a worker takes its next
@@ -42,10 +47,17 @@ def run(
     ``jobs`` raises, the jobs in flight finish and are handed back, then
     the error is raised.
 
-    Closing it early (``aclose()``, leaving ``contextlib.aclosing``, or
-    cancelling the task that iterates) cancels the jobs in flight and waits
-    for them. Raises ValueError, here and not once iterated, if ``workers``
-    is below 1.
+    Closing it early (``aclose()``, or leaving ``contextlib.aclosing``)
+    cancels the read under way and the jobs in flight, and waits for them;
+    a read that ignores its cancellation is cancelled again every
+    half-second, and a job it still returns is not started. Cancelling the
+    task that iterates closes it the same way only if the cancellation
+    comes while it waits for an outcome: one that comes in the caller's own
+    code, between two outcomes, leaves it suspended with its jobs running
+    until it is garbage-collected or the event loop shuts down. A caller
+    that may be cancelled iterates inside ``contextlib.aclosing``, which
+    closes it on the way out. Raises ValueError, here and not once
+    iterated, if ``workers`` is below 1.
     """
     if workers is not None and workers < 1:
         raise ValueError(f"workers must be at least 1, got {workers}")
@@ -70,78 +82,112 @@ async def _run(
 
     running: dict[asyncio.Future[R], tuple[J, int]] = {}
     free_workers: list[int] = []  # numbers of workers that finished a job
-    reading: asyncio.Future[J] | None = None
-    intake_open = stop is None or not stop.is_set()
-    stopped = start(stop.wait()) if stop and intake_open else None
-    source_error: Exception | None = None
-    try:
+    # A slot per worker, given back once the caller asks for the next
+    # outcome; with no limit, the intake reads only while the caller waits
+    # for one. Either way a caller that is slow holds the source back.
+    room = asyncio.Semaphore(workers) if workers is not None else None
+    caller_waits = asyncio.Event()
+    closing = False
+
+    def stopping() -> bool:
+        return stop is not None and stop.is_set()
+
+    async def take_jobs() -> Outcome[J, R] | None:
+        """Read and start jobs until the source ends, the stop or the close;
+        return the outcome of a job read as the stop came: it has left the
+        source but must not start."""
+        # One task reads for the whole run and starts each job itself: the
+        # jobs a source already holds start in one pass of the loop, and a
+        # source that blocks holds back no outcome meanwhile.
         while True:
-            if stop is not None and stop.is_set():
-                intake_open = False  # even before ``stopped`` has reported
-            has_room = workers is None or len(running) < workers
-            if intake_open and reading is None and has_room:
-                # Reading is a task of its own: a source that blocks must not
-                # hold back the outcomes of jobs that finish meanwhile.
-                reading = start(anext(source))
-            if not running and reading is None:
-                break
+            if room is not None:
+                await room.acquire()
+            else:
+                await caller_waits.wait()
+            if stopping():
+                return None
+            try:
+                job = await anext(source)
+            except StopAsyncIteration:
+                return None
+            # The close and the stop cancel this read, but a source may
+            # swallow the cancellation and return a job (Python 3.11's
+            # asyncio.wait_for does, if its wait ends as the cancel comes).
+            if closing:
+                return None  # nobody is left to hand it back to
+            if stopping():
+                return Outcome(job, error=asyncio.CancelledError())
+            worker = free_workers.pop() if free_workers else len(running) + 1
+            running[start(_call(handle, job, worker))] = (job, worker)
+            if room is None:
+                # No limit: a source that never waits must not keep the
+                # jobs just started from running.
+                await asyncio.sleep(0)
+
+    intake: asyncio.Future[Outcome[J, R] | None] | None = start(take_jobs())
+    stopped = start(stop.wait()) if stop is not None and not stop.is_set() else None
+    source_error: BaseException | None = None
+    try:
+        while running or intake is not None:
+            caller_waits.set()
             done = await ended.get()
-            if done is reading:
-                job_or_end, reading = _read(reading), None
-                if isinstance(job_or_end, _End):
-                    intake_open, source_error = False, job_or_end.error
-                elif stop is not None and stop.is_set():
-                    # Read as the stop came, before this loop saw it: it
-                    # has left the source but must not start.
-                    yield Outcome(job_or_end, error=asyncio.CancelledError())
-                else:
-                    worker = free_workers.pop() if free_workers else len(running) + 1
-                    work = _call(handle, job_or_end, worker)
-                    running[start(work)] = (job_or_end, worker)
+            caller_waits.clear()
+            if done is intake:
+                intake = None
+                if done.cancelled():  # by the stop: nothing more is read
+                    continue
+                source_error = done.exception()
+                if source_error is None:
+                    unstarted = done.result()
+                    if unstarted is not None:
+                        yield unstarted
             elif done is stopped:
-                # Wakes the read that waits for input.
-                intake_open, stopped = False, None
-                if reading is not None:
-                    reading.cancel()
+                # Wakes the intake waiting for input, or for a free worker.
+                stopped = None
+                if intake is not None:
+                    intake.cancel()
             elif done in running:
                 job, worker = running.pop(done)
                 free_workers.append(worker)
                 yield _outcome(job, done)
+                if room is not None:
+                    room.release()  # the caller asked for the next outcome
         if source_error is not None:
             raise source_error
     finally:
         # Whatever ended the loop, no task it started outlives it. (Not a
         # TaskGroup: around a yield, its cancellation would land in the
         # caller's code while the generator waits to be resumed.)
-        unfinished: list[asyncio.Future[Any]] = [*running]
-        unfinished += [w for w in (reading, stopped) if w is not None]
-        for waiting in unfinished:
-            waiting.cancel()
-        await asyncio.gather(*unfinished, return_exceptions=True)
+        closing = True  # a read that ignores its cancellation starts nothing
+        others: list[asyncio.Future[Any]] = [*running]
+        if stopped is not None:
+            others.append(stopped)
+        for task in others:
+            task.cancel()
+        if intake is not None:
+            await _cancel_until_ended(intake)
+        await asyncio.gather(*others, return_exceptions=True)
+
+
+async def _cancel_until_ended(intake: asyncio.Future[Any]) -> None:
+    """Cancel ``intake`` and wait until it has ended, cancelling it again
+    each ``_CANCEL_AGAIN_S`` while it runs on.
+
+    A source may lose the cancellation of its read (Python 3.11's
+    ``asyncio.wait_for`` drops one that comes as its wait ends) and go on
+    waiting for input: the pool's close would wait as long.
+    """
+    while not intake.done():
+        intake.cancel()
+        await asyncio.wait((intake,), timeout=_CANCEL_AGAIN_S)
+    if not intake.cancelled():
+        intake.exception()  # retrieved: asyncio logs an error left unread
 
 
 async def _call(handle: Callable[[J, int], Awaitable[R]], job: J, worker: int) -> R:
     # Called in the job's task: a plain function that raises before it
     # returns an awaitable fails its job, not the pool.
     return await handle(job, worker)
-
-
-class _End:
-    """The source has nothing more: it ran dry, raised ``error``, or was stopped."""
-
-    def __init__(self, error: Exception | None = None) -> None:
-        self.error = error
-
-
-def _read(reading: asyncio.Future[J]) -> J | _End:
-    if reading.cancelled():
-        return _End()
-    try:
-        return reading.result()
-    except StopAsyncIteration:
-        return _End()
-    except Exception as error:
-        return _End(error)
 
 
 def _outcome(job: J, task: asyncio.Future[R]) -> Outcome[J, R]:

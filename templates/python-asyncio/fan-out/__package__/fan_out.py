@@ -23,10 +23,12 @@ def run(
 
     Every job read starts at once, so memory grows with the jobs in flight:
     a source that never ends needs jobs that finish. A job whose handler
-    raises is an Outcome with that error; the others go on. Closing the
-    generator early (``aclose()``, ``contextlib.aclosing``, cancelling the
-    task that iterates) cancels the jobs still running and waits for them.
-    If ``jobs`` raises, the jobs started finish first, then the error is raised.
+    raises is an Outcome with that error; the others go on. Jobs are read
+    only while the caller waits for an outcome. Closing the generator
+    early (``aclose()``, ``contextlib.aclosing``) cancels the jobs still
+    running and waits for them; see ``worker_pool.run`` for a cancelled
+    caller. If ``jobs`` raises, the jobs started finish first, then the
+    error is raised.
     """
 
     async def handle_alone(job: J, _worker: int) -> R:
