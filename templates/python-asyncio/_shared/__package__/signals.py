@@ -17,7 +17,8 @@ def stop_signals_handled(on_stop_signal: Callable[[int], None]) -> Iterator[None
 
     The loop runs the handler between two steps of its tasks, not in the
     middle of one, so it may touch anything the tasks touch. Once the block
-    ends the run is over, and no signal may change how it ends.
+    ends the run is over, and no signal may change how it ends: the signals
+    stay ignored, in this process and in any it starts from then on.
     """
     loop = asyncio.get_running_loop()
     for signum in STOP_SIGNALS:

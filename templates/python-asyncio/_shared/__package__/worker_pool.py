@@ -45,12 +45,14 @@ def run(
     ends or ``stop`` is set, and the jobs in flight have finished; a job
     read as the stop came is handed back unstarted, with CancelledError. If
     ``jobs`` raises, the jobs in flight finish and are handed back, then
-    the error is raised.
+    the error is raised (a RuntimeError for a CancelledError of its own).
 
     Closing it early (``aclose()``, or leaving ``contextlib.aclosing``)
-    cancels the read under way and the jobs in flight, and waits for them;
-    a read that ignores its cancellation is cancelled again every
-    half-second, and a job it still returns is not started. Cancelling the
+    cancels the read under way and the jobs in flight, and waits for them,
+    though it be cancelled again meanwhile; it raises that cancellation
+    once they have ended. A read that ignores its cancellation, by the
+    close or by the stop, is cancelled again every half-second, and a job
+    it still returns is not started. Cancelling the
     task that iterates closes it the same way only if the cancellation
     comes while it waits for an outcome: one that comes in the caller's own
     code, between two outcomes, leaves it suspended with its jobs running
@@ -103,7 +105,10 @@ async def _run(
             if room is not None:
                 await room.acquire()
             else:
-                await caller_waits.wait()
+                # Checked again once woken: the caller may have had its
+                # outcome and gone back to its own code meanwhile.
+                while not caller_waits.is_set():
+                    await caller_waits.wait()
             if stopping():
                 return None
             try:
@@ -127,6 +132,17 @@ async def _run(
     intake: asyncio.Future[Outcome[J, R] | None] | None = start(take_jobs())
     stopped = start(stop.wait()) if stop is not None and not stop.is_set() else None
     source_error: BaseException | None = None
+    intake_stopped = False
+    again: asyncio.TimerHandle | None = None
+
+    def stop_intake() -> None:
+        # Again each _CANCEL_AGAIN_S while it runs on: a source may lose a
+        # cancellation and go on waiting for input.
+        nonlocal again
+        if intake is not None:
+            intake.cancel()
+            again = asyncio.get_running_loop().call_later(_CANCEL_AGAIN_S, stop_intake)
+
     try:
         while running or intake is not None:
             caller_waits.set()
@@ -134,18 +150,20 @@ async def _run(
             caller_waits.clear()
             if done is intake:
                 intake = None
-                if done.cancelled():  # by the stop: nothing more is read
-                    continue
-                source_error = done.exception()
+                if done.cancelled() and intake_stopped:
+                    continue  # nothing more is read
+                if done.cancelled():  # not by the stop: by the source itself
+                    source_error = RuntimeError("the job source raised CancelledError")
+                else:
+                    source_error = done.exception()
                 if source_error is None:
                     unstarted = done.result()
                     if unstarted is not None:
                         yield unstarted
             elif done is stopped:
                 # Wakes the intake waiting for input, or for a free worker.
-                stopped = None
-                if intake is not None:
-                    intake.cancel()
+                stopped, intake_stopped = None, True
+                stop_intake()
             elif done in running:
                 job, worker = running.pop(done)
                 free_workers.append(worker)
@@ -159,14 +177,26 @@ async def _run(
         # TaskGroup: around a yield, its cancellation would land in the
         # caller's code while the generator waits to be resumed.)
         closing = True  # a read that ignores its cancellation starts nothing
+        if again is not None:
+            again.cancel()
         others: list[asyncio.Future[Any]] = [*running]
         if stopped is not None:
             others.append(stopped)
         for task in others:
             task.cancel()
-        if intake is not None:
-            await _cancel_until_ended(intake)
-        await asyncio.gather(*others, return_exceptions=True)
+        # Cancelled again meanwhile (a second Ctrl-C, an outer timeout), it
+        # goes on waiting, as a TaskGroup does, and raises that once all ended.
+        cancelled: asyncio.CancelledError | None = None
+        while True:
+            try:
+                if intake is not None:
+                    await _cancel_until_ended(intake)
+                await asyncio.gather(*others, return_exceptions=True)
+                break
+            except asyncio.CancelledError as error:
+                cancelled = error
+        if cancelled is not None:
+            raise cancelled
 
 
 async def _cancel_until_ended(intake: asyncio.Future[Any]) -> None:
