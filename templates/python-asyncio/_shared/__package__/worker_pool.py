@@ -9,7 +9,13 @@ behind a bounded buffer, graceful-stop a pool with a stop and a drain.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, AsyncIterable, Awaitable, Callable
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterable,
+    Awaitable,
+    Callable,
+    Iterable,
+)
 from typing import Any, TypeVar
 
 from .outcome import Outcome
@@ -190,7 +196,7 @@ async def _run(
         while True:
             try:
                 if intake is not None:
-                    await _cancel_until_ended(intake)
+                    await cancel_until_ended((intake,), _CANCEL_AGAIN_S)
                 await asyncio.gather(*others, return_exceptions=True)
                 break
             except asyncio.CancelledError as error:
@@ -199,19 +205,28 @@ async def _run(
             raise cancelled
 
 
-async def _cancel_until_ended(intake: asyncio.Future[Any]) -> None:
-    """Cancel ``intake`` and wait until it has ended, cancelling it again
-    each ``_CANCEL_AGAIN_S`` while it runs on.
+async def cancel_until_ended(
+    tasks: Iterable[asyncio.Future[Any]], again_after_s: float
+) -> None:
+    """Cancel ``tasks`` and wait until every one has ended, cancelling again
+    those still running after ``again_after_s``.
 
-    A source may lose the cancellation of its read (Python 3.11's
-    ``asyncio.wait_for`` drops one that comes as its wait ends) and go on
-    waiting for input: the pool's close would wait as long.
+    Python 3.11's ``asyncio.wait_for`` drops a cancellation now and then (as
+    redis-py, say, sends each command under it): a task, or a source's read,
+    would then run on, until its input came, or for good. Their errors are
+    retrieved: asyncio logs an error left unread. A task's cleanup that
+    awaits gets ``again_after_s`` to finish: a second cancellation cuts it
+    short.
     """
-    while not intake.done():
-        intake.cancel()
-        await asyncio.wait((intake,), timeout=_CANCEL_AGAIN_S)
-    if not intake.cancelled():
-        intake.exception()  # retrieved: asyncio logs an error left unread
+    cancelled = list(tasks)
+    running = {task for task in cancelled if not task.done()}
+    while running:
+        for task in running:
+            task.cancel()
+        _, running = await asyncio.wait(running, timeout=again_after_s)
+    for task in cancelled:
+        if not task.cancelled():
+            task.exception()
 
 
 async def _call(handle: Callable[[J, int], Awaitable[R]], job: J, worker: int) -> R:

@@ -8,7 +8,7 @@ from contextlib import suppress
 import pytest
 
 from __package__.harness import broker
-from __package__.redis_stream import cancel_until_ended
+from __package__.worker_pool import cancel_until_ended
 
 
 @pytest.mark.timeout(10)

@@ -39,7 +39,7 @@ import itertools
 import sys
 import time
 from collections import deque
-from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, TypeVar
@@ -96,8 +96,9 @@ from .redis_wire import (
 )
 from .redis_wire import PRODUCE as PRODUCE_SCRIPT
 from .redis_wire import SETTLE as SETTLE_SCRIPT
+from .worker_pool import cancel_until_ended
 
-__all__ = ["Delivery", "Stream", "UnreachableError", "cancel_until_ended", "redact"]
+__all__ = ["Delivery", "Stream", "UnreachableError", "redact"]
 
 T = TypeVar("T")
 
@@ -790,31 +791,6 @@ def _raise_if_cancelled_since(task: asyncio.Task[Any], cancels_before: int) -> N
     """
     if task.cancelling() > cancels_before:
         raise asyncio.CancelledError
-
-
-async def cancel_until_ended(
-    tasks: Iterable[asyncio.Future[Any]], again_after_s: float
-) -> None:
-    """Cancel ``tasks`` and wait until every one has ended, cancelling again
-    those still running after ``again_after_s``.
-
-    Python 3.11's ``asyncio.wait_for``, which redis-py sends each command
-    under, drops a cancellation now and then (1 to 5 in 300 in a tight loop
-    of XLEN): the task would then run on, until the reply or the socket
-    timeout, or for good. Their errors are retrieved: asyncio logs an error
-    left unread. A task's cleanup that awaits gets ``again_after_s`` to
-    finish: a second cancellation cuts it short (closing a connection takes
-    milliseconds).
-    """
-    cancelled = list(tasks)
-    running = {task for task in cancelled if not task.done()}
-    while running:
-        for task in running:
-            task.cancel()
-        _, running = await asyncio.wait(running, timeout=again_after_s)
-    for task in cancelled:
-        if not task.cancelled():
-            task.exception()
 
 
 async def _set_within(event: asyncio.Event, seconds: float) -> bool:

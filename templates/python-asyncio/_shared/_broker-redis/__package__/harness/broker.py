@@ -23,9 +23,10 @@ from typing import Any, TypeVar
 from redis.exceptions import RedisError
 
 from ..outcome import Outcome
-from ..redis_stream import Delivery, Stream, UnreachableError, cancel_until_ended
+from ..redis_stream import Delivery, Stream, UnreachableError
 from ..redis_wire import fatal_line
 from ..signals import stop_signals_handled
+from ..worker_pool import cancel_until_ended
 from . import Config, InjectedFailureError, Recorder
 from .payload import Payload, PayloadError
 from .simulated import SimulatedWork
